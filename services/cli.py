@@ -1,0 +1,237 @@
+"""``ocop``: one command to run, migrate, seed, inspect and test the system."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from shared import config
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCFILE = ROOT / "deploy" / "Procfile"
+
+
+def _runtime(service: str):  # noqa: ANN202 - each service has its own runtime class
+    if service == "registration":
+        from services.registration.runtime import Registration
+
+        return Registration()
+    if service == "evaluation":
+        from services.evaluation.runtime import Evaluation
+
+        return Evaluation()
+    from services.notification.runtime import Notification
+
+    return Notification()
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from shared.migrate import upgrade
+
+    for service in args.services or config.SERVICES:
+        settings = config.load(service)
+        settings.service_dir.mkdir(parents=True, exist_ok=True)
+        upgrade(service, settings.database_url)
+        print(f"{service}: database at head")
+    from services.registration.seed import ensure_reference_data
+
+    if not args.services or "registration" in args.services:
+        counts = ensure_reference_data(_runtime("registration"))
+        if counts:
+            print(f"registration: administrative units loaded {counts}")
+    return 0
+
+
+def cmd_seed(_args: argparse.Namespace) -> int:
+    from services.registration.seed import DEMO_PASSWORD, seed_demo
+
+    created = seed_demo(_runtime("registration"))
+    print(f"demo accounts created: {len(created)} (password for all: {DEMO_PASSWORD})")
+    return 0
+
+
+def cmd_web(args: argparse.Namespace) -> int:
+    port = args.port or config.DEFAULT_PORTS[args.service]
+    workers = str(args.workers or int(os.environ.get("OCOP_WEB_WORKERS", "2")))
+    argv = [
+        sys.executable, "-m", "gunicorn", f"services.{args.service}.wsgi:app",
+        "--bind", f"{args.host}:{port}", "--workers", workers,
+        "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60",
+    ]
+    os.execv(sys.executable, argv)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    rt = _runtime(args.service)
+    pool = os.environ.get("OCOP_WORKER_POOL", "solo")
+    argv = ["worker", "--loglevel", "INFO", "--pool", pool, "--without-gossip", "--without-mingle",
+            "--hostname", f"{args.service}@%h-{os.getpid()}"]
+    if pool != "solo":
+        argv += ["--concurrency", os.environ.get("OCOP_WORKER_CONCURRENCY", "2")]
+    rt.celery.worker_main(argv)
+    return 0
+
+
+def _run_until_signalled(target: Callable[[threading.Event], None]) -> int:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    target(stop)
+    return 0
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    from shared import logs
+
+    logs.configure(f"{args.service}-relay")
+    relay = _runtime(args.service).relay()
+    return _run_until_signalled(relay.run)
+
+
+def cmd_sink(args: argparse.Namespace) -> int:
+    from services.notification.sink import serve_forever
+
+    return serve_forever(args.host, args.port, config.data_dir() / "mail", http_port=args.http_port)
+
+
+def cmd_mail(_args: argparse.Namespace) -> int:
+    from services.notification.sink.cli import list_messages
+
+    print(list_messages(config.data_dir() / "mail"))
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from shared.events.catalog import render
+
+    target = ROOT / "docs" / "events.md"
+    text = render()
+    if args.check:
+        if not target.exists() or target.read_text(encoding="utf-8") != text:
+            print(f"{target} is out of date; run `ocop events`", file=sys.stderr)
+            return 1
+        return 0
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    import json
+
+    status = 0
+    for service in args.services or config.SERVICES:
+        module = __import__(f"services.{service}.app", fromlist=["create_app"])
+        app = module.create_app(_runtime(service))
+        text = json.dumps(app.test_client().get("/api/v1/openapi.json").json, indent=2,
+                          ensure_ascii=False, sort_keys=True) + "\n"
+        target = ROOT / "docs" / "openapi" / f"{service}.json"
+        if args.check:
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                print(f"{target} is out of date; run `ocop openapi`", file=sys.stderr)
+                status = 1
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target}")
+    return status
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from honcho.environ import parse_procfile
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    from services.registration.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    data = config.data_dir()
+    data.mkdir(parents=True, exist_ok=True)
+    os.environ["OCOP_DATA_DIR"] = str(data)
+    cmd_migrate(argparse.Namespace(services=None))
+    if not args.no_seed:
+        cmd_seed(args)
+    procfile = parse_procfile(PROCFILE.read_text())
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    print("\nOCOP is starting; Ctrl-C stops every process.\n")
+    for service in config.SERVICES:
+        print(f"  {service:<13} http://127.0.0.1:{config.DEFAULT_PORTS[service]}/api/v1/openapi.json")
+    print("  mail sink     smtp://127.0.0.1:8025  (sent mail: http://127.0.0.1:8026, `ocop mail`)")
+    print(f"  data          {data}\n\n  demo accounts (password {DEMO_PASSWORD}):")
+    for demo in DEMO_ACCOUNTS:
+        print(f"    {demo.email:<28} {', '.join(demo.roles):<18} {demo.unit or ''}")
+    print("    hoptacxa@ocop.local          applicant\n    tuvan@ocop.local             consultant\n")
+    manager = Manager(Printer(sys.stdout))
+    for name, command in procfile.processes.items():
+        manager.add_process(name, command, env=env, cwd=str(ROOT))
+    manager.loop()
+    return manager.returncode or 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    import pytest
+
+    return pytest.main([str(ROOT / "tests"), *args.pytest_args])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ocop", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("up", help="run the whole system in the foreground (embedded defaults)")
+    p.add_argument("--no-seed", action="store_true", help="skip the demo accounts")
+    p.set_defaults(func=cmd_up)
+
+    p = sub.add_parser("migrate", help="bring databases to the latest schema, load reference data")
+    p.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
+    p.set_defaults(func=cmd_migrate)
+
+    sub.add_parser("seed", help="create the demo accounts").set_defaults(func=cmd_seed)
+
+    for name, func, helptext in (
+        ("web", cmd_web, "serve a service's HTTP API with gunicorn"),
+        ("worker", cmd_worker, "consume a service's events and tasks (Celery worker)"),
+        ("relay", cmd_relay, "publish a service's outbox to the broker"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("service", choices=config.SERVICES)
+        if name == "web":
+            p.add_argument("--host", default="127.0.0.1")
+            p.add_argument("--port", type=int)
+            p.add_argument("--workers", type=int)
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("sink", help="the local SMTP sink that stores every message")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8025)
+    p.add_argument("--http-port", type=int, default=8026)
+    p.set_defaults(func=cmd_sink)
+
+    sub.add_parser("mail", help="list the messages the SMTP sink received").set_defaults(
+        func=cmd_mail
+    )
+
+    p = sub.add_parser("events", help="write docs/events.md from the event schemas")
+    p.add_argument("--check", action="store_true", help="fail if the committed copy differs")
+    p.set_defaults(func=cmd_events)
+
+    p = sub.add_parser("openapi", help="write docs/openapi/<service>.json from the apps")
+    p.add_argument("services", nargs="*")
+    p.add_argument("--check", action="store_true", help="fail if a committed copy differs")
+    p.set_defaults(func=cmd_openapi)
+
+    p = sub.add_parser("test", help="run the test suite (pytest arguments may follow)")
+    p.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_test)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Accounts, login and the public key set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.registration.api.common import WRITE_ERRORS, document_errors
+from services.registration.runtime import current
+from services.registration.schemas import (
+    AccountCreateIn,
+    AccountOut,
+    LoginIn,
+    RegisterIn,
+    TokenOut,
+)
+from services.registration.service import accounts as account_service
+from shared.web import current_principal
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
+wellknown = Blueprint("jwks", __name__, description="Public keys")
+
+
+@blp.route("/accounts/register", methods=["POST"])
+@blp.arguments(RegisterIn)
+@blp.response(201, AccountOut)
+@document_errors(blp, 400, 409, 422)
+def register(data: dict[str, Any]) -> Any:
+    """Register as an applicant or consultant"""
+    rt = current()
+    with rt.db.unit_of_work() as uow:
+        account = account_service.register(uow=uow, **data)
+        uow.commit()
+    return account
+
+
+@blp.route("/accounts")
+class Accounts(MethodView):
+    @blp.arguments(AccountCreateIn)
+    @blp.response(201, AccountOut)
+    @document_errors(blp, *WRITE_ERRORS)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create an official's account (admins)"""
+        rt = current()
+        with rt.db.unit_of_work() as uow:
+            account = account_service.create(uow=uow, principal=current_principal(), **data)
+            uow.commit()
+        return account
+
+
+@blp.route("/accounts/me")
+@blp.response(200, AccountOut)
+@document_errors(blp, 401, 404)
+def me() -> Any:
+    """The signed-in account"""
+    principal = current_principal()
+    import uuid
+
+    with current().db.reader() as session:
+        return account_service.get(
+            session=session, principal=principal, account_id=uuid.UUID(principal.account_id)
+        )
+
+
+@blp.route("/auth/token", methods=["POST"])
+@blp.arguments(LoginIn)
+@blp.response(200, TokenOut)
+@document_errors(blp, 400, 401, 422, 429)
+def token(data: dict[str, Any]) -> Any:
+    """Sign in: exchange email and password for a short-lived bearer token"""
+    rt = current()
+    return account_service.login(
+        db=rt.db,
+        keyring=rt.keyring,
+        settings=rt.settings,
+        email=data["email"],
+        password=data["password"],
+        client=request.remote_addr or "unknown",
+    )
+
+
+@wellknown.route("/.well-known/jwks.json")
+@wellknown.response(200)
+def jwks() -> Any:
+    """The public keys that verify this service's tokens"""
+    return current().keyring.jwks()

@@ -1,0 +1,109 @@
+"""Documents of a dossier: multipart upload, listing, download."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.registration.api.common import READ_ERRORS, document_errors
+from services.registration.models import Document
+from services.registration.runtime import current
+from services.registration.schemas import DocumentFile, DocumentOut, DocumentUploadForm, DocumentVersionOut
+from services.registration.service import documents as document_service
+from shared.web import current_principal
+
+blp = Blueprint(
+    "documents", __name__, url_prefix="/api/v1/dossiers", description="Dossier documents"
+)
+
+
+def _url(dossier_id: uuid.UUID, document: Document, number: int) -> str:
+    return f"/api/v1/dossiers/{dossier_id}/documents/{document.id}/versions/{number}/content"
+
+
+def _out(document: Document) -> dict[str, Any]:
+    data = DocumentOut().dump(document)
+    for version, dumped in zip(document.versions, data["versions"], strict=True):
+        dumped["download_url"] = _url(document.dossier_id, document, version.number)
+    return data
+
+
+@blp.route("/<uuid:dossier_id>/documents")
+class Documents(MethodView):
+    @blp.response(200, DocumentOut(many=True))
+    @document_errors(blp, *READ_ERRORS)
+    def get(self, dossier_id: uuid.UUID) -> Any:
+        """The dossier's documents with every version"""
+        with current().db.reader() as session:
+            docs = document_service.list_(
+                session=session, principal=current_principal(), dossier_id=dossier_id
+            )
+            return [_out(d) for d in docs]
+
+    @blp.arguments(DocumentUploadForm, location="form")
+    @blp.arguments(DocumentFile, location="files")
+    @blp.response(201, DocumentVersionOut)
+    @document_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422)
+    def post(self, form: dict[str, Any], files: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+        """Upload a document (multipart: kind, file); the same kind again adds a version"""
+        rt = current()
+        upload = files["file"]
+        limit = rt.settings.upload_max_bytes
+        data = upload.stream.read(limit + 1)
+        with rt.db.unit_of_work() as uow:
+            version = document_service.upload(
+                uow=uow,
+                storage=rt.storage,
+                principal=current_principal(),
+                dossier_id=dossier_id,
+                kind=form["kind"],
+                name=upload.filename or "",
+                data=data,
+                declared_type=upload.mimetype,
+                max_bytes=limit,
+                note=form.get("note"),
+            )
+            uow.commit()
+            out = DocumentVersionOut().dump(version)
+            out["download_url"] = _url(dossier_id, version.document, version.number)
+        return out
+
+
+@blp.route("/<uuid:dossier_id>/documents/<uuid:document_id>/versions/<int:number>/content")
+@blp.response(200, {"format": "binary", "type": "string"}, content_type="application/octet-stream")
+@document_errors(blp, *READ_ERRORS)
+def download(dossier_id: uuid.UUID, document_id: uuid.UUID, number: int) -> Any:
+    """Download one version of a document (only for those entitled to the dossier)"""
+    rt = current()
+    with rt.db.reader() as session:
+        version, stream = document_service.open_version(
+            session=session,
+            storage=rt.storage,
+            principal=current_principal(),
+            dossier_id=dossier_id,
+            document_id=document_id,
+            number=number,
+        )
+        name, content_type, sha = version.original_name, version.content_type, version.sha256
+
+    def chunks() -> Any:
+        with stream:
+            while block := stream.read(64 * 1024):
+                yield block
+
+    response = Response(stream_with_context(chunks()), mimetype=content_type)
+    response.headers["Content-Disposition"] = _disposition(name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Digest"] = f"sha-256={sha}"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _disposition(name: str) -> str:
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"

@@ -1,0 +1,174 @@
+"""Dossiers: filing, editing, intake transitions, listing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.registration.api.common import READ_ERRORS, WRITE_ERRORS, document_errors
+from services.registration.domain import lifecycle
+from services.registration.domain.lifecycle import Action, Status
+from services.registration.models import Dossier
+from services.registration.runtime import current
+from services.registration.schemas import (
+    DossierCreateIn,
+    DossierListArgs,
+    DossierOut,
+    DossierPage,
+    DossierUpdateIn,
+    ReturnIn,
+    VersionIn,
+    WithdrawIn,
+)
+from services.registration.service import dossiers as dossier_service
+from shared.auth import Principal
+from shared.web import current_principal
+
+blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers")
+
+
+def _out(dossier: Dossier, principal: Principal) -> dict[str, Any]:
+    data = DossierOut().dump(dossier)
+    data["allowed_actions"] = lifecycle.allowed_actions(Status(dossier.status), principal.roles)
+    return data
+
+
+@blp.route("")
+class Dossiers(MethodView):
+    @blp.arguments(DossierListArgs, location="query")
+    @blp.response(200, DossierPage)
+    @document_errors(blp, 401, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Dossiers within your reach, newest first (cursor pagination)"""
+        principal = current_principal()
+        filters = dossier_service.Filters(
+            status=args.get("status"),
+            unit=args.get("unit"),
+            product_set_code=args.get("product_set_code"),
+            producer_id=args.get("producer_id"),
+        )
+        with current().db.reader() as session:
+            items, cursor = dossier_service.list_(
+                session=session,
+                principal=principal,
+                filters=filters,
+                limit=args["limit"],
+                after=args.get("after"),
+            )
+            return {"items": [_out(d, principal) for d in items], "next": cursor}
+
+    @blp.arguments(DossierCreateIn)
+    @blp.response(201, DossierOut)
+    @document_errors(blp, *WRITE_ERRORS)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Open a draft dossier for a product"""
+        rt = current()
+        principal = current_principal()
+        with rt.db.unit_of_work() as uow:
+            dossier = dossier_service.create(
+                uow=uow, principal=principal, regime=rt.settings.regime, data=data
+            )
+            uow.commit()
+        return _out(dossier, principal)
+
+
+@blp.route("/<uuid:dossier_id>")
+class DossierItem(MethodView):
+    @blp.response(200, DossierOut)
+    @document_errors(blp, *READ_ERRORS)
+    def get(self, dossier_id: uuid.UUID) -> Any:
+        """One dossier"""
+        principal = current_principal()
+        with current().db.reader() as session:
+            dossier = dossier_service.get(
+                session=session, principal=principal, dossier_id=dossier_id
+            )
+            return _out(dossier, principal)
+
+    @blp.arguments(DossierUpdateIn)
+    @blp.response(200, DossierOut)
+    @document_errors(blp, *WRITE_ERRORS)
+    def patch(self, data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+        """Edit a draft or returned dossier (send the version you read)"""
+        principal = current_principal()
+        expected = data.pop("version")
+        with current().db.unit_of_work() as uow:
+            dossier = dossier_service.update(
+                uow=uow,
+                principal=principal,
+                dossier_id=dossier_id,
+                expected_version=expected,
+                changes=data,
+            )
+            uow.commit()
+        return _out(dossier, principal)
+
+
+def _transition(
+    dossier_id: uuid.UUID,
+    action: Action,
+    data: dict[str, Any],
+    decision: dossier_service.Decision | None = None,
+) -> dict[str, Any]:
+    principal = current_principal()
+    with current().db.unit_of_work() as uow:
+        dossier = dossier_service.transition(
+            uow=uow,
+            principal=principal,
+            dossier_id=dossier_id,
+            action=action,
+            expected_version=data["version"],
+            decision=decision,
+        )
+        uow.commit()
+    return _out(dossier, principal)
+
+
+@blp.route("/<uuid:dossier_id>/submit", methods=["POST"])
+@blp.arguments(VersionIn)
+@blp.response(200, DossierOut)
+@document_errors(blp, *WRITE_ERRORS)
+def submit(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+    """Submit a draft to the commune"""
+    return _transition(dossier_id, Action.SUBMIT, data)
+
+
+@blp.route("/<uuid:dossier_id>/resubmit", methods=["POST"])
+@blp.arguments(VersionIn)
+@blp.response(200, DossierOut)
+@document_errors(blp, *WRITE_ERRORS)
+def resubmit(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+    """Resubmit a dossier returned for supplement"""
+    return _transition(dossier_id, Action.RESUBMIT, data)
+
+
+@blp.route("/<uuid:dossier_id>/return", methods=["POST"])
+@blp.arguments(ReturnIn)
+@blp.response(200, DossierOut)
+@document_errors(blp, *WRITE_ERRORS)
+def return_(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+    """Return the dossier to the applicant, listing what is missing (commune officer)"""
+    decision = dossier_service.Decision(missing_items=data["missing_items"], reason=data["reason"])
+    return _transition(dossier_id, Action.RETURN, data, decision)
+
+
+@blp.route("/<uuid:dossier_id>/accept", methods=["POST"])
+@blp.arguments(VersionIn)
+@blp.response(200, DossierOut)
+@document_errors(blp, *WRITE_ERRORS)
+def accept(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+    """Accept the dossier and hand it to evaluation (commune officer)"""
+    return _transition(dossier_id, Action.ACCEPT, data)
+
+
+@blp.route("/<uuid:dossier_id>/withdraw", methods=["POST"])
+@blp.arguments(WithdrawIn)
+@blp.response(200, DossierOut)
+@document_errors(blp, *WRITE_ERRORS)
+def withdraw(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+    """Withdraw the dossier before a decision (applicant)"""
+    decision = dossier_service.Decision(reason=data["reason"])
+    return _transition(dossier_id, Action.WITHDRAW, data, decision)

@@ -1,0 +1,65 @@
+"""Producers and their consultants."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from services.registration.api.common import READ_ERRORS, WRITE_ERRORS, document_errors
+from services.registration.runtime import current
+from services.registration.schemas import ConsultantGrantIn, ProducerIn, ProducerOut
+from services.registration.service import producers as producer_service
+from shared.web import current_principal
+
+blp = Blueprint("producers", __name__, url_prefix="/api/v1/producers", description="Producers")
+
+
+@blp.route("")
+class Producers(MethodView):
+    @blp.response(200, ProducerOut(many=True))
+    @document_errors(blp, 401)
+    def get(self) -> Any:
+        """Producers within your reach"""
+        with current().db.reader() as session:
+            return producer_service.list_(session=session, principal=current_principal())
+
+    @blp.arguments(ProducerIn)
+    @blp.response(201, ProducerOut)
+    @document_errors(blp, *WRITE_ERRORS)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Register the producer you represent (applicants)"""
+        rt = current()
+        with rt.db.unit_of_work() as uow:
+            producer = producer_service.create(
+                uow=uow, principal=current_principal(), regime=rt.settings.regime, data=data
+            )
+            uow.commit()
+        return producer
+
+
+@blp.route("/<uuid:producer_id>")
+@blp.response(200, ProducerOut)
+@document_errors(blp, *READ_ERRORS)
+def get_producer(producer_id: uuid.UUID) -> Any:
+    """One producer"""
+    with current().db.reader() as session:
+        return producer_service.get(
+            session=session, principal=current_principal(), producer_id=producer_id
+        )
+
+
+@blp.route("/<uuid:producer_id>/consultants", methods=["POST"])
+@blp.arguments(ConsultantGrantIn)
+@blp.response(200, ProducerOut)
+@document_errors(blp, *WRITE_ERRORS)
+def set_consultant(data: dict[str, Any], producer_id: uuid.UUID) -> Any:
+    """Grant (or withdraw) a consultant's access to your dossiers"""
+    with current().db.unit_of_work() as uow:
+        producer = producer_service.set_consultant(
+            uow=uow, principal=current_principal(), producer_id=producer_id, **data
+        )
+        uow.commit()
+        return ProducerOut().dump(producer)

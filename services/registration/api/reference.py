@@ -1,0 +1,34 @@
+"""Reference data: administrative units and product sets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from services.registration.api.common import document_errors
+from services.registration.runtime import current
+from services.registration.schemas import ProductSetOut, UnitArgs, UnitOut
+from services.registration.service import dossiers as dossier_service
+from services.registration.service import units as unit_service
+
+blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Reference data")
+
+
+@blp.route("/units")
+@blp.arguments(UnitArgs, location="query")
+@blp.response(200, UnitOut(many=True))
+@document_errors(blp, 404, 422)
+def units(args: dict[str, Any]) -> Any:
+    """Administrative units: the provinces of a tree, or the children of one unit"""
+    with current().db.reader() as session:
+        return unit_service.children(
+            session=session, tree=args["tree"], level=args.get("level"), parent_code=args.get("parent")
+        )
+
+
+@blp.route("/product-sets")
+@blp.response(200, ProductSetOut(many=True))
+def product_sets() -> Any:
+    """The 26 product sets of Decision 26/2026 (Appendix I)"""
+    return list(dossier_service.product_sets().values())

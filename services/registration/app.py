@@ -1,0 +1,40 @@
+"""The registration service's Flask application."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from services.registration.api import accounts, documents, dossiers, producers, reference
+from services.registration.runtime import Registration
+from shared import logs
+from shared.auth import TokenVerifier
+from shared.web import create_base_app
+
+
+def create_app(runtime: Registration | None = None) -> Flask:
+    rt = runtime or Registration()
+    logs.configure("registration")
+    # The issuer verifies its own tokens from its key ring, not over HTTP from itself.
+    verifier = TokenVerifier(
+        issuer=rt.settings.jwt_issuer,
+        audience=rt.settings.jwt_audience,
+        resolve_key=rt.keyring.public_key,
+    )
+    app, api = create_base_app(
+        rt.settings,
+        title="OCOP registration",
+        db=rt.db,
+        verifier=verifier,
+        description="Accounts, producers, dossiers, documents and commune intake.",
+    )
+    app.extensions["ocop.runtime"] = rt
+    for blueprint in (
+        accounts.blp,
+        producers.blp,
+        dossiers.blp,
+        documents.blp,
+        reference.blp,
+    ):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(accounts.wellknown)
+    return app

@@ -1,0 +1,1 @@
+"""Pure rules of the registration service: no Flask, SQLAlchemy or Celery here."""

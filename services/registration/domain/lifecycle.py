@@ -1,0 +1,94 @@
+"""The dossier lifecycle: one transition table, (status, action) → new status, with who may act.
+
+    draft ─submit→ submitted ─accept→ accepted (handed to evaluation)
+                       │  └─return→ returned ─resubmit→ resubmitted ─accept→ accepted
+                       │                                     └─return→ returned
+    submitted / returned / resubmitted / accepted ─withdraw→ withdrawn
+
+Returning for supplement (yêu cầu bổ sung, hoàn thiện hồ sơ) lists what is missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    RESUBMITTED = "resubmitted"
+    ACCEPTED = "accepted"
+    WITHDRAWN = "withdrawn"
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    RETURN = "return"
+    RESUBMIT = "resubmit"
+    ACCEPT = "accept"
+    WITHDRAW = "withdraw"
+
+
+APPLICANT_SIDE = frozenset({"applicant", "consultant"})
+COMMUNE = frozenset({"commune_officer"})
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    to: Status
+    roles: frozenset[str]
+    event: str
+
+
+TRANSITIONS: dict[tuple[Status, Action], Transition] = {
+    (Status.DRAFT, Action.SUBMIT): Transition(Status.SUBMITTED, APPLICANT_SIDE, "dossier.submitted"),
+    (Status.SUBMITTED, Action.RETURN): Transition(Status.RETURNED, COMMUNE, "dossier.returned"),
+    (Status.SUBMITTED, Action.ACCEPT): Transition(Status.ACCEPTED, COMMUNE, "dossier.accepted"),
+    (Status.RETURNED, Action.RESUBMIT): Transition(
+        Status.RESUBMITTED, APPLICANT_SIDE, "dossier.resubmitted"
+    ),
+    (Status.RESUBMITTED, Action.RETURN): Transition(Status.RETURNED, COMMUNE, "dossier.returned"),
+    (Status.RESUBMITTED, Action.ACCEPT): Transition(Status.ACCEPTED, COMMUNE, "dossier.accepted"),
+    **{
+        (status, Action.WITHDRAW): Transition(Status.WITHDRAWN, APPLICANT_SIDE, "dossier.withdrawn")
+        for status in (Status.SUBMITTED, Status.RETURNED, Status.RESUBMITTED, Status.ACCEPTED)
+    },
+}
+
+# The applicant may change the content only while the dossier is in its hands.
+EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+
+
+class TransitionError(Exception):
+    """An edge that is not in the table, or a role that may not take it."""
+
+
+def next_status(status: Status, action: Action, roles: frozenset[str]) -> Transition:
+    """The transition ``action`` takes from ``status`` for a caller with ``roles``."""
+    transition = TRANSITIONS.get((status, action))
+    if transition is None:
+        raise TransitionError(f"a {status} dossier cannot be {_past(action)}")
+    if not roles & transition.roles:
+        raise TransitionError(f"your role may not {action} a dossier")
+    return transition
+
+
+def allowed_actions(status: Status, roles: frozenset[str]) -> list[str]:
+    """What the caller can do next, for clients that show only valid buttons."""
+    return [
+        action.value
+        for (state, action), t in TRANSITIONS.items()
+        if state == status and roles & t.roles
+    ]
+
+
+def _past(action: Action) -> str:
+    return {
+        Action.SUBMIT: "submitted",
+        Action.RETURN: "returned",
+        Action.RESUBMIT: "resubmitted",
+        Action.ACCEPT: "accepted",
+        Action.WITHDRAW: "withdrawn",
+    }[action]

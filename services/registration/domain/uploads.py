@@ -1,0 +1,100 @@
+"""What an uploaded document may be: its kind, its real type (sniffed, never trusted from the
+client), and a displayable original name."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+import puremagic
+
+# Evidence documents of a dossier (DOMAIN.md "The dossier").
+KINDS = (
+    "business_registration",
+    "food_safety_certificate",
+    "quality_standard_declaration",
+    "test_report",
+    "label_packaging",
+    "ip_certificate",
+    "raw_material_contract",
+    "product_story",
+    "financial_statement",
+    "award",
+    "self_assessment_evidence",
+    "supplement",
+    "other",
+)
+
+# Sniffed type → the file name extensions that may carry it.
+ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "video/mp4": (".mp4",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+}
+
+MAX_NAME_LENGTH = 200
+# Bidirectional overrides and isolates hide a real extension ("invoice\u202efdp.exe").
+_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
+
+
+class UploadRejected(Exception):
+    def __init__(self, status: int, field: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    name: str
+    content_type: str
+
+
+def check_name(name: str) -> str:
+    """The original name, kept for display only; refused if it could mislead or escape."""
+    name = unicodedata.normalize("NFC", name or "")
+    if not name or name in (".", ".."):
+        raise UploadRejected(422, "file", "The file has no name.")
+    if len(name) > MAX_NAME_LENGTH:
+        raise UploadRejected(422, "file", f"The file name is longer than {MAX_NAME_LENGTH}.")
+    if any(ch in name for ch in "/\\") or ".." in name:
+        raise UploadRejected(422, "file", "The file name may not contain a path.")
+    if any(ch in _BIDI_CONTROLS or unicodedata.category(ch) == "Cc" for ch in name):
+        raise UploadRejected(422, "file", "The file name contains control characters.")
+    return name
+
+
+def sniff(data: bytes) -> str | None:
+    try:
+        mime = puremagic.from_string(data[:8192] if len(data) > 8192 else data, mime=True)
+    except (puremagic.PureError, ValueError):
+        return None
+    return mime or None
+
+
+def check_upload(*, name: str, data: bytes, declared_type: str | None, max_bytes: int) -> Checked:
+    """Validate one upload; raises UploadRejected with the HTTP status that fits."""
+    if len(data) > max_bytes:
+        raise UploadRejected(413, "file", f"The file is larger than {max_bytes} bytes.")
+    if not data:
+        raise UploadRejected(422, "file", "The file is empty.")
+    name = check_name(name)
+    actual = sniff(data)
+    if actual not in ALLOWED_TYPES:
+        raise UploadRejected(
+            415, "file", "This type of file is not accepted (PDF, JPEG, PNG, MP4, DOCX, XLSX)."
+        )
+    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in ALLOWED_TYPES[actual]:
+        raise UploadRejected(
+            415, "file", f"The name ends in {extension or 'nothing'} but the content is {actual}."
+        )
+    declared = (declared_type or "").split(";")[0].strip().lower()
+    if declared and declared != "application/octet-stream" and declared != actual:
+        raise UploadRejected(
+            415, "file", f"Declared as {declared}, but the content is {actual}."
+        )
+    return Checked(name=name, content_type=actual)

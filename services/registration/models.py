@@ -1,0 +1,210 @@
+"""The registration service's tables (SQLAlchemy 2.0 typed mappings)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from shared.ids import new_id
+from shared.messaging.outbox import define_inbox, define_outbox
+from shared.ratelimit import define_rate_limit_table
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+outbox = define_outbox(Base.metadata)
+inbox = define_inbox(Base.metadata)
+rate_limits = define_rate_limit_table(Base.metadata)
+
+Timestamp = DateTime(timezone=True)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2), default="vi")
+    roles: Mapped[list[Any]] = mapped_column(JSON)
+    # Jurisdiction as "tree:level:code" (or "national"); applicants and consultants have none.
+    unit: Mapped[str | None] = mapped_column(String(40))
+    councils: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class SigningKey(Base):
+    """Token signing keys; the newest active one signs, all unexpired ones verify (rotation)."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    private_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class AdminUnit(Base):
+    """An administrative unit of one tree ("2025" current, "pre2025" with districts)."""
+
+    __tablename__ = "admin_units"
+    __table_args__ = (
+        UniqueConstraint("tree", "level", "code"),
+        Index("ix_admin_units_parent", "tree", "parent_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tree: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(120))
+    parent_code: Mapped[str | None] = mapped_column(String(8))
+    province_code: Mapped[str] = mapped_column(String(8))
+    district_code: Mapped[str | None] = mapped_column(String(8))
+
+
+class Producer(Base):
+    """An applicant entity (chủ thể OCOP)."""
+
+    __tablename__ = "producers"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    owner_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    representative: Mapped[dict[str, Any]] = mapped_column(JSON)
+    unit_tree: Mapped[str] = mapped_column(String(16))
+    province_code: Mapped[str] = mapped_column(String(8))
+    district_code: Mapped[str | None] = mapped_column(String(8))
+    commune_code: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(500))
+    phone: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str] = mapped_column(String(254))
+    business_registration_no: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+    grants: Mapped[list[ConsultantGrant]] = relationship(
+        back_populates="producer", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class ConsultantGrant(Base):
+    __tablename__ = "consultant_grants"
+    __table_args__ = (UniqueConstraint("producer_id", "consultant_account_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    producer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("producers.id"))
+    consultant_account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id"), index=True
+    )
+    granted_at: Mapped[datetime] = mapped_column(Timestamp)
+
+    producer: Mapped[Producer] = relationship(back_populates="grants")
+
+
+class Dossier(Base):
+    """A product dossier (hồ sơ sản phẩm) filed at the producer's commune."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        # Listing is keyset-paginated on id (UUIDv7, time-ordered) within the caller's reach.
+        Index("ix_dossiers_province", "province_code", "id"),
+        Index("ix_dossiers_district", "district_code", "id"),
+        Index("ix_dossiers_commune", "commune_code", "id"),
+        Index("ix_dossiers_producer", "producer_id", "id"),
+        Index("ix_dossiers_status", "status", "id"),
+        Index("ix_dossiers_product_set", "product_set_code", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20))
+    producer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("producers.id"))
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    registration_type: Mapped[str] = mapped_column(String(20))
+    product_name: Mapped[str] = mapped_column(String(300))
+    product_set_code: Mapped[str] = mapped_column(String(4))
+    rubric_version: Mapped[str] = mapped_column(String(20))
+    regime: Mapped[str] = mapped_column(String(20))
+    unit_tree: Mapped[str] = mapped_column(String(16))
+    province_code: Mapped[str] = mapped_column(String(8))
+    district_code: Mapped[str | None] = mapped_column(String(8))
+    commune_code: Mapped[str] = mapped_column(String(8))
+    form01: Mapped[dict[str, Any]] = mapped_column(JSON)
+    self_assessment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    samples_count: Mapped[int] = mapped_column(Integer, default=0)
+    product_code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    missing_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The public status of the case as other services report it (e.g. "at province council").
+    public_status: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime] = mapped_column(Timestamp)
+    submitted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    accepted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class ProductCodeCounter(Base):
+    """Serial numbers of product codes, per commune and year (the NNN of T-X-NNN-YYYY)."""
+
+    __tablename__ = "product_code_counters"
+
+    unit_tree: Mapped[str] = mapped_column(String(16), primary_key=True)
+    commune_code: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Document(Base):
+    """An evidence document of a dossier, one per kind; uploads of the same kind are versions."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("dossier_id", "kind"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.number", lazy="selectin"
+    )
+
+
+class DocumentVersion(Base):
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(100), unique=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(Timestamp)
+    note: Mapped[str | None] = mapped_column(Text)
+
+    document: Mapped[Document] = relationship(back_populates="versions")

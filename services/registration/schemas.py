@@ -1,0 +1,245 @@
+"""Request and response schemas of the registration API (marshmallow; OpenAPI comes from them).
+
+Request schemas reject unknown fields, so a body carrying ``status``, ``owner`` or
+``product_code`` is refused rather than half-applied.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.registration.domain.lifecycle import Status
+from services.registration.domain.uploads import KINDS
+from shared.auth import ROLES
+
+LANGUAGES = ["vi", "en"]
+REGISTRATION_TYPES = ["first", "upgrade", "re_evaluation"]
+ENTITY_TYPES = [
+    "cooperative",
+    "cooperative_group",
+    "enterprise",
+    "farm",
+    "household_business",
+    "association",
+]
+GENDERS = ["male", "female", "other"]
+
+
+class RegisterIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.Str(required=True, validate=validate.Length(min=10, max=200), load_only=True)
+    display_name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    language = fields.Str(load_default="vi", validate=validate.OneOf(LANGUAGES))
+    role = fields.Str(load_default="applicant", validate=validate.OneOf(["applicant", "consultant"]))
+
+
+class AccountCreateIn(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.Str(required=True, validate=validate.Length(min=10, max=200), load_only=True)
+    display_name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    language = fields.Str(load_default="vi", validate=validate.OneOf(LANGUAGES))
+    roles = fields.List(fields.Str(validate=validate.OneOf(ROLES)), required=True)
+    unit = fields.Str(load_default=None, allow_none=True)
+    councils = fields.List(fields.Str(), load_default=list)
+
+
+class AccountOut(Schema):
+    id = fields.UUID()
+    email = fields.Email()
+    display_name = fields.Str()
+    language = fields.Str()
+    roles = fields.List(fields.Str())
+    unit = fields.Str(allow_none=True)
+    councils = fields.List(fields.Str())
+    created_at = fields.DateTime()
+
+
+class LoginIn(Schema):
+    email = fields.Str(required=True, validate=validate.Length(max=254))
+    password = fields.Str(required=True, validate=validate.Length(max=200), load_only=True)
+
+
+class TokenOut(Schema):
+    access_token = fields.Str()
+    token_type = fields.Str()
+    expires_in = fields.Int()
+    account = fields.Nested(AccountOut)
+
+
+class RepresentativeSchema(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    position = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    gender = fields.Str(required=True, validate=validate.OneOf(GENDERS))
+    ethnicity = fields.Str(required=True, validate=validate.Length(min=1, max=60))
+
+
+class ProducerIn(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=300))
+    entity_type = fields.Str(required=True, validate=validate.OneOf(ENTITY_TYPES))
+    representative = fields.Nested(RepresentativeSchema, required=True)
+    unit = fields.Str(required=True, metadata={"description": "commune, e.g. pre2025:commune:19225"})
+    address = fields.Str(required=True, validate=validate.Length(min=1, max=500))
+    phone = fields.Str(required=True, validate=validate.Regexp(r"^\+?[0-9 .-]{6,20}$"))
+    email = fields.Email(required=True)
+    business_registration_no = fields.Str(load_default=None, validate=validate.Length(max=60))
+
+
+class ProducerOut(Schema):
+    id = fields.UUID()
+    owner_account_id = fields.UUID()
+    name = fields.Str()
+    entity_type = fields.Str()
+    representative = fields.Nested(RepresentativeSchema)
+    unit_tree = fields.Str()
+    province_code = fields.Str()
+    district_code = fields.Str(allow_none=True)
+    commune_code = fields.Str()
+    address = fields.Str()
+    phone = fields.Str()
+    email = fields.Str()
+    business_registration_no = fields.Str(allow_none=True)
+    consultant_account_ids = fields.Method("_consultants")
+
+    def _consultants(self, producer: object) -> list[str]:
+        return [str(g.consultant_account_id) for g in getattr(producer, "grants", [])]
+
+
+class ConsultantGrantIn(Schema):
+    email = fields.Email(required=True)
+    granted = fields.Bool(load_default=True)
+
+
+AnswerMap = fields.Dict(keys=fields.Str(), values=fields.Str())
+
+
+class DossierCreateIn(Schema):
+    producer_id = fields.UUID(required=True)
+    registration_type = fields.Str(required=True, validate=validate.OneOf(REGISTRATION_TYPES))
+    product_name = fields.Str(required=True, validate=validate.Length(min=1, max=300))
+    product_set_code = fields.Str(required=True, validate=validate.Regexp(r"^\d{2}$"))
+    samples_count = fields.Int(load_default=0, validate=validate.Range(min=0, max=100))
+    self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str(), load_default=dict)
+    commitment = fields.Bool(load_default=False)
+
+
+class DossierUpdateIn(Schema):
+    version = fields.Int(required=True, metadata={"description": "the version you read"})
+    registration_type = fields.Str(validate=validate.OneOf(REGISTRATION_TYPES))
+    product_name = fields.Str(validate=validate.Length(min=1, max=300))
+    samples_count = fields.Int(validate=validate.Range(min=0, max=100))
+    self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str())
+    commitment = fields.Bool()
+
+
+class VersionIn(Schema):
+    version = fields.Int(required=True, metadata={"description": "the version you read"})
+
+
+class WithdrawIn(VersionIn):
+    reason = fields.Str(load_default=None, validate=validate.Length(max=2000))
+
+
+class MissingItemSchema(Schema):
+    item = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+
+
+class ReturnIn(VersionIn):
+    missing_items = fields.List(
+        fields.Nested(MissingItemSchema), required=True, validate=validate.Length(min=1, max=50)
+    )
+    reason = fields.Str(load_default=None, validate=validate.Length(max=2000))
+
+
+class DossierOut(Schema):
+    id = fields.UUID()
+    version = fields.Int()
+    status = fields.Str(validate=validate.OneOf([s.value for s in Status]))
+    public_status = fields.Str(allow_none=True)
+    producer_id = fields.UUID()
+    registration_type = fields.Str()
+    product_name = fields.Str()
+    product_set_code = fields.Str()
+    rubric_version = fields.Str()
+    regime = fields.Str()
+    unit_tree = fields.Str()
+    province_code = fields.Str()
+    district_code = fields.Str(allow_none=True)
+    commune_code = fields.Str()
+    product_code = fields.Str(allow_none=True)
+    form01 = fields.Dict()
+    self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str())
+    samples_count = fields.Int()
+    missing_items = fields.List(fields.Nested(MissingItemSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    submitted_at = fields.DateTime(allow_none=True)
+    accepted_at = fields.DateTime(allow_none=True)
+    allowed_actions = fields.List(fields.Str())
+
+
+class DossierListArgs(Schema):
+    status = fields.Str(validate=validate.OneOf([s.value for s in Status]))
+    unit = fields.Str()
+    product_set_code = fields.Str(validate=validate.Regexp(r"^\d{2}$"))
+    producer_id = fields.UUID()
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.UUID(metadata={"description": "cursor: the `next` of the previous page"})
+
+
+class DossierPage(Schema):
+    items = fields.List(fields.Nested(DossierOut))
+    next = fields.UUID(allow_none=True)
+
+
+class DocumentUploadForm(Schema):
+    kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
+    note = fields.Str(load_default=None, validate=validate.Length(max=2000))
+
+
+class DocumentFile(Schema):
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class DocumentVersionOut(Schema):
+    number = fields.Int()
+    original_name = fields.Str()
+    content_type = fields.Str()
+    size = fields.Int()
+    sha256 = fields.Str()
+    uploaded_by = fields.UUID()
+    uploaded_at = fields.DateTime()
+    note = fields.Str(allow_none=True)
+    download_url = fields.Str()
+
+
+class DocumentOut(Schema):
+    id = fields.UUID()
+    kind = fields.Str()
+    latest_version = fields.Int()
+    versions = fields.List(fields.Nested(DocumentVersionOut))
+
+
+class UnitOut(Schema):
+    tree = fields.Str()
+    level = fields.Str()
+    code = fields.Str()
+    name = fields.Str()
+    parent_code = fields.Str(allow_none=True)
+    ref = fields.Method("_ref")
+
+    def _ref(self, unit: object) -> str:
+        return f"{unit.tree}:{unit.level}:{unit.code}"  # type: ignore[attr-defined]
+
+
+class UnitArgs(Schema):
+    tree = fields.Str(load_default="pre2025", validate=validate.OneOf(["pre2025", "2025"]))
+    parent = fields.Str(metadata={"description": "code of the parent unit"})
+    level = fields.Str(validate=validate.OneOf(["province", "district", "commune"]))
+
+
+class ProductSetOut(Schema):
+    set_code = fields.Str()
+    name = fields.Str()
+    name_en = fields.Str()
+    requires_5_samples = fields.Bool()

@@ -1,0 +1,210 @@
+"""Accounts: self-registration of applicants and consultants, officials created by admins,
+login with a rate limit, and the tokens other services verify."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from services.registration.keys import KeyRing
+from services.registration.models import Account, AdminUnit, rate_limits
+from shared import problems, ratelimit
+from shared.auth import OFFICIAL_ROLES, ROLES, Principal, UnitRef
+from shared.config import Settings
+from shared.db import Database, UnitOfWork
+from shared.events import Actor, new_event
+from shared.ids import new_id
+
+SELF_SERVICE_ROLES = frozenset({"applicant", "consultant"})
+# Roles that act within a jurisdiction and so need a unit.
+UNIT_ROLES = frozenset(OFFICIAL_ROLES) - {"admin"}
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so a miss costs the same time as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def _event(account: Account, actor: Actor) -> Any:
+    return new_event(
+        "account.created",
+        {
+            "account_id": account.id,
+            "email": account.email,
+            "display_name": account.display_name,
+            "language": account.language,
+            "roles": account.roles,
+            "unit": account.unit,
+            "councils": account.councils,
+        },
+        producer="registration",
+        actor=actor,
+    )
+
+
+def _check_unit(session: Session, unit: str | None, roles: list[str]) -> str | None:
+    if not set(roles) & UNIT_ROLES:
+        if unit:
+            raise problems.invalid({"unit": ["Only officials have a jurisdiction."]})
+        return None
+    if not unit:
+        raise problems.invalid({"unit": ["Officials need a jurisdiction (tree:level:code)."]})
+    try:
+        ref = UnitRef.parse(unit)
+    except ValueError as exc:
+        raise problems.invalid({"unit": [str(exc)]}) from exc
+    if ref.level != "national":
+        exists = session.execute(
+            select(AdminUnit.id).where(
+                AdminUnit.tree == ref.tree, AdminUnit.level == ref.level, AdminUnit.code == ref.code
+            )
+        ).first()
+        if exists is None:
+            raise problems.invalid({"unit": [f"Unknown administrative unit {unit}."]})
+    return str(ref)
+
+
+def _add(
+    uow: UnitOfWork,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    language: str,
+    roles: list[str],
+    unit: str | None,
+    councils: list[str],
+    actor: Actor,
+) -> Account:
+    email = email.strip().lower()
+    taken = uow.session.execute(select(Account.id).where(Account.email == email)).first()
+    if taken is not None:
+        raise problems.conflict("An account with this email already exists.")
+    account = Account(
+        id=new_id(),
+        email=email,
+        password_hash=_hasher.hash(password),
+        display_name=display_name,
+        language=language,
+        roles=sorted(set(roles)),
+        unit=unit,
+        councils=councils,
+        created_at=datetime.now(UTC),
+    )
+    uow.session.add(account)
+    uow.add_event(_event(account, actor if actor.user_id else Actor(str(account.id), roles[0])))
+    return account
+
+
+def register(
+    *, uow: UnitOfWork, email: str, password: str, display_name: str, language: str, role: str
+) -> Account:
+    """An applicant or consultant registers themselves."""
+    if role not in SELF_SERVICE_ROLES:
+        raise problems.invalid({"role": ["Only applicants and consultants register themselves."]})
+    return _add(
+        uow,
+        email=email,
+        password=password,
+        display_name=display_name,
+        language=language,
+        roles=[role],
+        unit=None,
+        councils=[],
+        actor=Actor(None, role),
+    )
+
+
+def create(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    email: str,
+    password: str,
+    display_name: str,
+    language: str,
+    roles: list[str],
+    unit: str | None,
+    councils: list[str],
+) -> Account:
+    """An admin creates an official's account (officer, council, authority, auditor, admin)."""
+    if not principal.has("admin"):
+        raise problems.forbidden("Only administrators create accounts for officials.")
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown or not roles:
+        raise problems.invalid({"roles": [f"Unknown or missing roles: {unknown}"]})
+    unit = _check_unit(uow.session, unit, roles)
+    return _add(
+        uow,
+        email=email,
+        password=password,
+        display_name=display_name,
+        language=language,
+        roles=roles,
+        unit=unit,
+        councils=councils,
+        actor=Actor(principal.account_id, principal.primary_role),
+    )
+
+
+def claims_of(account: Account) -> dict[str, Any]:
+    return {
+        "sub": str(account.id),
+        "roles": account.roles,
+        "unit": account.unit,
+        "councils": account.councils,
+        "name": account.display_name,
+        "lang": account.language,
+    }
+
+
+def login(
+    *,
+    db: Database,
+    keyring: KeyRing,
+    settings: Settings,
+    email: str,
+    password: str,
+    client: str,
+) -> dict[str, Any]:
+    """Check a password and issue a short-lived token; attempts are limited per email and client."""
+    email = email.strip().lower()
+    rule = ratelimit.RateLimit("login", settings.login_attempts_per_minute)
+    ratelimit.hit(db, rate_limits, rule, f"email:{email}")
+    ratelimit.hit(db, rate_limits, rule, f"client:{client}")
+    with db.reader() as session:
+        account = session.execute(select(Account).where(Account.email == email)).scalar_one_or_none()
+    try:
+        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        account = None
+    if account is None or not account.active:
+        raise problems.unauthorized("Wrong email or password.")
+    token = keyring.issue(settings, claims_of(account))
+    return {
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": settings.token_ttl_seconds,
+        "account": account,
+    }
+
+
+def get(*, session: Session, principal: Principal, account_id: uuid.UUID) -> Account:
+    """An account: one's own, or any for an admin."""
+    if str(account_id) != principal.account_id and not principal.has("admin"):
+        raise problems.not_found("account")
+    account = session.get(Account, account_id)
+    if account is None:
+        raise problems.not_found("account")
+    return account
+
+
+def find_by_email(*, session: Session, email: str) -> Account | None:
+    return session.execute(
+        select(Account).where(func.lower(Account.email) == email.strip().lower())
+    ).scalar_one_or_none()

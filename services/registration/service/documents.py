@@ -1,0 +1,144 @@
+"""Evidence documents of a dossier: versioned uploads with SHA-256, downloads for those entitled."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.registration.domain import lifecycle
+from services.registration.domain.lifecycle import Status
+from services.registration.domain.uploads import KINDS, UploadRejected, check_upload
+from services.registration.models import Document, DocumentVersion, Producer
+from services.registration.service import access
+from services.registration.service import dossiers as dossier_service
+from services.registration.storage import Storage
+from shared import problems
+from shared.auth import Principal
+from shared.db import UnitOfWork
+from shared.events import Actor, new_event
+
+
+def _rejected(exc: UploadRejected) -> problems.Problem:
+    slug = {413: "payload-too-large", 415: "unsupported-media-type"}.get(exc.status, "validation-error")
+    return problems.Problem(
+        exc.status, slug, "Upload refused", str(exc), errors={exc.field: [str(exc)]}
+    )
+
+
+def upload(
+    *,
+    uow: UnitOfWork,
+    storage: Storage,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    kind: str,
+    name: str,
+    data: bytes,
+    declared_type: str | None,
+    max_bytes: int,
+    note: str | None = None,
+) -> DocumentVersion:
+    """Add a document to a dossier in the applicant's hands; the same kind again is a new version."""
+    dossier = dossier_service.get(session=uow.session, principal=principal, dossier_id=dossier_id)
+    producer = uow.session.get(Producer, dossier.producer_id)
+    assert producer is not None
+    if not access.acts_for_producer(principal, producer):
+        raise problems.forbidden("Only the producer or its consultant uploads documents.")
+    if Status(dossier.status) not in lifecycle.EDITABLE:
+        raise problems.transition_refused(
+            f"Documents can be added to a draft or returned dossier, not a {dossier.status} one."
+        )
+    if kind not in KINDS:
+        raise problems.invalid({"kind": [f"Unknown kind; expected one of {', '.join(KINDS)}."]})
+    try:
+        checked = check_upload(name=name, data=data, declared_type=declared_type, max_bytes=max_bytes)
+    except UploadRejected as exc:
+        raise _rejected(exc) from exc
+
+    document = uow.session.execute(
+        select(Document).where(Document.dossier_id == dossier.id, Document.kind == kind)
+    ).scalar_one_or_none()
+    now = datetime.now(UTC)
+    if document is None:
+        document = Document(dossier_id=dossier.id, kind=kind, latest_version=0, created_at=now)
+        uow.session.add(document)
+    document.latest_version += 1
+    key = storage.put(data)
+    # The bytes are stored before the row; if the transaction fails they are removed again,
+    # and a crash in between leaves an unreferenced file, never a row without its file.
+    uow.on_rollback(lambda: storage.delete(key))
+    version = DocumentVersion(
+        document=document,
+        number=document.latest_version,
+        storage_key=key,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=access.me(principal),
+        uploaded_at=now,
+        note=note,
+    )
+    uow.session.add(version)
+    uow.session.flush()
+    uow.add_event(
+        new_event(
+            "dossier.document_added",
+            {
+                **dossier_service.facts(dossier, producer),
+                "from_status": dossier.status,
+                "to_status": dossier.status,
+                "document_id": document.id,
+                "kind": kind,
+                "document_version": version.number,
+                "sha256": version.sha256,
+                "size": version.size,
+                "content_type": version.content_type,
+                "original_name": version.original_name,
+            },
+            producer="registration",
+            actor=Actor(principal.account_id, principal.primary_role),
+            dossier_id=dossier.id,
+        )
+    )
+    return version
+
+
+def list_(*, session: Session, principal: Principal, dossier_id: uuid.UUID) -> list[Document]:
+    """The documents of a dossier in reach, with all their versions."""
+    dossier = dossier_service.get(session=session, principal=principal, dossier_id=dossier_id)
+    return list(
+        session.execute(
+            select(Document).where(Document.dossier_id == dossier.id).order_by(Document.kind)
+        ).scalars()
+    )
+
+
+def open_version(
+    *,
+    session: Session,
+    storage: Storage,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    document_id: uuid.UUID,
+    number: int,
+) -> tuple[DocumentVersion, BinaryIO]:
+    """One stored version's metadata and bytes, for a caller entitled to the dossier."""
+    dossier = dossier_service.get(session=session, principal=principal, dossier_id=dossier_id)
+    version = session.execute(
+        select(DocumentVersion)
+        .join(Document)
+        .where(
+            Document.id == document_id,
+            Document.dossier_id == dossier.id,
+            DocumentVersion.number == number,
+        )
+    ).scalar_one_or_none()
+    if version is None:
+        raise problems.not_found("document version")
+    return version, storage.open(version.storage_key)

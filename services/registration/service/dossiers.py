@@ -1,0 +1,340 @@
+"""Dossiers: filing, editing, the intake lifecycle, listing within reach."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from services.registration.domain import lifecycle
+from services.registration.domain.lifecycle import Action, Status
+from services.registration.domain.product_code import format_product_code
+from services.registration.models import Dossier, Producer, ProductCodeCounter
+from services.registration.service import access
+from services.registration.service import producers as producer_service
+from shared import problems
+from shared.auth import Principal, UnitRef
+from shared.db import UnitOfWork
+from shared.events import Actor, new_event
+from shared.ids import new_id
+from shared.rubrics import ProductSet, load_rubric, validate_answers
+
+RUBRIC_VERSION = "qd26-2026"
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+EDITABLE_FIELDS = ("product_name", "registration_type", "samples_count", "self_assessment", "commitment")
+
+
+def product_sets(version: str = RUBRIC_VERSION) -> dict[str, ProductSet]:
+    """The product sets of a rubric version by code ("01"–"26")."""
+    return {s.set_code: s for s in load_rubric(version).catalog.sets}
+
+
+def _actor(principal: Principal) -> Actor:
+    return Actor(principal.account_id, principal.primary_role)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _form01(producer: Producer, commitment: bool) -> dict[str, Any]:
+    """Form 01 (phiếu đăng ký): the producer's particulars as filed, and the sworn commitment."""
+    return {
+        "unit_name": producer.name,
+        "entity_type": producer.entity_type,
+        "representative": producer.representative,
+        "address": producer.address,
+        "phone": producer.phone,
+        "email": producer.email,
+        "business_registration_no": producer.business_registration_no,
+        "commitment": commitment,
+    }
+
+
+def _check_product_set(code: str) -> None:
+    if code not in product_sets():
+        raise problems.invalid({"product_set_code": [f"Unknown product set {code!r} (01–26)."]})
+
+
+def _check_answers(set_code: str, answers: dict[str, Any], *, complete: bool) -> None:
+    errors = validate_answers(load_rubric(RUBRIC_VERSION).sheet(set_code), answers, complete=complete)
+    if errors:
+        raise problems.invalid(
+            {"self_assessment": errors},
+            "The self-assessment does not match the product set's score sheet.",
+        )
+
+
+def _check_version(dossier: Dossier, expected: int) -> None:
+    if dossier.version != expected:
+        raise problems.conflict(
+            f"The dossier changed since you read it (your version {expected}, "
+            f"current {dossier.version}); reload and try again.",
+            current_version=dossier.version,
+        )
+
+
+def facts(dossier: Dossier, producer: Producer) -> dict[str, Any]:
+    """What every dossier event carries about the case."""
+    return {
+        "dossier_id": dossier.id,
+        "version": dossier.version,
+        "producer_id": producer.id,
+        "producer_name": producer.name,
+        "owner_account_id": producer.owner_account_id,
+        "consultant_account_ids": [g.consultant_account_id for g in producer.grants],
+        "product_name": dossier.product_name,
+        "product_set_code": dossier.product_set_code,
+        "registration_type": dossier.registration_type,
+        "rubric_version": dossier.rubric_version,
+        "regime": dossier.regime,
+        "unit_tree": dossier.unit_tree,
+        "province_code": dossier.province_code,
+        "district_code": dossier.district_code,
+        "commune_code": dossier.commune_code,
+        "product_code": dossier.product_code,
+    }
+
+
+def create(
+    *, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str, Any]
+) -> Dossier:
+    """The applicant (or its consultant) opens a draft dossier for one product."""
+    producer = producer_service.get(
+        session=uow.session, principal=principal, producer_id=data["producer_id"]
+    )
+    if not access.acts_for_producer(principal, producer):
+        raise problems.forbidden("Only the producer or its consultant files dossiers.")
+    _check_product_set(data["product_set_code"])
+    answers = data.get("self_assessment") or {}
+    _check_answers(data["product_set_code"], answers, complete=False)
+    now = _now()
+    dossier = Dossier(
+        id=new_id(),
+        status=Status.DRAFT.value,
+        producer_id=producer.id,
+        created_by=access.me(principal),
+        registration_type=data["registration_type"],
+        product_name=data["product_name"],
+        product_set_code=data["product_set_code"],
+        rubric_version=RUBRIC_VERSION,
+        regime=regime,
+        unit_tree=producer.unit_tree,
+        province_code=producer.province_code,
+        district_code=producer.district_code,
+        commune_code=producer.commune_code,
+        form01=_form01(producer, bool(data.get("commitment", False))),
+        self_assessment=answers,
+        samples_count=data.get("samples_count", 0),
+        missing_items=[],
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(dossier)
+    uow.session.flush()
+    return dossier
+
+
+def get(*, session: Session, principal: Principal, dossier_id: uuid.UUID) -> Dossier:
+    """A dossier within the caller's reach (404 otherwise, as for a missing one)."""
+    dossier = session.execute(
+        select(Dossier).where(Dossier.id == dossier_id, access.dossier_reach(principal))
+    ).scalar_one_or_none()
+    if dossier is None:
+        raise problems.not_found("dossier")
+    return dossier
+
+
+def _producer_of(session: Session, dossier: Dossier) -> Producer:
+    producer = session.get(Producer, dossier.producer_id)
+    assert producer is not None
+    return producer
+
+
+def update(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    expected_version: int,
+    changes: dict[str, Any],
+) -> Dossier:
+    """The applicant edits a draft, or a dossier returned to it for supplement."""
+    dossier = get(session=uow.session, principal=principal, dossier_id=dossier_id)
+    producer = _producer_of(uow.session, dossier)
+    if not access.acts_for_producer(principal, producer):
+        raise problems.forbidden("Only the producer or its consultant edits the dossier.")
+    _check_version(dossier, expected_version)
+    if Status(dossier.status) not in lifecycle.EDITABLE:
+        raise problems.transition_refused(f"A {dossier.status} dossier cannot be edited.")
+    if "self_assessment" in changes:
+        _check_answers(dossier.product_set_code, changes["self_assessment"], complete=False)
+        dossier.self_assessment = changes["self_assessment"]
+    for name in ("product_name", "registration_type", "samples_count"):
+        if name in changes:
+            setattr(dossier, name, changes[name])
+    if "commitment" in changes:
+        dossier.form01 = {**dossier.form01, "commitment": bool(changes["commitment"])}
+    dossier.updated_at = _now()
+    uow.session.flush()
+    return dossier
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What an intake or applicant action carries beyond the action itself."""
+
+    missing_items: list[dict[str, Any]] | None = None
+    reason: str | None = None
+
+
+def _check_ready_to_submit(dossier: Dossier) -> None:
+    _check_answers(dossier.product_set_code, dossier.self_assessment, complete=True)
+    errors: dict[str, list[str]] = {}
+    if not dossier.form01.get("commitment"):
+        errors["commitment"] = ["The registration form's sworn commitment must be given."]
+    product_set = product_sets()[dossier.product_set_code]
+    if product_set.requires_5_samples and dossier.samples_count < 5:
+        errors["samples_count"] = ["This product set requires 5 samples (Decision 26/2026, Art. 6)."]
+    if errors:
+        raise problems.invalid(errors, "The dossier is not ready to submit.")
+
+
+def _assign_product_code(uow: UnitOfWork, dossier: Dossier) -> str:
+    year = datetime.now(VIETNAM).year
+    dialect = uow.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = ProductCodeCounter.__table__
+    stmt = (
+        insert(table)
+        .values(unit_tree=dossier.unit_tree, commune_code=dossier.commune_code, year=year, last_serial=1)
+        .on_conflict_do_update(
+            index_elements=["unit_tree", "commune_code", "year"],
+            set_={"last_serial": table.c.last_serial + 1},
+        )
+        .returning(table.c.last_serial)
+    )
+    serial = uow.session.execute(stmt).scalar_one()
+    return format_product_code(
+        province_code=dossier.province_code,
+        commune_code=dossier.commune_code,
+        serial=serial,
+        year=year,
+    )
+
+
+def transition(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    action: Action,
+    expected_version: int,
+    decision: Decision | None = None,
+) -> Dossier:
+    """Move the dossier along the lifecycle table and publish what happened."""
+    decision = decision or Decision()
+    dossier = get(session=uow.session, principal=principal, dossier_id=dossier_id)
+    producer = _producer_of(uow.session, dossier)
+    try:
+        step = lifecycle.next_status(Status(dossier.status), action, principal.roles)
+    except lifecycle.TransitionError as exc:
+        raise problems.transition_refused(str(exc)) from exc
+    if step.roles is lifecycle.APPLICANT_SIDE and not access.acts_for_producer(principal, producer):
+        raise problems.forbidden("Only the producer or its consultant may do this.")
+    _check_version(dossier, expected_version)
+    previous = dossier.status
+    now = _now()
+    extra: dict[str, Any] = {}
+    if action in (Action.SUBMIT, Action.RESUBMIT):
+        _check_ready_to_submit(dossier)
+        dossier.submitted_at = now
+        dossier.missing_items = []
+        extra = {"self_assessment": dossier.self_assessment, "samples_count": dossier.samples_count}
+    elif action is Action.RETURN:
+        if not decision.missing_items:
+            raise problems.invalid({"missing_items": ["List what the applicant must supply."]})
+        dossier.missing_items = decision.missing_items
+        extra = {"missing_items": decision.missing_items}
+    elif action is Action.ACCEPT:
+        dossier.product_code = _assign_product_code(uow, dossier)
+        dossier.accepted_at = now
+        extra = {
+            "self_assessment": dossier.self_assessment,
+            "samples_count": dossier.samples_count,
+            "form01": dossier.form01,
+        }
+    dossier.status = step.to.value
+    dossier.updated_at = now
+    uow.session.flush()  # bumps the version (optimistic lock) before the event records it
+    uow.add_event(
+        new_event(
+            step.event,
+            {
+                **facts(dossier, producer),
+                "from_status": previous,
+                "to_status": dossier.status,
+                "reason": decision.reason,
+                **extra,
+            },
+            producer="registration",
+            actor=_actor(principal),
+            dossier_id=dossier.id,
+        )
+    )
+    return dossier
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    status: str | None = None
+    unit: str | None = None
+    product_set_code: str | None = None
+    producer_id: uuid.UUID | None = None
+
+
+def _filtered(principal: Principal, filters: Filters) -> Select[tuple[Dossier]]:
+    query = select(Dossier).where(access.dossier_reach(principal))
+    if filters.status:
+        query = query.where(Dossier.status == filters.status)
+    if filters.product_set_code:
+        query = query.where(Dossier.product_set_code == filters.product_set_code)
+    if filters.producer_id:
+        query = query.where(Dossier.producer_id == filters.producer_id)
+    if filters.unit:
+        try:
+            ref = UnitRef.parse(filters.unit)
+        except ValueError as exc:
+            raise problems.invalid({"unit": [str(exc)]}) from exc
+        if ref.level != "national":
+            column = {
+                "province": Dossier.province_code,
+                "district": Dossier.district_code,
+                "commune": Dossier.commune_code,
+            }[ref.level]
+            query = query.where(Dossier.unit_tree == ref.tree, column == ref.code)
+    return query
+
+
+def list_(
+    *,
+    session: Session,
+    principal: Principal,
+    filters: Filters,
+    limit: int,
+    after: uuid.UUID | None = None,
+) -> tuple[list[Dossier], uuid.UUID | None]:
+    """A page of dossiers in reach, newest first; returns the cursor of the next page."""
+    query = _filtered(principal, filters)
+    if after is not None:
+        query = query.where(Dossier.id < after)
+    rows = list(session.execute(query.order_by(Dossier.id.desc()).limit(limit + 1)).scalars())
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor

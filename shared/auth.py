@@ -1,0 +1,141 @@
+"""Bearer-token verification (JWT, asymmetric keys from a JWKS), roles and jurisdiction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+from shared import problems
+
+ALGORITHMS = ["ES256"]
+
+ROLES = (
+    "applicant",
+    "consultant",
+    "commune_officer",
+    "secretariat",
+    "council_member",
+    "council_chair",
+    "council_secretary",
+    "decision_authority",
+    "auditor",
+    "admin",
+)
+
+OFFICIAL_ROLES = tuple(r for r in ROLES if r not in ("applicant", "consultant"))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRef:
+    """An administrative unit as carried in tokens and events: ``tree:level:code``.
+
+    ``national`` (no tree, no code) is the whole country. Codes are unique within a level only,
+    so the level is part of the reference (province 45 and district 045 are different units).
+    """
+
+    tree: str
+    level: str
+    code: str
+
+    @classmethod
+    def parse(cls, value: str) -> UnitRef:
+        if value == "national":
+            return NATIONAL
+        parts = value.split(":")
+        if len(parts) != 3 or parts[1] not in ("province", "district", "commune"):
+            raise ValueError(f"not a unit reference: {value!r} (expected tree:level:code)")
+        return cls(*parts)
+
+    def __str__(self) -> str:
+        return "national" if self.level == "national" else f"{self.tree}:{self.level}:{self.code}"
+
+
+NATIONAL = UnitRef(tree="", level="national", code="")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The authenticated caller."""
+
+    account_id: str
+    roles: frozenset[str]
+    unit: UnitRef | None = None
+    councils: frozenset[str] = field(default_factory=frozenset)
+    name: str = ""
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def primary_role(self) -> str:
+        return next((r for r in ROLES if r in self.roles), "unknown")
+
+
+def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    roles = claims.get("roles")
+    if not isinstance(roles, list) or not all(r in ROLES for r in roles):
+        raise problems.unauthorized("The token carries unknown roles.")
+    unit_claim = claims.get("unit")
+    try:
+        unit = UnitRef.parse(unit_claim) if unit_claim else None
+    except ValueError as exc:
+        raise problems.unauthorized("The token carries a malformed unit.") from exc
+    return Principal(
+        account_id=str(claims["sub"]),
+        roles=frozenset(roles),
+        unit=unit,
+        councils=frozenset(str(c) for c in claims.get("councils", [])),
+        name=str(claims.get("name", "")),
+    )
+
+
+KeyResolver = Callable[[str], Any]
+
+
+class TokenVerifier:
+    """Verifies tokens against a key set: a JWKS URL, or a local resolver (the issuer itself)."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        audience: str,
+        jwks_url: str | None = None,
+        resolve_key: KeyResolver | None = None,
+    ) -> None:
+        if (jwks_url is None) == (resolve_key is None):
+            raise ValueError("give exactly one of jwks_url and resolve_key")
+        self.issuer = issuer
+        self.audience = audience
+        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+        self._resolve = resolve_key
+
+    def _key_for(self, token: str) -> Any:
+        if self._jwks is not None:
+            return self._jwks.get_signing_key_from_jwt(token).key
+        header = jwt.get_unverified_header(token)
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise jwt.InvalidTokenError("no key id")
+        assert self._resolve is not None
+        return self._resolve(kid)
+
+    def verify(self, token: str) -> Principal:
+        """The caller the token names; any defect answers 401."""
+        try:
+            key = self._key_for(token)
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "nbf", "sub", "iss", "aud"]},
+                leeway=5,
+            )
+        except (jwt.PyJWTError, KeyError, ValueError) as exc:
+            raise problems.unauthorized("The bearer token is not valid.") from exc
+        return principal_from_claims(claims)

@@ -1,0 +1,98 @@
+"""Settings from environment variables, with embedded defaults (twelve-factor).
+
+With nothing set, every service runs on SQLite files and kombu's SQLAlchemy transport under one
+data directory (``./var`` or ``OCOP_DATA_DIR``); production sets the URLs to PostgreSQL,
+RabbitMQ and a real SMTP relay. Same code in both modes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICES = ("registration", "evaluation", "notification")
+
+DEFAULT_PORTS = {"portal": 8000, "registration": 8001, "evaluation": 8002, "notification": 8003}
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+def data_dir() -> Path:
+    return Path(_env("OCOP_DATA_DIR", "var")).resolve()
+
+
+def broker_url() -> str:
+    """The broker: RabbitMQ in production, a SQLite file through kombu's SQLAlchemy transport."""
+    return _env("OCOP_BROKER_URL", f"sqla+sqlite:///{data_dir() / 'broker.sqlite'}")
+
+
+def is_embedded_broker(url: str) -> bool:
+    return url.startswith(("sqla+", "sqlalchemy+"))
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a service process needs to know about its environment."""
+
+    service: str
+    data_dir: Path
+    database_url: str
+    broker_url: str
+    public_url: str
+    jwks_url: str
+    jwt_issuer: str
+    jwt_audience: str
+    token_ttl_seconds: int
+    upload_max_bytes: int
+    login_attempts_per_minute: int
+    relay_batch_size: int
+    relay_poll_seconds: float
+    consumer_max_retries: int
+    regime: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def service_dir(self) -> Path:
+        return self.data_dir / self.service
+
+
+def load(service: str) -> Settings:
+    """Read the settings of ``service`` from the environment."""
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}; expected one of {', '.join(SERVICES)}")
+    base = data_dir()
+    upper = service.upper()
+    port = DEFAULT_PORTS[service]
+    registration_url = _env(
+        "OCOP_REGISTRATION_URL", f"http://127.0.0.1:{DEFAULT_PORTS['registration']}"
+    )
+    return Settings(
+        service=service,
+        data_dir=base,
+        database_url=_env(
+            f"OCOP_{upper}_DATABASE_URL", f"sqlite:///{base / service / f'{service}.sqlite'}"
+        ),
+        broker_url=broker_url(),
+        public_url=_env(f"OCOP_{upper}_URL", f"http://127.0.0.1:{port}"),
+        jwks_url=_env("OCOP_JWKS_URL", f"{registration_url}/.well-known/jwks.json"),
+        jwt_issuer=_env("OCOP_JWT_ISSUER", "ocop-registration"),
+        jwt_audience=_env("OCOP_JWT_AUDIENCE", "ocop"),
+        token_ttl_seconds=_int("OCOP_TOKEN_TTL_SECONDS", 900),
+        upload_max_bytes=_int("OCOP_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+        login_attempts_per_minute=_int("OCOP_LOGIN_ATTEMPTS_PER_MINUTE", 10),
+        relay_batch_size=_int("OCOP_RELAY_BATCH_SIZE", 200),
+        relay_poll_seconds=float(_env("OCOP_RELAY_POLL_SECONDS", "2.0")),
+        consumer_max_retries=_int("OCOP_CONSUMER_MAX_RETRIES", 5),
+        # The programme regime new dossiers are filed under (DOMAIN.md): "four-level" (commune,
+        # district, province, national) or "two-tier" (commune review, province, central).
+        regime=_env("OCOP_REGIME", "four-level"),
+    )

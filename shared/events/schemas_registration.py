@@ -1,0 +1,134 @@
+"""Payload schemas of the events the registration service publishes."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared.events.registry import register
+
+DOSSIER_STATUSES = ("draft", "submitted", "returned", "resubmitted", "accepted", "withdrawn")
+
+
+class AccountCreated(Schema):
+    account_id = fields.UUID(required=True)
+    email = fields.Email(required=True)
+    display_name = fields.Str(required=True)
+    language = fields.Str(required=True, validate=validate.OneOf(["vi", "en"]))
+    roles = fields.List(fields.Str(), required=True)
+    unit = fields.Str(allow_none=True, required=True, metadata={"description": "jurisdiction"})
+    councils = fields.List(fields.UUID(), load_default=list)
+
+
+class _DossierFacts(Schema):
+    """What every dossier event says about the case, so consumers need no lookup."""
+
+    dossier_id = fields.UUID(required=True)
+    version = fields.Int(required=True)
+    from_status = fields.Str(
+        allow_none=True, required=True, validate=validate.OneOf(DOSSIER_STATUSES)
+    )
+    to_status = fields.Str(required=True, validate=validate.OneOf(DOSSIER_STATUSES))
+    producer_id = fields.UUID(required=True)
+    producer_name = fields.Str(required=True)
+    owner_account_id = fields.UUID(required=True)
+    consultant_account_ids = fields.List(fields.UUID(), load_default=list)
+    product_name = fields.Str(required=True)
+    product_set_code = fields.Str(required=True)
+    registration_type = fields.Str(required=True)
+    rubric_version = fields.Str(required=True)
+    regime = fields.Str(required=True)
+    unit_tree = fields.Str(required=True)
+    province_code = fields.Str(required=True)
+    district_code = fields.Str(allow_none=True, required=True)
+    commune_code = fields.Str(required=True)
+    product_code = fields.Str(allow_none=True, load_default=None)
+    reason = fields.Str(allow_none=True, load_default=None)
+
+
+class DossierSubmitted(_DossierFacts):
+    self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+    samples_count = fields.Int(required=True)
+
+
+class MissingItem(Schema):
+    item = fields.Str(required=True)
+    note = fields.Str(allow_none=True, load_default=None)
+
+
+class DossierReturned(_DossierFacts):
+    missing_items = fields.List(fields.Nested(MissingItem), required=True)
+
+
+class DossierResubmitted(DossierSubmitted):
+    pass
+
+
+class DossierAccepted(DossierSubmitted):
+    form01 = fields.Dict(required=True)
+
+
+class DossierWithdrawn(_DossierFacts):
+    pass
+
+
+class DocumentAdded(_DossierFacts):
+    document_id = fields.UUID(required=True)
+    kind = fields.Str(required=True)
+    document_version = fields.Int(required=True)
+    sha256 = fields.Str(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    size = fields.Int(required=True)
+    content_type = fields.Str(required=True)
+    original_name = fields.Str(required=True)
+
+
+class ConsultantGranted(Schema):
+    producer_id = fields.UUID(required=True)
+    consultant_account_id = fields.UUID(required=True)
+    granted = fields.Bool(required=True)
+
+
+_P = "registration"
+register("account.created", AccountCreated, producer=_P, description="An account was created.")
+register(
+    "consultant.access_changed",
+    ConsultantGranted,
+    producer=_P,
+    description="A producer granted or revoked a consultant's access to its dossiers.",
+)
+register(
+    "dossier.submitted",
+    DossierSubmitted,
+    producer=_P,
+    description="The applicant submitted a draft dossier to its commune.",
+)
+register(
+    "dossier.returned",
+    DossierReturned,
+    producer=_P,
+    description="The commune returned the dossier for supplement, listing what is missing.",
+)
+register(
+    "dossier.resubmitted",
+    DossierResubmitted,
+    producer=_P,
+    description="The applicant resubmitted a returned dossier.",
+)
+register(
+    "dossier.accepted",
+    DossierAccepted,
+    producer=_P,
+    description="The commune accepted the dossier; it is handed to evaluation with its product "
+    "code.",
+)
+register(
+    "dossier.withdrawn",
+    DossierWithdrawn,
+    producer=_P,
+    description="The applicant withdrew the dossier before a decision.",
+)
+register(
+    "dossier.document_added",
+    DocumentAdded,
+    producer=_P,
+    description="A document (or a new version of one) was uploaded to the dossier.",
+)

@@ -1,0 +1,52 @@
+"""One Celery application per service, configured for at-least-once, one-at-a-time delivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, signals
+
+from shared.config import Settings, is_embedded_broker
+from shared.messaging import topology
+
+
+def make_celery(settings: Settings) -> Celery:
+    """The Celery app of ``settings.service``: its event queue and its own task queue."""
+    embedded = is_embedded_broker(settings.broker_url)
+    transport_options: dict[str, Any] = (
+        # Poll the SQLite-backed queues often: latency matters more than a few idle queries.
+        {"polling_interval": 0.1}
+        if embedded
+        # Publisher confirms: a publish returns only once RabbitMQ has taken the message.
+        else {"confirm_publish": True}
+    )
+    app = Celery(f"ocop.{settings.service}", broker=settings.broker_url, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_delivery_mode="persistent",
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        task_queues=[topology.events_queue(settings.service), topology.tasks_queue(settings.service)],
+        task_default_queue=topology.tasks_queue(settings.service).name,
+        task_create_missing_queues=False,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=transport_options,
+        worker_hijack_root_logger=False,
+        # Remote control and events use fanout exchanges, which the virtual transport keeps per
+        # process; they are an operator convenience we do not rely on.
+        worker_enable_remote_control=not embedded,
+        worker_send_task_events=False,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+    )
+
+    def _declare(**_: Any) -> None:
+        with app.connection_for_write() as conn:
+            topology.declare(conn)
+
+    # Every process declares the whole topology (see topology.py); prefork children too.
+    signals.worker_init.connect(_declare, weak=False)
+    signals.worker_process_init.connect(_declare, weak=False)
+    return app

@@ -1,0 +1,153 @@
+"""The outbox relay: publishes committed events to the broker, then marks them published.
+
+Delivery is at least once. A relay leases a batch (so several relays never publish the same rows
+concurrently), publishes it (with publisher confirms on RabbitMQ), and marks what the broker
+took. A relay that dies mid-batch leaves a lease that expires; another relay then publishes
+those rows again, and consumers drop the duplicates through their inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from celery import Celery
+from sqlalchemy import Table, or_, select, update
+
+from shared.db import Database
+from shared.messaging import topology
+from shared.messaging.wakeup import Listener
+
+log = logging.getLogger(__name__)
+
+EVENT_TASK = "ocop.event"
+
+
+class Relay:
+    def __init__(
+        self,
+        *,
+        service: str,
+        db: Database,
+        outbox: Table,
+        app: Celery,
+        batch_size: int = 200,
+        poll_seconds: float = 2.0,
+        lease_seconds: float = 30.0,
+    ) -> None:
+        self.service = service
+        self.db = db
+        self.outbox = outbox
+        self.app = app
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self.lease = timedelta(seconds=lease_seconds)
+        self.relay_id = f"{service}-{uuid.uuid4().hex[:12]}"
+
+    def _claim(self) -> str:
+        token = f"{self.relay_id}-{uuid.uuid4().hex[:8]}"
+        now = datetime.now(UTC)
+        o = self.outbox.c
+        claimable = or_(o.claimed_until.is_(None), o.claimed_until < now)
+        pending = (
+            select(o.id)
+            .where(o.published_at.is_(None), claimable)
+            .order_by(o.id)
+            .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        with self.db.engine.begin() as conn:
+            # The outer condition is re-checked on rows another relay updated meanwhile, so a row
+            # is never claimed twice (PostgreSQL re-evaluates it after waiting on the row lock).
+            conn.execute(
+                update(self.outbox)
+                .where(o.id.in_(pending.scalar_subquery()), claimable)
+                .values(claimed_by=token, claimed_until=now + self.lease, attempts=o.attempts + 1)
+            )
+        return token
+
+    def publish_pending(self) -> int:
+        """Publish one batch of pending events; returns how many the broker took."""
+        token = self._claim()
+        o = self.outbox.c
+        with self.db.engine.connect() as conn:
+            rows = conn.execute(
+                select(o.id, o.event_id, o.type, o.envelope)
+                .where(o.claimed_by == token, o.published_at.is_(None))
+                .order_by(o.id)
+            ).all()
+        if not rows:
+            return 0
+        published: list[int] = []
+        try:
+            with self.app.producer_or_acquire() as producer:
+                for row in rows:
+                    self.app.send_task(
+                        EVENT_TASK,
+                        args=[row.envelope],
+                        task_id=str(row.event_id),
+                        exchange=topology.EVENTS.name,
+                        routing_key=row.type,
+                        producer=producer,
+                        retry=False,
+                    )
+                    published.append(row.id)
+        finally:
+            with self.db.engine.begin() as conn:
+                if published:
+                    conn.execute(
+                        update(self.outbox)
+                        .where(o.id.in_(published))
+                        .values(published_at=datetime.now(UTC), claimed_until=None)
+                    )
+                unpublished = [r.id for r in rows if r.id not in set(published)]
+                if unpublished:
+                    # Hand them back at once rather than after the lease.
+                    conn.execute(
+                        update(self.outbox)
+                        .where(o.id.in_(unpublished), o.claimed_by == token)
+                        .values(claimed_by=None, claimed_until=None)
+                    )
+        return len(published)
+
+    def declare_topology(self, stop: threading.Event) -> None:
+        delay = 0.5
+        while not stop.is_set():
+            try:
+                with self.app.connection_for_write() as conn:
+                    conn.ensure_connection(max_retries=1)
+                    topology.declare(conn)
+                return
+            except Exception as exc:
+                log.warning("broker not reachable to declare topology (%r); retrying", exc)
+                stop.wait(delay)
+                delay = min(delay * 2, 10.0)
+
+    def run(self, stop: threading.Event) -> None:
+        """Publish until ``stop`` is set; woken early by committed transactions."""
+        self.declare_topology(stop)
+        delay = 0.5
+        with Listener(self.db.engine, self.service) as listener:
+            while not stop.is_set():
+                try:
+                    count = self.publish_pending()
+                    delay = 0.5
+                except Exception as exc:
+                    log.warning("relay could not publish (%r); retrying in %.1fs", exc, delay)
+                    stop.wait(delay)
+                    delay = min(delay * 2, 30.0)
+                    continue
+                if count < self.batch_size:
+                    listener.wait(self.poll_seconds)
+
+    def pending_count(self) -> int:
+        from sqlalchemy import func
+
+        with self.db.engine.connect() as conn:
+            return conn.execute(
+                select(func.count()).select_from(self.outbox).where(
+                    self.outbox.c.published_at.is_(None)
+                )
+            ).scalar_one()

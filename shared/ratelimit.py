@@ -1,0 +1,58 @@
+"""Fixed-window rate limits kept in the service's database, so every worker process sees the
+same counts (the database is the one store all of them already share, in both run modes)."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from shared import problems
+from shared.db import Database
+
+
+def define_rate_limit_table(metadata: MetaData) -> Table:
+    return Table(
+        "rate_limits",
+        metadata,
+        Column("key", String(200), primary_key=True),
+        Column("window_start", Integer, primary_key=True),
+        Column("hits", Integer, nullable=False),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    name: str
+    limit: int
+    window_seconds: int = 60
+
+
+def hit(db: Database, table: Table, rule: RateLimit, subject: str) -> None:
+    """Count one attempt by ``subject``; a 429 problem with Retry-After once over the limit."""
+    now = time.time()
+    window = int(now // rule.window_seconds) * rule.window_seconds
+    key = f"{rule.name}:{subject}"[:200]
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(table).values(key=key, window_start=window, hits=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["key", "window_start"], set_={"hits": table.c.hits + 1}
+    ).returning(table.c.hits)
+    with db.engine.begin() as conn:
+        hits = conn.execute(stmt).scalar_one()
+        if hits == 1:
+            # First hit of a window: forget windows that are over (keeps the table small).
+            conn.execute(delete(table).where(table.c.window_start < window - rule.window_seconds))
+    if hits > rule.limit:
+        retry_after = max(1, math.ceil(window + rule.window_seconds - now))
+        raise problems.Problem(
+            429,
+            "too-many-requests",
+            "Too many requests",
+            f"Too many {rule.name} attempts; try again in {retry_after} s.",
+            headers={"Retry-After": str(retry_after)},
+        )

@@ -1,0 +1,77 @@
+"""A service's moving parts wired once: settings, database with outbox, Celery app, relay."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+
+from celery import Celery
+from sqlalchemy import MetaData, Table
+
+from shared import config
+from shared.db import Database, UnitOfWork
+from shared.messaging.celery_app import make_celery
+from shared.messaging.consumer import Handler, Inbox, register_event_task
+from shared.messaging.outbox import write_events
+from shared.messaging.relay import Relay
+from shared.messaging.wakeup import Nudger
+
+
+class ServiceRuntime:
+    """Everything a web, worker or relay process of one service needs, built from settings."""
+
+    def __init__(
+        self,
+        service: str,
+        *,
+        metadata: MetaData,
+        outbox: Table,
+        inbox: Table,
+        handlers: Mapping[str, Handler] | None = None,
+        settings: config.Settings | None = None,
+    ) -> None:
+        self.settings = settings or config.load(service)
+        self.service = service
+        self.metadata = metadata
+        self.outbox = outbox
+        self.inbox_table = inbox
+        self.handlers = dict(handlers or {})
+        self.db = Database(
+            self.settings.database_url,
+            before_commit=self._write_outbox,
+            after_commit=self._nudge_relay,
+        )
+        self.nudger = Nudger(self.db.engine, service)
+
+    def _write_outbox(self, uow: UnitOfWork) -> None:
+        if uow.events:
+            write_events(uow.session, self.outbox, uow.events)
+            self.nudger.in_transaction(uow.session)
+
+    def _nudge_relay(self, uow: UnitOfWork) -> None:
+        if uow.events:
+            self.nudger.after_commit()
+
+    @cached_property
+    def celery(self) -> Celery:
+        app = make_celery(self.settings)
+        register_event_task(
+            app,
+            service=self.service,
+            inbox=Inbox(db=self.db, table=self.inbox_table, handlers=self.handlers),
+            max_retries=self.settings.consumer_max_retries,
+        )
+        return app
+
+    def relay(self) -> Relay:
+        return Relay(
+            service=self.service,
+            db=self.db,
+            outbox=self.outbox,
+            app=self.celery,
+            batch_size=self.settings.relay_batch_size,
+            poll_seconds=self.settings.relay_poll_seconds,
+        )
+
+    def inbox(self) -> Inbox:
+        return Inbox(db=self.db, table=self.inbox_table, handlers=self.handlers)

@@ -1,0 +1,217 @@
+"""What every service's Flask app shares: problem+json errors, request ids, authentication,
+health, readiness and metrics. A service's ``create_app`` starts from ``create_base_app``."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_smorest import Api
+from kombu import Connection
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from shared import context, problems
+from shared.auth import Principal, TokenVerifier
+from shared.config import Settings
+from shared.db import Database
+
+log = logging.getLogger(__name__)
+
+REQUESTS = Counter(
+    "ocop_http_requests_total", "HTTP requests", ["service", "endpoint", "method", "status"]
+)
+LATENCY = Histogram(
+    "ocop_http_request_seconds", "HTTP request latency", ["service", "endpoint", "method"]
+)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+_STATUS_SLUGS = {
+    400: "malformed-request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-error",
+    429: "too-many-requests",
+}
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api answering every HTTP error as problem+json."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        errors = None
+        messages = data.get("messages")
+        if isinstance(messages, dict):
+            # webargs nests errors by location; a JSON body's fields are what clients care about.
+            errors = messages.get("json", messages) if len(messages) == 1 else messages
+        detail = data.get("message") or error.description
+        if status == 400 and "JSON" in str(detail):
+            detail = "The request body is not valid JSON."
+        problem = problems.Problem(
+            status,
+            _STATUS_SLUGS.get(status, "http-error"),
+            error.name,
+            detail if isinstance(detail, str) else None,
+            errors=errors,
+            headers=data.get("headers"),
+        )
+        return problem.response(instance=request.path, request_id=context.request_id.get())
+
+
+def current_principal() -> Principal:
+    """The authenticated caller, or a 401 problem."""
+    principal = g.get("principal")
+    if principal is None:
+        raise problems.unauthorized()
+    return principal
+
+
+def create_base_app(
+    settings: Settings,
+    *,
+    title: str,
+    db: Database,
+    verifier: TokenVerifier,
+    description: str = "",
+) -> tuple[Flask, ProblemApi]:
+    app = Flask(settings.service)
+    app.config.update(
+        API_TITLE=title,
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        # Room for multipart framing around the largest accepted file; the exact file limit is
+        # checked by the upload use case.
+        MAX_CONTENT_LENGTH=settings.upload_max_bytes + 64 * 1024,
+        API_SPEC_OPTIONS={
+            "info": {"description": description},
+            "components": {
+                "securitySchemes": {
+                    "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                }
+            },
+            "security": [{"bearer": []}],
+        },
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["ocop.settings"] = settings
+    app.extensions["ocop.db"] = db
+    app.extensions["ocop.verifier"] = verifier
+    api = ProblemApi(app)
+
+    @app.before_request
+    def _start() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        context.request_id.set(rid)
+        context.event_id.set(None)
+        context.dossier_id.set(None)
+        g.started = time.perf_counter()
+        g.principal = None
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token:
+                raise problems.unauthorized("Use the Bearer scheme.")
+            g.principal = verifier.verify(token.strip())
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        rid = context.request_id.get()
+        if rid:
+            response.headers["X-Request-ID"] = rid
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(settings.service, endpoint, request.method, response.status_code).inc()
+        started = g.get("started")
+        if started is not None:
+            LATENCY.labels(settings.service, endpoint, request.method).observe(
+                time.perf_counter() - started
+            )
+        return response
+
+    @app.errorhandler(problems.Problem)
+    def _problem(exc: problems.Problem) -> Response:
+        return exc.response(instance=request.path, request_id=context.request_id.get())
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        if isinstance(exc, HTTPException):
+            return api.handle_http_exception(exc)
+        log.exception("unhandled error")
+        return problems.Problem(
+            500, "internal-error", "Internal error", "The error was logged with this request id."
+        ).response(instance=request.path, request_id=context.request_id.get())
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": settings.service}
+
+    @app.get("/readyz")
+    def readyz() -> tuple[dict[str, Any], int]:
+        checks = {"database": _check(_database_ok, db), "broker": _check(_broker_ok, settings)}
+        ready = all(v == "ok" for v in checks.values())
+        return {"status": "ready" if ready else "unavailable", "checks": checks}, (
+            200 if ready else 503
+        )
+
+    @app.get("/metrics")
+    def metrics() -> Response:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            payload = generate_latest(registry)
+        else:
+            payload = generate_latest()
+        return Response(payload, mimetype=CONTENT_TYPE_LATEST)
+
+    return app, api
+
+
+def _check(fn: Callable[[Any], None], arg: Any) -> str:
+    try:
+        fn(arg)
+        return "ok"
+    except Exception as exc:
+        log.warning("readiness check failed: %r", exc)
+        return f"error: {type(exc).__name__}"
+
+
+def _database_ok(db: Database) -> None:
+    with db.reader() as session:
+        session.execute(text("SELECT 1"))
+
+
+def _broker_ok(settings: Settings) -> None:
+    with Connection(settings.broker_url, connect_timeout=2) as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def jwks_verifier(settings: Settings) -> TokenVerifier:
+    """Verify tokens against the issuer's published key set (services other than the issuer)."""
+    return TokenVerifier(
+        issuer=settings.jwt_issuer, audience=settings.jwt_audience, jwks_url=settings.jwks_url
+    )

@@ -140,7 +140,8 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
+            # close() ends the transaction without expiring what was loaded, so results stay
+            # usable for rendering after the block (rollback() would expire them).
             session.close()
 
     def dispose(self) -> None:

@@ -61,18 +61,19 @@ class ProblemApi(Api):
     def handle_http_exception(self, error: HTTPException) -> Response:
         status = error.code or 500
         data = getattr(error, "data", None) or {}
-        errors = None
+        title, detail, errors = error.name, data.get("message") or error.description, None
         messages = data.get("messages")
         if isinstance(messages, dict):
             # webargs nests errors by location; a JSON body's fields are what clients care about.
             errors = messages.get("json", messages) if len(messages) == 1 else messages
-        detail = data.get("message") or error.description
-        if status == 400 and "JSON" in str(detail):
-            detail = "The request body is not valid JSON."
+        if status == 422:
+            title, detail = "Invalid request", "Some fields are invalid; see errors."
+        elif status == 400 and "Invalid JSON body." in str(messages):
+            detail, errors = "The request body is not valid JSON.", None
         problem = problems.Problem(
             status,
             _STATUS_SLUGS.get(status, "http-error"),
-            error.name,
+            title,
             detail if isinstance(detail, str) else None,
             errors=errors,
             headers=data.get("headers"),

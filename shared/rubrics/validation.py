@@ -280,15 +280,15 @@ def _check_case_blocks(crit: Criterion, where: str, out: _Findings) -> None:
 
 
 def _check_mark_order(options: Sequence[Option], where: str, out: _Findings) -> None:
-    marked = [o for o in options if o.min_star is not None]
-    for high in marked:
-        for low in marked:
-            if high.min_star > low.min_star and high.points < low.points:  # type: ignore[operator]
+    marked = [(o.min_star, o) for o in options if o.min_star is not None]
+    for high_star, high in marked:
+        for low_star, low in marked:
+            if high_star > low_star and high.points < low.points:
                 out.warn(
                     9,
                     where,
-                    f"option {high.code} ({high.min_star}★, {high.points} points) scores less "
-                    f"than option {low.code} ({low.min_star}★, {low.points} points)",
+                    f"option {high.code} ({high_star}★, {high.points} points) scores less "
+                    f"than option {low.code} ({low_star}★, {low.points} points)",
                 )
 
 

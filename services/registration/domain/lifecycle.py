@@ -62,7 +62,11 @@ EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
 
 
 class TransitionError(Exception):
-    """An edge that is not in the table, or a role that may not take it."""
+    """An edge that is not in the table."""
+
+
+class RoleNotAllowed(TransitionError):
+    """An edge that exists, but not for the caller's role."""
 
 
 def next_status(status: Status, action: Action, roles: frozenset[str]) -> Transition:
@@ -71,7 +75,7 @@ def next_status(status: Status, action: Action, roles: frozenset[str]) -> Transi
     if transition is None:
         raise TransitionError(f"a {status} dossier cannot be {_past(action)}")
     if not roles & transition.roles:
-        raise TransitionError(f"your role may not {action} a dossier")
+        raise RoleNotAllowed(f"your role may not {action} a dossier")
     return transition
 
 

@@ -48,12 +48,12 @@ def _event(account: Account, actor: Actor) -> Any:
 
 
 def _check_unit(session: Session, unit: str | None, roles: list[str]) -> str | None:
-    if not set(roles) & UNIT_ROLES:
-        if unit:
-            raise problems.invalid({"unit": ["Only officials have a jurisdiction."]})
-        return None
     if not unit:
-        raise problems.invalid({"unit": ["Officials need a jurisdiction (tree:level:code)."]})
+        if set(roles) & UNIT_ROLES:
+            raise problems.invalid({"unit": ["Officials need a jurisdiction (tree:level:code)."]})
+        return None
+    if not set(roles) & set(OFFICIAL_ROLES):
+        raise problems.invalid({"unit": ["Only officials have a jurisdiction."]})
     try:
         ref = UnitRef.parse(unit)
     except ValueError as exc:

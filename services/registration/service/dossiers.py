@@ -245,6 +245,8 @@ def transition(
     producer = _producer_of(uow.session, dossier)
     try:
         step = lifecycle.next_status(Status(dossier.status), action, principal.roles)
+    except lifecycle.RoleNotAllowed as exc:
+        raise problems.forbidden(str(exc)) from exc
     except lifecycle.TransitionError as exc:
         raise problems.transition_refused(str(exc)) from exc
     if step.roles is lifecycle.APPLICANT_SIDE and not access.acts_for_producer(principal, producer):

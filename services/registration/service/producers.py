@@ -58,6 +58,7 @@ def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str
         email=data["email"],
         business_registration_no=data.get("business_registration_no"),
         created_at=datetime.now(UTC),
+        grants=[],
     )
     uow.session.add(producer)
     uow.session.flush()

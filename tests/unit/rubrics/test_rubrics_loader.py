@@ -437,3 +437,15 @@ def test_catalog_must_list_26_sets(copy_dir: Path) -> None:
     message = refused(copy_dir)
     assert "catalog.json: counts: sets: 25 listed, 26 recorded, expected 26" in message
     assert "26-community-tourism.json: set file is not listed in catalog.json" in message
+
+
+def test_star_mark_order_is_a_warning_only(copy_dir: Path) -> None:
+    name = "01-fresh-vegetables-fruits.json"
+    # 4.1: b *** (2 points), c **** (3 points); swap the marks so the higher sits lower.
+    edit(copy_dir, name, lambda d: criterion(d, "4.1")["options"][1].update(min_star=4))
+    edit(copy_dir, name, lambda d: criterion(d, "4.1")["options"][2].update(min_star=3))
+    warnings = [str(w) for w in load_rubric_dir(copy_dir).warnings if w.rule == 9]
+    assert warnings == [
+        f"{name}: part B group 4 criterion 4.1: option b (4★, 2 points) scores less than "
+        "option c (3★, 3 points) (rule 9: higher star mark on a lower-scoring option)"
+    ]

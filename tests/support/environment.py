@@ -1,0 +1,88 @@
+"""The two run modes of the test suite.
+
+Embedded (default): SQLite files and kombu's SQLAlchemy transport in a temporary data directory.
+Servers: when ``OCOP_TEST_POSTGRES_URL`` and ``OCOP_TEST_BROKER_URL`` are set (CI sets both),
+each service gets a fresh PostgreSQL database and the broker is that RabbitMQ. A server that
+cannot be reached fails the run; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared import config
+
+
+@dataclass(frozen=True)
+class Environment:
+    mode: str  # "embedded" or "servers"
+    data_dir: Path
+    database_urls: dict[str, str]
+    broker_url: str
+
+    def variables(self) -> dict[str, str]:
+        """The environment a process of this test run needs."""
+        env = {
+            "OCOP_DATA_DIR": str(self.data_dir),
+            "OCOP_BROKER_URL": self.broker_url,
+            "OCOP_RELAY_POLL_SECONDS": "0.5",
+        }
+        for service, url in self.database_urls.items():
+            env[f"OCOP_{service.upper()}_DATABASE_URL"] = url
+        return env
+
+
+def _postgres_admin_dsn(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+
+
+@contextmanager
+def environment(data_dir: Path) -> Iterator[Environment]:
+    pg = os.environ.get("OCOP_TEST_POSTGRES_URL", "").strip()
+    broker = os.environ.get("OCOP_TEST_BROKER_URL", "").strip()
+    if bool(pg) != bool(broker):
+        raise RuntimeError("set both OCOP_TEST_POSTGRES_URL and OCOP_TEST_BROKER_URL, or neither")
+    if not pg:
+        yield Environment(
+            mode="embedded",
+            data_dir=data_dir,
+            database_urls={
+                s: f"sqlite:///{data_dir / s / f'{s}.sqlite'}" for s in config.SERVICES
+            },
+            broker_url=f"sqla+sqlite:///{data_dir / 'broker.sqlite'}",
+        )
+        return
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    suffix = uuid.uuid4().hex[:8]
+    names = {s: f"ocop_test_{suffix}_{s}" for s in config.SERVICES}
+    admin = _postgres_admin_dsn(pg)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        for name in names.values():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield Environment(
+            mode="servers",
+            data_dir=data_dir,
+            database_urls={
+                s: make_url(pg).set(drivername="postgresql+psycopg", database=n).render_as_string(
+                    hide_password=False
+                )
+                for s, n in names.items()
+            },
+            broker_url=broker,
+        )
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for name in names.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -12,6 +12,8 @@ from kombu import Connection
 from shared.messaging import topology
 from tests.support.environment import Environment, environment
 
+pytest_plugins = ["tests.support.app_fixtures"]
+
 
 def pytest_report_header() -> str:
     servers = os.environ.get("OCOP_TEST_POSTGRES_URL")

@@ -14,6 +14,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from celery import Celery
+from kombu import Connection, Producer
 from sqlalchemy import Table, or_, select, update
 
 from shared.db import Database
@@ -45,6 +46,26 @@ class Relay:
         self.poll_seconds = poll_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.relay_id = f"{service}-{uuid.uuid4().hex[:12]}"
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+
+    def _get_producer(self) -> Producer:
+        """A producer on a connection of our own, with the whole topology declared on it: the
+        virtual transport keeps bindings per connection, so a pooled connection that has not
+        declared them would route events nowhere."""
+        if self._producer is None:
+            connection = self.app.connection_for_write()
+            connection.ensure_connection(max_retries=1)
+            topology.declare(connection)
+            self._connection = connection
+            self._producer = self.app.amqp.Producer(connection, auto_declare=False)
+        return self._producer
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.release()
+        self._connection = None
+        self._producer = None
 
     def _claim(self) -> str:
         token = f"{self.relay_id}-{uuid.uuid4().hex[:8]}"
@@ -82,18 +103,21 @@ class Relay:
             return 0
         published: list[int] = []
         try:
-            with self.app.producer_or_acquire() as producer:
-                for row in rows:
-                    self.app.send_task(
-                        EVENT_TASK,
-                        args=[row.envelope],
-                        task_id=str(row.event_id),
-                        exchange=topology.EVENTS.name,
-                        routing_key=row.type,
-                        producer=producer,
-                        retry=False,
-                    )
-                    published.append(row.id)
+            producer = self._get_producer()
+            for row in rows:
+                self.app.send_task(
+                    EVENT_TASK,
+                    args=[row.envelope],
+                    task_id=str(row.event_id),
+                    exchange=topology.EVENTS.name,
+                    routing_key=row.type,
+                    producer=producer,
+                    retry=False,
+                )
+                published.append(row.id)
+        except Exception:
+            self.close()  # reconnect (and redeclare) on the next batch
+            raise
         finally:
             with self.db.engine.begin() as conn:
                 if published:
@@ -112,26 +136,13 @@ class Relay:
                     )
         return len(published)
 
-    def declare_topology(self, stop: threading.Event) -> None:
-        delay = 0.5
-        while not stop.is_set():
-            try:
-                with self.app.connection_for_write() as conn:
-                    conn.ensure_connection(max_retries=1)
-                    topology.declare(conn)
-                return
-            except Exception as exc:
-                log.warning("broker not reachable to declare topology (%r); retrying", exc)
-                stop.wait(delay)
-                delay = min(delay * 2, 10.0)
-
     def run(self, stop: threading.Event) -> None:
         """Publish until ``stop`` is set; woken early by committed transactions."""
-        self.declare_topology(stop)
         delay = 0.5
         with Listener(self.db.engine, self.service) as listener:
             while not stop.is_set():
                 try:
+                    self._get_producer()  # declares the topology at start and on reconnect
                     count = self.publish_pending()
                     delay = 0.5
                 except Exception as exc:
@@ -141,6 +152,7 @@ class Relay:
                     continue
                 if count < self.batch_size:
                     listener.wait(self.poll_seconds)
+        self.close()
 
     def pending_count(self) -> int:
         from sqlalchemy import func

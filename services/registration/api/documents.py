@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.registration.api.common import READ_ERRORS, document_errors
-from services.registration.models import Document
+from services.registration.models import Document, DocumentVersion
 from services.registration.runtime import current
 from services.registration.schemas import DocumentFile, DocumentOut, DocumentUploadForm, DocumentVersionOut
 from services.registration.service import documents as document_service
@@ -26,11 +26,22 @@ def _url(dossier_id: uuid.UUID, document: Document, number: int) -> str:
     return f"/api/v1/dossiers/{dossier_id}/documents/{document.id}/versions/{number}/content"
 
 
-def _out(document: Document) -> dict[str, Any]:
-    data = DocumentOut().dump(document)
-    for version, dumped in zip(document.versions, data["versions"], strict=True):
-        dumped["download_url"] = _url(document.dossier_id, document, version.number)
+_VERSION_FIELDS = [name for name in DocumentVersionOut().fields if name != "download_url"]
+
+
+def _version_out(document: Document, version: DocumentVersion) -> dict[str, Any]:
+    data = {name: getattr(version, name) for name in _VERSION_FIELDS}
+    data["download_url"] = _url(document.dossier_id, document, version.number)
     return data
+
+
+def _out(document: Document) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "kind": document.kind,
+        "latest_version": document.latest_version,
+        "versions": [_version_out(document, v) for v in document.versions],
+    }
 
 
 @blp.route("/<uuid:dossier_id>/documents")
@@ -69,9 +80,7 @@ class Documents(MethodView):
                 note=form.get("note"),
             )
             uow.commit()
-            out = DocumentVersionOut().dump(version)
-            out["download_url"] = _url(dossier_id, version.document, version.number)
-        return out
+            return _version_out(version.document, version)
 
 
 @blp.route("/<uuid:dossier_id>/documents/<uuid:document_id>/versions/<int:number>/content")

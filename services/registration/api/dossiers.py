@@ -30,8 +30,12 @@ from shared.web import current_principal
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers")
 
 
+_FIELDS = [name for name in DossierOut().fields if name != "allowed_actions"]
+
+
 def _out(dossier: Dossier, principal: Principal) -> dict[str, Any]:
-    data = DossierOut().dump(dossier)
+    """The dossier's fields plus what this caller may do next (the schema renders them)."""
+    data = {name: getattr(dossier, name) for name in _FIELDS}
     data["allowed_actions"] = lifecycle.allowed_actions(Status(dossier.status), principal.roles)
     return data
 

@@ -73,5 +73,9 @@ class ServiceRuntime:
             poll_seconds=self.settings.relay_poll_seconds,
         )
 
+    def close(self) -> None:
+        """Release pooled database connections (tests and short-lived tools)."""
+        self.db.dispose()
+
     def inbox(self) -> Inbox:
         return Inbox(db=self.db, table=self.inbox_table, handlers=self.handlers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 from services.notification.models import Contact
@@ -12,8 +13,9 @@ from shared.messaging.consumer import Handler
 
 def on_account_created(*, uow: UnitOfWork, event: Event) -> None:
     """Remember how to reach a new account holder."""
-    p = event.payload
-    contact = uow.session.get(Contact, p["account_id"]) or Contact(account_id=p["account_id"])
+    p = event.payload  # JSON form: ids are strings
+    account_id = uuid.UUID(p["account_id"])
+    contact = uow.session.get(Contact, account_id) or Contact(account_id=account_id)
     contact.email = p["email"]
     contact.display_name = p["display_name"]
     contact.language = p["language"]

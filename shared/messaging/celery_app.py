@@ -42,7 +42,9 @@ def make_celery(settings: Settings) -> Celery:
         worker_cancel_long_running_tasks_on_connection_loss=True,
     )
 
-    def _declare(**_: Any) -> None:
+    def _declare(sender: Any = None, **_: Any) -> None:
+        if sender is not None and getattr(sender, "app", app) is not app:
+            return  # another app's worker in the same process (tests)
         with app.connection_for_write() as conn:
             topology.declare(conn)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -151,8 +152,15 @@ class Relay:
                     delay = min(delay * 2, 30.0)
                     continue
                 if count < self.batch_size:
-                    listener.wait(self.poll_seconds)
+                    self._sleep(listener, stop)
         self.close()
+
+    def _sleep(self, listener: Listener, stop: threading.Event) -> None:
+        """Until a nudge or the poll interval; in short slices so a stop request is seen soon."""
+        deadline = time.monotonic() + self.poll_seconds
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            if listener.wait(min(left, 1.0)):
+                return
 
     def pending_count(self) -> int:
         from sqlalchemy import func

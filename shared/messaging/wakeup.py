@@ -86,17 +86,17 @@ class Listener:
             self._sock.setblocking(False)
         return self
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds; True if a nudge arrived."""
         if self._pg is not None:
-            for _ in self._pg.notifies(timeout=timeout, stop_after=1):
-                pass
-            return
+            return any(True for _ in self._pg.notifies(timeout=timeout, stop_after=1))
         assert self._sock is not None
         ready, _, _ = select.select([self._sock], [], [], timeout)
         if ready:
             with contextlib.suppress(BlockingIOError):
                 while self._sock.recv(64):
                     pass
+        return bool(ready)
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None

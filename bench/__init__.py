@@ -1,0 +1,1 @@
+"""On-demand benchmarks (docs QUALITY.md, "Benchmarks"); never run as timed tests."""

@@ -1,0 +1,319 @@
+"""B1 intake: dossiers created and submitted per second through the HTTP API under gunicorn,
+against a minimal Flask + SQLAlchemy one-insert endpoint on the same database and settings;
+the dossier list's latency at ``--seed`` dossiers; the RSS of every web process.
+
+    .venv/bin/python -m bench.intake.run --mode embedded|servers [--seconds 20] [--clients 8]
+        [--workers 2] [--seed 100000]
+
+Prints absolute figures beside the ratios, PASS/FAIL per target, and exits 0 (it is a report);
+nonzero only when the run itself failed (a server did not start, requests errored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+import requests
+
+from bench.intake import ceiling, seed
+from bench.intake.load import Latency, LoadResult, expect, measure_get, percentile, run_load
+from bench.intake.procs import (
+    BROKER_URL,
+    GUNICORN_FLAGS,
+    PG_URL,
+    RssSampler,
+    RunEnv,
+    Server,
+    Servers,
+    free_port,
+    ocop,
+    run_env,
+)
+from shared.db import make_engine
+from tests.support.flows import DEMO_PASSWORD, OTHER_COMMUNE, dossier_body, producer_body
+
+THROUGHPUT_TARGET = 0.5  # product dossiers/s ÷ ceiling rows/s
+P95_TARGET_MS = 50.0
+RSS_TARGET_MB = 150.0
+API = "/api/v1"
+
+
+@dataclass
+class Report:
+    mode: str
+    args: argparse.Namespace
+    ceiling: LoadResult | None = None
+    product: LoadResult | None = None
+    latencies: list[Latency] = field(default_factory=list)
+    plans: list[tuple[str, seed.Plan]] = field(default_factory=list)
+    rss: dict[str, RssSampler] = field(default_factory=dict)
+    seeded: seed.SeedSummary | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def login(base: str, email: str) -> str:
+    resp = requests.post(f"{base}{API}/auth/token", json={"email": email, "password": DEMO_PASSWORD},
+                         timeout=30)
+    return str(expect(resp, 200, f"login {email}")["access_token"])
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def start_ceiling(servers: Servers, env: RunEnv, workers: int) -> Server:
+    ceiling.create_table(env.database_url)
+    port = free_port()
+    argv = [sys.executable, "-m", "gunicorn", "bench.intake.ceiling:app",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *GUNICORN_FLAGS]
+    return servers.start("ceiling", argv, env, port)
+
+
+def start_product(servers: Servers, env: RunEnv, workers: int) -> Server:
+    port = free_port()
+    argv = [sys.executable, "-m", "services.cli", "web", "registration",
+            "--port", str(port), "--workers", str(workers)]
+    return servers.start("registration", argv, env, port)
+
+
+def measure_ceiling(report: Report, servers: Servers, env: RunEnv) -> None:
+    a = report.args
+    server = start_ceiling(servers, env, a.workers)
+    body = dossier_body(producer_id="00000000-0000-0000-0000-000000000000")
+
+    def op(session: requests.Session) -> list[float]:
+        t0 = time.perf_counter()
+        expect(session.post(f"{server.url}/rows", json=body, timeout=60), 201, "ceiling insert")
+        return [time.perf_counter() - t0]
+
+    with RssSampler([server]) as rss:
+        report.ceiling = run_load(op, clients=a.clients, seconds=a.seconds, warmup=a.warmup,
+                                  server_cpu=server.cpu_seconds)
+    report.rss["ceiling"] = rss
+    servers.stop(server.proc)
+
+
+def measure_product(report: Report, server: Server, token: str, producer_id: str) -> None:
+    a = report.args
+    body = dossier_body(producer_id)
+    headers = bearer(token)
+    base = f"{server.url}{API}/dossiers"
+
+    def op(session: requests.Session) -> list[float]:
+        t0 = time.perf_counter()
+        created = expect(session.post(base, json=body, headers=headers, timeout=60), 201, "create")
+        t1 = time.perf_counter()
+        expect(session.post(f"{base}/{created['id']}/submit", json={"version": created["version"]},
+                            headers=headers, timeout=60), 200, "submit")
+        return [t1 - t0, time.perf_counter() - t1]
+
+    report.product = run_load(op, clients=a.clients, seconds=a.seconds, warmup=a.warmup,
+                              server_cpu=server.cpu_seconds)
+
+
+def deep_cursor(session: requests.Session, url: str, token: str, pages: int) -> str | None:
+    """The cursor after following ``next`` ``pages`` times."""
+    cursor = None
+    for _ in range(pages):
+        sep = "&" if "?" in url else "?"
+        page = expect(session.get(url + (f"{sep}after={cursor}" if cursor else ""),
+                                  headers=bearer(token), timeout=60), 200, "list")
+        cursor = page["next"]
+        if cursor is None:
+            break
+    return cursor
+
+
+def measure_listing(report: Report, server: Server, env: RunEnv, tokens: dict[str, str]) -> None:
+    a = report.args
+    engine = make_engine(env.database_url)
+    try:
+        print(f"  seeding {a.seed:,} dossiers ...", flush=True)
+        report.seeded = seed.seed(engine, a.seed)
+        print(f"  seeded in {report.seeded.seconds:.1f} s", flush=True)
+        tokens["seeded applicant"] = login(server.url, report.seeded.sample_applicant)
+        for who, filters in (("officer", {}), ("officer", {"status": "submitted"}),
+                             ("auditor", {}), ("auditor", {"status": "submitted"}),
+                             ("applicant", {}), ("seeded applicant", {})):
+            label = who + "".join(f" {k}={v}" for k, v in filters.items())
+            report.plans.append((label, seed.explain_list(engine, tokens[who], filters)))
+    finally:
+        engine.dispose()
+    session = requests.Session()
+    url = f"{server.url}{API}/dossiers?limit=50"
+    scenarios: list[tuple[str, str, str]] = [
+        ("officer", "officer", url),
+        ("officer status=submitted", "officer", url + "&status=submitted"),
+        ("auditor (province 45)", "auditor", url),
+        ("auditor status=submitted", "auditor", url + "&status=submitted"),
+        ("applicant (demo)", "applicant", url),
+        ("applicant (seeded)", "seeded applicant", url),
+    ]
+    for name, who, target in list(scenarios):
+        if who in ("officer", "auditor"):
+            cursor = deep_cursor(session, target, tokens[who], a.deep_pages)
+            if cursor:
+                scenarios.append((f"{name} page {a.deep_pages + 1}", who, f"{target}&after={cursor}"))
+    for name, who, target in scenarios:
+        print(f"  GET {name} ...", flush=True)
+        report.latencies.append(
+            measure_get(session, name, target, tokens[who], requests_n=a.list_requests))
+    session.close()
+
+
+def run(report: Report) -> None:
+    a = report.args
+    servers = Servers()
+    with run_env(a.mode, pg_url=a.pg_url, broker_url=a.broker_url, keep=a.keep) as env:
+        try:
+            print(f"data dir {env.data_dir}; database {env.database_url}", flush=True)
+            ocop(env, "migrate", "registration")
+            ocop(env, "seed")
+            print("ceiling ...", flush=True)
+            measure_ceiling(report, servers, env)
+            print("product ...", flush=True)
+            server = start_product(servers, env, a.workers)
+            with RssSampler([server]) as rss:
+                report.rss["registration"] = rss
+                tokens = {"admin": login(server.url, "admin@ocop.local"),
+                          "applicant": login(server.url, "hoptacxa@ocop.local"),
+                          "officer": login(server.url, "xa.dongha@ocop.local")}
+                # The intake producer files outside the officer's commune, so the officer's list
+                # keeps the seeded ~1/100 share.
+                producer = expect(requests.post(
+                    f"{server.url}{API}/producers", json=producer_body(OTHER_COMMUNE),
+                    headers=bearer(tokens["applicant"]), timeout=30), 201, "producer")
+                auditor = {"email": "bench.auditor@ocop.local", "password": DEMO_PASSWORD,
+                           "display_name": "Bench auditor", "roles": ["auditor"],
+                           "unit": "pre2025:province:45"}
+                expect(requests.post(f"{server.url}{API}/accounts", json=auditor,
+                                     headers=bearer(tokens["admin"]), timeout=30), 201, "auditor")
+                tokens["auditor"] = login(server.url, auditor["email"])
+                measure_product(report, server, tokens["applicant"], producer["id"])
+                if a.seed > 0:
+                    print("listing ...", flush=True)
+                    measure_listing(report, server, env, tokens)
+        finally:
+            servers.stop_all()
+
+
+# --- the report ------------------------------------------------------------------------------
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def print_report(r: Report) -> bool:
+    """Print the tables; returns False when the run's requests errored."""
+    a = r.args
+    ok = True
+    width = 100
+    print("\n" + "=" * width)
+    print(f"B1 intake — mode {r.mode}: {a.workers} gunicorn workers, {a.clients} clients, "
+          f"{a.seconds:g} s (+{a.warmup:g} s warm-up), {os.cpu_count()} cores")
+    print("=" * width)
+    c, p = r.ceiling, r.product
+    row = "{:<44} {:>16} {:>16} {:>8} {:>8}  {}"
+    print(row.format("figure", "product", "ceiling", "ratio", "target", "result"))
+    if c and p:
+        ratio = p.per_second / c.per_second if c.per_second else 0.0
+        print(row.format("dossiers created+submitted /s vs rows /s", f"{p.per_second:.1f}/s",
+                         f"{c.per_second:.1f}/s", f"{ratio:.2f}", f"≥ {THROUGHPUT_TARGET}",
+                         verdict(ratio >= THROUGHPUT_TARGET)))
+        print(row.format("  HTTP requests /s", f"{2 * p.per_second:.1f}/s",
+                         f"{c.per_second:.1f}/s", "", "", ""))
+        print(row.format("  units in the measured window", f"{p.completed}", f"{c.completed}",
+                         "", "", ""))
+        print(row.format("  server CPU ms per unit (all workers)",
+                         f"{1000 * p.server_cpu_seconds / max(p.completed, 1):.2f}",
+                         f"{1000 * c.server_cpu_seconds / max(c.completed, 1):.2f}", "", "", ""))
+        print(row.format("  client CPU ms per unit (load threads)",
+                         f"{1000 * p.client_cpu_seconds / max(p.completed, 1):.2f}",
+                         f"{1000 * c.client_cpu_seconds / max(c.completed, 1):.2f}", "", "", ""))
+        lat_p = p.latencies
+        print(row.format("  request latency p50 / p95 ms",
+                         f"{percentile(lat_p, 50) * 1000:.1f} / {percentile(lat_p, 95) * 1000:.1f}",
+                         f"{percentile(c.latencies, 50) * 1000:.1f} / "
+                         f"{percentile(c.latencies, 95) * 1000:.1f}", "", "", ""))
+        for name, res in (("product", p), ("ceiling", c)):
+            if res.error_count:
+                ok = False
+                print(f"\n!!! {res.error_count} FAILED REQUESTS in the {name} load: "
+                      f"{dict(res.errors)}\n!!! first: {res.first_errors[:3]}\n")
+            elif res.first_errors:
+                print(f"  ({name}: errors during warm-up only: {res.first_errors[:2]})")
+    if r.seeded:
+        s = r.seeded
+        print(f"\nlist GET /api/v1/dossiers?limit=50 at {s.dossiers:,} seeded dossiers "
+              f"(+{p.completed if p else 0} filed by the load; officer's commune {s.officer_commune:,}"
+              f" seeded; seeded applicant {s.sample_applicant_dossiers}), "
+              f"{a.list_requests} sequential requests each")
+        lrow = "{:<44} {:>7} {:>8} {:>8} {:>8} {:>6}  {}"
+        print(lrow.format("scenario", "items", "p50 ms", "p95 ms", "p99 ms", "errors",
+                          f"p95 < {P95_TARGET_MS:g} ms"))
+        for lat in r.latencies:
+            if lat.errors:
+                ok = False
+            print(lrow.format(lat.name, lat.items, f"{lat.ms(50):.1f}", f"{lat.ms(95):.1f}",
+                              f"{lat.ms(99):.1f}", lat.errors,
+                              verdict(lat.ms(95) < P95_TARGET_MS and not lat.errors)))
+        print("\nquery plans of the list statement (EXPLAIN"
+              f"{' QUERY PLAN' if r.mode == 'embedded' else ''}):")
+        for label, plan in r.plans:
+            print(f"  {label:<28} {'INDEX' if plan.index_backed else 'NO INDEX':<9} "
+                  f"{plan.verdict()}")
+            for line in plan.lines:
+                print(f"      {line}")
+    print(f"\npeak RSS per process (target < {RSS_TARGET_MB:g} MB for each web process):")
+    for name, sampler in r.rss.items():
+        for (server, pid), mb in sorted(sampler.peak.items()):
+            role = sampler.roles[(server, pid)]
+            judged = verdict(mb < RSS_TARGET_MB) if name == "registration" else "(reference)"
+            print(f"  {server:<13} {role:<7} pid {pid:<8} {mb:7.1f} MB  {judged}")
+    for note in r.notes:
+        print(f"note: {note}")
+    print("=" * width)
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.intake.run", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mode", choices=("embedded", "servers"), default="embedded")
+    parser.add_argument("--seconds", type=float, default=20, help="measured load per phase")
+    parser.add_argument("--warmup", type=float, default=3, help="unmeasured load first")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=100_000, help="dossiers for the list (0: skip)")
+    parser.add_argument("--list-requests", type=int, default=300)
+    parser.add_argument("--deep-pages", type=int, default=20)
+    parser.add_argument("--pg-url", default=os.environ.get("BENCH_PG_URL", PG_URL))
+    parser.add_argument("--broker-url", default=os.environ.get("BENCH_BROKER_URL", BROKER_URL))
+    parser.add_argument("--keep", action="store_true", help="keep the data dir (logs)")
+    args = parser.parse_args(argv)
+
+    def terminate(signum: int, _frame: Any) -> NoReturn:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, terminate)
+    report = Report(mode=args.mode, args=args)
+    try:
+        run(report)
+    except KeyboardInterrupt:
+        print("\ninterrupted; servers stopped", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        print_report(report)
+        print(f"\n!!! the run failed: {exc!r}", file=sys.stderr)
+        raise
+    return 0 if print_report(report) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""Seed dossiers in bulk (SQLAlchemy Core on the product's tables) and explain the list query.
+
+Distribution: producers spread over the communes of Quảng Trị (province 45, four-level tree),
+one owner account each; the demo officer's commune gets ~1/100 of the dossiers; statuses as a
+running programme has them. Ids are UUIDv7 of creation times spread over the past three years,
+so seeded dossiers are older than the ones the load phase filed.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from sqlalchemy import Engine, event, insert, select
+from sqlalchemy.orm import Session
+
+from services.registration.domain.product_code import format_product_code
+from services.registration.models import Account, AdminUnit, Dossier, Producer
+from services.registration.service import dossiers as dossier_service
+from shared.auth import principal_from_claims
+from shared.db import is_sqlite
+from tests.support.flows import DEMO_PASSWORD, complete_answers
+
+PROVINCE = "45"
+OFFICER_COMMUNE = "19333"  # pre2025:commune:19333, the demo commune officer's
+STATUSES = {  # share of each status among seeded dossiers
+    "draft": 0.12, "submitted": 0.15, "returned": 0.06, "resubmitted": 0.04,
+    "accepted": 0.55, "withdrawn": 0.08,
+}
+VERSIONS = {"draft": 1, "submitted": 2, "returned": 3, "resubmitted": 4, "accepted": 3,
+            "withdrawn": 3}
+DOSSIERS_PER_PRODUCER = 30
+CHUNK = 5000
+
+
+def uuid7_at(ms: int, rng: random.Random) -> uuid.UUID:
+    """A UUIDv7 for the given Unix milliseconds (layout as ``shared.ids.new_id``)."""
+    rand = rng.getrandbits(74)
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 62) << 64 | 0b10 << 62
+    return uuid.UUID(int=value | (rand & ((1 << 62) - 1)))
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    dossiers: int
+    producers: int
+    officer_commune: int
+    seconds: float
+    sample_applicant: str  # email of a seeded applicant (password DEMO_PASSWORD)
+    sample_applicant_dossiers: int
+
+
+def _commune_rows(session: Session) -> list[AdminUnit]:
+    return list(session.execute(
+        select(AdminUnit).where(
+            AdminUnit.tree == "pre2025", AdminUnit.level == "commune",
+            AdminUnit.province_code == PROVINCE,
+        ).order_by(AdminUnit.code)
+    ).scalars())
+
+
+def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
+    rng = random.Random(rng_seed)
+    started = time.perf_counter()
+    with Session(engine) as session:
+        communes = _commune_rows(session)
+    officer = next(c for c in communes if c.code == OFFICER_COMMUNE)
+    others = [c for c in communes if c.code != OFFICER_COMMUNE]
+    n_producers = max(2, total // DOSSIERS_PER_PRODUCER)
+    n_officer = max(1, n_producers // 100)
+    now = datetime.now(UTC)
+    password_hash = PasswordHasher().hash(DEMO_PASSWORD)  # seeded applicants can log in
+    accounts: list[dict[str, Any]] = []
+    producers: list[dict[str, Any]] = []
+    for i in range(n_producers):
+        unit = officer if i < n_officer else rng.choice(others)
+        account_id, producer_id = uuid.uuid4(), uuid.uuid4()
+        accounts.append({
+            "id": account_id, "email": f"bench-{i:06d}@example.vn", "password_hash": password_hash,
+            "display_name": f"HTX bench {i}", "language": "vi", "roles": ["applicant"],
+            "unit": None, "councils": [], "active": True, "created_at": now,
+        })
+        producers.append({
+            "id": producer_id, "owner_account_id": account_id, "name": f"HTX bench {i}",
+            "entity_type": "cooperative",
+            "representative": {"name": "Nguyễn Văn A", "position": "Giám đốc"},
+            "unit_tree": unit.tree, "province_code": unit.province_code,
+            "district_code": unit.district_code, "commune_code": unit.code,
+            "address": f"{unit.name}, Quảng Trị", "phone": "0912 000 000",
+            "email": f"bench-{i:06d}@example.vn", "business_registration_no": None,
+            "created_at": now,
+        })
+    # ~1/100 of the dossiers in the officer's commune, the rest over the other producers.
+    n_officer_dossiers = total // 100
+    owner = [producers[rng.randrange(n_officer)] for _ in range(n_officer_dossiers)]
+    owner += [producers[rng.randrange(n_officer, n_producers)] for _ in range(total - len(owner))]
+    span_ms = 3 * 365 * 86_400_000
+    now_ms = int(now.timestamp() * 1000) - 3_600_000  # all older than the load phase's
+    times = sorted(now_ms - rng.randrange(span_ms) for _ in range(total))
+    rng.shuffle(owner)
+    status_names, weights = list(STATUSES), list(STATUSES.values())
+    answers = {f"{n:02d}": complete_answers(f"{n:02d}") for n in range(1, 27)}
+    serials: dict[tuple[str, int], int] = {}
+
+    def row(ms: int, producer: dict[str, Any]) -> dict[str, Any]:
+        status = rng.choices(status_names, weights)[0]
+        set_code = f"{rng.randint(1, 26):02d}"
+        created = datetime.fromtimestamp(ms / 1000, UTC)
+        submitted = None if status == "draft" else created + timedelta(days=rng.randint(1, 20))
+        accepted = code = None
+        if status == "accepted":
+            assert submitted is not None
+            accepted = submitted + timedelta(days=rng.randint(1, 15))
+            key = (producer["commune_code"], accepted.year)
+            serials[key] = serials.get(key, 0) + 1
+            code = format_product_code(province_code=PROVINCE, commune_code=key[0],
+                                       serial=serials[key], year=key[1])
+        return {
+            "id": uuid7_at(ms, rng), "version": VERSIONS[status], "status": status,
+            "producer_id": producer["id"], "created_by": producer["owner_account_id"],
+            "registration_type": "first", "product_name": f"Sản phẩm {set_code}-{ms % 100000}",
+            "product_set_code": set_code, "rubric_version": dossier_service.RUBRIC_VERSION,
+            "regime": "four-level", "unit_tree": producer["unit_tree"],
+            "province_code": producer["province_code"], "district_code": producer["district_code"],
+            "commune_code": producer["commune_code"],
+            "form01": {"unit_name": producer["name"], "entity_type": "cooperative",
+                       "representative": producer["representative"],
+                       "address": producer["address"], "phone": producer["phone"],
+                       "email": producer["email"], "business_registration_no": None,
+                       "commitment": True},
+            "self_assessment": answers[set_code], "samples_count": 5, "product_code": code,
+            "missing_items": [], "public_status": None, "created_at": created,
+            "updated_at": accepted or submitted or created, "submitted_at": submitted,
+            "accepted_at": accepted,
+        }
+
+    with engine.begin() as conn:
+        conn.execute(insert(Account), accounts)
+        conn.execute(insert(Producer), producers)
+    for start in range(0, total, CHUNK):
+        batch = [row(ms, p) for ms, p in zip(times[start:start + CHUNK],
+                                             owner[start:start + CHUNK], strict=True)]
+        with engine.begin() as conn:
+            conn.execute(insert(Dossier.__table__), batch)
+    if not is_sqlite(engine):
+        # A bulk load is followed by autovacuum's ANALYZE; do it now rather than by chance.
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    sample = producers[0]  # an applicant of the officer's commune
+    return SeedSummary(
+        dossiers=total, producers=n_producers, officer_commune=n_officer_dossiers,
+        seconds=time.perf_counter() - started,
+        sample_applicant=accounts[0]["email"],
+        sample_applicant_dossiers=sum(1 for p in owner if p is sample),
+    )
+
+
+@dataclass(frozen=True)
+class Plan:
+    lines: list[str]
+    searches: list[str]  # indexes searched with a condition on dossiers
+    walks: list[str]  # whole-table or whole-index scans of dossiers (cut short only by LIMIT)
+    sorts: bool  # an explicit sort for ORDER BY (not given by an index)
+
+    @property
+    def index_backed(self) -> bool:
+        return bool(self.searches) and not self.walks
+
+    def verdict(self) -> str:
+        used = ", ".join(self.searches) or "no index search"
+        walk = f"; walks {', '.join(self.walks)}" if self.walks else ""
+        return f"{used}{walk}{'; sorts' if self.sorts else ''}"
+
+
+def explain_list(engine: Engine, token: str, filters: dict[str, Any]) -> Plan:
+    """EXPLAIN the exact statement ``dossier_service.list_`` runs for the token's principal."""
+    principal = principal_from_claims(jwt.decode(token, options={"verify_signature": False}))
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if "FROM dossiers" in statement:
+            captured.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        with Session(engine) as session:
+            dossier_service.list_(session=session, principal=principal,
+                                  filters=dossier_service.Filters(**filters), limit=50)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    statement, params = captured[-1]
+    sqlite = is_sqlite(engine)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, params
+        ).fetchall()
+    if sqlite:
+        return _sqlite_plan([str(r[-1]) for r in rows])
+    return _pg_plan([str(r[0]) for r in rows])
+
+
+_SQLITE = re.compile(r"^(SEARCH|SCAN) dossiers(?: USING (?:COVERING )?INDEX (\S+))?")
+_PG = re.compile(r"(Seq Scan|Index Scan(?: Backward)?|Index Only Scan(?: Backward)?|"
+                 r"Bitmap Index Scan)(?: using)? (?:on )?(\S+)(?: on (\S+))?")
+
+
+def _sqlite_plan(lines: list[str]) -> Plan:
+    searches: list[str] = []
+    walks: list[str] = []
+    for line in lines:
+        m = _SQLITE.match(line)
+        if m:
+            (searches if m[1] == "SEARCH" else walks).append(m[2] or "table")
+    sorts = any("TEMP B-TREE FOR ORDER BY" in line for line in lines)
+    return Plan(lines, searches, walks, sorts)
+
+
+def _pg_plan(lines: list[str]) -> Plan:
+    searches: list[str] = []
+    walks: list[str] = []
+    for i, line in enumerate(lines):
+        m = _PG.search(line)
+        if not m:
+            continue
+        kind, name, table = m[1], m[2], m[3]
+        if kind == "Seq Scan":
+            if name == "dossiers":
+                walks.append("table")
+            continue
+        if kind != "Bitmap Index Scan" and table != "dossiers":
+            continue
+        if kind == "Bitmap Index Scan" and not name.startswith(("ix_dossiers", "dossiers")):
+            continue
+        # The node's own detail lines are indented deeper than it, up to the next node.
+        depth = len(line) - len(line.lstrip())
+        detail = []
+        for nxt in lines[i + 1:]:
+            if "->" in nxt or len(nxt) - len(nxt.lstrip()) <= depth:
+                break
+            detail.append(nxt.strip())
+        (searches if any(d.startswith("Index Cond") for d in detail) else walks).append(name)
+    sorts = any(line.lstrip(" ->").startswith(("Sort", "Incremental Sort")) for line in lines)
+    return Plan(lines, searches, walks, sorts)

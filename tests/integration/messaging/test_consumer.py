@@ -1,0 +1,158 @@
+"""Idempotent consumption: the inbox, retries with backoff, the dead-letter queue; with a real
+Celery worker on the broker of the run mode."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from sqlalchemy import func, select
+
+from services.notification.consumers import on_account_created
+from services.notification.models import Base, Contact, inbox, outbox
+from shared import config
+from shared.db import UnitOfWork
+from shared.events import Actor, Event, EventError, new_event
+from shared.messaging.topology import EVENTS
+from shared.runtime import ServiceRuntime
+from tests.support.broker import drain
+
+pytestmark = pytest.mark.usefixtures("migrated")
+
+FAILURES: dict[str, int] = {}
+
+
+def flaky(*, uow: UnitOfWork, event: Event) -> None:
+    """Fails the first two times it sees an event whose name asks for it, then works."""
+    name = event.payload["display_name"]
+    if name.startswith("flaky") and FAILURES.get(name, 0) < 2:
+        FAILURES[name] = FAILURES.get(name, 0) + 1
+        raise RuntimeError("transient trouble in a dependency")
+    if name.startswith("poison"):
+        raise ValueError("this event can never be handled")
+    on_account_created(uow=uow, event=event)
+
+
+@pytest.fixture()
+def rt() -> Iterator[ServiceRuntime]:
+    settings = dataclasses.replace(config.load("notification"), consumer_max_retries=2)
+    runtime = ServiceRuntime(
+        "notification",
+        metadata=Base.metadata,
+        outbox=outbox,
+        inbox=inbox,
+        handlers={"account.created": flaky},
+        settings=settings,
+    )
+    yield runtime
+    runtime.close()
+
+
+def _event(name: str) -> Event:
+    return new_event(
+        "account.created",
+        {
+            "account_id": uuid.uuid4(),
+            "email": f"{uuid.uuid4().hex[:8]}@example.vn",
+            "display_name": name,
+            "language": "en",
+            "roles": ["applicant"],
+            "unit": None,
+        },
+        producer="registration",
+        actor=Actor(None, "applicant"),
+    )
+
+
+def _contacts(rt: ServiceRuntime, account_id: str) -> int:
+    with rt.db.reader() as session:
+        return session.execute(
+            select(func.count()).select_from(Contact).where(Contact.account_id == uuid.UUID(account_id))
+        ).scalar_one()
+
+
+def _publish(rt: ServiceRuntime, envelope: dict, routing_key: str = "account.created") -> None:
+    with rt.celery.connection_for_write() as conn:
+        from shared.messaging import topology
+
+        topology.declare(conn)
+        rt.celery.send_task(
+            "ocop.event", args=[envelope], exchange=EVENTS.name, routing_key=routing_key,
+            connection=conn,
+        )
+
+
+def test_inbox_applies_an_event_once(rt: ServiceRuntime) -> None:
+    event = _event("twice").to_dict()
+    inbox_ = rt.inbox()
+    assert inbox_.consume(event) == "handled"
+    assert inbox_.consume(event) == "duplicate"
+    assert _contacts(rt, event["payload"]["account_id"]) == 1
+
+
+def test_inbox_refuses_a_malformed_envelope(rt: ServiceRuntime) -> None:
+    bad = _event("bad").to_dict()
+    bad["payload"]["email"] = "not an email"
+    with pytest.raises(EventError):
+        rt.inbox().consume(bad)
+    with pytest.raises(EventError):
+        rt.inbox().consume({"type": "dossier.submitted"})
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_worker_retries_transient_failures_and_dead_letters_poison(env, rt: ServiceRuntime) -> None:  # noqa: ANN001
+    drain(env.broker_url, "notification.events")  # start from an empty queue
+    drain(env.broker_url, "notification.dead")
+    flaky_event = _event(f"flaky-{uuid.uuid4().hex[:6]}").to_dict()
+    poison_event = _event(f"poison-{uuid.uuid4().hex[:6]}").to_dict()
+    malformed = _event("malformed").to_dict()
+    malformed["payload"].pop("email")
+    good_event = _event("good").to_dict()
+    with start_worker(rt.celery, pool="solo", perform_ping_check=False, shutdown_timeout=10,
+                      loglevel="WARNING"):
+        for envelope in (flaky_event, poison_event, malformed, good_event):
+            _publish(rt, envelope)
+        _publish(rt, good_event)  # a redelivery of the same event
+        assert _wait_for(lambda: _contacts(rt, flaky_event["payload"]["account_id"]) == 1)
+        assert _wait_for(lambda: _contacts(rt, good_event["payload"]["account_id"]) == 1)
+        assert _wait_for(lambda: _dead_count(env) >= 2, timeout=30)
+    dead = _dead_letters(env)
+    assert {d["envelope"]["event_id"] for d in dead} == {poison_event["event_id"], malformed["event_id"]}
+    reasons = {d["envelope"]["event_id"]: d["reason"] for d in dead}
+    assert reasons[malformed["event_id"]].startswith("invalid")
+    assert "never be handled" in reasons[poison_event["event_id"]]
+    assert _contacts(rt, good_event["payload"]["account_id"]) == 1
+    assert FAILURES[flaky_event["payload"]["display_name"]] == 2
+
+
+_DEAD: list[dict] = []
+
+
+def _dead_count(env) -> int:  # noqa: ANN001
+    from kombu import Connection
+
+    from shared.messaging import topology
+
+    with Connection(env.broker_url) as conn:
+        q = topology.dead_queue("notification")(conn.default_channel)
+        q.declare()
+        while (message := q.get(no_ack=True)) is not None:
+            _DEAD.append(message.decode())
+    return len(_DEAD)
+
+
+def _dead_letters(env) -> list[dict]:  # noqa: ANN001
+    _dead_count(env)
+    return list(_DEAD)

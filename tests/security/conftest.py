@@ -1,0 +1,133 @@
+"""Helpers shared by the security suites.
+
+Logins here each come from their own client address: the login limit counts attempts per
+remote address, the Flask test client always reports 127.0.0.1, and the rest of the suite logs
+in from there too. Giving every security login its own address keeps these suites independent
+of test order and leaves 127.0.0.1's budget to the other suites.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.support import flows
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors", "request_id"}
+
+_OCTET = random.Random().randrange(64, 250)
+_addresses: Iterator[int] = itertools.count(1)
+
+
+def fresh_client_address() -> str:
+    """A client address no other login of this test run uses."""
+    n = next(_addresses)
+    return f"10.{_OCTET}.{n // 250}.{n % 250 + 1}"
+
+
+def sign_in(call: flows.Transport, email: str, password: str = flows.DEMO_PASSWORD) -> flows.Actor:
+    reply = call(
+        "POST",
+        "/api/v1/auth/token",
+        json={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": fresh_client_address()},
+    )
+    assert reply.status == 200, reply.body
+    return flows.Actor(call, reply.body["access_token"], reply.body["account"])
+
+
+def new_account(call: flows.Transport, role: str = "applicant") -> flows.Actor:
+    """A self-registered applicant or consultant, signed in."""
+    email = f"sec-{role}-{uuid.uuid4().hex[:12]}@example.vn"
+    reply = call(
+        "POST",
+        "/api/v1/accounts/register",
+        json={
+            "email": email,
+            "password": flows.DEMO_PASSWORD,
+            "display_name": f"Security {role}",
+            "role": role,
+        },
+    )
+    assert reply.status == 201, reply.body
+    return sign_in(call, email)
+
+
+def new_official(admin: flows.Actor, roles: list[str], unit: str | None) -> flows.Actor:
+    """An official created by the admin, signed in."""
+    email = f"sec-{roles[0]}-{uuid.uuid4().hex[:12]}@example.gov.vn"
+    reply = admin(
+        "POST",
+        "/api/v1/accounts",
+        json={
+            "email": email,
+            "password": flows.DEMO_PASSWORD,
+            "display_name": f"Security {roles[0]}",
+            "roles": roles,
+            "unit": unit,
+        },
+    )
+    assert reply.status == 201, reply.body
+    return sign_in(admin.call, email)
+
+
+def grant(owner: flows.Actor, producer: dict[str, Any], consultant: flows.Actor) -> None:
+    reply = owner(
+        "POST",
+        f"/api/v1/producers/{producer['id']}/consultants",
+        json={"email": consultant.account["email"]},
+    )
+    assert reply.status == 200, reply.body
+
+
+def assert_problem(
+    reply: flows.Reply, status: int, slug: str | None = None, *, extra: frozenset[str] = frozenset()
+) -> None:
+    """``reply`` is a problem+json answer with ``status`` (and type ``slug``), nothing else."""
+    assert reply.status == status, (reply.status, reply.body)
+    assert reply.headers.get("Content-Type", "").startswith(PROBLEM_JSON), reply.headers
+    assert isinstance(reply.body, dict), reply.body
+    assert set(reply.body) <= PROBLEM_KEYS | extra, reply.body
+    assert reply.body["status"] == status
+    if slug is not None:
+        assert reply.body["type"] == f"urn:ocop:problem:{slug}", reply.body
+
+
+def outbox_count(registration: Any) -> int:
+    with registration.db.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(registration.outbox)).scalar_one()
+
+
+def dossier_state(registration: Any, dossier_id: str) -> tuple[int, str]:
+    """The stored (version, status) of a dossier, read behind the API."""
+    from services.registration.models import Dossier
+
+    with registration.db.reader() as session:
+        row = session.get(Dossier, uuid.UUID(dossier_id))
+        assert row is not None
+        return row.version, row.status
+
+
+def document_version_count(registration: Any) -> int:
+    from services.registration.models import DocumentVersion
+
+    with registration.db.reader() as session:
+        return session.execute(select(func.count()).select_from(DocumentVersion)).scalar_one()
+
+
+def stored_files(registration: Any) -> set[Path]:
+    root: Path = registration.settings.service_dir / "documents"
+    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+@pytest.fixture(scope="session")
+def sec_admin(call: flows.Transport) -> flows.Actor:
+    return sign_in(call, "admin@ocop.local")

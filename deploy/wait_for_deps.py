@@ -99,11 +99,14 @@ def wait(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("services", nargs="*", metavar="SERVICE", choices=config.SERVICES)
+    parser.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
     parser.add_argument("--no-broker", action="store_true", help="do not wait for the broker")
     parser.add_argument("--schema", action="store_true", help="also wait for the schema head")
     parser.add_argument("--timeout", type=float, help="seconds (default: OCOP_WAIT_TIMEOUT or 120)")
     args = parser.parse_args(argv)
+    for service in args.services:
+        if service not in config.SERVICES:
+            parser.error(f"unknown service {service!r}; expected one of {', '.join(config.SERVICES)}")
     timeout = args.timeout
     if timeout is None:
         timeout = float(os.environ.get("OCOP_WAIT_TIMEOUT", "").strip() or DEFAULT_TIMEOUT)

@@ -62,6 +62,8 @@ def cmd_web(args: argparse.Namespace) -> int:
         sys.executable, "-m", "gunicorn", f"services.{args.service}.wsgi:app",
         "--bind", f"{args.host}:{port}", "--workers", workers,
         "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60",
+        # Several gunicorns share a machine in `ocop up`; its control socket path would clash.
+        "--no-control-socket",
     ]
     os.execv(sys.executable, argv)
 

@@ -54,6 +54,7 @@ class Settings:
     token_ttl_seconds: int
     upload_max_bytes: int
     login_attempts_per_minute: int
+    login_attempts_per_client_per_minute: int
     relay_batch_size: int
     relay_poll_seconds: float
     consumer_max_retries: int
@@ -88,7 +89,9 @@ def load(service: str) -> Settings:
         jwt_audience=_env("OCOP_JWT_AUDIENCE", "ocop"),
         token_ttl_seconds=_int("OCOP_TOKEN_TTL_SECONDS", 900),
         upload_max_bytes=_int("OCOP_UPLOAD_MAX_BYTES", 20 * 1024 * 1024),
+        # Per account; per client address the limit is higher, as a whole office may share one.
         login_attempts_per_minute=_int("OCOP_LOGIN_ATTEMPTS_PER_MINUTE", 10),
+        login_attempts_per_client_per_minute=_int("OCOP_LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE", 60),
         relay_batch_size=_int("OCOP_RELAY_BATCH_SIZE", 200),
         relay_poll_seconds=float(_env("OCOP_RELAY_POLL_SECONDS", "2.0")),
         consumer_max_retries=_int("OCOP_CONSUMER_MAX_RETRIES", 5),

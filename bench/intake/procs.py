@@ -93,7 +93,10 @@ def ocop(env: RunEnv, *args: str) -> None:
     """Run the ``ocop`` CLI in a subprocess with the run's environment."""
     subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
-        cwd=ROOT, env=env.variables(), check=True, stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env.variables(),
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
 
 
@@ -114,15 +117,18 @@ class Servers:
         self._procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, name: str, argv: list[str], env: RunEnv, port: int) -> Server:
+        """Start a server (not yet ready: call ``wait_ready``, after starting a sampler)."""
         log = (env.data_dir / f"{name}.log").open("wb")
         proc = subprocess.Popen(
-            argv, cwd=ROOT, env=env.variables(), stdout=log, stderr=subprocess.STDOUT,
+            argv,
+            cwd=ROOT,
+            env=env.variables(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self._procs.append(proc)
-        server = Server(name, proc, f"http://127.0.0.1:{port}", env.data_dir / f"{name}.log")
-        server.wait_ready()
-        return server
+        return Server(name, proc, f"http://127.0.0.1:{port}", env.data_dir / f"{name}.log")
 
     def stop(self, proc: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -199,23 +205,31 @@ def rss_mb(pid: int) -> float | None:
 
 @dataclass
 class RssSampler:
-    """Samples the RSS of every process of the given servers; keeps the maximum per process."""
+    """Samples the RSS of every process of a server; keeps the maximum per process and phase."""
 
-    servers: list[Server]
-    interval: float = 0.25
-    peak: dict[tuple[str, int], float] = field(default_factory=dict)
-    roles: dict[tuple[str, int], str] = field(default_factory=dict)
+    server: Server
+    interval: float = 0.1
+    phase: str = "boot"
+    peak: dict[int, dict[str, float]] = field(default_factory=dict)
+    roles: dict[int, str] = field(default_factory=dict)
+    phases: list[str] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def sample(self) -> None:
-        for server in self.servers:
-            for pid, role in server.pids().items():
-                mb = rss_mb(pid)
-                if mb is not None:
-                    key = (server.name, pid)
-                    self.peak[key] = max(self.peak.get(key, 0.0), mb)
-                    self.roles[key] = role
+        if self.phase not in self.phases:
+            self.phases.append(self.phase)
+        for pid, role in self.server.pids().items():
+            mb = rss_mb(pid)
+            if mb is not None:
+                per_phase = self.peak.setdefault(pid, {})
+                per_phase[self.phase] = max(per_phase.get(self.phase, 0.0), mb)
+                self.roles[pid] = role
+
+    def enter(self, phase: str) -> None:
+        self.sample()
+        self.phase = phase
+        self.sample()
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval):

@@ -54,12 +54,19 @@ class Report:
     plans: list[tuple[str, seed.Plan]] = field(default_factory=list)
     rss: dict[str, RssSampler] = field(default_factory=dict)
     seeded: seed.SeedSummary | None = None
-    notes: list[str] = field(default_factory=list)
+    load_start: str = field(default_factory=lambda: loadavg())
+    load_end: str = ""
+
+
+def loadavg() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
 
 
 def login(base: str, email: str) -> str:
-    resp = requests.post(f"{base}{API}/auth/token", json={"email": email, "password": DEMO_PASSWORD},
-                         timeout=30)
+    resp = requests.post(
+        f"{base}{API}/auth/token", json={"email": email, "password": DEMO_PASSWORD}, timeout=30
+    )
     return str(expect(resp, 200, f"login {email}")["access_token"])
 
 
@@ -70,15 +77,33 @@ def bearer(token: str) -> dict[str, str]:
 def start_ceiling(servers: Servers, env: RunEnv, workers: int) -> Server:
     ceiling.create_table(env.database_url)
     port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", "bench.intake.ceiling:app",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), *GUNICORN_FLAGS]
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "bench.intake.ceiling:app",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        *GUNICORN_FLAGS,
+    ]
     return servers.start("ceiling", argv, env, port)
 
 
 def start_product(servers: Servers, env: RunEnv, workers: int) -> Server:
     port = free_port()
-    argv = [sys.executable, "-m", "services.cli", "web", "registration",
-            "--port", str(port), "--workers", str(workers)]
+    argv = [
+        sys.executable,
+        "-m",
+        "services.cli",
+        "web",
+        "registration",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     return servers.start("registration", argv, env, port)
 
 
@@ -92,9 +117,12 @@ def measure_ceiling(report: Report, servers: Servers, env: RunEnv) -> None:
         expect(session.post(f"{server.url}/rows", json=body, timeout=60), 201, "ceiling insert")
         return [time.perf_counter() - t0]
 
-    with RssSampler([server]) as rss:
-        report.ceiling = run_load(op, clients=a.clients, seconds=a.seconds, warmup=a.warmup,
-                                  server_cpu=server.cpu_seconds)
+    with RssSampler(server) as rss:
+        server.wait_ready()
+        rss.enter("intake")
+        report.ceiling = run_load(
+            op, clients=a.clients, seconds=a.seconds, warmup=a.warmup, server_cpu=server.cpu_seconds
+        )
     report.rss["ceiling"] = rss
     servers.stop(server.proc)
 
@@ -109,12 +137,21 @@ def measure_product(report: Report, server: Server, token: str, producer_id: str
         t0 = time.perf_counter()
         created = expect(session.post(base, json=body, headers=headers, timeout=60), 201, "create")
         t1 = time.perf_counter()
-        expect(session.post(f"{base}/{created['id']}/submit", json={"version": created["version"]},
-                            headers=headers, timeout=60), 200, "submit")
+        expect(
+            session.post(
+                f"{base}/{created['id']}/submit",
+                json={"version": created["version"]},
+                headers=headers,
+                timeout=60,
+            ),
+            200,
+            "submit",
+        )
         return [t1 - t0, time.perf_counter() - t1]
 
-    report.product = run_load(op, clients=a.clients, seconds=a.seconds, warmup=a.warmup,
-                              server_cpu=server.cpu_seconds)
+    report.product = run_load(
+        op, clients=a.clients, seconds=a.seconds, warmup=a.warmup, server_cpu=server.cpu_seconds
+    )
 
 
 def deep_cursor(session: requests.Session, url: str, token: str, pages: int) -> str | None:
@@ -122,15 +159,22 @@ def deep_cursor(session: requests.Session, url: str, token: str, pages: int) -> 
     cursor = None
     for _ in range(pages):
         sep = "&" if "?" in url else "?"
-        page = expect(session.get(url + (f"{sep}after={cursor}" if cursor else ""),
-                                  headers=bearer(token), timeout=60), 200, "list")
+        page = expect(
+            session.get(
+                url + (f"{sep}after={cursor}" if cursor else ""), headers=bearer(token), timeout=60
+            ),
+            200,
+            "list",
+        )
         cursor = page["next"]
         if cursor is None:
             break
     return cursor
 
 
-def measure_listing(report: Report, server: Server, env: RunEnv, tokens: dict[str, str]) -> None:
+def measure_listing(
+    report: Report, server: Server, env: RunEnv, tokens: dict[str, str], rss: RssSampler
+) -> None:
     a = report.args
     engine = make_engine(env.database_url)
     try:
@@ -138,13 +182,19 @@ def measure_listing(report: Report, server: Server, env: RunEnv, tokens: dict[st
         report.seeded = seed.seed(engine, a.seed)
         print(f"  seeded in {report.seeded.seconds:.1f} s", flush=True)
         tokens["seeded applicant"] = login(server.url, report.seeded.sample_applicant)
-        for who, filters in (("officer", {}), ("officer", {"status": "submitted"}),
-                             ("auditor", {}), ("auditor", {"status": "submitted"}),
-                             ("applicant", {}), ("seeded applicant", {})):
+        for who, filters in (
+            ("officer", {}),
+            ("officer", {"status": "submitted"}),
+            ("auditor", {}),
+            ("auditor", {"status": "submitted"}),
+            ("applicant", {}),
+            ("seeded applicant", {}),
+        ):
             label = who + "".join(f" {k}={v}" for k, v in filters.items())
             report.plans.append((label, seed.explain_list(engine, tokens[who], filters)))
     finally:
         engine.dispose()
+    rss.enter("listing")
     session = requests.Session()
     url = f"{server.url}{API}/dossiers?limit=50"
     scenarios: list[tuple[str, str, str]] = [
@@ -159,11 +209,14 @@ def measure_listing(report: Report, server: Server, env: RunEnv, tokens: dict[st
         if who in ("officer", "auditor"):
             cursor = deep_cursor(session, target, tokens[who], a.deep_pages)
             if cursor:
-                scenarios.append((f"{name} page {a.deep_pages + 1}", who, f"{target}&after={cursor}"))
+                scenarios.append(
+                    (f"{name} page {a.deep_pages + 1}", who, f"{target}&after={cursor}")
+                )
     for name, who, target in scenarios:
         print(f"  GET {name} ...", flush=True)
         report.latencies.append(
-            measure_get(session, name, target, tokens[who], requests_n=a.list_requests))
+            measure_get(session, name, target, tokens[who], requests_n=a.list_requests)
+        )
     session.close()
 
 
@@ -179,112 +232,210 @@ def run(report: Report) -> None:
             measure_ceiling(report, servers, env)
             print("product ...", flush=True)
             server = start_product(servers, env, a.workers)
-            with RssSampler([server]) as rss:
+            with RssSampler(server) as rss:
                 report.rss["registration"] = rss
-                tokens = {"admin": login(server.url, "admin@ocop.local"),
-                          "applicant": login(server.url, "hoptacxa@ocop.local"),
-                          "officer": login(server.url, "xa.dongha@ocop.local")}
+                server.wait_ready()
+                rss.enter("logins")
+                tokens = {
+                    "admin": login(server.url, "admin@ocop.local"),
+                    "applicant": login(server.url, "hoptacxa@ocop.local"),
+                    "officer": login(server.url, "xa.dongha@ocop.local"),
+                }
                 # The intake producer files outside the officer's commune, so the officer's list
                 # keeps the seeded ~1/100 share.
-                producer = expect(requests.post(
-                    f"{server.url}{API}/producers", json=producer_body(OTHER_COMMUNE),
-                    headers=bearer(tokens["applicant"]), timeout=30), 201, "producer")
-                auditor = {"email": "bench.auditor@ocop.local", "password": DEMO_PASSWORD,
-                           "display_name": "Bench auditor", "roles": ["auditor"],
-                           "unit": "pre2025:province:45"}
-                expect(requests.post(f"{server.url}{API}/accounts", json=auditor,
-                                     headers=bearer(tokens["admin"]), timeout=30), 201, "auditor")
+                producer = expect(
+                    requests.post(
+                        f"{server.url}{API}/producers",
+                        json=producer_body(OTHER_COMMUNE),
+                        headers=bearer(tokens["applicant"]),
+                        timeout=30,
+                    ),
+                    201,
+                    "producer",
+                )
+                auditor = {
+                    "email": "bench.auditor@ocop.local",
+                    "password": DEMO_PASSWORD,
+                    "display_name": "Bench auditor",
+                    "roles": ["auditor"],
+                    "unit": "pre2025:province:45",
+                }
+                expect(
+                    requests.post(
+                        f"{server.url}{API}/accounts",
+                        json=auditor,
+                        headers=bearer(tokens["admin"]),
+                        timeout=30,
+                    ),
+                    201,
+                    "auditor",
+                )
                 tokens["auditor"] = login(server.url, auditor["email"])
+                rss.enter("intake")
                 measure_product(report, server, tokens["applicant"], producer["id"])
                 if a.seed > 0:
+                    rss.enter("seed+login")
                     print("listing ...", flush=True)
-                    measure_listing(report, server, env, tokens)
+                    measure_listing(report, server, env, tokens, rss)
         finally:
             servers.stop_all()
 
 
 # --- the report ------------------------------------------------------------------------------
 
+ROW = "{:<44} {:>16} {:>16} {:>8} {:>8}  {}"
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def _ms_per(seconds: float, units: int) -> str:
+    return f"{1000 * seconds / max(units, 1):.2f}"
+
+
+def _p50_p95(values: list[float]) -> str:
+    return f"{percentile(values, 50) * 1000:.1f} / {percentile(values, 95) * 1000:.1f}"
+
+
+def print_throughput(c: LoadResult, p: LoadResult) -> bool:
+    ratio = p.per_second / c.per_second if c.per_second else 0.0
+    print(ROW.format("figure", "product", "ceiling", "ratio", "target", "result"))
+    print(
+        ROW.format(
+            "dossiers created+submitted /s vs rows /s",
+            f"{p.per_second:.1f}/s",
+            f"{c.per_second:.1f}/s",
+            f"{ratio:.2f}",
+            f"≥ {THROUGHPUT_TARGET}",
+            verdict(ratio >= THROUGHPUT_TARGET),
+        )
+    )
+    cpu_p = p.server_cpu_seconds / max(p.completed, 1)
+    cpu_c = c.server_cpu_seconds / max(c.completed, 1)
+    for label, prod, ceil, extra in (
+        ("  HTTP requests /s", f"{2 * p.per_second:.1f}/s", f"{c.per_second:.1f}/s", ""),
+        ("  units in the measured window", str(p.completed), str(c.completed), ""),
+        (
+            "  server CPU ms per unit (master+workers)",
+            _ms_per(p.server_cpu_seconds, p.completed),
+            _ms_per(c.server_cpu_seconds, c.completed),
+            f"{cpu_c / cpu_p:.2f}" if cpu_p else "",
+        ),
+        (
+            "  client CPU ms per unit (load threads)",
+            _ms_per(p.client_cpu_seconds, p.completed),
+            _ms_per(c.client_cpu_seconds, c.completed),
+            "",
+        ),
+        ("  request latency p50 / p95 ms", _p50_p95(p.latencies), _p50_p95(c.latencies), ""),
+    ):
+        print(ROW.format(label, prod, ceil, extra, "", ""))
+    ok = True
+    for name, res in (("product", p), ("ceiling", c)):
+        if res.error_count:
+            ok = False
+            print(
+                f"\n!!! {res.error_count} FAILED REQUESTS in the {name} load: "
+                f"{dict(res.errors)}\n!!! first: {res.first_errors[:3]}\n"
+            )
+        elif res.first_errors:
+            print(f"  ({name}: errors during warm-up only: {res.first_errors[:2]})")
+    return ok
+
+
+def print_listing(r: Report) -> bool:
+    assert r.seeded is not None
+    s, filed = r.seeded, r.product.completed if r.product else 0
+    print(
+        f"\nGET /api/v1/dossiers?limit=50 at {s.dossiers:,} seeded dossiers (+ those the load "
+        f"filed, {filed}+ in another commune); officer's commune {s.officer_commune:,}; seeded "
+        f"applicant {s.sample_applicant_dossiers}; {r.args.list_requests} sequential GETs each"
+    )
+    lrow = "{:<44} {:>7} {:>8} {:>8} {:>8} {:>6}  {}"
+    print(
+        lrow.format(
+            "scenario",
+            "items",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "errors",
+            f"p95 < {P95_TARGET_MS:g} ms",
+        )
+    )
+    ok = True
+    for lat in r.latencies:
+        ok &= not lat.errors
+        print(
+            lrow.format(
+                lat.name,
+                lat.items,
+                f"{lat.ms(50):.1f}",
+                f"{lat.ms(95):.1f}",
+                f"{lat.ms(99):.1f}",
+                lat.errors,
+                verdict(lat.ms(95) < P95_TARGET_MS and not lat.errors),
+            )
+        )
+    explain = "EXPLAIN QUERY PLAN" if r.mode == "embedded" else "EXPLAIN"
+    print(f"\nplans of the list statement ({explain}; INDEX = searched through an index):")
+    for label, plan in r.plans:
+        print(f"  {label:<28} {'INDEX' if plan.index_backed else 'NO INDEX':<9} {plan.verdict()}")
+        for line in plan.lines:
+            print(f"      {line}")
+    return ok
+
+
+def print_rss(r: Report) -> None:
+    print(f"\npeak RSS per process and phase, MB (target < {RSS_TARGET_MB:g} MB per web process):")
+    for name, sampler in r.rss.items():
+        print(
+            "  "
+            + " ".join(f"{h:>12}" for h in ("server", "process", "pid", *sampler.phases, "peak"))
+        )
+        for pid, per_phase in sorted(sampler.peak.items()):
+            peak = max(per_phase.values())
+            cells = [
+                f"{per_phase[ph]:12.1f}" if ph in per_phase else f"{'-':>12}"
+                for ph in sampler.phases
+            ]
+            judged = verdict(peak < RSS_TARGET_MB) if name == "registration" else "(reference)"
+            print(
+                f"  {name:>12} {sampler.roles[pid]:>12} {pid:>12} {' '.join(cells)} "
+                f"{peak:12.1f}  {judged}"
+            )
+
+
 def print_report(r: Report) -> bool:
-    """Print the tables; returns False when the run's requests errored."""
+    """Print the tables; returns False when requests of the run failed."""
     a = r.args
     ok = True
-    width = 100
-    print("\n" + "=" * width)
-    print(f"B1 intake — mode {r.mode}: {a.workers} gunicorn workers, {a.clients} clients, "
-          f"{a.seconds:g} s (+{a.warmup:g} s warm-up), {os.cpu_count()} cores")
-    print("=" * width)
-    c, p = r.ceiling, r.product
-    row = "{:<44} {:>16} {:>16} {:>8} {:>8}  {}"
-    print(row.format("figure", "product", "ceiling", "ratio", "target", "result"))
-    if c and p:
-        ratio = p.per_second / c.per_second if c.per_second else 0.0
-        print(row.format("dossiers created+submitted /s vs rows /s", f"{p.per_second:.1f}/s",
-                         f"{c.per_second:.1f}/s", f"{ratio:.2f}", f"≥ {THROUGHPUT_TARGET}",
-                         verdict(ratio >= THROUGHPUT_TARGET)))
-        print(row.format("  HTTP requests /s", f"{2 * p.per_second:.1f}/s",
-                         f"{c.per_second:.1f}/s", "", "", ""))
-        print(row.format("  units in the measured window", f"{p.completed}", f"{c.completed}",
-                         "", "", ""))
-        print(row.format("  server CPU ms per unit (all workers)",
-                         f"{1000 * p.server_cpu_seconds / max(p.completed, 1):.2f}",
-                         f"{1000 * c.server_cpu_seconds / max(c.completed, 1):.2f}", "", "", ""))
-        print(row.format("  client CPU ms per unit (load threads)",
-                         f"{1000 * p.client_cpu_seconds / max(p.completed, 1):.2f}",
-                         f"{1000 * c.client_cpu_seconds / max(c.completed, 1):.2f}", "", "", ""))
-        lat_p = p.latencies
-        print(row.format("  request latency p50 / p95 ms",
-                         f"{percentile(lat_p, 50) * 1000:.1f} / {percentile(lat_p, 95) * 1000:.1f}",
-                         f"{percentile(c.latencies, 50) * 1000:.1f} / "
-                         f"{percentile(c.latencies, 95) * 1000:.1f}", "", "", ""))
-        for name, res in (("product", p), ("ceiling", c)):
-            if res.error_count:
-                ok = False
-                print(f"\n!!! {res.error_count} FAILED REQUESTS in the {name} load: "
-                      f"{dict(res.errors)}\n!!! first: {res.first_errors[:3]}\n")
-            elif res.first_errors:
-                print(f"  ({name}: errors during warm-up only: {res.first_errors[:2]})")
+    print("\n" + "=" * 100)
+    print(
+        f"B1 intake — mode {r.mode}: {a.workers} gunicorn workers, {a.clients} clients, "
+        f"{a.seconds:g} s (+{a.warmup:g} s warm-up) per load, {os.cpu_count()} cores"
+    )
+    print(
+        f"load average at start / end: {r.load_start} / {r.load_end} (other work on the machine "
+        "moves the absolute figures; the ratios are measured in the same run)"
+    )
+    print("=" * 100)
+    if r.ceiling and r.product:
+        ok &= print_throughput(r.ceiling, r.product)
     if r.seeded:
-        s = r.seeded
-        print(f"\nlist GET /api/v1/dossiers?limit=50 at {s.dossiers:,} seeded dossiers "
-              f"(+{p.completed if p else 0} filed by the load; officer's commune {s.officer_commune:,}"
-              f" seeded; seeded applicant {s.sample_applicant_dossiers}), "
-              f"{a.list_requests} sequential requests each")
-        lrow = "{:<44} {:>7} {:>8} {:>8} {:>8} {:>6}  {}"
-        print(lrow.format("scenario", "items", "p50 ms", "p95 ms", "p99 ms", "errors",
-                          f"p95 < {P95_TARGET_MS:g} ms"))
-        for lat in r.latencies:
-            if lat.errors:
-                ok = False
-            print(lrow.format(lat.name, lat.items, f"{lat.ms(50):.1f}", f"{lat.ms(95):.1f}",
-                              f"{lat.ms(99):.1f}", lat.errors,
-                              verdict(lat.ms(95) < P95_TARGET_MS and not lat.errors)))
-        print("\nquery plans of the list statement (EXPLAIN"
-              f"{' QUERY PLAN' if r.mode == 'embedded' else ''}):")
-        for label, plan in r.plans:
-            print(f"  {label:<28} {'INDEX' if plan.index_backed else 'NO INDEX':<9} "
-                  f"{plan.verdict()}")
-            for line in plan.lines:
-                print(f"      {line}")
-    print(f"\npeak RSS per process (target < {RSS_TARGET_MB:g} MB for each web process):")
-    for name, sampler in r.rss.items():
-        for (server, pid), mb in sorted(sampler.peak.items()):
-            role = sampler.roles[(server, pid)]
-            judged = verdict(mb < RSS_TARGET_MB) if name == "registration" else "(reference)"
-            print(f"  {server:<13} {role:<7} pid {pid:<8} {mb:7.1f} MB  {judged}")
-    for note in r.notes:
-        print(f"note: {note}")
-    print("=" * width)
+        ok &= print_listing(r)
+    print_rss(r)
+    print("=" * 100)
     return ok
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="bench.intake.run", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="bench.intake.run",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--mode", choices=("embedded", "servers"), default="embedded")
     parser.add_argument("--seconds", type=float, default=20, help="measured load per phase")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured load first")
@@ -305,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
     report = Report(mode=args.mode, args=args)
     try:
         run(report)
+        report.load_end = loadavg()
     except KeyboardInterrupt:
         print("\ninterrupted; servers stopped", file=sys.stderr)
         return 130

@@ -31,11 +31,21 @@ from tests.support.flows import DEMO_PASSWORD, complete_answers
 PROVINCE = "45"
 OFFICER_COMMUNE = "19333"  # pre2025:commune:19333, the demo commune officer's
 STATUSES = {  # share of each status among seeded dossiers
-    "draft": 0.12, "submitted": 0.15, "returned": 0.06, "resubmitted": 0.04,
-    "accepted": 0.55, "withdrawn": 0.08,
+    "draft": 0.12,
+    "submitted": 0.15,
+    "returned": 0.06,
+    "resubmitted": 0.04,
+    "accepted": 0.55,
+    "withdrawn": 0.08,
 }
-VERSIONS = {"draft": 1, "submitted": 2, "returned": 3, "resubmitted": 4, "accepted": 3,
-            "withdrawn": 3}
+VERSIONS = {
+    "draft": 1,
+    "submitted": 2,
+    "returned": 3,
+    "resubmitted": 4,
+    "accepted": 3,
+    "withdrawn": 3,
+}
 DOSSIERS_PER_PRODUCER = 30
 CHUNK = 5000
 
@@ -58,12 +68,17 @@ class SeedSummary:
 
 
 def _commune_rows(session: Session) -> list[AdminUnit]:
-    return list(session.execute(
-        select(AdminUnit).where(
-            AdminUnit.tree == "pre2025", AdminUnit.level == "commune",
-            AdminUnit.province_code == PROVINCE,
-        ).order_by(AdminUnit.code)
-    ).scalars())
+    return list(
+        session.execute(
+            select(AdminUnit)
+            .where(
+                AdminUnit.tree == "pre2025",
+                AdminUnit.level == "commune",
+                AdminUnit.province_code == PROVINCE,
+            )
+            .order_by(AdminUnit.code)
+        ).scalars()
+    )
 
 
 def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
@@ -82,21 +97,38 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
     for i in range(n_producers):
         unit = officer if i < n_officer else rng.choice(others)
         account_id, producer_id = uuid.uuid4(), uuid.uuid4()
-        accounts.append({
-            "id": account_id, "email": f"bench-{i:06d}@example.vn", "password_hash": password_hash,
-            "display_name": f"HTX bench {i}", "language": "vi", "roles": ["applicant"],
-            "unit": None, "councils": [], "active": True, "created_at": now,
-        })
-        producers.append({
-            "id": producer_id, "owner_account_id": account_id, "name": f"HTX bench {i}",
-            "entity_type": "cooperative",
-            "representative": {"name": "Nguyễn Văn A", "position": "Giám đốc"},
-            "unit_tree": unit.tree, "province_code": unit.province_code,
-            "district_code": unit.district_code, "commune_code": unit.code,
-            "address": f"{unit.name}, Quảng Trị", "phone": "0912 000 000",
-            "email": f"bench-{i:06d}@example.vn", "business_registration_no": None,
-            "created_at": now,
-        })
+        accounts.append(
+            {
+                "id": account_id,
+                "email": f"bench-{i:06d}@example.vn",
+                "password_hash": password_hash,
+                "display_name": f"HTX bench {i}",
+                "language": "vi",
+                "roles": ["applicant"],
+                "unit": None,
+                "councils": [],
+                "active": True,
+                "created_at": now,
+            }
+        )
+        producers.append(
+            {
+                "id": producer_id,
+                "owner_account_id": account_id,
+                "name": f"HTX bench {i}",
+                "entity_type": "cooperative",
+                "representative": {"name": "Nguyễn Văn A", "position": "Giám đốc"},
+                "unit_tree": unit.tree,
+                "province_code": unit.province_code,
+                "district_code": unit.district_code,
+                "commune_code": unit.code,
+                "address": f"{unit.name}, Quảng Trị",
+                "phone": "0912 000 000",
+                "email": f"bench-{i:06d}@example.vn",
+                "business_registration_no": None,
+                "created_at": now,
+            }
+        )
     # ~1/100 of the dossiers in the officer's commune, the rest over the other producers.
     n_officer_dossiers = total // 100
     owner = [producers[rng.randrange(n_officer)] for _ in range(n_officer_dossiers)]
@@ -120,24 +152,42 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
             accepted = submitted + timedelta(days=rng.randint(1, 15))
             key = (producer["commune_code"], accepted.year)
             serials[key] = serials.get(key, 0) + 1
-            code = format_product_code(province_code=PROVINCE, commune_code=key[0],
-                                       serial=serials[key], year=key[1])
+            code = format_product_code(
+                province_code=PROVINCE, commune_code=key[0], serial=serials[key], year=key[1]
+            )
         return {
-            "id": uuid7_at(ms, rng), "version": VERSIONS[status], "status": status,
-            "producer_id": producer["id"], "created_by": producer["owner_account_id"],
-            "registration_type": "first", "product_name": f"Sản phẩm {set_code}-{ms % 100000}",
-            "product_set_code": set_code, "rubric_version": dossier_service.RUBRIC_VERSION,
-            "regime": "four-level", "unit_tree": producer["unit_tree"],
-            "province_code": producer["province_code"], "district_code": producer["district_code"],
+            "id": uuid7_at(ms, rng),
+            "version": VERSIONS[status],
+            "status": status,
+            "producer_id": producer["id"],
+            "created_by": producer["owner_account_id"],
+            "registration_type": "first",
+            "product_name": f"Sản phẩm {set_code}-{ms % 100000}",
+            "product_set_code": set_code,
+            "rubric_version": dossier_service.RUBRIC_VERSION,
+            "regime": "four-level",
+            "unit_tree": producer["unit_tree"],
+            "province_code": producer["province_code"],
+            "district_code": producer["district_code"],
             "commune_code": producer["commune_code"],
-            "form01": {"unit_name": producer["name"], "entity_type": "cooperative",
-                       "representative": producer["representative"],
-                       "address": producer["address"], "phone": producer["phone"],
-                       "email": producer["email"], "business_registration_no": None,
-                       "commitment": True},
-            "self_assessment": answers[set_code], "samples_count": 5, "product_code": code,
-            "missing_items": [], "public_status": None, "created_at": created,
-            "updated_at": accepted or submitted or created, "submitted_at": submitted,
+            "form01": {
+                "unit_name": producer["name"],
+                "entity_type": "cooperative",
+                "representative": producer["representative"],
+                "address": producer["address"],
+                "phone": producer["phone"],
+                "email": producer["email"],
+                "business_registration_no": None,
+                "commitment": True,
+            },
+            "self_assessment": answers[set_code],
+            "samples_count": 5,
+            "product_code": code,
+            "missing_items": [],
+            "public_status": None,
+            "created_at": created,
+            "updated_at": accepted or submitted or created,
+            "submitted_at": submitted,
             "accepted_at": accepted,
         }
 
@@ -145,8 +195,12 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
         conn.execute(insert(Account), accounts)
         conn.execute(insert(Producer), producers)
     for start in range(0, total, CHUNK):
-        batch = [row(ms, p) for ms, p in zip(times[start:start + CHUNK],
-                                             owner[start:start + CHUNK], strict=True)]
+        batch = [
+            row(ms, p)
+            for ms, p in zip(
+                times[start : start + CHUNK], owner[start : start + CHUNK], strict=True
+            )
+        ]
         with engine.begin() as conn:
             conn.execute(insert(Dossier.__table__), batch)
     if not is_sqlite(engine):
@@ -155,7 +209,9 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
             conn.exec_driver_sql("ANALYZE")
     sample = producers[0]  # an applicant of the officer's commune
     return SeedSummary(
-        dossiers=total, producers=n_producers, officer_commune=n_officer_dossiers,
+        dossiers=total,
+        producers=n_producers,
+        officer_commune=n_officer_dossiers,
         seconds=time.perf_counter() - started,
         sample_applicant=accounts[0]["email"],
         sample_applicant_dossiers=sum(1 for p in owner if p is sample),
@@ -191,8 +247,12 @@ def explain_list(engine: Engine, token: str, filters: dict[str, Any]) -> Plan:
     event.listen(engine, "before_cursor_execute", capture)
     try:
         with Session(engine) as session:
-            dossier_service.list_(session=session, principal=principal,
-                                  filters=dossier_service.Filters(**filters), limit=50)
+            dossier_service.list_(
+                session=session,
+                principal=principal,
+                filters=dossier_service.Filters(**filters),
+                limit=50,
+            )
     finally:
         event.remove(engine, "before_cursor_execute", capture)
     statement, params = captured[-1]
@@ -207,8 +267,10 @@ def explain_list(engine: Engine, token: str, filters: dict[str, Any]) -> Plan:
 
 
 _SQLITE = re.compile(r"^(SEARCH|SCAN) dossiers(?: USING (?:COVERING )?INDEX (\S+))?")
-_PG = re.compile(r"(Seq Scan|Index Scan(?: Backward)?|Index Only Scan(?: Backward)?|"
-                 r"Bitmap Index Scan)(?: using)? (?:on )?(\S+)(?: on (\S+))?")
+_PG = re.compile(
+    r"(Seq Scan|Index Scan(?: Backward)?|Index Only Scan(?: Backward)?|"
+    r"Bitmap Index Scan)(?: using)? (?:on )?(\S+)(?: on (\S+))?"
+)
 
 
 def _sqlite_plan(lines: list[str]) -> Plan:
@@ -241,7 +303,7 @@ def _pg_plan(lines: list[str]) -> Plan:
         # The node's own detail lines are indented deeper than it, up to the next node.
         depth = len(line) - len(line.lstrip())
         detail = []
-        for nxt in lines[i + 1:]:
+        for nxt in lines[i + 1 :]:
             if "->" in nxt or len(nxt) - len(nxt.lstrip()) <= depth:
                 break
             detail.append(nxt.strip())

@@ -5,21 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, signals
+from kombu.transport import sqlalchemy as sqla_transport
 
 from shared.config import Settings, is_embedded_broker
 from shared.messaging import topology
 
 
+EMBEDDED_POLL_SECONDS = 0.1
+
+
 def make_celery(settings: Settings) -> Celery:
     """The Celery app of ``settings.service``: its event queue and its own task queue."""
     embedded = is_embedded_broker(settings.broker_url)
-    transport_options: dict[str, Any] = (
+    transport_options: dict[str, Any] = {}
+    if embedded:
         # Poll the SQLite-backed queues often: latency matters more than a few idle queries.
-        {"polling_interval": 0.1}
-        if embedded
+        # (Set on the class: this transport hands every transport option to create_engine.)
+        sqla_transport.Transport.polling_interval = EMBEDDED_POLL_SECONDS
+    else:
         # Publisher confirms: a publish returns only once RabbitMQ has taken the message.
-        else {"confirm_publish": True}
-    )
+        transport_options["confirm_publish"] = True
     app = Celery(f"ocop.{settings.service}", broker=settings.broker_url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,

@@ -174,9 +174,15 @@ def login(
 ) -> dict[str, Any]:
     """Check a password and issue a short-lived token; attempts are limited per email and client."""
     email = email.strip().lower()
-    rule = ratelimit.RateLimit("login", settings.login_attempts_per_minute)
-    ratelimit.hit(db, rate_limits, rule, f"email:{email}")
-    ratelimit.hit(db, rate_limits, rule, f"client:{client}")
+    ratelimit.hit(
+        db, rate_limits, ratelimit.RateLimit("login", settings.login_attempts_per_minute),
+        f"email:{email}",
+    )
+    ratelimit.hit(
+        db, rate_limits,
+        ratelimit.RateLimit("login", settings.login_attempts_per_client_per_minute),
+        f"client:{client}",
+    )
     with db.reader() as session:
         account = session.execute(select(Account).where(Account.email == email)).scalar_one_or_none()
     try:

@@ -1,0 +1,84 @@
+"""Start services as separate processes (gunicorn web, relay, Celery worker) on real ports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.support.environment import Environment
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """A set of ``ocop`` processes sharing one run-mode environment; stopped together."""
+
+    def __init__(self, env: Environment, log_dir: Path, **extra_env: str) -> None:
+        self.env = {**os.environ, **env.variables(), **extra_env, "PYTHONUNBUFFERED": "1"}
+        self.log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.urls: dict[str, str] = {}
+
+    def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", *args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: gunicorn workers die with it
+        )
+        log.close()
+        self.processes[name] = proc
+        return proc
+
+    def web(self, service: str, workers: int = 2) -> str:
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        self.urls[service] = url
+        if service == "registration":
+            self.env["OCOP_REGISTRATION_URL"] = url
+            self.env["OCOP_JWKS_URL"] = f"{url}/.well-known/jwks.json"
+        self.start(f"{service}-web", "web", service, "--port", str(port), "--workers", str(workers))
+        self.wait_ready(url, service)
+        return url
+
+    def wait_ready(self, url: str, name: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = self.processes[f"{name}-web"]
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} web exited: {self.log(f'{name}-web')}")
+            try:
+                if requests.get(f"{url}/readyz", timeout=10).status_code == 200:
+                    return
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{name} not ready: {self.log(f'{name}-web')}")
+
+    def log(self, name: str) -> str:
+        return (self.log_dir / f"{name}.log").read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        for proc in self.processes.values():
+            try:
+                proc.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

@@ -106,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     for service in args.services:
         if service not in config.SERVICES:
-            parser.error(f"unknown service {service!r}; expected one of {', '.join(config.SERVICES)}")
+            parser.error(
+                f"unknown service {service!r}; expected one of {', '.join(config.SERVICES)}"
+            )
     timeout = args.timeout
     if timeout is None:
         timeout = float(os.environ.get("OCOP_WAIT_TIMEOUT", "").strip() or DEFAULT_TIMEOUT)

@@ -23,6 +23,7 @@ from prometheus_client import (
     multiprocess,
 )
 from sqlalchemy import text
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from shared import context, problems
@@ -157,6 +158,13 @@ def create_base_app(
     @app.errorhandler(problems.Problem)
     def _problem(exc: problems.Problem) -> Response:
         return exc.response(instance=request.path, request_id=context.request_id.get())
+
+    @app.errorhandler(StaleDataError)
+    def _stale(_exc: StaleDataError) -> Response:
+        # Two writers passed the version check at once; the optimistic lock let only one through.
+        return problems.conflict(
+            "The object changed while your request was being processed; reload and try again."
+        ).response(instance=request.path, request_id=context.request_id.get())
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "deploy" / "Procfile"
 
 
-def _runtime(service: str):  # noqa: ANN202 - each service has its own runtime class
+def _runtime(service: str):
     if service == "registration":
         from services.registration.runtime import Registration
 
@@ -59,9 +59,20 @@ def cmd_web(args: argparse.Namespace) -> int:
     port = args.port or config.DEFAULT_PORTS[args.service]
     workers = str(args.workers or int(os.environ.get("OCOP_WEB_WORKERS", "2")))
     argv = [
-        sys.executable, "-m", "gunicorn", f"services.{args.service}.wsgi:app",
-        "--bind", f"{args.host}:{port}", "--workers", workers,
-        "--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60",
+        sys.executable,
+        "-m",
+        "gunicorn",
+        f"services.{args.service}.wsgi:app",
+        "--bind",
+        f"{args.host}:{port}",
+        "--workers",
+        workers,
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "10",
+        "--timeout",
+        "60",
         # Several gunicorns share a machine in `ocop up`; its control socket path would clash.
         "--no-control-socket",
     ]
@@ -71,8 +82,17 @@ def cmd_web(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     rt = _runtime(args.service)
     pool = os.environ.get("OCOP_WORKER_POOL", "solo")
-    argv = ["worker", "--loglevel", "INFO", "--pool", pool, "--without-gossip", "--without-mingle",
-            "--hostname", f"{args.service}@%h-{os.getpid()}"]
+    argv = [
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--pool",
+        pool,
+        "--without-gossip",
+        "--without-mingle",
+        "--hostname",
+        f"{args.service}@%h-{os.getpid()}",
+    ]
     if pool != "solo":
         argv += ["--concurrency", os.environ.get("OCOP_WORKER_CONCURRENCY", "2")]
     rt.celery.worker_main(argv)
@@ -130,8 +150,15 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     for service in args.services or config.SERVICES:
         module = __import__(f"services.{service}.app", fromlist=["create_app"])
         app = module.create_app(_runtime(service))
-        text = json.dumps(app.test_client().get("/api/v1/openapi.json").json, indent=2,
-                          ensure_ascii=False, sort_keys=True) + "\n"
+        text = (
+            json.dumps(
+                app.test_client().get("/api/v1/openapi.json").json,
+                indent=2,
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+            + "\n"
+        )
         target = ROOT / "docs" / "openapi" / f"{service}.json"
         if args.check:
             if not target.exists() or target.read_text(encoding="utf-8") != text:
@@ -162,12 +189,16 @@ def cmd_up(args: argparse.Namespace) -> int:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     print("\nOCOP is starting; Ctrl-C stops every process.\n")
     for service in config.SERVICES:
-        print(f"  {service:<13} http://127.0.0.1:{config.DEFAULT_PORTS[service]}/api/v1/openapi.json")
+        print(
+            f"  {service:<13} http://127.0.0.1:{config.DEFAULT_PORTS[service]}/api/v1/openapi.json"
+        )
     print("  mail sink     smtp://127.0.0.1:8025  (sent mail: http://127.0.0.1:8026, `ocop mail`)")
     print(f"  data          {data}\n\n  demo accounts (password {DEMO_PASSWORD}):")
     for demo in DEMO_ACCOUNTS:
         print(f"    {demo.email:<28} {', '.join(demo.roles):<18} {demo.unit or ''}")
-    print("    hoptacxa@ocop.local          applicant\n    tuvan@ocop.local             consultant\n")
+    print(
+        "    hoptacxa@ocop.local          applicant\n    tuvan@ocop.local             consultant\n"
+    )
     manager = Manager(Printer(sys.stdout))
     for name, command in procfile.processes.items():
         manager.add_process(name, command, env=env, cwd=str(ROOT))

@@ -124,9 +124,7 @@ class Database:
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         """A writing unit of work; rolls back unless ``commit()`` was called."""
         session = self._sessions()
-        uow = UnitOfWork(
-            session, before_commit=self.before_commit, after_commit=self.after_commit
-        )
+        uow = UnitOfWork(session, before_commit=self.before_commit, after_commit=self.after_commit)
         try:
             yield uow
         finally:

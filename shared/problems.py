@@ -1,4 +1,4 @@
-"""RFC 9457 problem details: every error answer is ``application/problem+json`` with a stable type."""
+"""RFC 9457 problem details: every error is ``application/problem+json`` with a stable type."""
 
 from __future__ import annotations
 
@@ -51,9 +51,7 @@ class Problem(Exception):
         body = self.body(instance)
         if request_id:
             body["request_id"] = request_id
-        resp = Response(
-            json.dumps(body), status=self.status, mimetype="application/problem+json"
-        )
+        resp = Response(json.dumps(body), status=self.status, mimetype="application/problem+json")
         for key, value in self.headers.items():
             resp.headers[key] = value
         return resp

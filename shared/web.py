@@ -124,6 +124,14 @@ def create_base_app(
     app.extensions["ocop.db"] = db
     app.extensions["ocop.verifier"] = verifier
     api = ProblemApi(app)
+    _install_request_hooks(app, settings, verifier)
+    _install_error_handlers(app, api)
+    _install_probes(app, settings, db)
+    return app, api
+
+
+def _install_request_hooks(app: Flask, settings: Settings, verifier: TokenVerifier) -> None:
+    """Request id in, authentication, metrics and request id out."""
 
     @app.before_request
     def _start() -> None:
@@ -155,6 +163,10 @@ def create_base_app(
             )
         return response
 
+
+def _install_error_handlers(app: Flask, api: ProblemApi) -> None:
+    """Every failure answers problem+json; unexpected ones are logged with the request id."""
+
     @app.errorhandler(problems.Problem)
     def _problem(exc: problems.Problem) -> Response:
         return exc.response(instance=request.path, request_id=context.request_id.get())
@@ -174,6 +186,10 @@ def create_base_app(
         return problems.Problem(
             500, "internal-error", "Internal error", "The error was logged with this request id."
         ).response(instance=request.path, request_id=context.request_id.get())
+
+
+def _install_probes(app: Flask, settings: Settings, db: Database) -> None:
+    """/healthz (alive), /readyz (database and broker reachable), /metrics (Prometheus)."""
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -196,8 +212,6 @@ def create_base_app(
         else:
             payload = generate_latest()
         return Response(payload, mimetype=CONTENT_TYPE_LATEST)
-
-    return app, api
 
 
 def _check(fn: Callable[[Any], None], arg: Any) -> str:

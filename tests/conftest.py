@@ -55,7 +55,7 @@ def migrated(env: Environment) -> Environment:
 
 
 @pytest.fixture(scope="session")
-def registration(migrated: Environment):  # noqa: ANN201
+def registration(migrated: Environment):
     from services.registration.runtime import Registration
     from services.registration.seed import ensure_reference_data
 

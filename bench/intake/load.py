@@ -127,22 +127,21 @@ class Latency:
         return statistics.fmean(self.samples) * 1000 if self.samples else 0.0
 
 
-def measure_get(
-    session: requests.Session, name: str, url: str, token: str, *, requests_n: int, warm: int = 10
-) -> Latency:
-    """Sequential GETs of one URL from one client (no contention): latency per request."""
-    headers = {"Authorization": f"Bearer {token}"}
-    samples: list[float] = []
-    errors = 0
-    items = 0
-    for i in range(warm + requests_n):
-        t0 = time.perf_counter()
-        resp = session.get(url, headers=headers, timeout=60)
-        elapsed = time.perf_counter() - t0
-        if resp.status_code != 200:
-            errors += 1
-            continue
-        if i >= warm:
-            samples.append(elapsed)
-            items = len(resp.json()["items"])
-    return Latency(name, samples, items, errors)
+def measure_gets(
+    session: requests.Session, scenarios: list[tuple[str, str, str]], *, rounds: int, warm: int = 5
+) -> list[Latency]:
+    """Sequential GETs from one client (no contention), the scenarios taken in turn each round so
+    that other work on the machine weighs on all of them alike. Scenario: (name, url, token)."""
+    results = [Latency(name, [], 0) for name, _, _ in scenarios]
+    for i in range(warm + rounds):
+        for (_, url, token), lat in zip(scenarios, results, strict=True):
+            t0 = time.perf_counter()
+            resp = session.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+            elapsed = time.perf_counter() - t0
+            if resp.status_code != 200:
+                lat.errors += 1
+            elif i >= warm:
+                lat.samples.append(elapsed)
+                if not lat.items:
+                    lat.items = len(resp.json()["items"])
+    return results

@@ -112,9 +112,7 @@ class ConsultantGrant(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     producer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("producers.id"))
-    consultant_account_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("accounts.id"), index=True
-    )
+    consultant_account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
     granted_at: Mapped[datetime] = mapped_column(Timestamp)
 
     producer: Mapped[Producer] = relationship(back_populates="grants")

@@ -30,7 +30,9 @@ class RegisterIn(Schema):
     password = fields.Str(required=True, validate=validate.Length(min=10, max=200), load_only=True)
     display_name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     language = fields.Str(load_default="vi", validate=validate.OneOf(LANGUAGES))
-    role = fields.Str(load_default="applicant", validate=validate.OneOf(["applicant", "consultant"]))
+    role = fields.Str(
+        load_default="applicant", validate=validate.OneOf(["applicant", "consultant"])
+    )
 
 
 class AccountCreateIn(Schema):
@@ -77,7 +79,9 @@ class ProducerIn(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=300))
     entity_type = fields.Str(required=True, validate=validate.OneOf(ENTITY_TYPES))
     representative = fields.Nested(RepresentativeSchema, required=True)
-    unit = fields.Str(required=True, metadata={"description": "commune, e.g. pre2025:commune:19225"})
+    unit = fields.Str(
+        required=True, metadata={"description": "commune, e.g. pre2025:commune:19225"}
+    )
     address = fields.Str(required=True, validate=validate.Length(min=1, max=500))
     phone = fields.Str(required=True, validate=validate.Regexp(r"^\+?[0-9 .-]{6,20}$"))
     email = fields.Email(required=True)

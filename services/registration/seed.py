@@ -32,14 +32,20 @@ DEMO_ACCOUNTS = (
     DemoAccount("admin@ocop.local", "Quản trị hệ thống", ("admin",), "national"),
     DemoAccount("xa.dongha@ocop.local", "Cán bộ UBND Phường 1", ("commune_officer",), DEMO_COMMUNE),
     DemoAccount(
-        "huyen.dongha@ocop.local", "Văn phòng OCOP TP Đông Hà", ("secretariat",),
+        "huyen.dongha@ocop.local",
+        "Văn phòng OCOP TP Đông Hà",
+        ("secretariat",),
         "pre2025:district:461",
     ),
     DemoAccount(
-        "tinh.quangtri@ocop.local", "Văn phòng Điều phối NTM tỉnh Quảng Trị", ("secretariat",),
+        "tinh.quangtri@ocop.local",
+        "Văn phòng Điều phối NTM tỉnh Quảng Trị",
+        ("secretariat",),
         "pre2025:province:45",
     ),
-    DemoAccount("thanhtra@ocop.local", "Thanh tra tỉnh Quảng Trị", ("auditor",), "pre2025:province:45"),
+    DemoAccount(
+        "thanhtra@ocop.local", "Thanh tra tỉnh Quảng Trị", ("auditor",), "pre2025:province:45"
+    ),
 )
 
 
@@ -62,7 +68,9 @@ def seed_demo(rt: Registration) -> list[DemoAccount]:
     system_admin = Principal(account_id="system", roles=frozenset({"admin"}))
     for demo in DEMO_ACCOUNTS:
         with rt.db.unit_of_work() as uow:
-            exists = uow.session.execute(select(Account.id).where(Account.email == demo.email)).first()
+            exists = uow.session.execute(
+                select(Account.id).where(Account.email == demo.email)
+            ).first()
             if exists:
                 continue
             account_service.create(
@@ -86,9 +94,13 @@ def seed_demo(rt: Registration) -> list[DemoAccount]:
             if uow.session.execute(select(Account.id).where(Account.email == email)).first():
                 continue
             account_service.register(
-                uow=uow, email=email, password=DEMO_PASSWORD, display_name=name, language="vi", role=role
+                uow=uow,
+                email=email,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                language="vi",
+                role=role,
             )
             uow.commit()
             created.append(DemoAccount(email, name, (role,), None))
     return created
-

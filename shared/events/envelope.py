@@ -114,7 +114,9 @@ def load_event(data: dict[str, Any]) -> Event:
         # Tolerate fields added by a newer producer: consumers read what they know.
         clean = spec.schema().load(payload, unknown=EXCLUDE)
     except ValidationError as exc:
-        raise EventError(f"payload of {env['type']} does not match its schema", exc.messages) from exc
+        raise EventError(
+            f"payload of {env['type']} does not match its schema", exc.messages
+        ) from exc
     actor = env["actor"]
     return Event(
         event_id=env["event_id"],

@@ -10,7 +10,6 @@ from kombu.transport import sqlalchemy as sqla_transport
 from shared.config import Settings, is_embedded_broker
 from shared.messaging import topology
 
-
 EMBEDDED_POLL_SECONDS = 0.1
 
 
@@ -34,7 +33,10 @@ def make_celery(settings: Settings) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         task_ignore_result=True,
-        task_queues=[topology.events_queue(settings.service), topology.tasks_queue(settings.service)],
+        task_queues=[
+            topology.events_queue(settings.service),
+            topology.tasks_queue(settings.service),
+        ],
         task_default_queue=topology.tasks_queue(settings.service).name,
         task_create_missing_queues=False,
         broker_connection_retry_on_startup=True,

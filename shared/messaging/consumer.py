@@ -103,8 +103,12 @@ def dead_letter(app: Celery, *, service: str, envelope: dict[str, Any], reason: 
     """Park a message in the service's dead-letter queue, with why, for an operator."""
     with app.producer_or_acquire() as producer:
         producer.publish(
-            {"service": service, "reason": reason, "envelope": envelope,
-             "dead_at": datetime.now(UTC).isoformat()},
+            {
+                "service": service,
+                "reason": reason,
+                "envelope": envelope,
+                "dead_at": datetime.now(UTC).isoformat(),
+            },
             exchange=topology.DEAD,
             routing_key=service,
             declare=[topology.dead_queue(service)],

@@ -167,7 +167,7 @@ class Relay:
 
         with self.db.engine.connect() as conn:
             return conn.execute(
-                select(func.count()).select_from(self.outbox).where(
-                    self.outbox.c.published_at.is_(None)
-                )
+                select(func.count())
+                .select_from(self.outbox)
+                .where(self.outbox.c.published_at.is_(None))
             ).scalar_one()

@@ -36,6 +36,13 @@ def test_models_and_migrations_agree(service: str, migrated: Environment) -> Non
 
 
 def test_every_issue_2_event_is_registered() -> None:
-    for name in ("dossier.submitted", "dossier.returned", "dossier.resubmitted", "dossier.accepted",
-                 "dossier.withdrawn", "dossier.document_added", "account.created"):
+    for name in (
+        "dossier.submitted",
+        "dossier.returned",
+        "dossier.resubmitted",
+        "dossier.accepted",
+        "dossier.withdrawn",
+        "dossier.document_added",
+        "account.created",
+    ):
         assert name in EVENT_TYPES

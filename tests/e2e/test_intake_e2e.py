@@ -17,7 +17,7 @@ from tests.support.broker import drain
 pytestmark = pytest.mark.e2e
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> bool:  # noqa: ANN001
+def _wait_for(predicate, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -34,27 +34,44 @@ def test_intake_over_http_publishes_each_event_once(stack: Stack) -> None:
     applicant = flows.register(call, "applicant")
     producer = flows.create_producer(applicant)
     dossier = flows.create_dossier(applicant, producer["id"])
-    assert flows.upload(applicant, dossier["id"], "label_packaging", "nhan.png", flows.PNG,
-                        "image/png").status == 201
+    assert (
+        flows.upload(
+            applicant, dossier["id"], "label_packaging", "nhan.png", flows.PNG, "image/png"
+        ).status
+        == 201
+    )
     submitted = flows.act(applicant, dossier, "submit").body
-    returned = flows.act(officer, submitted, "return",
-                         missing_items=[{"item": "test_report", "note": None}]).body
+    returned = flows.act(
+        officer, submitted, "return", missing_items=[{"item": "test_report", "note": None}]
+    ).body
     assert returned["status"] == "returned"
     assert flows.upload(applicant, dossier["id"], "test_report").status == 201
     resubmitted = flows.act(applicant, returned, "resubmit").body
     accepted = flows.act(officer, resubmitted, "accept")
     assert accepted.status == 200, accepted.body
 
-    expected = ["dossier.document_added", "dossier.submitted", "dossier.returned",
-                "dossier.document_added", "dossier.resubmitted", "dossier.accepted"]
+    expected = [
+        "dossier.document_added",
+        "dossier.submitted",
+        "dossier.returned",
+        "dossier.document_added",
+        "dossier.resubmitted",
+        "dossier.accepted",
+    ]
     got: list[dict] = []
     deadline = time.monotonic() + 30
     while len(got) < len(expected) and time.monotonic() < deadline:
-        got += [e for e in drain(stack.env["OCOP_BROKER_URL"], "evaluation.events", timeout=1)
-                if e["dossier_id"] == dossier["id"]]
+        got += [
+            e
+            for e in drain(stack.env["OCOP_BROKER_URL"], "evaluation.events", timeout=1)
+            if e["dossier_id"] == dossier["id"]
+        ]
     time.sleep(1)  # anything published twice would arrive by now
-    got += [e for e in drain(stack.env["OCOP_BROKER_URL"], "evaluation.events", timeout=1)
-            if e["dossier_id"] == dossier["id"]]
+    got += [
+        e
+        for e in drain(stack.env["OCOP_BROKER_URL"], "evaluation.events", timeout=1)
+        if e["dossier_id"] == dossier["id"]
+    ]
     assert [e["type"] for e in got] == expected
     assert got[-1]["payload"]["product_code"] == accepted.body["product_code"]
     # The request id of the HTTP call that caused an event travels with it.
@@ -70,11 +87,15 @@ def test_new_account_reaches_the_notification_read_model(stack: Stack) -> None:
     account_id = uuid.UUID(applicant.account["id"])
     rt = Notification()
     try:
+
         def arrived() -> bool:
             with rt.db.reader() as session:
-                return session.execute(
-                    select(Contact).where(Contact.account_id == account_id)
-                ).scalar_one_or_none() is not None
+                return (
+                    session.execute(
+                        select(Contact).where(Contact.account_id == account_id)
+                    ).scalar_one_or_none()
+                    is not None
+                )
 
         assert _wait_for(arrived), stack.log("notification-worker")
         with rt.db.reader() as session:
@@ -92,8 +113,14 @@ def test_login_limit_holds_across_gunicorn_workers(stack: Stack) -> None:
     statuses = []
     for _ in range(12):
         # A fresh connection each time, so the requests spread over both workers.
-        statuses.append(requests.post(url, json={"email": email, "password": "wrong-password"},
-                                      timeout=10, headers={"Connection": "close"}))
+        statuses.append(
+            requests.post(
+                url,
+                json={"email": email, "password": "wrong-password"},
+                timeout=10,
+                headers={"Connection": "close"},
+            )
+        )
     codes = [r.status_code for r in statuses]
     assert codes[:10] == [401] * 10
     assert codes[10:] == [429, 429]

@@ -9,7 +9,7 @@ from tests.support import flows
 
 
 @pytest.fixture(scope="session")
-def registration_app(registration):  # noqa: ANN001, ANN201
+def registration_app(registration):
     from services.registration.app import create_app
     from services.registration.seed import seed_demo
 
@@ -18,7 +18,7 @@ def registration_app(registration):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def call(registration_app) -> flows.Transport:  # noqa: ANN001
+def call(registration_app) -> flows.Transport:
     return flows.flask_transport(registration_app.test_client())
 
 

@@ -10,7 +10,9 @@ from kombu import Connection
 from shared.messaging import topology
 
 
-def drain(broker_url: str, queue_name: str, *, expect: int | None = None, timeout: float = 10.0) -> list[dict[str, Any]]:
+def drain(
+    broker_url: str, queue_name: str, *, expect: int | None = None, timeout: float = 10.0
+) -> list[dict[str, Any]]:
     """Take every message off ``queue_name`` (waiting up to ``timeout`` for ``expect`` of them)
     and return the envelopes they carry."""
     envelopes: list[dict[str, Any]] = []

@@ -40,8 +40,10 @@ class Environment:
 def _postgres_admin_dsn(url: str) -> str:
     from sqlalchemy.engine import make_url
 
-    return make_url(url).set(drivername="postgresql", database="postgres").render_as_string(
-        hide_password=False
+    return (
+        make_url(url)
+        .set(drivername="postgresql", database="postgres")
+        .render_as_string(hide_password=False)
     )
 
 
@@ -55,9 +57,7 @@ def environment(data_dir: Path) -> Iterator[Environment]:
         yield Environment(
             mode="embedded",
             data_dir=data_dir,
-            database_urls={
-                s: f"sqlite:///{data_dir / s / f'{s}.sqlite'}" for s in config.SERVICES
-            },
+            database_urls={s: f"sqlite:///{data_dir / s / f'{s}.sqlite'}" for s in config.SERVICES},
             broker_url=f"sqla+sqlite:///{data_dir / 'broker.sqlite'}",
         )
         return
@@ -75,9 +75,9 @@ def environment(data_dir: Path) -> Iterator[Environment]:
             mode="servers",
             data_dir=data_dir,
             database_urls={
-                s: make_url(pg).set(drivername="postgresql+psycopg", database=n).render_as_string(
-                    hide_password=False
-                )
+                s: make_url(pg)
+                .set(drivername="postgresql+psycopg", database=n)
+                .render_as_string(hide_password=False)
                 for s, n in names.items()
             },
             broker_url=broker,

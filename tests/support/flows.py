@@ -41,7 +41,9 @@ def flask_transport(client: Any) -> Transport:
             kw["data"] = data
             kw["content_type"] = "multipart/form-data"
         resp = client.open(path, method=method, headers=headers, **kw)
-        body = resp.get_json(silent=True) if resp.is_json or "json" in resp.content_type else resp.data
+        body = (
+            resp.get_json(silent=True) if resp.is_json or "json" in resp.content_type else resp.data
+        )
         return Reply(resp.status_code, body, dict(resp.headers))
 
     return call
@@ -161,8 +163,14 @@ def create_dossier(applicant: Actor, producer_id: str, set_code: str = "04") -> 
     return reply.body
 
 
-def upload(actor: Actor, dossier_id: str, kind: str, name: str = "giay-phep.pdf",
-           content: bytes = PDF, content_type: str = "application/pdf") -> Reply:
+def upload(
+    actor: Actor,
+    dossier_id: str,
+    kind: str,
+    name: str = "giay-phep.pdf",
+    content: bytes = PDF,
+    content_type: str = "application/pdf",
+) -> Reply:
     return actor(
         "POST",
         f"/api/v1/dossiers/{dossier_id}/documents",
@@ -173,5 +181,7 @@ def upload(actor: Actor, dossier_id: str, kind: str, name: str = "giay-phep.pdf"
 
 def act(actor: Actor, dossier: dict[str, Any], action: str, **body: Any) -> Reply:
     return actor(
-        "POST", f"/api/v1/dossiers/{dossier['id']}/{action}", json={"version": dossier["version"], **body}
+        "POST",
+        f"/api/v1/dossiers/{dossier['id']}/{action}",
+        json={"version": dossier["version"], **body},
     )

@@ -9,10 +9,10 @@ READ_ERRORS = (401, 404)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
 
 
-def document_errors(blp: Blueprint, *codes: int):  # noqa: ANN201 - decorator factory
+def document_errors(blp: Blueprint, *codes: int):
     """Declare the problem+json answers an endpoint may give."""
 
-    def decorate(fn):  # noqa: ANN001, ANN202
+    def decorate(fn):
         for code in codes:
             fn = blp.alt_response(code, description="application/problem+json")(fn)
         return fn

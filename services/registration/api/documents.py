@@ -13,7 +13,12 @@ from flask_smorest import Blueprint
 from services.registration.api.common import READ_ERRORS, document_errors
 from services.registration.models import Document, DocumentVersion
 from services.registration.runtime import current
-from services.registration.schemas import DocumentFile, DocumentOut, DocumentUploadForm, DocumentVersionOut
+from services.registration.schemas import (
+    DocumentFile,
+    DocumentOut,
+    DocumentUploadForm,
+    DocumentVersionOut,
+)
 from services.registration.service import documents as document_service
 from shared.web import current_principal
 

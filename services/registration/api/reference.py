@@ -23,7 +23,10 @@ def units(args: dict[str, Any]) -> Any:
     """Administrative units: the provinces of a tree, or the children of one unit"""
     with current().db.reader() as session:
         return unit_service.children(
-            session=session, tree=args["tree"], level=args.get("level"), parent_code=args.get("parent")
+            session=session,
+            tree=args["tree"],
+            level=args.get("level"),
+            parent_code=args.get("parent"),
         )
 
 

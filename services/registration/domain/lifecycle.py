@@ -43,7 +43,9 @@ class Transition:
 
 
 TRANSITIONS: dict[tuple[Status, Action], Transition] = {
-    (Status.DRAFT, Action.SUBMIT): Transition(Status.SUBMITTED, APPLICANT_SIDE, "dossier.submitted"),
+    (Status.DRAFT, Action.SUBMIT): Transition(
+        Status.SUBMITTED, APPLICANT_SIDE, "dossier.submitted"
+    ),
     (Status.SUBMITTED, Action.RETURN): Transition(Status.RETURNED, COMMUNE, "dossier.returned"),
     (Status.SUBMITTED, Action.ACCEPT): Transition(Status.ACCEPTED, COMMUNE, "dossier.accepted"),
     (Status.RETURNED, Action.RESUBMIT): Transition(

@@ -94,7 +94,5 @@ def check_upload(*, name: str, data: bytes, declared_type: str | None, max_bytes
         )
     declared = (declared_type or "").split(";")[0].strip().lower()
     if declared and declared != "application/octet-stream" and declared != actual:
-        raise UploadRejected(
-            415, "file", f"Declared as {declared}, but the content is {actual}."
-        )
+        raise UploadRejected(415, "file", f"Declared as {declared}, but the content is {actual}.")
     return Checked(name=name, content_type=actual)

@@ -175,16 +175,21 @@ def login(
     """Check a password and issue a short-lived token; attempts are limited per email and client."""
     email = email.strip().lower()
     ratelimit.hit(
-        db, rate_limits, ratelimit.RateLimit("login", settings.login_attempts_per_minute),
+        db,
+        rate_limits,
+        ratelimit.RateLimit("login", settings.login_attempts_per_minute),
         f"email:{email}",
     )
     ratelimit.hit(
-        db, rate_limits,
+        db,
+        rate_limits,
         ratelimit.RateLimit("login", settings.login_attempts_per_client_per_minute),
         f"client:{client}",
     )
     with db.reader() as session:
-        account = session.execute(select(Account).where(Account.email == email)).scalar_one_or_none()
+        account = session.execute(
+            select(Account).where(Account.email == email)
+        ).scalar_one_or_none()
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

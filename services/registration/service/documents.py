@@ -24,7 +24,9 @@ from shared.events import Actor, new_event
 
 
 def _rejected(exc: UploadRejected) -> problems.Problem:
-    slug = {413: "payload-too-large", 415: "unsupported-media-type"}.get(exc.status, "validation-error")
+    slug = {413: "payload-too-large", 415: "unsupported-media-type"}.get(
+        exc.status, "validation-error"
+    )
     return problems.Problem(
         exc.status, slug, "Upload refused", str(exc), errors={exc.field: [str(exc)]}
     )
@@ -43,7 +45,7 @@ def upload(
     max_bytes: int,
     note: str | None = None,
 ) -> DocumentVersion:
-    """Add a document to a dossier in the applicant's hands; the same kind again is a new version."""
+    """Add a document to a dossier in the applicant's hands; the same kind again adds a version."""
     dossier = dossier_service.get(session=uow.session, principal=principal, dossier_id=dossier_id)
     producer = uow.session.get(Producer, dossier.producer_id)
     assert producer is not None
@@ -56,7 +58,9 @@ def upload(
     if kind not in KINDS:
         raise problems.invalid({"kind": [f"Unknown kind; expected one of {', '.join(KINDS)}."]})
     try:
-        checked = check_upload(name=name, data=data, declared_type=declared_type, max_bytes=max_bytes)
+        checked = check_upload(
+            name=name, data=data, declared_type=declared_type, max_bytes=max_bytes
+        )
     except UploadRejected as exc:
         raise _rejected(exc) from exc
 

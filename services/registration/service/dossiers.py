@@ -28,7 +28,13 @@ from shared.rubrics import ProductSet, load_rubric, validate_answers
 
 RUBRIC_VERSION = "qd26-2026"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-EDITABLE_FIELDS = ("product_name", "registration_type", "samples_count", "self_assessment", "commitment")
+EDITABLE_FIELDS = (
+    "product_name",
+    "registration_type",
+    "samples_count",
+    "self_assessment",
+    "commitment",
+)
 
 
 def product_sets(version: str = RUBRIC_VERSION) -> dict[str, ProductSet]:
@@ -64,7 +70,9 @@ def _check_product_set(code: str) -> None:
 
 
 def _check_answers(set_code: str, answers: dict[str, Any], *, complete: bool) -> None:
-    errors = validate_answers(load_rubric(RUBRIC_VERSION).sheet(set_code), answers, complete=complete)
+    errors = validate_answers(
+        load_rubric(RUBRIC_VERSION).sheet(set_code), answers, complete=complete
+    )
     if errors:
         raise problems.invalid(
             {"self_assessment": errors},
@@ -103,9 +111,7 @@ def facts(dossier: Dossier, producer: Producer) -> dict[str, Any]:
     }
 
 
-def create(
-    *, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str, Any]
-) -> Dossier:
+def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str, Any]) -> Dossier:
     """The applicant (or its consultant) opens a draft dossier for one product."""
     producer = producer_service.get(
         session=uow.session, principal=principal, producer_id=data["producer_id"]
@@ -202,7 +208,9 @@ def _check_ready_to_submit(dossier: Dossier) -> None:
         errors["commitment"] = ["The registration form's sworn commitment must be given."]
     product_set = product_sets()[dossier.product_set_code]
     if product_set.requires_5_samples and dossier.samples_count < 5:
-        errors["samples_count"] = ["This product set requires 5 samples (Decision 26/2026, Art. 6)."]
+        errors["samples_count"] = [
+            "This product set requires 5 samples (Decision 26/2026, Art. 6)."
+        ]
     if errors:
         raise problems.invalid(errors, "The dossier is not ready to submit.")
 
@@ -214,7 +222,9 @@ def _assign_product_code(uow: UnitOfWork, dossier: Dossier) -> str:
     table = ProductCodeCounter.__table__
     stmt = (
         insert(table)
-        .values(unit_tree=dossier.unit_tree, commune_code=dossier.commune_code, year=year, last_serial=1)
+        .values(
+            unit_tree=dossier.unit_tree, commune_code=dossier.commune_code, year=year, last_serial=1
+        )
         .on_conflict_do_update(
             index_elements=["unit_tree", "commune_code", "year"],
             set_={"last_serial": table.c.last_serial + 1},

@@ -28,7 +28,9 @@ def resolve_commune(session: Session, unit: str, *, regime: str) -> AdminUnit:
         raise problems.invalid({"unit": [str(exc)]}) from exc
     tree = REGIME_TREE[regime]
     if ref.level != "commune" or ref.tree != tree:
-        raise problems.invalid({"unit": [f"Expected a commune of tree {tree!r} ({tree}:commune:CODE)."]})
+        raise problems.invalid(
+            {"unit": [f"Expected a commune of tree {tree!r} ({tree}:commune:CODE)."]}
+        )
     row = session.execute(
         select(AdminUnit).where(
             AdminUnit.tree == ref.tree, AdminUnit.level == "commune", AdminUnit.code == ref.code
@@ -99,9 +101,7 @@ def set_consultant(
     ).scalar_one_or_none()
     if consultant is None or "consultant" not in consultant.roles:
         raise problems.invalid({"email": ["No consultant account with this email."]})
-    existing = next(
-        (g for g in producer.grants if g.consultant_account_id == consultant.id), None
-    )
+    existing = next((g for g in producer.grants if g.consultant_account_id == consultant.id), None)
     if granted and existing is None:
         producer.grants.append(
             ConsultantGrant(consultant_account_id=consultant.id, granted_at=datetime.now(UTC))
@@ -113,7 +113,11 @@ def set_consultant(
     uow.add_event(
         new_event(
             "consultant.access_changed",
-            {"producer_id": producer.id, "consultant_account_id": consultant.id, "granted": granted},
+            {
+                "producer_id": producer.id,
+                "consultant_account_id": consultant.id,
+                "granted": granted,
+            },
             producer="registration",
             actor=Actor(principal.account_id, principal.primary_role),
         )

@@ -71,7 +71,9 @@ def _event(name: str) -> Event:
 def _contacts(rt: ServiceRuntime, account_id: str) -> int:
     with rt.db.reader() as session:
         return session.execute(
-            select(func.count()).select_from(Contact).where(Contact.account_id == uuid.UUID(account_id))
+            select(func.count())
+            .select_from(Contact)
+            .where(Contact.account_id == uuid.UUID(account_id))
         ).scalar_one()
 
 
@@ -81,7 +83,10 @@ def _publish(rt: ServiceRuntime, envelope: dict, routing_key: str = "account.cre
 
         topology.declare(conn)
         rt.celery.send_task(
-            "ocop.event", args=[envelope], exchange=EVENTS.name, routing_key=routing_key,
+            "ocop.event",
+            args=[envelope],
+            exchange=EVENTS.name,
+            routing_key=routing_key,
             connection=conn,
         )
 
@@ -103,7 +108,7 @@ def test_inbox_refuses_a_malformed_envelope(rt: ServiceRuntime) -> None:
         rt.inbox().consume({"type": "dossier.submitted"})
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> bool:  # noqa: ANN001
+def _wait_for(predicate, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -112,7 +117,7 @@ def _wait_for(predicate, timeout: float = 30.0) -> bool:  # noqa: ANN001
     return False
 
 
-def test_worker_retries_transient_failures_and_dead_letters_poison(env, rt: ServiceRuntime) -> None:  # noqa: ANN001
+def test_worker_retries_transient_failures_and_dead_letters_poison(env, rt: ServiceRuntime) -> None:
     drain(env.broker_url, "notification.events")  # start from an empty queue
     drain(env.broker_url, "notification.dead")
     flaky_event = _event(f"flaky-{uuid.uuid4().hex[:6]}").to_dict()
@@ -120,8 +125,9 @@ def test_worker_retries_transient_failures_and_dead_letters_poison(env, rt: Serv
     malformed = _event("malformed").to_dict()
     malformed["payload"].pop("email")
     good_event = _event("good").to_dict()
-    with start_worker(rt.celery, pool="solo", perform_ping_check=False, shutdown_timeout=10,
-                      loglevel="WARNING"):
+    with start_worker(
+        rt.celery, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
+    ):
         for envelope in (flaky_event, poison_event, malformed, good_event):
             _publish(rt, envelope)
         _publish(rt, good_event)  # a redelivery of the same event
@@ -129,7 +135,10 @@ def test_worker_retries_transient_failures_and_dead_letters_poison(env, rt: Serv
         assert _wait_for(lambda: _contacts(rt, good_event["payload"]["account_id"]) == 1)
         assert _wait_for(lambda: _dead_count(env) >= 2, timeout=30)
     dead = _dead_letters(env)
-    assert {d["envelope"]["event_id"] for d in dead} == {poison_event["event_id"], malformed["event_id"]}
+    assert {d["envelope"]["event_id"] for d in dead} == {
+        poison_event["event_id"],
+        malformed["event_id"],
+    }
     reasons = {d["envelope"]["event_id"]: d["reason"] for d in dead}
     assert reasons[malformed["event_id"]].startswith("invalid")
     assert "never be handled" in reasons[poison_event["event_id"]]
@@ -140,7 +149,7 @@ def test_worker_retries_transient_failures_and_dead_letters_poison(env, rt: Serv
 _DEAD: list[dict] = []
 
 
-def _dead_count(env) -> int:  # noqa: ANN001
+def _dead_count(env) -> int:
     from kombu import Connection
 
     from shared.messaging import topology
@@ -153,6 +162,6 @@ def _dead_count(env) -> int:  # noqa: ANN001
     return len(_DEAD)
 
 
-def _dead_letters(env) -> list[dict]:  # noqa: ANN001
+def _dead_letters(env) -> list[dict]:
     _dead_count(env)
     return list(_DEAD)

@@ -26,7 +26,7 @@ def rt() -> Iterator[ServiceRuntime]:
     runtime.close()
 
 
-def _event(tag: str):  # noqa: ANN202
+def _event(tag: str):
     return new_event(
         "account.created",
         {
@@ -64,7 +64,7 @@ def _mine(envelopes: list[dict], tag: str) -> list[dict]:
     return [e for e in envelopes if e["payload"]["display_name"].startswith(tag)]
 
 
-def test_rolled_back_unit_of_work_leaves_no_event(env, rt: ServiceRuntime) -> None:  # noqa: ANN001
+def test_rolled_back_unit_of_work_leaves_no_event(env, rt: ServiceRuntime) -> None:
     before = _pending(rt)
     with rt.db.unit_of_work() as uow:
         uow.add_event(_event("rolled-back"))
@@ -75,7 +75,7 @@ def test_rolled_back_unit_of_work_leaves_no_event(env, rt: ServiceRuntime) -> No
     assert _pending(rt) == before
 
 
-def test_committed_events_are_published_once_and_marked(env, rt: ServiceRuntime) -> None:  # noqa: ANN001
+def test_committed_events_are_published_once_and_marked(env, rt: ServiceRuntime) -> None:
     tag = f"once-{uuid.uuid4().hex[:6]}"
     ids = _commit_events(rt, 5, tag)
     relay = rt.relay()
@@ -89,21 +89,23 @@ def test_committed_events_are_published_once_and_marked(env, rt: ServiceRuntime)
     assert sorted(e["event_id"] for e in got) == sorted(ids)
     with rt.db.engine.connect() as conn:
         unpublished = conn.execute(
-            select(func.count()).select_from(outbox).where(
+            select(func.count())
+            .select_from(outbox)
+            .where(
                 outbox.c.event_id.in_([uuid.UUID(i) for i in ids]), outbox.c.published_at.is_(None)
             )
         ).scalar_one()
     assert unpublished == 0
 
 
-def test_several_relays_publish_each_event_once(env, rt: ServiceRuntime) -> None:  # noqa: ANN001
+def test_several_relays_publish_each_event_once(env, rt: ServiceRuntime) -> None:
     tag = f"many-{uuid.uuid4().hex[:6]}"
     ids = _commit_events(rt, 60, tag)
     relays = [rt.relay() for _ in range(3)]
     for r in relays:
         r.batch_size = 7  # small batches so the relays interleave
 
-    def run(relay) -> None:  # noqa: ANN001
+    def run(relay) -> None:
         try:
             while relay.publish_pending():
                 pass
@@ -120,7 +122,7 @@ def test_several_relays_publish_each_event_once(env, rt: ServiceRuntime) -> None
     assert sorted(e["event_id"] for e in got) == sorted(ids)
 
 
-def test_unreachable_broker_keeps_events_for_later(env, rt: ServiceRuntime) -> None:  # noqa: ANN001
+def test_unreachable_broker_keeps_events_for_later(env, rt: ServiceRuntime) -> None:
     import dataclasses
 
     from shared import config
@@ -159,7 +161,7 @@ def test_unreachable_broker_keeps_events_for_later(env, rt: ServiceRuntime) -> N
     assert sorted(e["event_id"] for e in got) == sorted(ids)
 
 
-def test_commit_wakes_a_sleeping_relay(env, rt: ServiceRuntime) -> None:  # noqa: ANN001
+def test_commit_wakes_a_sleeping_relay(env, rt: ServiceRuntime) -> None:
     relay = rt.relay()
     relay.poll_seconds = 120  # without a wake-up the event would wait two minutes
     stop = threading.Event()

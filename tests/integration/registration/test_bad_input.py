@@ -12,7 +12,7 @@ from tests.support import flows
 
 
 @pytest.fixture()
-def snapshot(registration, applicant):  # noqa: ANN001, ANN201
+def snapshot(registration, applicant):
     """Returns a function capturing the outbox size and a dossier as its owner sees it."""
 
     def take(dossier_id: str | None = None) -> tuple[int, Any]:
@@ -32,7 +32,7 @@ def _problem(reply: flows.Reply, status: int, slug: str) -> dict:
     return reply.body
 
 
-def test_invalid_option_for_a_criterion(applicant, producer, snapshot) -> None:  # noqa: ANN001
+def test_invalid_option_for_a_criterion(applicant, producer, snapshot) -> None:
     before = snapshot()
     body = flows.dossier_body(producer["id"])
     body["self_assessment"]["1.1"] = "z"
@@ -44,7 +44,7 @@ def test_invalid_option_for_a_criterion(applicant, producer, snapshot) -> None: 
     assert snapshot() == before
 
 
-def test_unknown_product_set(applicant, producer, snapshot) -> None:  # noqa: ANN001
+def test_unknown_product_set(applicant, producer, snapshot) -> None:
     before = snapshot()
     body = flows.dossier_body(producer["id"]) | {"product_set_code": "27", "self_assessment": {}}
     problem = _problem(applicant("POST", "/api/v1/dossiers", json=body), 422, "validation-error")
@@ -52,7 +52,7 @@ def test_unknown_product_set(applicant, producer, snapshot) -> None:  # noqa: AN
     assert snapshot() == before
 
 
-def test_incomplete_self_assessment_cannot_be_submitted(applicant, producer, snapshot) -> None:  # noqa: ANN001
+def test_incomplete_self_assessment_cannot_be_submitted(applicant, producer, snapshot) -> None:
     body = flows.dossier_body(producer["id"])
     body["self_assessment"] = dict(list(body["self_assessment"].items())[:5])
     draft = applicant("POST", "/api/v1/dossiers", json=body).body
@@ -62,7 +62,7 @@ def test_incomplete_self_assessment_cannot_be_submitted(applicant, producer, sna
     assert snapshot(draft["id"]) == before
 
 
-def test_wrong_role(applicant, dossier, commune_officer, snapshot) -> None:  # noqa: ANN001
+def test_wrong_role(applicant, dossier, commune_officer, snapshot) -> None:
     before = snapshot(dossier["id"])
     # An officer cannot submit for the applicant; an applicant cannot accept its own dossier.
     _problem(flows.act(commune_officer, dossier, "submit"), 403, "forbidden")
@@ -71,16 +71,20 @@ def test_wrong_role(applicant, dossier, commune_officer, snapshot) -> None:  # n
     _problem(flows.act(applicant, submitted, "accept"), 403, "forbidden")
     assert snapshot(dossier["id"]) == before
     # An officer cannot open a dossier for a producer.
-    reply = commune_officer("POST", "/api/v1/dossiers", json=flows.dossier_body(dossier["producer_id"]))
+    reply = commune_officer(
+        "POST", "/api/v1/dossiers", json=flows.dossier_body(dossier["producer_id"])
+    )
     assert reply.status in (403, 404)
 
 
-def test_another_applicants_dossier_does_not_exist(call, dossier, snapshot) -> None:  # noqa: ANN001
+def test_another_applicants_dossier_does_not_exist(call, dossier, snapshot) -> None:
     intruder = flows.register(call, "applicant")
     before = snapshot(dossier["id"])
     for reply in (
         intruder("GET", f"/api/v1/dossiers/{dossier['id']}"),
-        intruder("PATCH", f"/api/v1/dossiers/{dossier['id']}", json={"version": 1, "product_name": "x"}),
+        intruder(
+            "PATCH", f"/api/v1/dossiers/{dossier['id']}", json={"version": 1, "product_name": "x"}
+        ),
         flows.act(intruder, dossier, "submit"),
         flows.upload(intruder, dossier["id"], "other"),
         intruder("GET", f"/api/v1/dossiers/{dossier['id']}/documents"),
@@ -94,14 +98,18 @@ def test_another_applicants_dossier_does_not_exist(call, dossier, snapshot) -> N
     assert snapshot(dossier["id"]) == before
 
 
-def test_stale_version_is_a_conflict(applicant, dossier, snapshot) -> None:  # noqa: ANN001
+def test_stale_version_is_a_conflict(applicant, dossier, snapshot) -> None:
     edited = applicant(
-        "PATCH", f"/api/v1/dossiers/{dossier['id']}", json={"version": dossier["version"], "product_name": "Mật ong rừng"}
+        "PATCH",
+        f"/api/v1/dossiers/{dossier['id']}",
+        json={"version": dossier["version"], "product_name": "Mật ong rừng"},
     )
     assert edited.status == 200 and edited.body["version"] == dossier["version"] + 1
     before = snapshot(dossier["id"])
     stale = applicant(
-        "PATCH", f"/api/v1/dossiers/{dossier['id']}", json={"version": dossier["version"], "product_name": "Cũ"}
+        "PATCH",
+        f"/api/v1/dossiers/{dossier['id']}",
+        json={"version": dossier["version"], "product_name": "Cũ"},
     )
     problem = _problem(stale, 409, "conflict")
     assert problem["current_version"] == edited.body["version"]
@@ -109,48 +117,70 @@ def test_stale_version_is_a_conflict(applicant, dossier, snapshot) -> None:  # n
     assert snapshot(dossier["id"]) == before
 
 
-def test_malformed_json_and_smuggled_fields(applicant, dossier, snapshot) -> None:  # noqa: ANN001
+def test_malformed_json_and_smuggled_fields(applicant, dossier, snapshot) -> None:
     before = snapshot(dossier["id"])
     broken = applicant(
-        "PATCH", f"/api/v1/dossiers/{dossier['id']}", data="{not json",
+        "PATCH",
+        f"/api/v1/dossiers/{dossier['id']}",
+        data="{not json",
         headers={"Content-Type": "application/json"},
     )
-    assert _problem(broken, 400, "malformed-request")["detail"] == "The request body is not valid JSON."
-    for field, value in (("status", "accepted"), ("product_code", "45-19333-001-2026"),
-                         ("producer_id", dossier["producer_id"]), ("star", 5)):
+    assert (
+        _problem(broken, 400, "malformed-request")["detail"]
+        == "The request body is not valid JSON."
+    )
+    for field, value in (
+        ("status", "accepted"),
+        ("product_code", "45-19333-001-2026"),
+        ("producer_id", dossier["producer_id"]),
+        ("star", 5),
+    ):
         reply = applicant(
-            "PATCH", f"/api/v1/dossiers/{dossier['id']}", json={"version": dossier["version"], field: value}
+            "PATCH",
+            f"/api/v1/dossiers/{dossier['id']}",
+            json={"version": dossier["version"], field: value},
         )
         assert _problem(reply, 422, "validation-error")["errors"] == {field: ["Unknown field."]}
     assert snapshot(dossier["id"]) == before
 
 
-def test_documents_refused_in_the_wrong_state(applicant, dossier, snapshot) -> None:  # noqa: ANN001
+def test_documents_refused_in_the_wrong_state(applicant, dossier, snapshot) -> None:
     submitted = flows.act(applicant, dossier, "submit").body
     before = snapshot(dossier["id"])
     _problem(flows.upload(applicant, submitted["id"], "award"), 409, "transition-not-allowed")
-    disguised = flows.upload(applicant, dossier["id"], "award", "bao-cao.pdf", b"MZ\x90\x00" + b"\x00" * 60)
+    disguised = flows.upload(
+        applicant, dossier["id"], "award", "bao-cao.pdf", b"MZ\x90\x00" + b"\x00" * 60
+    )
     assert disguised.status in (409, 415)
     assert snapshot(dossier["id"]) == before
 
 
-def test_racing_transitions_only_one_wins(registration_app, applicant, dossier, commune_officer,  # noqa: ANN001
-                                          registration) -> None:  # noqa: ANN001
+def test_racing_transitions_only_one_wins(
+    registration_app, applicant, dossier, commune_officer, registration
+) -> None:
     submitted = flows.act(applicant, dossier, "submit").body
     results: list[int] = []
     lock = threading.Lock()
 
     def accept() -> None:
         call = flows.flask_transport(registration_app.test_client())
-        reply = call("POST", f"/api/v1/dossiers/{dossier['id']}/accept",
-                     token=commune_officer.token, json={"version": submitted["version"]})
+        reply = call(
+            "POST",
+            f"/api/v1/dossiers/{dossier['id']}/accept",
+            token=commune_officer.token,
+            json={"version": submitted["version"]},
+        )
         with lock:
             results.append(reply.status)
 
     def withdraw() -> None:
         call = flows.flask_transport(registration_app.test_client())
-        reply = call("POST", f"/api/v1/dossiers/{dossier['id']}/withdraw",
-                     token=applicant.token, json={"version": submitted["version"]})
+        reply = call(
+            "POST",
+            f"/api/v1/dossiers/{dossier['id']}/withdraw",
+            token=applicant.token,
+            json={"version": submitted["version"]},
+        )
         with lock:
             results.append(reply.status)
 
@@ -164,6 +194,10 @@ def test_racing_transitions_only_one_wins(registration_app, applicant, dossier, 
     o = registration.outbox.c
     with registration.db.engine.connect() as conn:
         rows = conn.execute(select(o.type, o.envelope)).all()
-    decisions = [r.type for r in rows if r.envelope.get("dossier_id") == dossier["id"]
-                 and r.type in ("dossier.accepted", "dossier.withdrawn")]
+    decisions = [
+        r.type
+        for r in rows
+        if r.envelope.get("dossier_id") == dossier["id"]
+        and r.type in ("dossier.accepted", "dossier.withdrawn")
+    ]
     assert len(decisions) == 1

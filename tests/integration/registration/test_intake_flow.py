@@ -10,7 +10,7 @@ from tests.support import flows
 from tests.support.broker import drain
 
 
-def _outbox_types(registration, dossier_id: str) -> list[str]:  # noqa: ANN001
+def _outbox_types(registration, dossier_id: str) -> list[str]:
     o = registration.outbox.c
     with registration.db.engine.connect() as conn:
         rows = conn.execute(select(o.type, o.envelope).order_by(o.id)).all()
@@ -18,7 +18,7 @@ def _outbox_types(registration, dossier_id: str) -> list[str]:  # noqa: ANN001
 
 
 def test_applicant_files_commune_returns_applicant_supplies_commune_accepts(
-    registration, call, commune_officer, env  # noqa: ANN001
+    registration, call, commune_officer, env
 ) -> None:
     applicant = flows.register(call, "applicant")
     producer = flows.create_producer(applicant)
@@ -73,7 +73,8 @@ def test_applicant_files_commune_returns_applicant_supplies_commune_accepts(
     finally:
         relay.close()
     got = [
-        e for e in drain(env.broker_url, "evaluation.events", expect=len(expected))
+        e
+        for e in drain(env.broker_url, "evaluation.events", expect=len(expected))
         if e["dossier_id"] == dossier["id"]
     ]
     assert [e["type"] for e in got] == expected
@@ -84,7 +85,7 @@ def test_applicant_files_commune_returns_applicant_supplies_commune_accepts(
     assert accepted_event["payload"]["self_assessment"] == dossier["self_assessment"]
 
 
-def test_product_codes_count_per_commune(call, commune_officer) -> None:  # noqa: ANN001
+def test_product_codes_count_per_commune(call, commune_officer) -> None:
     applicant = flows.register(call, "applicant")
     producer = flows.create_producer(applicant)
     codes = []
@@ -96,7 +97,7 @@ def test_product_codes_count_per_commune(call, commune_officer) -> None:  # noqa
     assert serials[1] == serials[0] + 1
 
 
-def test_consultant_acts_under_own_name(call, commune_officer, registration) -> None:  # noqa: ANN001
+def test_consultant_acts_under_own_name(call, commune_officer, registration) -> None:
     applicant = flows.register(call, "applicant")
     consultant = flows.register(call, "consultant")
     producer = flows.create_producer(applicant)
@@ -113,13 +114,16 @@ def test_consultant_acts_under_own_name(call, commune_officer, registration) -> 
     assert submitted.status == 200, submitted.body
     o = registration.outbox.c
     with registration.db.engine.connect() as conn:
-        envelopes = [r.envelope for r in conn.execute(select(o.envelope).where(o.type == "dossier.submitted"))]
+        envelopes = [
+            r.envelope
+            for r in conn.execute(select(o.envelope).where(o.type == "dossier.submitted"))
+        ]
     mine = [e for e in envelopes if e["dossier_id"] == dossier["id"]]
     assert mine[0]["actor"] == {"user_id": consultant.account["id"], "role": "consultant"}
     assert mine[0]["payload"]["consultant_account_ids"] == [consultant.account["id"]]
 
 
-def test_withdraw_before_decision(applicant, dossier, commune_officer) -> None:  # noqa: ANN001
+def test_withdraw_before_decision(applicant, dossier, commune_officer) -> None:
     submitted = flows.act(applicant, dossier, "submit").body
     withdrawn = flows.act(applicant, submitted, "withdraw", reason="Sản phẩm ngừng sản xuất")
     assert withdrawn.status == 200 and withdrawn.body["status"] == "withdrawn"
@@ -128,7 +132,7 @@ def test_withdraw_before_decision(applicant, dossier, commune_officer) -> None: 
     assert again.body["type"] == "urn:ocop:problem:transition-not-allowed"
 
 
-def test_listing_is_paginated_and_filtered(applicant, producer) -> None:  # noqa: ANN001
+def test_listing_is_paginated_and_filtered(applicant, producer) -> None:
     ids = [flows.create_dossier(applicant, producer["id"])["id"] for _ in range(5)]
     seen: list[str] = []
     page = applicant("GET", f"/api/v1/dossiers?producer_id={producer['id']}&limit=2")
@@ -138,7 +142,8 @@ def test_listing_is_paginated_and_filtered(applicant, producer) -> None:  # noqa
         if not page.body["next"]:
             break
         page = applicant(
-            "GET", f"/api/v1/dossiers?producer_id={producer['id']}&limit=2&after={page.body['next']}"
+            "GET",
+            f"/api/v1/dossiers?producer_id={producer['id']}&limit=2&after={page.body['next']}",
         )
     assert seen == list(reversed(ids))  # newest first, every one once
     none = applicant("GET", f"/api/v1/dossiers?producer_id={producer['id']}&status=accepted")

@@ -21,8 +21,12 @@ AUDITOR = frozenset({"auditor"})
 
 def test_the_happy_path() -> None:
     status = Status.DRAFT
-    for action, roles in ((Action.SUBMIT, APPLICANT), (Action.RETURN, OFFICER),
-                          (Action.RESUBMIT, APPLICANT), (Action.ACCEPT, OFFICER)):
+    for action, roles in (
+        (Action.SUBMIT, APPLICANT),
+        (Action.RETURN, OFFICER),
+        (Action.RESUBMIT, APPLICANT),
+        (Action.ACCEPT, OFFICER),
+    ):
         status = next_status(status, action, roles).to
     assert status is Status.ACCEPTED
 

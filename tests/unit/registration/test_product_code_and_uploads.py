@@ -14,15 +14,17 @@ def test_product_code_format() -> None:
     code = format_product_code(province_code="45", commune_code="19333", serial=7, year=2026)
     assert code == "45-19333-007-2026"
     assert PATTERN.match(code)
-    assert format_product_code(province_code="45", commune_code="19333", serial=1234, year=2026) == (
-        "45-19333-1234-2026"
-    )
+    assert format_product_code(
+        province_code="45", commune_code="19333", serial=1234, year=2026
+    ) == ("45-19333-1234-2026")
     with pytest.raises(ValueError):
         format_product_code(province_code="45", commune_code="19333", serial=0, year=2026)
 
 
 def test_a_pdf_is_accepted() -> None:
-    checked = check_upload(name="Giấy phép.pdf", data=PDF, declared_type="application/pdf", max_bytes=1000)
+    checked = check_upload(
+        name="Giấy phép.pdf", data=PDF, declared_type="application/pdf", max_bytes=1000
+    )
     assert checked.content_type == "application/pdf"
 
 

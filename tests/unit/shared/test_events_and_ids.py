@@ -12,11 +12,17 @@ from shared.events.registry import EventType
 from shared.ids import new_id
 
 
-def _account_event():  # noqa: ANN202
+def _account_event():
     return new_event(
         "account.created",
-        {"account_id": uuid.uuid4(), "email": "a@example.vn", "display_name": "A", "language": "vi",
-         "roles": ["applicant"], "unit": None},
+        {
+            "account_id": uuid.uuid4(),
+            "email": "a@example.vn",
+            "display_name": "A",
+            "language": "vi",
+            "roles": ["applicant"],
+            "unit": None,
+        },
         producer="registration",
         actor=Actor(None, "applicant"),
     )
@@ -25,8 +31,17 @@ def _account_event():  # noqa: ANN202
 def test_round_trip_through_json() -> None:
     event = _account_event()
     data = event.to_dict()
-    assert set(data) == {"event_id", "type", "version", "occurred_at", "producer", "dossier_id",
-                         "actor", "correlation_id", "payload"}
+    assert set(data) == {
+        "event_id",
+        "type",
+        "version",
+        "occurred_at",
+        "producer",
+        "dossier_id",
+        "actor",
+        "correlation_id",
+        "payload",
+    }
     again = load_event(data)
     assert again.event_id == event.event_id
     assert again.payload == event.payload
@@ -34,7 +49,9 @@ def test_round_trip_through_json() -> None:
 
 def test_producer_side_refuses_a_bad_payload() -> None:
     with pytest.raises(EventError) as info:
-        new_event("account.created", {"email": "nope"}, producer="registration", actor=Actor(None, None))
+        new_event(
+            "account.created", {"email": "nope"}, producer="registration", actor=Actor(None, None)
+        )
     assert "account_id" in info.value.errors
     with pytest.raises(EventError):
         new_event("no.such.event", {}, producer="registration", actor=Actor(None, None))
@@ -54,7 +71,9 @@ def test_older_versions_are_upgraded() -> None:
         name = fields.Str(required=True)
         language = fields.Str(required=True)
 
-    spec = EventType("test.thing", 2, V2, "registration", "test", {1: lambda p: {**p, "language": "vi"}})
+    spec = EventType(
+        "test.thing", 2, V2, "registration", "test", {1: lambda p: {**p, "language": "vi"}}
+    )
     assert spec.upgrade(1, {"name": "x"}) == {"name": "x", "language": "vi"}
     with pytest.raises(KeyError):
         EventType("test.thing", 3, V2, "registration", "test", {}).upgrade(1, {})

@@ -1,0 +1,129 @@
+"""QUALITY 16, in-process part: login attempts are limited per email and per client address,
+answering 429 problem+json with Retry-After (the cross-process part runs under gunicorn).
+
+Every attempt here comes from an address no other test uses (the limit is per remote address,
+and the rest of the suite logs in from the test client's 127.0.0.1), so these tests hold in any
+order. The window is a fixed minute: a test that would straddle its end waits for the next.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from tests.security.conftest import assert_problem, fresh_client_address
+from tests.support import flows
+
+WINDOW_SECONDS = 60
+# The attempts of one test take a couple of seconds (a password hash each); start them early
+# enough in a window that all of them fall into it.
+NEEDED_SECONDS = 8
+
+
+@pytest.fixture()
+def limit(registration: Any) -> int:
+    return registration.settings.login_attempts_per_minute
+
+
+@pytest.fixture()
+def same_window() -> None:
+    left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
+    if left < NEEDED_SECONDS:
+        time.sleep(left + 0.05)
+
+
+def _account(call: flows.Transport) -> str:
+    email = f"sec-limit-{uuid.uuid4().hex[:10]}@example.vn"
+    reply = call(
+        "POST",
+        "/api/v1/accounts/register",
+        json={"email": email, "password": flows.DEMO_PASSWORD, "display_name": "Giới hạn"},
+    )
+    assert reply.status == 201, reply.body
+    return email
+
+
+def _login(
+    call: flows.Transport, email: str, password: str, address: str, **headers: str
+) -> flows.Reply:
+    return call(
+        "POST",
+        "/api/v1/auth/token",
+        json={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+        headers=headers,
+    )
+
+
+def _assert_429(reply: flows.Reply) -> None:
+    assert_problem(reply, 429, "too-many-requests")
+    assert "access_token" not in reply.body
+    retry_after = reply.headers.get("Retry-After", "")
+    assert retry_after.isdigit(), reply.headers
+    assert 0 < int(retry_after) <= WINDOW_SECONDS
+
+
+def test_eleventh_attempt_for_one_email_is_429_even_with_the_right_password(
+    call: flows.Transport, limit: int, same_window: None
+) -> None:
+    email = _account(call)
+    # Case and surrounding spaces name the same account, so they count against it too.
+    spellings = [email, email.upper(), f"  {email}  ", email.capitalize()]
+    for i in range(limit):
+        reply = _login(call, spellings[i % len(spellings)], "wrong-password-1", fresh_client_address())
+        assert_problem(reply, 401, "unauthorized")
+    _assert_429(_login(call, email, flows.DEMO_PASSWORD, fresh_client_address()))
+    # Another account is not held back by this one's attempts.
+    other = _account(call)
+    assert _login(call, other, flows.DEMO_PASSWORD, fresh_client_address()).status == 200
+
+
+def test_one_client_is_limited_across_emails(
+    call: flows.Transport, limit: int, same_window: None
+) -> None:
+    address = fresh_client_address()
+    for i in range(limit):
+        reply = _login(call, f"sec-nobody-{i}-{uuid.uuid4().hex[:6]}@example.vn", "x" * 12, address)
+        assert_problem(reply, 401, "unauthorized")
+    email = _account(call)
+    _assert_429(_login(call, email, flows.DEMO_PASSWORD, address))
+    # The account itself is fine from elsewhere: only that client is held back.
+    assert _login(call, email, flows.DEMO_PASSWORD, fresh_client_address()).status == 200
+
+
+def test_forwarded_for_header_does_not_give_a_new_client(
+    call: flows.Transport, limit: int, same_window: None
+) -> None:
+    # The client is the connection's address; a header the client writes must not reset it.
+    address = fresh_client_address()
+    for i in range(limit):
+        reply = _login(
+            call,
+            f"sec-nobody-{i}-{uuid.uuid4().hex[:6]}@example.vn",
+            "x" * 12,
+            address,
+            **{"X-Forwarded-For": f"192.0.2.{i + 1}", "X-Real-IP": f"198.51.100.{i + 1}"},
+        )
+        assert_problem(reply, 401, "unauthorized")
+    _assert_429(
+        _login(
+            call,
+            _account(call),
+            flows.DEMO_PASSWORD,
+            address,
+            **{"X-Forwarded-For": "203.0.113.77", "X-Real-IP": "203.0.113.78"},
+        )
+    )
+
+
+def test_successful_logins_count_too(
+    call: flows.Transport, limit: int, same_window: None
+) -> None:
+    # A correct password is no way around the limit: it counts like any other attempt.
+    email = _account(call)
+    for _ in range(limit):
+        assert _login(call, email, flows.DEMO_PASSWORD, fresh_client_address()).status == 200
+    _assert_429(_login(call, email, flows.DEMO_PASSWORD, fresh_client_address()))

@@ -47,6 +47,24 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_units(args: argparse.Namespace) -> int:
+    from services.registration.service import units as unit_service
+    from services.registration.units import UnitImportError, read_legacy_csv
+
+    try:
+        with open(args.file, encoding="utf-8-sig", newline="") as stream:
+            rows = read_legacy_csv(stream, tree=args.tree)
+    except (OSError, UnitImportError) as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 1
+    rt = _runtime("registration")
+    with rt.db.unit_of_work() as uow:
+        count = unit_service.replace_tree(uow=uow, rows=rows)
+        uow.commit()
+    print(f"tree {args.tree!r}: {count} units loaded from {args.file}")
+    return 0
+
+
 def cmd_seed(_args: argparse.Namespace) -> int:
     from services.registration.seed import DEMO_PASSWORD, seed_demo
 
@@ -225,6 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_migrate)
 
     sub.add_parser("seed", help="create the demo accounts").set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("units", help="import a tree of administrative units with districts")
+    p.add_argument("file", help="CSV with header level,code,name,parent_code")
+    p.add_argument("--tree", default="pre2025", help="name of the tree it replaces or adds")
+    p.set_defaults(func=cmd_units)
 
     for name, func, helptext in (
         ("web", cmd_web, "serve a service's HTTP API with gunicorn"),

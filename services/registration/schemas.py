@@ -237,7 +237,7 @@ class UnitOut(Schema):
 
 
 class UnitArgs(Schema):
-    tree = fields.Str(load_default="pre2025", validate=validate.OneOf(["pre2025", "2025"]))
+    tree = fields.Str(load_default="pre2025", validate=validate.Length(min=1, max=16))
     parent = fields.Str(metadata={"description": "code of the parent unit"})
     level = fields.Str(validate=validate.OneOf(["province", "district", "commune"]))
 

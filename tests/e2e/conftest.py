@@ -21,6 +21,8 @@ def stack(migrated: Environment, tmp_path_factory: pytest.TempPathFactory) -> It
     s = Stack(migrated, tmp_path_factory.mktemp("logs"), OCOP_RELAY_POLL_SECONDS="5")
     try:
         s.web("registration", workers=2)
+        s.web("evaluation", workers=1)
+        s.web("notification", workers=1)
         s.start("registration-relay", "relay", "registration")
         s.start("notification-worker", "worker", "notification")
         yield s

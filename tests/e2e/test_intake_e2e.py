@@ -139,3 +139,24 @@ def test_health_readiness_metrics_and_openapi(stack: Stack) -> None:
     assert "/api/v1/dossiers/{dossier_id}/submit" in spec["paths"]
     rid = requests.get(f"{base}/healthz", headers={"X-Request-ID": "trace-123"}, timeout=5)
     assert rid.headers["X-Request-ID"] == "trace-123"
+
+
+def test_other_services_verify_tokens_through_the_published_keys(stack: Stack) -> None:
+    call = flows.http_transport(stack.urls["registration"])
+    applicant = flows.register(call, "applicant")
+    header, payload, signature = applicant.token.split(".")
+    forged = f"{header}.{payload}.{signature[::-1]}"
+    for service in ("evaluation", "notification"):
+        base = stack.urls[service]
+        ok = requests.get(
+            f"{base}/api/v1/openapi.json",
+            timeout=10,
+            headers={"Authorization": f"Bearer {applicant.token}"},
+        )
+        assert ok.status_code == 200, ok.text
+        bad = requests.get(
+            f"{base}/api/v1/openapi.json", timeout=10, headers={"Authorization": f"Bearer {forged}"}
+        )
+        assert bad.status_code == 401
+        assert bad.json()["type"] == "urn:ocop:problem:unauthorized"
+        assert requests.get(f"{base}/readyz", timeout=10).json()["status"] == "ready"

@@ -3,7 +3,9 @@ client), and a displayable original name."""
 
 from __future__ import annotations
 
+import io
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 
 import puremagic
@@ -36,8 +38,9 @@ ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 MAX_NAME_LENGTH = 200
-# Bidirectional overrides and isolates hide a real extension ("invoice\u202efdp.exe").
-_BIDI_CONTROLS = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
+# Control (Cc) and format (Cf) characters: the latter include every bidirectional control, which
+# can hide a real extension ("invoice\u202efdp.exe"), and zero-width characters.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf"})
 
 
 class UploadRejected(Exception):
@@ -62,12 +65,37 @@ def check_name(name: str) -> str:
         raise UploadRejected(422, "file", f"The file name is longer than {MAX_NAME_LENGTH}.")
     if any(ch in name for ch in "/\\") or ".." in name:
         raise UploadRejected(422, "file", "The file name may not contain a path.")
-    if any(ch in _BIDI_CONTROLS or unicodedata.category(ch) == "Cc" for ch in name):
+    if any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in name):
         raise UploadRejected(422, "file", "The file name contains control characters.")
     return name
 
 
+# Office Open XML files are ZIP archives; the main part named in the archive tells which kind.
+_OOXML_MAIN_PARTS = {
+    "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _sniff_zip(data: bytes) -> str:
+    """A ZIP's real kind: DOCX or XLSX only if it is an OOXML package, else a plain archive
+    (magic bytes alone cannot tell a Word file from any other ZIP, a JAR included)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError):
+        return "application/zip"
+    if "[Content_Types].xml" in names:
+        for part, mime in _OOXML_MAIN_PARTS.items():
+            if part in names:
+                return mime
+    return "application/zip"
+
+
 def sniff(data: bytes) -> str | None:
+    """The content type the bytes show, whatever the name or the client says."""
+    if data.startswith(b"PK\x03\x04"):
+        return _sniff_zip(data)
     try:
         mime = puremagic.from_string(data[:8192] if len(data) > 8192 else data, mime=True)
     except (puremagic.PureError, ValueError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 from collections import Counter
 
 import pytest
@@ -125,15 +124,6 @@ def test_subtree_refuses_mixed_trees(legacy: list[UnitRow], current: list[UnitRo
     # Province 01 (Hà Nội) exists in both trees: which one is meant is ambiguous.
     with pytest.raises(ValueError, match="several trees"):
         subtree(legacy + current, "province", "01")
-
-
-def test_legacy_parse_is_fast() -> None:
-    text = legacy_csv_path().read_text(encoding="utf-8")
-    start = time.perf_counter()
-    rows = parse(text)
-    elapsed = time.perf_counter() - start
-    assert len(rows) == 10805
-    assert elapsed < 1.0, f"parsing the legacy CSV took {elapsed:.3f}s"
 
 
 # --- current tree -----------------------------------------------------------------------------

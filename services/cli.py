@@ -7,16 +7,28 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from shared import config
+from shared.runtime import ServiceRuntime
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "deploy" / "Procfile"
 
 
-def _runtime(service: str):
+@contextmanager
+def _opened(service: str) -> Iterator[ServiceRuntime]:
+    """A service runtime for one command, its database connections released afterwards."""
+    rt = _runtime(service)
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+def _runtime(service: str) -> ServiceRuntime:
     if service == "registration":
         from services.registration.runtime import Registration
 
@@ -41,7 +53,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from services.registration.seed import ensure_reference_data
 
     if not args.services or "registration" in args.services:
-        counts = ensure_reference_data(_runtime("registration"))
+        with _opened("registration") as rt:
+            counts = ensure_reference_data(rt)  # type: ignore[arg-type]
         if counts:
             print(f"registration: administrative units loaded {counts}")
     return 0
@@ -57,8 +70,7 @@ def cmd_units(args: argparse.Namespace) -> int:
     except (OSError, UnitImportError) as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)
         return 1
-    rt = _runtime("registration")
-    with rt.db.unit_of_work() as uow:
+    with _opened("registration") as rt, rt.db.unit_of_work() as uow:
         count = unit_service.replace_tree(uow=uow, rows=rows)
         uow.commit()
     print(f"tree {args.tree!r}: {count} units loaded from {args.file}")
@@ -68,7 +80,8 @@ def cmd_units(args: argparse.Namespace) -> int:
 def cmd_seed(_args: argparse.Namespace) -> int:
     from services.registration.seed import DEMO_PASSWORD, seed_demo
 
-    created = seed_demo(_runtime("registration"))
+    with _opened("registration") as rt:
+        created = seed_demo(rt)  # type: ignore[arg-type]
     print(f"demo accounts created: {len(created)} (password for all: {DEMO_PASSWORD})")
     return 0
 
@@ -167,16 +180,9 @@ def cmd_openapi(args: argparse.Namespace) -> int:
     status = 0
     for service in args.services or config.SERVICES:
         module = __import__(f"services.{service}.app", fromlist=["create_app"])
-        app = module.create_app(_runtime(service))
-        text = (
-            json.dumps(
-                app.test_client().get("/api/v1/openapi.json").json,
-                indent=2,
-                ensure_ascii=False,
-                sort_keys=True,
-            )
-            + "\n"
-        )
+        with _opened(service) as rt:
+            spec = module.create_app(rt).test_client().get("/api/v1/openapi.json").json
+        text = json.dumps(spec, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
         target = ROOT / "docs" / "openapi" / f"{service}.json"
         if args.check:
             if not target.exists() or target.read_text(encoding="utf-8") != text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,19 +76,32 @@ class Principal:
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
+    """The caller a verified token names; claims of the wrong shape answer 401, never 500."""
     roles = claims.get("roles")
     if not isinstance(roles, list) or not all(r in ROLES for r in roles):
         raise problems.unauthorized("The token carries unknown roles.")
+    subject = claims.get("sub")
+    try:
+        account_id = str(uuid.UUID(subject)) if isinstance(subject, str) else None
+    except ValueError:
+        account_id = None
+    if account_id is None:
+        raise problems.unauthorized("The token's subject is not an account id.")
     unit_claim = claims.get("unit")
     try:
+        if unit_claim is not None and not isinstance(unit_claim, str):
+            raise ValueError("unit must be a string")
         unit = UnitRef.parse(unit_claim) if unit_claim else None
     except ValueError as exc:
         raise problems.unauthorized("The token carries a malformed unit.") from exc
+    councils = claims.get("councils", [])
+    if not isinstance(councils, list) or not all(isinstance(c, str) for c in councils):
+        raise problems.unauthorized("The token carries malformed councils.")
     return Principal(
-        account_id=str(claims["sub"]),
+        account_id=account_id,
         roles=frozenset(roles),
         unit=unit,
-        councils=frozenset(str(c) for c in claims.get("councils", [])),
+        councils=frozenset(councils),
         name=str(claims.get("name", "")),
     )
 

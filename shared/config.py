@@ -55,6 +55,7 @@ class Settings:
     upload_max_bytes: int
     login_attempts_per_minute: int
     login_attempts_per_client_per_minute: int
+    uploads_per_minute: int
     relay_batch_size: int
     relay_poll_seconds: float
     consumer_max_retries: int
@@ -92,6 +93,7 @@ def load(service: str) -> Settings:
         # Per account; per client address the limit is higher, as a whole office may share one.
         login_attempts_per_minute=_int("OCOP_LOGIN_ATTEMPTS_PER_MINUTE", 10),
         login_attempts_per_client_per_minute=_int("OCOP_LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE", 60),
+        uploads_per_minute=_int("OCOP_UPLOADS_PER_MINUTE", 60),
         relay_batch_size=_int("OCOP_RELAY_BATCH_SIZE", 200),
         relay_poll_seconds=float(_env("OCOP_RELAY_POLL_SECONDS", "2.0")),
         consumer_max_retries=_int("OCOP_CONSUMER_MAX_RETRIES", 5),

@@ -38,6 +38,19 @@ class LoadResult:
     client_cpu_seconds: float = 0.0
     server_cpu_seconds: float = 0.0
 
+    @classmethod
+    def merge(cls, runs: list[LoadResult]) -> LoadResult:
+        merged = cls(seconds=0.0, completed=0)
+        for run in runs:
+            merged.seconds += run.seconds
+            merged.completed += run.completed
+            merged.errors.update(run.errors)
+            merged.first_errors.extend(run.first_errors[: 5 - len(merged.first_errors)])
+            merged.latencies.extend(run.latencies)
+            merged.client_cpu_seconds += run.client_cpu_seconds
+            merged.server_cpu_seconds += run.server_cpu_seconds
+        return merged
+
     @property
     def per_second(self) -> float:
         return self.completed / self.seconds if self.seconds else 0.0

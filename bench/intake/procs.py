@@ -106,8 +106,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-# The flags `ocop web` gives gunicorn (services/cli.py cmd_web), for the ceiling to match.
-GUNICORN_FLAGS = ("--access-logfile", "-", "--graceful-timeout", "10", "--timeout", "60")
+class _Exec(Exception):
+    pass
+
+
+def web_argv(port: int, workers: int) -> list[str]:
+    """The gunicorn command line ``ocop web registration`` execs, captured instead of run, so
+    the ceiling is served with exactly the product's server settings."""
+    from unittest import mock
+
+    from services import cli
+
+    captured: list[str] = []
+
+    def fake_execv(_path: str, argv: list[str]) -> None:
+        captured.extend(argv)
+        raise _Exec
+
+    with mock.patch.object(os, "execv", fake_execv), contextlib.suppress(_Exec):
+        cli.main(["web", "registration", "--port", str(port), "--workers", str(workers)])
+    if PRODUCT_APP not in captured:
+        raise RuntimeError(f"unexpected `ocop web` command line: {captured}")
+    return captured
+
+
+PRODUCT_APP = "services.registration.wsgi:app"
+CEILING_APP = "bench.intake.ceiling:app"
 
 
 class Servers:

@@ -2,8 +2,10 @@
 against a minimal Flask + SQLAlchemy one-insert endpoint on the same database and settings;
 the dossier list's latency at ``--seed`` dossiers; the RSS of every web process.
 
-    .venv/bin/python -m bench.intake.run --mode embedded|servers [--seconds 20] [--clients 8]
-        [--workers 2] [--seed 100000]
+    .venv/bin/python -m bench.intake.run --mode embedded|servers [--seconds 20] [--rounds 4]
+        [--clients 8] [--workers 2] [--seed 100000]
+
+The ceiling and the product are loaded in alternating rounds; see bench/README.md.
 
 Prints absolute figures beside the ratios, PASS/FAIL per target, and exits 0 (it is a report);
 nonzero only when the run itself failed (a server did not start, requests errored).
@@ -23,11 +25,20 @@ import requests
 from sqlalchemy import Engine
 
 from bench.intake import ceiling, seed
-from bench.intake.load import Latency, LoadResult, expect, measure_gets, percentile, run_load
+from bench.intake.load import (
+    Latency,
+    LoadResult,
+    Op,
+    expect,
+    measure_gets,
+    percentile,
+    run_load,
+)
 from bench.intake.procs import (
     BROKER_URL,
-    GUNICORN_FLAGS,
+    CEILING_APP,
     PG_URL,
+    PRODUCT_APP,
     RssSampler,
     RunEnv,
     Server,
@@ -35,6 +46,7 @@ from bench.intake.procs import (
     free_port,
     ocop,
     run_env,
+    web_argv,
 )
 from shared.db import make_engine
 from tests.support.flows import DEMO_PASSWORD, OTHER_COMMUNE, dossier_body, producer_body
@@ -51,6 +63,8 @@ class Report:
     args: argparse.Namespace
     ceiling: LoadResult | None = None
     product: LoadResult | None = None
+    ceiling_rounds: list[LoadResult] = field(default_factory=list)
+    product_rounds: list[LoadResult] = field(default_factory=list)
     latencies: list[Latency] = field(default_factory=list)
     plans: list[tuple[str, seed.Plan]] = field(default_factory=list)
     plans_analyzed: list[tuple[str, seed.Plan]] = field(default_factory=list)
@@ -79,17 +93,8 @@ def bearer(token: str) -> dict[str, str]:
 def start_ceiling(servers: Servers, env: RunEnv, workers: int) -> Server:
     ceiling.create_table(env.database_url)
     port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "bench.intake.ceiling:app",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        *GUNICORN_FLAGS,
-    ]
+    argv = [CEILING_APP if arg == PRODUCT_APP else arg for arg in web_argv(port, workers)]
+    print(f"  gunicorn settings (as `ocop web`): {' '.join(argv[argv.index('--workers') :])}")
     return servers.start("ceiling", argv, env, port)
 
 
@@ -109,9 +114,7 @@ def start_product(servers: Servers, env: RunEnv, workers: int) -> Server:
     return servers.start("registration", argv, env, port)
 
 
-def measure_ceiling(report: Report, servers: Servers, env: RunEnv) -> None:
-    a = report.args
-    server = start_ceiling(servers, env, a.workers)
+def ceiling_op(server: Server) -> Op:
     body = dossier_body(producer_id="00000000-0000-0000-0000-000000000000")
 
     def op(session: requests.Session) -> list[float]:
@@ -119,18 +122,10 @@ def measure_ceiling(report: Report, servers: Servers, env: RunEnv) -> None:
         expect(session.post(f"{server.url}/rows", json=body, timeout=60), 201, "ceiling insert")
         return [time.perf_counter() - t0]
 
-    with RssSampler(server) as rss:
-        server.wait_ready()
-        rss.enter("intake")
-        report.ceiling = run_load(
-            op, clients=a.clients, seconds=a.seconds, warmup=a.warmup, server_cpu=server.cpu_seconds
-        )
-    report.rss["ceiling"] = rss
-    servers.stop(server.proc)
+    return op
 
 
-def measure_product(report: Report, server: Server, token: str, producer_id: str) -> None:
-    a = report.args
+def product_op(server: Server, token: str, producer_id: str) -> Op:
     body = dossier_body(producer_id)
     headers = bearer(token)
     base = f"{server.url}{API}/dossiers"
@@ -139,21 +134,36 @@ def measure_product(report: Report, server: Server, token: str, producer_id: str
         t0 = time.perf_counter()
         created = expect(session.post(base, json=body, headers=headers, timeout=60), 201, "create")
         t1 = time.perf_counter()
-        expect(
-            session.post(
-                f"{base}/{created['id']}/submit",
-                json={"version": created["version"]},
-                headers=headers,
-                timeout=60,
-            ),
-            200,
-            "submit",
-        )
+        version = {"version": created["version"]}
+        url = f"{base}/{created['id']}/submit"
+        expect(session.post(url, json=version, headers=headers, timeout=60), 200, "submit")
         return [t1 - t0, time.perf_counter() - t1]
 
-    report.product = run_load(
-        op, clients=a.clients, seconds=a.seconds, warmup=a.warmup, server_cpu=server.cpu_seconds
-    )
+    return op
+
+
+def measure_intake(report: Report, ceiling_srv: Server, product_srv: Server, product: Op) -> None:
+    """Alternate ceiling and product loads in short rounds (C P C P …), so that other work on
+    the machine weighs on both alike; each round has its own short warm-up."""
+    a = report.args
+    share = a.seconds / a.rounds
+    for i in range(a.rounds):
+        print(f"  round {i + 1}/{a.rounds}: ceiling, product ({share:g} s each)", flush=True)
+        for server, op, runs in (
+            (ceiling_srv, ceiling_op(ceiling_srv), report.ceiling_rounds),
+            (product_srv, product, report.product_rounds),
+        ):
+            runs.append(
+                run_load(
+                    op,
+                    clients=a.clients,
+                    seconds=share,
+                    warmup=a.warmup,
+                    server_cpu=server.cpu_seconds,
+                )
+            )
+    report.ceiling = LoadResult.merge(report.ceiling_rounds)
+    report.product = LoadResult.merge(report.product_rounds)
 
 
 def deep_cursor(session: requests.Session, url: str, token: str, pages: int) -> str | None:
@@ -246,57 +256,57 @@ def run(report: Report) -> None:
             print(f"data dir {env.data_dir}; database {env.database_url}", flush=True)
             ocop(env, "migrate", "registration")
             ocop(env, "seed")
-            print("ceiling ...", flush=True)
-            measure_ceiling(report, servers, env)
-            print("product ...", flush=True)
-            server = start_product(servers, env, a.workers)
-            with RssSampler(server) as rss:
-                report.rss["registration"] = rss
-                server.wait_ready()
-                rss.enter("logins")
-                tokens = {
-                    "admin": login(server.url, "admin@ocop.local"),
-                    "applicant": login(server.url, "hoptacxa@ocop.local"),
-                    "officer": login(server.url, "xa.dongha@ocop.local"),
-                }
-                # The intake producer files outside the officer's commune, so the officer's list
-                # keeps the seeded ~1/100 share.
-                producer = expect(
-                    requests.post(
-                        f"{server.url}{API}/producers",
-                        json=producer_body(OTHER_COMMUNE),
-                        headers=bearer(tokens["applicant"]),
-                        timeout=30,
-                    ),
-                    201,
-                    "producer",
-                )
-                auditor = {
-                    "email": "bench.auditor@ocop.local",
-                    "password": DEMO_PASSWORD,
-                    "display_name": "Bench auditor",
-                    "roles": ["auditor"],
-                    "unit": "pre2025:province:45",
-                }
-                expect(
-                    requests.post(
-                        f"{server.url}{API}/accounts",
-                        json=auditor,
-                        headers=bearer(tokens["admin"]),
-                        timeout=30,
-                    ),
-                    201,
-                    "auditor",
-                )
-                tokens["auditor"] = login(server.url, auditor["email"])
-                rss.enter("intake")
-                measure_product(report, server, tokens["applicant"], producer["id"])
+            ceiling_srv = start_ceiling(servers, env, a.workers)
+            product_srv = start_product(servers, env, a.workers)
+            with RssSampler(ceiling_srv) as c_rss, RssSampler(product_srv) as p_rss:
+                report.rss = {"ceiling": c_rss, "registration": p_rss}
+                ceiling_srv.wait_ready()
+                product_srv.wait_ready()
+                p_rss.enter("logins")
+                tokens, producer_id = prepare(product_srv.url)
+                c_rss.enter("intake")
+                p_rss.enter("intake")
+                print("intake ...", flush=True)
+                op = product_op(product_srv, tokens["applicant"], producer_id)
+                measure_intake(report, ceiling_srv, product_srv, op)
+                servers.stop(ceiling_srv.proc)
                 if a.seed > 0:
-                    rss.enter("seed+login")
+                    p_rss.enter("seed+login")
                     print("listing ...", flush=True)
-                    measure_listing(report, server, env, tokens, rss)
+                    measure_listing(report, product_srv, env, tokens, p_rss)
         finally:
             servers.stop_all()
+
+
+def prepare(base: str) -> tuple[dict[str, str], str]:
+    """Log in once per caller; the applicant's producer; a province-wide auditor."""
+    tokens = {
+        "admin": login(base, "admin@ocop.local"),
+        "applicant": login(base, "hoptacxa@ocop.local"),
+        "officer": login(base, "xa.dongha@ocop.local"),
+    }
+    # The intake producer files outside the officer's commune, so the officer's list keeps the
+    # seeded ~1/100 share.
+    resp = requests.post(
+        f"{base}{API}/producers",
+        json=producer_body(OTHER_COMMUNE),
+        headers=bearer(tokens["applicant"]),
+        timeout=30,
+    )
+    producer_id = str(expect(resp, 201, "producer")["id"])
+    auditor = {
+        "email": "bench.auditor@ocop.local",
+        "password": DEMO_PASSWORD,
+        "display_name": "Bench auditor",
+        "roles": ["auditor"],
+        "unit": "pre2025:province:45",
+    }
+    resp = requests.post(
+        f"{base}{API}/accounts", json=auditor, headers=bearer(tokens["admin"]), timeout=30
+    )
+    expect(resp, 201, "auditor")
+    tokens["auditor"] = login(base, auditor["email"])
+    return tokens, producer_id
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -316,7 +326,9 @@ def _p50_p95(values: list[float]) -> str:
     return f"{percentile(values, 50) * 1000:.1f} / {percentile(values, 95) * 1000:.1f}"
 
 
-def print_throughput(c: LoadResult, p: LoadResult) -> bool:
+def print_throughput(r: Report) -> bool:
+    c, p = r.ceiling, r.product
+    assert c is not None and p is not None
     ratio = p.per_second / c.per_second if c.per_second else 0.0
     print(ROW.format("figure", "product", "ceiling", "ratio", "target", "result"))
     print(
@@ -349,6 +361,22 @@ def print_throughput(c: LoadResult, p: LoadResult) -> bool:
         ("  request latency p50 / p95 ms", _p50_p95(p.latencies), _p50_p95(c.latencies), ""),
     ):
         print(ROW.format(label, prod, ceil, extra, "", ""))
+    per_round = [
+        pr.per_second / cr.per_second
+        for cr, pr in zip(r.ceiling_rounds, r.product_rounds, strict=True)
+        if cr.per_second
+    ]
+    if per_round:
+        print(
+            ROW.format(
+                "  ratio per round, min / max",
+                "",
+                "",
+                f"{min(per_round):.2f}/{max(per_round):.2f}",
+                "",
+                "",
+            )
+        )
     ok = True
     for name, res in (("product", p), ("ceiling", c)):
         if res.error_count:
@@ -396,8 +424,11 @@ def print_listing(r: Report) -> bool:
                 verdict(lat.ms(95) < P95_TARGET_MS and not lat.errors),
             )
         )
-    explain = "EXPLAIN QUERY PLAN" if r.mode == "embedded" else "EXPLAIN"
-    print(f"\nplans of the list statement ({explain}; INDEX = searched through an index):")
+    explain = "EXPLAIN QUERY PLAN" if r.mode == "embedded" else "EXPLAIN ANALYZE"
+    print(
+        f"\nplans of the list statement ({explain}; INDEX = read through an index, no full "
+        "table scan):"
+    )
     for label, plan in r.plans:
         print(f"  {label:<28} {'INDEX' if plan.index_backed else 'NO INDEX':<9} {plan.verdict()}")
         for line in plan.lines:
@@ -441,7 +472,8 @@ def print_report(r: Report) -> bool:
     print("\n" + "=" * 100)
     print(
         f"B1 intake — mode {r.mode}: {a.workers} gunicorn workers, {a.clients} clients, "
-        f"{a.seconds:g} s (+{a.warmup:g} s warm-up) per load, {os.cpu_count()} cores"
+        f"{a.seconds:g} s per side in {a.rounds} alternating rounds (+{a.warmup:g} s warm-up "
+        f"each), {os.cpu_count()} cores"
     )
     print(
         f"load average at start / end: {r.load_start} / {r.load_end} (other work on the machine "
@@ -449,7 +481,7 @@ def print_report(r: Report) -> bool:
     )
     print("=" * 100)
     if r.ceiling and r.product:
-        ok &= print_throughput(r.ceiling, r.product)
+        ok &= print_throughput(r)
     if r.seeded:
         ok &= print_listing(r)
     print_rss(r)
@@ -464,8 +496,9 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--mode", choices=("embedded", "servers"), default="embedded")
-    parser.add_argument("--seconds", type=float, default=20, help="measured load per phase")
-    parser.add_argument("--warmup", type=float, default=3, help="unmeasured load first")
+    parser.add_argument("--seconds", type=float, default=20, help="measured load per side")
+    parser.add_argument("--rounds", type=int, default=4, help="ceiling/product alternations")
+    parser.add_argument("--warmup", type=float, default=1, help="unmeasured load per round")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seed", type=int, default=100_000, help="dossiers for the list (0: skip)")
@@ -479,7 +512,8 @@ def main(argv: list[str] | None = None) -> int:
     def terminate(signum: int, _frame: Any) -> NoReturn:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    signal.signal(signal.SIGTERM, terminate)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, terminate)
     report = Report(mode=args.mode, args=args)
     try:
         run(report)

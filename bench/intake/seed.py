@@ -8,8 +8,10 @@ so seeded dossiers are older than the ones the load phase filed.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
+import statistics
 import time
 import uuid
 from dataclasses import dataclass
@@ -220,23 +222,39 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
 
 @dataclass(frozen=True)
 class Plan:
+    """The shape of a plan for the dossiers table.
+
+    searches: indexes searched with a condition (cost follows the matching rows);
+    walks: indexes read in order with no condition, rows filtered until LIMIT is met (cost
+    follows limit ÷ selectivity: fine for a wide reach, poor for a narrow one);
+    full_scans: the table read whole; sorts: an explicit sort of every matching row.
+    """
+
     lines: list[str]
-    searches: list[str]  # indexes searched with a condition on dossiers
-    walks: list[str]  # whole-table or whole-index scans of dossiers (cut short only by LIMIT)
-    sorts: bool  # an explicit sort for ORDER BY (not given by an index)
+    searches: list[str]
+    walks: list[str]
+    full_scans: int
+    sorts: bool
+    removed_by_filter: int | None = None  # rows read and dropped (PostgreSQL EXPLAIN ANALYZE)
+    db_ms: float = 0.0  # median time of the statement alone, fetching its rows
 
     @property
     def index_backed(self) -> bool:
-        return bool(self.searches) and not self.walks
+        return not self.full_scans and bool(self.searches or self.walks)
 
     def verdict(self) -> str:
-        used = ", ".join(self.searches) or "no index search"
-        walk = f"; walks {', '.join(self.walks)}" if self.walks else ""
-        return f"{used}{walk}{'; sorts' if self.sorts else ''}"
+        parts = [f"search {', '.join(self.searches)}"] if self.searches else []
+        parts += [f"ordered walk of {w} + filter" for w in self.walks]
+        parts += ["FULL TABLE SCAN"] * bool(self.full_scans)
+        parts += ["sorts all matches"] * self.sorts
+        if self.removed_by_filter is not None:
+            parts.append(f"{self.removed_by_filter} rows removed by filter")
+        return f"db {self.db_ms:.1f} ms: " + "; ".join(parts)
 
 
 def explain_list(engine: Engine, token: str, filters: dict[str, Any]) -> Plan:
-    """EXPLAIN the exact statement ``dossier_service.list_`` runs for the token's principal."""
+    """EXPLAIN the exact statement ``dossier_service.list_`` runs for the token's principal
+    (EXPLAIN QUERY PLAN on SQLite; EXPLAIN ANALYZE on PostgreSQL, for the rows it really read)."""
     principal = principal_from_claims(jwt.decode(token, options={"verify_signature": False}))
     captured: list[tuple[str, Any]] = []
 
@@ -257,56 +275,68 @@ def explain_list(engine: Engine, token: str, filters: dict[str, Any]) -> Plan:
         event.remove(engine, "before_cursor_execute", capture)
     statement, params = captured[-1]
     sqlite = is_sqlite(engine)
+    prefix = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN (ANALYZE, COSTS OFF) "
     with engine.connect() as conn:
-        rows = conn.exec_driver_sql(
-            ("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, params
-        ).fetchall()
-    if sqlite:
-        return _sqlite_plan([str(r[-1]) for r in rows])
-    return _pg_plan([str(r[0]) for r in rows])
+        rows = conn.exec_driver_sql(prefix + statement, params).fetchall()
+        timings = []
+        for _ in range(21):
+            t0 = time.perf_counter()
+            conn.exec_driver_sql(statement, params).fetchall()
+            timings.append(time.perf_counter() - t0)
+    plan = (
+        _sqlite_plan([str(r[-1]) for r in rows]) if sqlite else _pg_plan([str(r[0]) for r in rows])
+    )
+    return dataclasses.replace(plan, db_ms=statistics.median(timings) * 1000)
 
 
 _SQLITE = re.compile(r"^(SEARCH|SCAN) dossiers(?: USING (?:COVERING )?INDEX (\S+))?")
-_PG = re.compile(
-    r"(Seq Scan|Index Scan(?: Backward)?|Index Only Scan(?: Backward)?|"
-    r"Bitmap Index Scan)(?: using)? (?:on )?(\S+)(?: on (\S+))?"
+_PG_NODE = re.compile(
+    r"(Seq Scan|Index Scan(?: Backward)?|Index Only Scan(?: Backward)?|Bitmap Index Scan)"
+    r"(?: using)? (?:on )?(\S+)(?: on (\S+))?"
 )
 
 
 def _sqlite_plan(lines: list[str]) -> Plan:
     searches: list[str] = []
     walks: list[str] = []
+    full = 0
     for line in lines:
         m = _SQLITE.match(line)
-        if m:
-            (searches if m[1] == "SEARCH" else walks).append(m[2] or "table")
+        if m and m[1] == "SEARCH":
+            searches.append(m[2] or "rowid")
+        elif m and m[2]:
+            walks.append(m[2])
+        elif m:
+            full += 1
     sorts = any("TEMP B-TREE FOR ORDER BY" in line for line in lines)
-    return Plan(lines, searches, walks, sorts)
+    return Plan(lines, searches, walks, full, sorts)
 
 
 def _pg_plan(lines: list[str]) -> Plan:
     searches: list[str] = []
     walks: list[str] = []
+    full = removed = 0
     for i, line in enumerate(lines):
-        m = _PG.search(line)
+        if "Rows Removed by Filter" in line:
+            removed += int(line.rsplit(":", 1)[1])
+        m = _PG_NODE.search(line)
         if not m:
             continue
         kind, name, table = m[1], m[2], m[3]
         if kind == "Seq Scan":
-            if name == "dossiers":
-                walks.append("table")
+            full += name == "dossiers"
             continue
-        if kind != "Bitmap Index Scan" and table != "dossiers":
+        on_dossiers = table == "dossiers" or (
+            kind == "Bitmap Index Scan" and name.startswith(("ix_dossiers", "dossiers"))
+        )
+        if not on_dossiers:
             continue
-        if kind == "Bitmap Index Scan" and not name.startswith(("ix_dossiers", "dossiers")):
-            continue
-        # The node's own detail lines are indented deeper than it, up to the next node.
-        depth = len(line) - len(line.lstrip())
+        # The node's own detail lines sit below it, up to the next node ("->").
         detail = []
         for nxt in lines[i + 1 :]:
-            if "->" in nxt or len(nxt) - len(nxt.lstrip()) <= depth:
+            if "->" in nxt:
                 break
             detail.append(nxt.strip())
         (searches if any(d.startswith("Index Cond") for d in detail) else walks).append(name)
-    sorts = any(line.lstrip(" ->").startswith(("Sort", "Incremental Sort")) for line in lines)
-    return Plan(lines, searches, walks, sorts)
+    sorts = any(line.lstrip(" ->").startswith(("Sort ", "Incremental Sort")) for line in lines)
+    return Plan(lines, searches, walks, full, sorts, removed)

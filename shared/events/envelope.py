@@ -11,6 +11,7 @@ from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validat
 
 from shared import context
 from shared.events.registry import EVENT_TYPES
+from shared.ids import new_id
 
 PRODUCERS = ("registration", "evaluation", "notification")
 
@@ -87,8 +88,6 @@ def new_event(
         clean = spec.schema().load(_jsonable(payload), unknown=RAISE)
     except ValidationError as exc:
         raise EventError(f"payload of {type} does not match its schema", exc.messages) from exc
-    from shared.ids import new_id
-
     return Event(
         event_id=new_id(),
         type=type,

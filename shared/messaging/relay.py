@@ -161,13 +161,3 @@ class Relay:
         while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
             if listener.wait(min(left, 1.0)):
                 return
-
-    def pending_count(self) -> int:
-        from sqlalchemy import func
-
-        with self.db.engine.connect() as conn:
-            return conn.execute(
-                select(func.count())
-                .select_from(self.outbox)
-                .where(self.outbox.c.published_at.is_(None))
-            ).scalar_one()

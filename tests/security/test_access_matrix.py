@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from services.registration.domain import lifecycle
 from tests.security.conftest import (
     assert_problem,
-    dossier_state,
     document_version_count,
+    dossier_state,
     grant,
     new_account,
     new_official,
@@ -113,8 +113,11 @@ def world(call: flows.Transport, sec_admin: flows.Actor, registration: Any) -> W
     c_officer = new_official(sec_admin, ["commune_officer"], FAR_COMMUNE)
     markers: list[str] = []
     producers, dossiers, documents, content = {}, {}, {}, {}
-    for obj, who, unit in (("A", owner, flows.COMMUNE), ("B", other, flows.OTHER_COMMUNE),
-                           ("C", c_owner, FAR_COMMUNE)):
+    for obj, who, unit in (
+        ("A", owner, flows.COMMUNE),
+        ("B", other, flows.OTHER_COMMUNE),
+        ("C", c_owner, FAR_COMMUNE),
+    ):
         tag = f"SECRET-{obj}-{uuid.uuid4().hex[:8]}"
         body = flows.producer_body(unit) | {"name": f"HTX {tag}"}
         reply = who("POST", "/api/v1/producers", json=body)
@@ -125,13 +128,23 @@ def world(call: flows.Transport, sec_admin: flows.Actor, registration: Any) -> W
         assert reply.status == 201, reply.body
         dossiers[obj] = reply.body
         content[obj] = _pdf(tag)
-        up = flows.upload(who, reply.body["id"], "business_registration", f"{tag}.pdf", content[obj])
+        up = flows.upload(
+            who, reply.body["id"], "business_registration", f"{tag}.pdf", content[obj]
+        )
         assert up.status == 201, up.body
         documents[obj] = up.body["download_url"].split("/")[6]
         markers += [tag, who.account["email"], who.account["id"]]
     grant(owner, producers["A"], granted)
     return World(
-        actors, producers, dossiers, documents, content, markers, spare, c_owner, c_officer,
+        actors,
+        producers,
+        dossiers,
+        documents,
+        content,
+        markers,
+        spare,
+        c_owner,
+        c_officer,
         registration,
     )
 
@@ -284,9 +297,7 @@ def test_matrix_covers_every_classified_route() -> None:
 @pytest.mark.parametrize("obj", OBJECTS)
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("kind", sorted(REQUESTS))
-def test_object_access(
-    world: World, registration: Any, kind: str, role: str, obj: str
-) -> None:
+def test_object_access(world: World, registration: Any, kind: str, role: str, obj: str) -> None:
     want = expected(kind, role, obj)
     before = snapshot(registration, world)
     reply = REQUESTS[kind](world, world.actors[role], obj)
@@ -296,6 +307,18 @@ def test_object_access(
         return
     assert_refused(reply, want, world)
     assert snapshot(registration, world) == before
+
+
+@pytest.mark.parametrize("kind", sorted(REQUESTS))
+def test_out_of_reach_is_indistinguishable_from_missing(world: World, kind: str) -> None:
+    # "Outside the caller's reach an object answers 404, the same as a missing one."
+    actor = world.actors["ungranted_consultant"]
+    answers = []
+    for obj in ("A", "missing"):
+        reply = REQUESTS[kind](world, actor, obj)
+        assert_refused(reply, 404, world)
+        answers.append({k: v for k, v in reply.body.items() if k not in ("instance", "request_id")})
+    assert answers[0] == answers[1]
 
 
 # Ids that arrive in a body or a query string, not in the path, are checked the same way.
@@ -346,9 +369,7 @@ def test_listings_hold_only_objects_in_reach(world: World, role: str) -> None:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_only_admins_create_official_accounts(
-    world: World, registration: Any, role: str
-) -> None:
+def test_only_admins_create_official_accounts(world: World, registration: Any, role: str) -> None:
     before = outbox_count(registration)
     email = f"sec-escalate-{uuid.uuid4().hex[:10]}@example.gov.vn"
     reply = world.actors[role](
@@ -369,9 +390,7 @@ def test_only_admins_create_official_accounts(
 @pytest.mark.parametrize(
     "role", ["owner", "district_secretariat", "province_auditor", "commune_officer"]
 )
-def test_document_of_another_dossier_is_not_served_under_this_one(
-    world: World, role: str
-) -> None:
+def test_document_of_another_dossier_is_not_served_under_this_one(world: World, role: str) -> None:
     # The caller reaches dossier A, but the document id belongs to B (or C): never served.
     for other in ("B", "C"):
         path = (
@@ -424,8 +443,11 @@ def _make(world: World, state: str, where: str = "A") -> dict[str, Any]:
     owner = world.actors["owner"] if where == "A" else world.c_owner
     officer = world.actors["commune_officer"] if where == "A" else world.c_officer
     dossier = flows.create_dossier(owner, world.producers[where]["id"])
-    steps = {"draft": [], "submitted": [("submit", owner)],
-             "returned": [("submit", owner), ("return", officer)]}[state]
+    steps = {
+        "draft": [],
+        "submitted": [("submit", owner)],
+        "returned": [("submit", owner), ("return", officer)],
+    }[state]
     for action, actor in steps:
         reply = flows.act(actor, dossier, action, **ACTION_BODIES.get(action, {}))
         assert reply.status == 200, reply.body
@@ -464,7 +486,10 @@ def test_transition_matrix(world: World, registration: Any, action: str, role: s
         assert reply.status == 200, reply.body
         assert reply.body["status"] == TO_STATUS[action]
         assert reply.body["version"] > dossier["version"]
-        assert dossier_state(registration, dossier["id"]) == (reply.body["version"], TO_STATUS[action])
+        assert dossier_state(registration, dossier["id"]) == (
+            reply.body["version"],
+            TO_STATUS[action],
+        )
         assert outbox_count(registration) == before + 1
     else:
         dossier = _shared(world, start, "A")
@@ -492,9 +517,7 @@ WRONG_STATE = {
 
 
 @pytest.mark.parametrize("action", sorted(WRONG_STATE))
-def test_allowed_role_from_wrong_state_is_409(
-    world: World, registration: Any, action: str
-) -> None:
+def test_allowed_role_from_wrong_state_is_409(world: World, registration: Any, action: str) -> None:
     state, role = WRONG_STATE[action]
     dossier = _shared(world, state, "A")
     before = outbox_count(registration)
@@ -506,7 +529,9 @@ def test_allowed_role_from_wrong_state_is_409(
 def test_stale_version_is_409_and_changes_nothing(world: World, registration: Any) -> None:
     dossier = _shared(world, "draft", "A")
     before = outbox_count(registration)
-    reply = flows.act(world.actors["owner"], {**dossier, "version": dossier["version"] + 7}, "submit")
+    reply = flows.act(
+        world.actors["owner"], {**dossier, "version": dossier["version"] + 7}, "submit"
+    )
     assert_problem(reply, 409, "conflict", extra=frozenset({"current_version"}))
     assert reply.body["current_version"] == dossier["version"]
     _assert_unchanged(registration, dossier, before)
@@ -562,8 +587,9 @@ def test_transition_without_version_is_422(world: World, registration: Any, acti
     dossier = _shared(world, start, "A")
     before = outbox_count(registration)
     actor = world.actors[sorted(allowed)[0]]
-    reply = actor("POST", f"/api/v1/dossiers/{dossier['id']}/{action}",
-                  json=ACTION_BODIES.get(action, {}))
+    reply = actor(
+        "POST", f"/api/v1/dossiers/{dossier['id']}/{action}", json=ACTION_BODIES.get(action, {})
+    )
     _assert_422(reply, "version")
     _assert_unchanged(registration, dossier, before)
 
@@ -577,8 +603,9 @@ def test_transition_with_server_field_is_422(
     dossier = _shared(world, start, "A")
     before = outbox_count(registration)
     actor = world.actors[sorted(allowed)[0]]
-    reply = flows.act(actor, dossier, action, **ACTION_BODIES.get(action, {}),
-                      **{name: FORBIDDEN_FIELDS[name]})
+    reply = flows.act(
+        actor, dossier, action, **ACTION_BODIES.get(action, {}), **{name: FORBIDDEN_FIELDS[name]}
+    )
     _assert_422(reply, name)
     _assert_unchanged(registration, dossier, before)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.security.conftest import assert_problem, fresh_client_address
+from tests.security.conftest import assert_problem, fresh_client_address, new_account
 from tests.support import flows
 
 WINDOW_SECONDS = 60
@@ -97,7 +97,9 @@ def test_eleventh_attempt_for_one_email_is_429_even_with_the_right_password(
     # Case and surrounding spaces name the same account, so they count against it too.
     spellings = [email, email.upper(), f"  {email}  ", email.capitalize()]
     for i in range(limit):
-        reply = _login(call, spellings[i % len(spellings)], "wrong-password-1", fresh_client_address())
+        reply = _login(
+            call, spellings[i % len(spellings)], "wrong-password-1", fresh_client_address()
+        )
         assert_problem(reply, 401, "unauthorized")
     _assert_429(_login(call, email, flows.DEMO_PASSWORD, fresh_client_address()))
     # Another account is not held back by this one's attempts, nor is the client.
@@ -145,11 +147,22 @@ def test_forwarded_for_header_does_not_give_a_new_client(
     )
 
 
-def test_successful_logins_count_too(
-    call: flows.Transport, limit: int, same_window: None
-) -> None:
+def test_successful_logins_count_too(call: flows.Transport, limit: int, same_window: None) -> None:
     # A correct password is no way around the limit: it counts like any other attempt.
     email = _account(call)
     for _ in range(limit):
         assert _login(call, email, flows.DEMO_PASSWORD, fresh_client_address()).status == 200
     _assert_429(_login(call, email, flows.DEMO_PASSWORD, fresh_client_address()))
+
+
+UPLOAD_ATTEMPTS = 120  # the test environment allows 100 a minute (tests/support/environment.py)
+
+
+def test_uploads_by_one_account_are_limited(call: flows.Transport, same_window: None) -> None:
+    applicant = new_account(call, "applicant")
+    dossier = flows.create_dossier(applicant, flows.create_producer(applicant)["id"])
+    for _ in range(UPLOAD_ATTEMPTS):
+        reply = flows.upload(applicant, dossier["id"], "other", "ban-sao.pdf", flows.PDF)
+        if reply.status != 201:
+            break
+    _assert_429(reply)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
-import zipfile
 import uuid
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -37,8 +37,14 @@ PE = (
     + b"\x00" * 100
 )
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
-SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
+SVG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+)
+JPEG = (
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    + b"\x00" * 64
+    + b"\xff\xd9"
+)
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 64
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,7 +64,9 @@ def _ooxml(main_part: str, main_type: str) -> bytes:
         'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
         f'<Override PartName="/{main_part}" ContentType="{main_type}"/></Types>'
     )
-    return _zip({"[Content_Types].xml": types, "_rels/.rels": "<Relationships/>", main_part: "<x/>"})
+    return _zip(
+        {"[Content_Types].xml": types, "_rels/.rels": "<Relationships/>", main_part: "<x/>"}
+    )
 
 
 DOCX = _ooxml(
@@ -69,8 +77,12 @@ XLSX = _ooxml(
     "xl/workbook.xml", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 )
 ZIP_WITH_EXE = _zip({"setup.exe": b"MZ" + b"\x00" * 200})
-JAR = _zip({"META-INF/MANIFEST.MF": "Manifest-Version: 1.0\nMain-Class: Evil\n",
-            "Evil.class": b"\xca\xfe\xba\xbe" + b"\x00" * 64})
+JAR = _zip(
+    {
+        "META-INF/MANIFEST.MF": "Manifest-Version: 1.0\nMain-Class: Evil\n",
+        "Evil.class": b"\xca\xfe\xba\xbe" + b"\x00" * 64,
+    }
+)
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 DOWNLOAD_URL = re.compile(rf"/api/v1/dossiers/{UUID}/documents/{UUID}/versions/[0-9]+/content")
 
@@ -131,25 +143,16 @@ def _state(registration: Any, setup: Setup) -> tuple[Any, ...]:
     )
 
 
-def _upload(actor: flows.Actor, dossier_id: str, name: str, content: bytes, ctype: str) -> flows.Reply:
+def _upload(
+    actor: flows.Actor, dossier_id: str, name: str, content: bytes, ctype: str
+) -> flows.Reply:
     return flows.upload(actor, dossier_id, "other", name, content, ctype)
 
 
 # --- refused uploads ------------------------------------------------------------------------
 
 PDF = flows.PDF
-ZIP_BUG = (
-    "services/registration/domain/uploads.py sniff(): puremagic reports every ZIP container "
-    "(PK\\x03\\x04) as DOCX at equal confidence, so any archive - a JAR, a zip of .exe files - "
-    "named .docx passes as a Word document; expected 415 unless the archive really is OOXML "
-    "([Content_Types].xml with a word/ main part)"
-)
-ALM_BUG = (
-    "services/registration/domain/uploads.py _BIDI_CONTROLS lists U+200E/U+200F and the "
-    "embeddings, overrides and isolates, but not U+061C ARABIC LETTER MARK, the remaining "
-    "Bidi_Control character; a name carrying it is accepted (201) instead of 422"
-)
-REFUSED: dict[str, Any] = {
+REFUSED: dict[str, tuple[str, bytes, str, int]] = {
     # name, content, declared type, expected status
     "elf-renamed-pdf": ("chung-nhan.pdf", ELF, "application/pdf", 415),
     "pe-renamed-pdf": ("chung-nhan.pdf", PE, "application/pdf", 415),
@@ -167,37 +170,25 @@ REFUSED: dict[str, Any] = {
     "right-to-left-override": ("hoa-don\u202egpj.pdf", PDF, "application/pdf", 422),
     "left-to-right-isolate": ("hoa-don\u2066x\u2069.pdf", PDF, "application/pdf", 422),
     "right-to-left-mark": ("hoa-don\u200f.pdf", PDF, "application/pdf", 422),
-    "arabic-letter-mark": pytest.param(
-        "hoa-don\u061c.pdf", PDF, "application/pdf", 422,
-        marks=pytest.mark.xfail(strict=True, reason=ALM_BUG),
-    ),
+    "arabic-letter-mark": ("hoa-don\u061c.pdf", PDF, "application/pdf", 422),
     "nul-in-name": ("a\x00.pdf", PDF, "application/pdf", 422),
     "control-char-in-name": ("a\x1b[31m.pdf", PDF, "application/pdf", 422),
     "png-declared-pdf-named-pdf": ("anh.pdf", flows.PNG, "application/pdf", 415),
     "pdf-named-png": ("tai-lieu.png", PDF, "image/png", 415),
     "pdf-declared-png": ("tai-lieu.pdf", PDF, "image/png", 415),
     "pdf-declared-html": ("tai-lieu.pdf", PDF, "text/html", 415),
-    "zip-of-exe-renamed-docx": pytest.param(
-        "bao-cao.docx", ZIP_WITH_EXE, "application/octet-stream", 415,
-        marks=pytest.mark.xfail(strict=True, reason=ZIP_BUG),
-    ),
-    "jar-renamed-docx": pytest.param(
-        "bao-cao.docx", JAR, DOCX_TYPE, 415,
-        marks=pytest.mark.xfail(strict=True, reason=ZIP_BUG),
-    ),
+    "zip-of-exe-renamed-docx": ("bao-cao.docx", ZIP_WITH_EXE, "application/octet-stream", 415),
+    "jar-renamed-docx": ("bao-cao.docx", JAR, DOCX_TYPE, 415),
+    "docx-renamed-xlsx": ("bao-cao.xlsx", DOCX, "application/octet-stream", 415),
+    "xlsx-renamed-docx": ("bao-cao.docx", XLSX, "application/octet-stream", 415),
+    "truncated-zip-renamed-docx": ("bao-cao.docx", DOCX[:40], DOCX_TYPE, 415),
 }
 SLUGS = {413: "payload-too-large", 415: "unsupported-media-type", 422: "validation-error"}
 
 
-def _params(table: dict[str, Any]) -> list[Any]:
-    """The table's rows as pytest params named by their keys (rows may carry marks)."""
-    rows = []
-    for key, row in sorted(table.items()):
-        if hasattr(row, "marks"):  # already a pytest.param
-            rows.append(pytest.param(*row.values, marks=row.marks, id=key))
-        else:
-            rows.append(pytest.param(*row, id=key))
-    return rows
+def _params(table: dict[str, tuple[Any, ...]]) -> list[Any]:
+    """The table's rows as pytest params named by their keys."""
+    return [pytest.param(*row, id=key) for key, row in sorted(table.items())]
 
 
 @pytest.mark.parametrize(("name", "content", "ctype", "status"), _params(REFUSED))
@@ -211,21 +202,13 @@ def test_hostile_upload_is_refused_and_nothing_is_stored(
     assert _state(registration, setup) == before
 
 
-XLSX_BUG = (
-    "services/registration/domain/uploads.py sniff(): puremagic ranks DOCX first for every "
-    "ZIP container, so a genuine XLSX is sniffed as DOCX and refused (415, 'The name ends in "
-    ".xlsx but the content is ...wordprocessingml.document') although XLSX is an accepted type"
-)
-ACCEPTED_TYPES: dict[str, Any] = {
+ACCEPTED_TYPES: dict[str, tuple[str, bytes, str]] = {
     "pdf": ("ho-so.pdf", PDF, "application/pdf"),
     "png": ("nhan-mac.png", flows.PNG, "image/png"),
     "jpeg": ("anh-san-pham.jpg", JPEG, "image/jpeg"),
     "mp4": ("gioi-thieu.mp4", MP4, "video/mp4"),
     "docx": ("cau-chuyen.docx", DOCX, DOCX_TYPE),
-    "xlsx": pytest.param(
-        "bao-cao-tai-chinh.xlsx", XLSX, XLSX_TYPE,
-        marks=pytest.mark.xfail(strict=True, reason=XLSX_BUG),
-    ),
+    "xlsx": ("bao-cao-tai-chinh.xlsx", XLSX, XLSX_TYPE),
 }
 
 
@@ -260,8 +243,9 @@ def test_over_the_limit_is_413_and_nothing_is_stored(
 ) -> None:
     small_owner = flows.Actor(small_call, setup.owner.token, setup.owner.account)
     before = _state(registration, setup)
-    reply = _upload(small_owner, setup.dossier["id"], "qua-lon.pdf", _pdf_of_size(size),
-                    "application/pdf")
+    reply = _upload(
+        small_owner, setup.dossier["id"], "qua-lon.pdf", _pdf_of_size(size), "application/pdf"
+    )
     assert_problem(reply, 413, "payload-too-large")
     assert _state(registration, setup) == before
 
@@ -274,8 +258,14 @@ CLIENT_NAME = "Giấy phép kinh doanh (bản gốc) HTX-Đông-Hà.pdf"
 @pytest.fixture(scope="module")
 def accepted(registration: Any, setup: Setup) -> dict[str, Any]:
     content = _pdf_of_size(600)
-    reply = flows.upload(setup.owner, setup.dossier["id"], "business_registration", CLIENT_NAME,
-                         content, "application/pdf")
+    reply = flows.upload(
+        setup.owner,
+        setup.dossier["id"],
+        "business_registration",
+        CLIENT_NAME,
+        content,
+        "application/pdf",
+    )
     assert reply.status == 201, reply.body
     from services.registration.models import Document, DocumentVersion
 
@@ -315,11 +305,15 @@ def test_same_bytes_twice_get_unrelated_names(registration: Any, setup: Setup) -
     from services.registration.models import DocumentVersion
 
     with registration.db.reader() as session:
-        keys = session.execute(
-            select(DocumentVersion.storage_key).where(
-                DocumentVersion.sha256 == replies[0].body["sha256"]
+        keys = (
+            session.execute(
+                select(DocumentVersion.storage_key).where(
+                    DocumentVersion.sha256 == replies[0].body["sha256"]
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert len(set(keys)) == 2, keys  # not content-addressed, so not guessable from the bytes
 
 
@@ -382,12 +376,14 @@ def test_stored_file_is_not_reachable_by_path(
             )
 
 
-def _raw_upload(actor: flows.Actor, dossier_id: str, filename: bytes, content: bytes) -> flows.Reply:
+def _raw_upload(
+    actor: flows.Actor, dossier_id: str, filename: bytes, content: bytes
+) -> flows.Reply:
     """A multipart body written by hand, for names a client escapes (quotes) in the header."""
     boundary = uuid.uuid4().hex
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nproduct_story\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"".encode()
+        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nproduct_story\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="'.encode()
         + filename
         + b'"\r\nContent-Type: application/pdf\r\n\r\n'
         + content

@@ -31,6 +31,8 @@ class Environment:
             "OCOP_DATA_DIR": str(self.data_dir),
             "OCOP_BROKER_URL": self.broker_url,
             "OCOP_RELAY_POLL_SECONDS": "0.5",
+            # Some suites upload many files with one account within a minute.
+            "OCOP_UPLOADS_PER_MINUTE": "100",
         }
         for service, url in self.database_urls.items():
             env[f"OCOP_{service.upper()}_DATABASE_URL"] = url

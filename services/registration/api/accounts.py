@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import request
@@ -57,8 +58,6 @@ class Accounts(MethodView):
 def me() -> Any:
     """The signed-in account"""
     principal = current_principal()
-    import uuid
-
     with current().db.reader() as session:
         return account_service.get(
             session=session, principal=principal, account_id=uuid.UUID(principal.account_id)

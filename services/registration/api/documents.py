@@ -19,6 +19,7 @@ from services.registration.schemas import (
     DocumentUploadForm,
     DocumentVersionOut,
 )
+from services.registration.service import accounts as account_service
 from services.registration.service import documents as document_service
 from shared.web import current_principal
 
@@ -64,10 +65,14 @@ class Documents(MethodView):
     @blp.arguments(DocumentUploadForm, location="form")
     @blp.arguments(DocumentFile, location="files")
     @blp.response(201, DocumentVersionOut)
-    @document_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422)
+    @document_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422, 429)
     def post(self, form: dict[str, Any], files: dict[str, Any], dossier_id: uuid.UUID) -> Any:
         """Upload a document (multipart: kind, file); the same kind again adds a version"""
         rt = current()
+        principal = current_principal()
+        account_service.limit(
+            rt.db, "upload", rt.settings.uploads_per_minute, f"account:{principal.account_id}"
+        )
         upload = files["file"]
         limit = rt.settings.upload_max_bytes
         data = upload.stream.read(limit + 1)
@@ -75,7 +80,7 @@ class Documents(MethodView):
             version = document_service.upload(
                 uow=uow,
                 storage=rt.storage,
-                principal=current_principal(),
+                principal=principal,
                 dossier_id=dossier_id,
                 kind=form["kind"],
                 name=upload.filename or "",

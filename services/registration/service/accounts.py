@@ -9,7 +9,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registration.keys import KeyRing
@@ -152,6 +152,11 @@ def create(
     )
 
 
+def limit(db: Database, action: str, per_minute: int, subject: str) -> None:
+    """Count one ``action`` by ``subject``; 429 once over ``per_minute`` (shared by all workers)."""
+    ratelimit.hit(db, rate_limits, ratelimit.RateLimit(action, per_minute), subject)
+
+
 def claims_of(account: Account) -> dict[str, Any]:
     return {
         "sub": str(account.id),
@@ -213,9 +218,3 @@ def get(*, session: Session, principal: Principal, account_id: uuid.UUID) -> Acc
     if account is None:
         raise problems.not_found("account")
     return account
-
-
-def find_by_email(*, session: Session, email: str) -> Account | None:
-    return session.execute(
-        select(Account).where(func.lower(Account.email) == email.strip().lower())
-    ).scalar_one_or_none()

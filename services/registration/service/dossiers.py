@@ -28,13 +28,6 @@ from shared.rubrics import ProductSet, load_rubric, validate_answers
 
 RUBRIC_VERSION = "qd26-2026"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-EDITABLE_FIELDS = (
-    "product_name",
-    "registration_type",
-    "samples_count",
-    "self_assessment",
-    "commitment",
-)
 
 
 def product_sets(version: str = RUBRIC_VERSION) -> dict[str, ProductSet]:

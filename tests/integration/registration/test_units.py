@@ -7,7 +7,7 @@ from pathlib import Path
 from services.cli import main
 
 
-def test_builtin_trees_are_browsable(call) -> None:  # noqa: ANN001
+def test_builtin_trees_are_browsable(call) -> None:
     provinces = call("GET", "/api/v1/units?tree=pre2025")
     assert provinces.status == 200
     assert len(provinces.body) == 63
@@ -21,7 +21,7 @@ def test_builtin_trees_are_browsable(call) -> None:  # noqa: ANN001
     assert call("GET", "/api/v1/units?tree=nowhere").status == 404
 
 
-def test_import_a_legacy_tree_from_csv(call, registration, tmp_path: Path) -> None:  # noqa: ANN001
+def test_import_a_legacy_tree_from_csv(call, registration, tmp_path: Path) -> None:
     good = tmp_path / "tree.csv"
     good.write_text(
         "level,code,name,parent_code\n"

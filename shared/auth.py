@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,6 +109,8 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
 
 KeyResolver = Callable[[str], Any]
 
+_CACHE_SIZE = 2048
+
 
 class TokenVerifier:
     """Verifies tokens against a key set: a JWKS URL, or a local resolver (the issuer itself)."""
@@ -126,6 +129,7 @@ class TokenVerifier:
         self.audience = audience
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self._resolve = resolve_key
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def _key_for(self, token: str) -> Any:
         if self._jwks is not None:
@@ -138,7 +142,21 @@ class TokenVerifier:
         return self._resolve(kid)
 
     def verify(self, token: str) -> Principal:
-        """The caller the token names; any defect answers 401."""
+        """The caller the token names; any defect answers 401.
+
+        A token already verified is answered from a small cache until it expires: the same
+        token arrives with every request of a session, and the signature check dominates.
+        """
+        cached = self._verified.get(token)
+        if cached is not None and cached[1] > time.time():
+            return cached[0]
+        principal, expires = self._verify(token)
+        if len(self._verified) >= _CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))  # oldest first (insertion order)
+        self._verified[token] = (principal, expires)
+        return principal
+
+    def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             key = self._key_for(token)
             claims = jwt.decode(
@@ -152,4 +170,4 @@ class TokenVerifier:
             )
         except (jwt.PyJWTError, KeyError, ValueError) as exc:
             raise problems.unauthorized("The bearer token is not valid.") from exc
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])

@@ -19,12 +19,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
-from argon2 import PasswordHasher
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
 
 from services.registration.domain.product_code import format_product_code
 from services.registration.models import Account, AdminUnit, Dossier, Producer
+from services.registration.service import accounts as account_service
 from services.registration.service import dossiers as dossier_service
 from shared.auth import principal_from_claims
 from shared.db import is_sqlite
@@ -93,7 +93,7 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
     n_producers = max(2, total // DOSSIERS_PER_PRODUCER)
     n_officer = max(1, n_producers // 100)
     now = datetime.now(UTC)
-    password_hash = PasswordHasher().hash(DEMO_PASSWORD)  # seeded applicants can log in
+    password_hash = account_service.hash_password(DEMO_PASSWORD)  # seeded applicants log in
     accounts: list[dict[str, Any]] = []
     producers: list[dict[str, Any]] = []
     for i in range(n_producers):

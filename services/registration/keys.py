@@ -36,6 +36,7 @@ class KeyRing:
         self.db = db
         self._keys: dict[str, ec.EllipticCurvePrivateKey] | None = None
         self._current: str | None = None
+        self._public: dict[str, ec.EllipticCurvePublicKey] = {}
 
     def _load(self) -> None:
         with self.db.reader() as session:
@@ -75,12 +76,12 @@ class KeyRing:
         return self._keys
 
     def public_key(self, kid: str) -> ec.EllipticCurvePublicKey:
-        try:
-            return self.keys()[kid].public_key()
-        except KeyError:
-            # A key created by another process after we loaded ours.
-            self._keys = None
-            return self.keys()[kid].public_key()
+        public = self._public.get(kid)
+        if public is None:
+            if kid not in self.keys():
+                self._keys = None  # a key created by another process after we loaded ours
+            public = self._public[kid] = self.keys()[kid].public_key()
+        return public
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [_jwk(kid, key.public_key()) for kid, key in self.keys().items()]}

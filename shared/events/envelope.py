@@ -49,7 +49,7 @@ class Event:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form that goes into the outbox and on the wire."""
-        return _EnvelopeSchema().dump(self)
+        return _ENVELOPE.dump(self)
 
 
 class _ActorSchema(Schema):
@@ -72,6 +72,9 @@ class _EnvelopeSchema(Schema):
     payload = fields.Dict(required=True)
 
 
+_ENVELOPE = _EnvelopeSchema()
+
+
 def new_event(
     type: str,
     payload: dict[str, Any],
@@ -85,7 +88,7 @@ def new_event(
     if spec is None:
         raise EventError(f"unknown event type {type!r}")
     try:
-        clean = spec.schema().load(_jsonable(payload), unknown=RAISE)
+        clean = spec.validator().load(_jsonable(payload), unknown=RAISE)
     except ValidationError as exc:
         raise EventError(f"payload of {type} does not match its schema", exc.messages) from exc
     return Event(
@@ -95,7 +98,7 @@ def new_event(
         occurred_at=datetime.now(UTC),
         producer=producer,
         actor=actor,
-        payload=spec.schema().dump(clean),
+        payload=spec.validator().dump(clean),
         dossier_id=dossier_id,
         correlation_id=context.request_id.get(),
     )
@@ -104,14 +107,14 @@ def new_event(
 def load_event(data: dict[str, Any]) -> Event:
     """Validate an incoming envelope, upgrade an older payload version, validate the payload."""
     try:
-        env = _EnvelopeSchema().load(data)
+        env = _ENVELOPE.load(data)
     except ValidationError as exc:
         raise EventError("malformed envelope", exc.messages) from exc
     spec = EVENT_TYPES[env["type"]]
     payload = spec.upgrade(env["version"], env["payload"])
     try:
         # Tolerate fields added by a newer producer: consumers read what they know.
-        clean = spec.schema().load(payload, unknown=EXCLUDE)
+        clean = spec.validator().load(payload, unknown=EXCLUDE)
     except ValidationError as exc:
         raise EventError(
             f"payload of {env['type']} does not match its schema", exc.messages
@@ -124,7 +127,7 @@ def load_event(data: dict[str, Any]) -> Event:
         occurred_at=env["occurred_at"],
         producer=env["producer"],
         actor=Actor(user_id=actor["user_id"], role=actor["role"]),
-        payload=spec.schema().dump(clean),
+        payload=spec.validator().dump(clean),
         dossier_id=env["dossier_id"],
         correlation_id=env["correlation_id"],
     )

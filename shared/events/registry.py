@@ -6,6 +6,7 @@ with ``register``; the catalogue (docs/events.md) is generated from this registr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,10 @@ class EventType:
     # upgraders[n] turns a version-n payload into version n+1.
     upgraders: dict[int, Upgrader] = field(default_factory=dict)
 
+    def validator(self) -> Schema:
+        """The payload schema, instantiated once (schemas keep no per-call state)."""
+        return _schema_instance(self.schema)
+
     def upgrade(self, version: int, payload: dict[str, Any]) -> dict[str, Any]:
         if version > self.version:
             # A newer producer: its extra fields are ignored by the schema on load.
@@ -36,6 +41,11 @@ class EventType:
             payload = step(payload)
             version += 1
         return payload
+
+
+@functools.cache
+def _schema_instance(schema: type[Schema]) -> Schema:
+    return schema()
 
 
 EVENT_TYPES: dict[str, EventType] = {}

@@ -29,9 +29,7 @@ def _channel(service: str) -> str:
 def _socket_dir(engine: Engine, service: str) -> Path:
     # Unix socket paths are limited to ~100 bytes, so live under the temp dir, keyed by database.
     key = hashlib.sha256(str(engine.url).encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"ocop-relay-{key}" / service
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return Path(tempfile.gettempdir()) / f"ocop-relay-{key}" / service
 
 
 class Nudger:
@@ -80,6 +78,7 @@ class Listener:
             self._pg.execute(f"LISTEN {_channel(self._service)}")
         else:
             directory = _socket_dir(self._engine, self._service)
+            directory.mkdir(parents=True, exist_ok=True)
             self._path = directory / f"{os.getpid()}-{os.urandom(4).hex()}.sock"
             self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
             self._sock.bind(str(self._path))
@@ -110,3 +109,7 @@ class Listener:
             self._sock.close()
         if self._path is not None:
             self._path.unlink(missing_ok=True)
+            # Leave no empty directories behind (one per database) once the last relay is gone.
+            for directory in (self._path.parent, self._path.parent.parent):
+                with contextlib.suppress(OSError):
+                    directory.rmdir()

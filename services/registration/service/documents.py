@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Status
 from services.registration.domain.uploads import KINDS, UploadRejected, check_upload
-from services.registration.models import Document, DocumentVersion, Producer
+from services.registration.models import Document, DocumentVersion
 from services.registration.service import access
 from services.registration.service import dossiers as dossier_service
 from services.registration.storage import Storage
@@ -46,9 +46,9 @@ def upload(
     note: str | None = None,
 ) -> DocumentVersion:
     """Add a document to a dossier in the applicant's hands; the same kind again adds a version."""
-    dossier = dossier_service.get(session=uow.session, principal=principal, dossier_id=dossier_id)
-    producer = uow.session.get(Producer, dossier.producer_id)
-    assert producer is not None
+    dossier, producer = dossier_service.get_with_producer(
+        session=uow.session, principal=principal, dossier_id=dossier_id
+    )
     if not access.acts_for_producer(principal, producer):
         raise problems.forbidden("Only the producer or its consultant uploads documents.")
     if Status(dossier.status) not in lifecycle.EDITABLE:

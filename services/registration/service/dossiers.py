@@ -151,10 +151,18 @@ def get(*, session: Session, principal: Principal, dossier_id: uuid.UUID) -> Dos
     return dossier
 
 
-def _producer_of(session: Session, dossier: Dossier) -> Producer:
-    producer = session.get(Producer, dossier.producer_id)
-    assert producer is not None
-    return producer
+def get_with_producer(
+    *, session: Session, principal: Principal, dossier_id: uuid.UUID
+) -> tuple[Dossier, Producer]:
+    """A dossier within reach and its producer, in one query (every change needs both)."""
+    row = session.execute(
+        select(Dossier, Producer)
+        .join(Producer, Dossier.producer_id == Producer.id)
+        .where(Dossier.id == dossier_id, access.dossier_reach(principal))
+    ).one_or_none()
+    if row is None:
+        raise problems.not_found("dossier")
+    return row[0], row[1]
 
 
 def update(
@@ -166,8 +174,9 @@ def update(
     changes: dict[str, Any],
 ) -> Dossier:
     """The applicant edits a draft, or a dossier returned to it for supplement."""
-    dossier = get(session=uow.session, principal=principal, dossier_id=dossier_id)
-    producer = _producer_of(uow.session, dossier)
+    dossier, producer = get_with_producer(
+        session=uow.session, principal=principal, dossier_id=dossier_id
+    )
     if not access.acts_for_producer(principal, producer):
         raise problems.forbidden("Only the producer or its consultant edits the dossier.")
     _check_version(dossier, expected_version)
@@ -244,8 +253,9 @@ def transition(
 ) -> Dossier:
     """Move the dossier along the lifecycle table and publish what happened."""
     decision = decision or Decision()
-    dossier = get(session=uow.session, principal=principal, dossier_id=dossier_id)
-    producer = _producer_of(uow.session, dossier)
+    dossier, producer = get_with_producer(
+        session=uow.session, principal=principal, dossier_id=dossier_id
+    )
     try:
         step = lifecycle.next_status(Status(dossier.status), action, principal.roles)
     except lifecycle.RoleNotAllowed as exc:

@@ -159,6 +159,32 @@ def cmd_mail(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_dlq(args: argparse.Namespace) -> int:
+    import json
+
+    from shared.messaging import dead_letters
+
+    with _opened(args.service) as rt:
+        if args.action == "list":
+            for item in dead_letters.list_dead(rt.celery, args.service):
+                env = item["envelope"]
+                print(
+                    json.dumps(
+                        {
+                            "event_id": env.get("event_id"),
+                            "type": env.get("type"),
+                            "dead_at": item["dead_at"],
+                            "reason": item["reason"],
+                        },
+                        ensure_ascii=False,
+                    )
+                )
+            return 0
+        count = dead_letters.replay(rt.celery, args.service, args.event_id)
+        print(f"{args.service}: {count} event(s) sent back to {args.service}.events")
+    return 0
+
+
 def cmd_events(args: argparse.Namespace) -> int:
     from shared.events.catalog import render
 
@@ -277,6 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("mail", help="list the messages the SMTP sink received").set_defaults(
         func=cmd_mail
     )
+
+    p = sub.add_parser("dlq", help="list or replay the events a service gave up on")
+    p.add_argument("action", choices=["list", "replay"])
+    p.add_argument("service", choices=config.SERVICES)
+    p.add_argument("--event-id", help="replay only this event")
+    p.set_defaults(func=cmd_dlq)
 
     p = sub.add_parser("events", help="write docs/events.md from the event schemas")
     p.add_argument("--check", action="store_true", help="fail if the committed copy differs")

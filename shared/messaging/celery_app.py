@@ -24,6 +24,9 @@ def make_celery(settings: Settings) -> Celery:
     else:
         # Publisher confirms: a publish returns only once RabbitMQ has taken the message.
         transport_options["confirm_publish"] = True
+    # AMQP heartbeats every few seconds: a dead broker connection is noticed quickly, and the
+    # worker's event loop wakes often enough to stop promptly on shutdown.
+    heartbeat = 0 if embedded else 4
     app = Celery(f"ocop.{settings.service}", broker=settings.broker_url, set_as_current=False)
     app.conf.update(
         task_acks_late=True,
@@ -41,6 +44,7 @@ def make_celery(settings: Settings) -> Celery:
         task_create_missing_queues=False,
         broker_connection_retry_on_startup=True,
         broker_transport_options=transport_options,
+        broker_heartbeat=heartbeat,
         worker_hijack_root_logger=False,
         # Remote control and events use fanout exchanges, which the virtual transport keeps per
         # process; they are an operator convenience we do not rely on.

@@ -76,7 +76,8 @@ def register_event_task(
     """Register the ``ocop.event`` task every event message names, for this service's worker."""
     own_queue = topology.events_queue(service).name
 
-    @app.task(name="ocop.event", bind=True, max_retries=None, acks_late=True)
+    # shared=False: each service app has its own handler under the one task name.
+    @app.task(name="ocop.event", bind=True, max_retries=None, acks_late=True, shared=False)
     def handle_event(self: Task, envelope: dict[str, Any]) -> str:
         try:
             return inbox.consume(envelope)

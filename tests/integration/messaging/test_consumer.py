@@ -24,6 +24,7 @@ from tests.support.broker import drain
 pytestmark = pytest.mark.usefixtures("migrated")
 
 FAILURES: dict[str, int] = {}
+HEALED: set[str] = set()  # poison events an operator has since made handleable
 
 
 def flaky(*, uow: UnitOfWork, event: Event) -> None:
@@ -32,7 +33,7 @@ def flaky(*, uow: UnitOfWork, event: Event) -> None:
     if name.startswith("flaky") and FAILURES.get(name, 0) < 2:
         FAILURES[name] = FAILURES.get(name, 0) + 1
         raise RuntimeError("transient trouble in a dependency")
-    if name.startswith("poison"):
+    if name.startswith("poison") and name not in HEALED:
         raise ValueError("this event can never be handled")
     on_account_created(uow=uow, event=event)
 
@@ -165,3 +166,29 @@ def _dead_count(env) -> int:
 def _dead_letters(env) -> list[dict]:
     _dead_count(env)
     return list(_DEAD)
+
+
+def test_operator_lists_and_replays_dead_letters(env, rt: ServiceRuntime) -> None:
+    from shared.messaging import dead_letters
+
+    _dead_count(env)  # start from an empty dead-letter queue
+    name = f"poison-healed-{uuid.uuid4().hex[:6]}"
+    poison = _event(name).to_dict()
+    with start_worker(
+        rt.celery, pool="solo", perform_ping_check=False, shutdown_timeout=10, loglevel="WARNING"
+    ):
+        _publish(rt, poison)
+
+        def parked() -> list[dict]:
+            return dead_letters.list_dead(rt.celery, "notification")
+
+        assert _wait_for(lambda: len(parked()) == 1, timeout=30)
+        listed = parked()
+        assert listed == parked(), "listing must not consume the dead letters"
+        assert listed[0]["envelope"]["event_id"] == poison["event_id"]
+        assert "never be handled" in listed[0]["reason"]
+
+        HEALED.add(name)  # the operator fixed the cause
+        assert dead_letters.replay(rt.celery, "notification") == 1
+        assert _wait_for(lambda: _contacts(rt, poison["payload"]["account_id"]) == 1)
+    assert dead_letters.list_dead(rt.celery, "notification") == []

@@ -67,7 +67,7 @@ def register(
 
 def _load_all() -> None:
     # Imported for their registrations.
-    from shared.events import schemas_registration  # noqa: F401
+    from shared.events import schemas_evaluation, schemas_registration  # noqa: F401
 
 
 _load_all()

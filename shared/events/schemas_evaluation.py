@@ -1,0 +1,186 @@
+"""Payload schemas of the events the evaluation service publishes."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from shared.events.registry import register
+
+LEVELS = ["commune", "district", "province", "national", "central"]
+Level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+
+
+class _CaseFacts(Schema):
+    """What every event about a case says of it, so consumers (notification, the case file)
+    need no lookup."""
+
+    dossier_id = fields.UUID(required=True)
+    product_name = fields.Str(required=True)
+    product_code = fields.Str(required=True)
+    product_set_code = fields.Str(required=True)
+    producer_name = fields.Str(required=True)
+    owner_account_id = fields.UUID(required=True)
+    consultant_account_ids = fields.List(fields.UUID(), load_default=list)
+    regime = fields.Str(required=True)
+    unit_tree = fields.Str(required=True)
+    province_code = fields.Str(required=True)
+    district_code = fields.Str(allow_none=True, required=True)
+    commune_code = fields.Str(required=True)
+    level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+
+
+class Result(Schema):
+    """A council's result: raw means (rounded only for display by clients)."""
+
+    parts = fields.Dict(keys=fields.Str(), values=fields.Float(), required=True)
+    total = fields.Float(required=True)
+    band = fields.Int(required=True)
+    marks_met_level = fields.Int(required=True)
+    star_rank = fields.Int(required=True)
+    members = fields.Int(required=True)
+
+
+class _EvaluationFacts(_CaseFacts):
+    evaluation_id = fields.UUID(allow_none=True, required=True)
+    council_id = fields.UUID(allow_none=True, required=True)
+    council_member_ids = fields.List(fields.UUID(), load_default=list)
+    chair_id = fields.UUID(allow_none=True, load_default=None)
+    secretary_id = fields.UUID(allow_none=True, load_default=None)
+
+
+class EvaluationOpened(_EvaluationFacts):
+    round_id = fields.UUID(allow_none=True, load_default=None)
+    round_closes_on = fields.Date(allow_none=True, load_default=None)
+
+
+class ConflictDeclared(_EvaluationFacts):
+    account_id = fields.UUID(required=True)
+    conflicted = fields.Bool(required=True)
+    reason = fields.Str(allow_none=True, load_default=None)
+
+
+class SheetSubmitted(_EvaluationFacts):
+    account_id = fields.UUID(required=True)
+    sheet_id = fields.UUID(required=True)
+    revision = fields.Int(required=True)
+    answers = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+    part_points = fields.Dict(keys=fields.Str(), values=fields.Float(), required=True)
+    total = fields.Float(required=True)
+    comment = fields.Str(allow_none=True, load_default=None)
+    document_hashes = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+
+
+class SheetRevised(SheetSubmitted):
+    old_answers = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+    old_total = fields.Float(required=True)
+    old_comment = fields.Str(allow_none=True, load_default=None)
+
+
+class RescoreRequested(_EvaluationFacts):
+    spread = fields.Float(required=True)
+    max_spread = fields.Float(required=True)
+
+
+class Decided(_EvaluationFacts):
+    outcome = fields.Str(
+        required=True,
+        validate=validate.OneOf(["recognised", "not_recognised", "returned", "rejected"]),
+    )
+    star_rank = fields.Int(allow_none=True, load_default=None)
+    result = fields.Nested(Result, allow_none=True, load_default=None)
+    reason = fields.Str(allow_none=True, load_default=None)
+    decision_number = fields.Str(allow_none=True, load_default=None)
+
+
+class Moved(_EvaluationFacts):
+    """Forwarded up or handed back down: from ``level`` to ``to_level``."""
+
+    to_level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+    star_rank = fields.Int(allow_none=True, load_default=None)
+    result = fields.Nested(Result, allow_none=True, load_default=None)
+    reason = fields.Str(allow_none=True, load_default=None)
+
+
+class CertificateFacts(_CaseFacts):
+    number = fields.Str(required=True)
+    star_rank = fields.Int(required=True, validate=validate.Range(min=3, max=5))
+    authority_unit = fields.Str(required=True)
+    decision_number = fields.Str(required=True)
+    issued_on = fields.Date(required=True)
+    expires_on = fields.Date(required=True)
+
+
+class CertificateRevoked(CertificateFacts):
+    ground = fields.Str(required=True)
+    revoked_on = fields.Date(required=True)
+    note = fields.Str(allow_none=True, load_default=None)
+
+
+class CertificateExpiring(CertificateFacts):
+    window_opens_on = fields.Date(required=True)
+    window_closes_on = fields.Date(required=True)
+
+
+class DeadlineEvent(_CaseFacts):
+    deadline = fields.Str(required=True, metadata={"description": "e.g. intake, revocation"})
+    due_on = fields.Date(required=True)
+    responsible_unit = fields.Str(allow_none=True, load_default=None)
+
+
+class CouncilMembership(Schema):
+    council_id = fields.UUID(required=True)
+    council_name = fields.Str(required=True)
+    level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+    unit = fields.Str(required=True)
+    account_id = fields.UUID(required=True)
+    role = fields.Str(required=True, validate=validate.OneOf(["chair", "secretary", "member"]))
+
+
+_P = "evaluation"
+for name, schema, text in (
+    (
+        "evaluation.opened",
+        EvaluationOpened,
+        "A case opened at a level: the commune review, or a council's evaluation in a round.",
+    ),
+    (
+        "evaluation.conflict_declared",
+        ConflictDeclared,
+        "A council member declared (or denied) a tie to the applicant.",
+    ),
+    ("evaluation.sheet_submitted", SheetSubmitted, "A member submitted a score sheet."),
+    (
+        "evaluation.sheet_revised",
+        SheetRevised,
+        "A member revised a score sheet before the council closed (old and new values).",
+    ),
+    (
+        "evaluation.rescore_requested",
+        RescoreRequested,
+        "Members' totals differed by more than the council allows: the sheets reopen.",
+    ),
+    (
+        "evaluation.decided",
+        Decided,
+        "A level decided: recognised (by its authority), not recognised, returned or rejected.",
+    ),
+    ("evaluation.forwarded", Moved, "The case was proposed to the next level up."),
+    (
+        "evaluation.handed_back",
+        Moved,
+        "A higher level's result fell below its authority: back to the level that recognises it.",
+    ),
+    ("certificate.issued", CertificateFacts, "A recognition certificate was issued."),
+    ("certificate.revoked", CertificateRevoked, "A certificate was revoked on one of the grounds."),
+    (
+        "certificate.expiring",
+        CertificateExpiring,
+        "A certificate's re-evaluation window opened (or is about to close).",
+    ),
+    ("certificate.expired", CertificateFacts, "A certificate expired."),
+    ("deadline.approaching", DeadlineEvent, "A procedural deadline is near."),
+    ("deadline.breached", DeadlineEvent, "A procedural deadline passed without the act."),
+    ("council.member_added", CouncilMembership, "An official took a seat on a council."),
+    ("council.member_removed", CouncilMembership, "An official left a council."),
+):
+    register(name, schema, producer=_P, description=text)

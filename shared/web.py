@@ -9,10 +9,10 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, g, request
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from kombu import Connection
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -80,6 +80,24 @@ class ProblemApi(Api):
             headers=data.get("headers"),
         )
         return problem.response(instance=request.path, request_id=context.request_id.get())
+
+
+# Status codes each kind of endpoint may answer besides success, for the OpenAPI document.
+READ_ERRORS = (401, 404)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 422)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def document_errors(blp: Blueprint, *codes: int) -> Callable[[F], F]:
+    """Declare the problem+json answers an endpoint may give."""
+
+    def decorate(fn: F) -> F:
+        for code in codes:
+            fn = blp.alt_response(code, description="application/problem+json")(fn)
+        return fn
+
+    return decorate
 
 
 def current_principal() -> Principal:

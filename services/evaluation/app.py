@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.evaluation.api import certificates, councils, evaluations
 from services.evaluation.runtime import Evaluation
 from shared import logs
+from shared.auth import TokenVerifier
 from shared.web import create_base_app, jwks_verifier
 
 
-def create_app(runtime: Evaluation | None = None) -> Flask:
+def create_app(runtime: Evaluation | None = None, verifier: TokenVerifier | None = None) -> Flask:
+    """The app; ``verifier`` defaults to the registration service's published keys."""
     rt = runtime or Evaluation()
     logs.configure("evaluation")
-    app, _api = create_base_app(
+    app, api = create_base_app(
         rt.settings,
         title="OCOP evaluation",
         db=rt.db,
-        verifier=jwks_verifier(rt.settings),
-        description="Rubrics, councils, score sheets, star ranks, decisions and certificates.",
+        verifier=verifier or jwks_verifier(rt.settings),
+        description="Councils, rounds, evaluations, score sheets, star ranks, decisions and "
+        "certificates.",
     )
     app.extensions["ocop.runtime"] = rt
+    for blueprint in (councils.blp, evaluations.blp, certificates.blp):
+        api.register_blueprint(blueprint)
     return app

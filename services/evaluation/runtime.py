@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from services.evaluation import consumers
 from services.evaluation.models import Base, inbox, outbox
 from shared.config import Settings
@@ -18,3 +20,8 @@ class Evaluation(ServiceRuntime):
             handlers=consumers.HANDLERS,
             settings=settings,
         )
+
+
+def current() -> Evaluation:
+    """The runtime of the app serving this request."""
+    return current_app.extensions["ocop.runtime"]

@@ -45,3 +45,33 @@ def producer(applicant: flows.Actor) -> dict:
 @pytest.fixture()
 def dossier(applicant: flows.Actor, producer: dict) -> dict:
     return flows.create_dossier(applicant, producer["id"])
+
+
+@pytest.fixture(scope="session")
+def evaluation(migrated):
+    from services.evaluation.runtime import Evaluation
+
+    rt = Evaluation()
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="session")
+def evaluation_app(evaluation, registration):
+    """The evaluation app, verifying tokens with the registration service's keys in-process
+    (over HTTP it would fetch them from the JWKS URL; the e2e suite covers that path)."""
+    from services.evaluation.app import create_app
+    from shared.auth import TokenVerifier
+
+    verifier = TokenVerifier(
+        issuer=registration.settings.jwt_issuer,
+        audience=registration.settings.jwt_audience,
+        resolve_key=registration.keyring.public_key,
+    )
+    return create_app(evaluation, verifier=verifier)
+
+
+@pytest.fixture(scope="session")
+def eval_call(evaluation_app) -> flows.Transport:
+    """Calls to the evaluation API; sign in through ``call`` (registration) and pass the token."""
+    return flows.flask_transport(evaluation_app.test_client())

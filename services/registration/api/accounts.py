@@ -9,7 +9,6 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.registration.api.common import WRITE_ERRORS, document_errors
 from services.registration.runtime import current
 from services.registration.schemas import (
     AccountCreateIn,
@@ -19,7 +18,7 @@ from services.registration.schemas import (
     TokenOut,
 )
 from services.registration.service import accounts as account_service
-from shared.web import current_principal
+from shared.web import WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 wellknown = Blueprint("jwks", __name__, description="Public keys")

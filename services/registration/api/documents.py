@@ -10,7 +10,6 @@ from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.registration.api.common import READ_ERRORS, document_errors
 from services.registration.models import Document, DocumentVersion
 from services.registration.runtime import current
 from services.registration.schemas import (
@@ -21,7 +20,7 @@ from services.registration.schemas import (
 )
 from services.registration.service import accounts as account_service
 from services.registration.service import documents as document_service
-from shared.web import current_principal
+from shared.web import READ_ERRORS, current_principal, document_errors
 
 blp = Blueprint(
     "documents", __name__, url_prefix="/api/v1/dossiers", description="Dossier documents"

@@ -8,7 +8,6 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.registration.api.common import READ_ERRORS, WRITE_ERRORS, document_errors
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Action, Status
 from services.registration.models import Dossier
@@ -25,7 +24,7 @@ from services.registration.schemas import (
 )
 from services.registration.service import dossiers as dossier_service
 from shared.auth import Principal
-from shared.web import current_principal
+from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers")
 

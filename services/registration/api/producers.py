@@ -8,11 +8,10 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from services.registration.api.common import READ_ERRORS, WRITE_ERRORS, document_errors
 from services.registration.runtime import current
 from services.registration.schemas import ConsultantGrantIn, ProducerIn, ProducerOut
 from services.registration.service import producers as producer_service
-from shared.web import current_principal
+from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint("producers", __name__, url_prefix="/api/v1/producers", description="Producers")
 

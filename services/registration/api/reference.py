@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from services.registration.api.common import document_errors
 from services.registration.runtime import current
 from services.registration.schemas import ProductSetOut, UnitArgs, UnitOut
 from services.registration.service import dossiers as dossier_service
 from services.registration.service import units as unit_service
+from shared.web import document_errors
 
 blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Reference data")
 

@@ -1,0 +1,1 @@
+"""HTTP entrypoints of the evaluation service: parse, call the use case, render."""

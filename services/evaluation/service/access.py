@@ -1,0 +1,62 @@
+"""Who may see or act on which case, council and evaluation (the one place for it).
+
+Officials reach the cases in their jurisdiction's subtree (the whole country for national
+ones); a council's members reach the evaluations of their council; applicants reach their own
+cases. Outside reach an object answers 404.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from services.evaluation.models import Case, CouncilMember
+from shared.auth import OFFICIAL_ROLES, Principal, UnitRef
+
+
+def me(principal: Principal) -> uuid.UUID:
+    return uuid.UUID(principal.account_id)
+
+
+def unit_contains(unit: UnitRef | None, case: Case) -> bool:
+    """Whether an official's unit contains the case's commune."""
+    if unit is None:
+        return False
+    if unit.level == "national":
+        return True
+    if unit.tree != case.unit_tree:
+        return False
+    return {
+        "province": case.province_code,
+        "district": case.district_code,
+        "commune": case.commune_code,
+    }[unit.level] == unit.code
+
+
+def case_reach(principal: Principal) -> ColumnElement[bool]:
+    """A SQL condition on ``Case``: the cases ``principal`` may read."""
+    conditions: list[ColumnElement[bool]] = []
+    if principal.has("applicant", "consultant"):
+        conditions.append(Case.owner_account_id == me(principal))
+    if principal.has(*OFFICIAL_ROLES):
+        unit = principal.unit
+        if unit is None:
+            conditions.append(true() if principal.has("admin") else false())
+        elif unit.level == "national":
+            conditions.append(true())
+        else:
+            column = {
+                "province": Case.province_code,
+                "district": Case.district_code,
+                "commune": Case.commune_code,
+            }[unit.level]
+            conditions.append((Case.unit_tree == unit.tree) & (column == unit.code))
+    return or_(*conditions) if conditions else false()
+
+
+def seats(principal: Principal) -> Select[tuple[uuid.UUID]]:
+    """The councils the caller currently sits on (as a subquery of council ids)."""
+    return select(CouncilMember.council_id).where(
+        CouncilMember.account_id == me(principal), CouncilMember.removed_at.is_(None)
+    )

@@ -1,0 +1,180 @@
+"""Cases: this service's view of accepted dossiers, kept from registration's events."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.evaluation.domain.regime import regime_by_name
+from services.evaluation.models import Case, CaseDocument, Official
+from services.evaluation.service import access
+from shared import problems
+from shared.auth import Principal
+from shared.db import UnitOfWork
+from shared.events import Actor, Event, new_event
+
+# What a case waits for at its current level.
+COMMUNE_REVIEW = "commune_review"  # the commune's report (Mẫu 03)
+AWAITING_ASSIGNMENT = "awaiting_assignment"  # the level's secretariat assigns a council
+IN_EVALUATION = "in_evaluation"  # a council is scoring it
+AWAITING_DECISION = "awaiting_decision"  # the level's authority confirms a recognition
+RECOGNISED = "recognised"
+NOT_RECOGNISED = "not_recognised"
+RETURNED = "returned"
+WITHDRAWN = "withdrawn"
+FINAL_STAGES = frozenset({RECOGNISED, NOT_RECOGNISED, RETURNED, WITHDRAWN})
+
+
+def facts(case: Case) -> dict[str, Any]:
+    """What every event about a case carries (``level`` is where the case is now)."""
+    return {
+        "dossier_id": case.dossier_id,
+        "product_name": case.product_name,
+        "product_code": case.product_code,
+        "product_set_code": case.product_set_code,
+        "producer_name": case.producer_name,
+        "owner_account_id": case.owner_account_id,
+        "consultant_account_ids": case.consultant_account_ids,
+        "regime": case.regime,
+        "unit_tree": case.unit_tree,
+        "province_code": case.province_code,
+        "district_code": case.district_code,
+        "commune_code": case.commune_code,
+        "level": case.level,
+    }
+
+
+def publish(uow: UnitOfWork, case: Case, type_: str, payload: dict[str, Any], actor: Actor) -> None:
+    """Queue an event about ``case`` for the outbox."""
+    uow.add_event(
+        new_event(
+            type_,
+            {**facts(case), **payload},
+            producer="evaluation",
+            actor=actor,
+            dossier_id=case.dossier_id,
+        )
+    )
+
+
+def actor_of(principal: Principal) -> Actor:
+    return Actor(principal.account_id, principal.primary_role)
+
+
+def get(*, session: Session, principal: Principal, dossier_id: uuid.UUID) -> Case:
+    """A case within the caller's reach (404 otherwise)."""
+    case = session.execute(
+        select(Case).where(Case.dossier_id == dossier_id, access.case_reach(principal))
+    ).scalar_one_or_none()
+    if case is None:
+        raise problems.not_found("case")
+    return case
+
+
+def touch(case: Case, *, level: str | None = None, stage: str | None = None) -> None:
+    if level is not None:
+        case.level = level
+    if stage is not None:
+        case.stage = stage
+    case.updated_at = datetime.now(UTC)
+
+
+# --- consumers of registration's events ---------------------------------------------------
+
+
+def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
+    """The commune accepted a dossier: open its commune review (the first level)."""
+    p = event.payload
+    dossier_id = uuid.UUID(p["dossier_id"])
+    if uow.session.get(Case, dossier_id) is not None:
+        return  # an upgrade or re-evaluation reuses the case; handled with issue #3's rest
+    regime = regime_by_name(p["regime"])
+    now = datetime.now(UTC)
+    case = Case(
+        dossier_id=dossier_id,
+        producer_id=uuid.UUID(p["producer_id"]),
+        producer_name=p["producer_name"],
+        owner_account_id=uuid.UUID(p["owner_account_id"]),
+        consultant_account_ids=p["consultant_account_ids"],
+        product_name=p["product_name"],
+        product_set_code=p["product_set_code"],
+        product_code=p["product_code"],
+        registration_type=p["registration_type"],
+        rubric_version=p["rubric_version"],
+        regime=regime.name,
+        unit_tree=p["unit_tree"],
+        province_code=p["province_code"],
+        district_code=p["district_code"],
+        commune_code=p["commune_code"],
+        self_assessment=p["self_assessment"],
+        level=regime.levels[0].code.value,
+        stage=COMMUNE_REVIEW,
+        opened_at=now,
+        updated_at=now,
+    )
+    uow.session.add(case)
+    uow.session.flush()
+    publish(
+        uow,
+        case,
+        "evaluation.opened",
+        {"evaluation_id": None, "council_id": None},
+        Actor(None, "system"),
+    )
+
+
+def on_document_added(*, uow: UnitOfWork, event: Event) -> None:
+    """Remember each document version's SHA-256, for the sheets that cite what members had."""
+    p = event.payload
+    exists = uow.session.execute(
+        select(CaseDocument.id).where(
+            CaseDocument.document_id == uuid.UUID(p["document_id"]),
+            CaseDocument.document_version == p["document_version"],
+        )
+    ).first()
+    if exists is None:
+        uow.session.add(
+            CaseDocument(
+                dossier_id=uuid.UUID(p["dossier_id"]),
+                document_id=uuid.UUID(p["document_id"]),
+                kind=p["kind"],
+                document_version=p["document_version"],
+                sha256=p["sha256"],
+                original_name=p["original_name"],
+            )
+        )
+
+
+def on_dossier_withdrawn(*, uow: UnitOfWork, event: Event) -> None:
+    """The applicant withdrew: the case stops wherever it is."""
+    case = uow.session.get(Case, uuid.UUID(event.payload["dossier_id"]))
+    if case is not None and case.stage not in FINAL_STAGES:
+        touch(case, stage=WITHDRAWN)
+
+
+def on_account_created(*, uow: UnitOfWork, event: Event) -> None:
+    """Officials may sit on councils; keep what is needed to seat them."""
+    p = event.payload
+    if set(p["roles"]) <= {"applicant", "consultant"}:
+        return
+    account_id = uuid.UUID(p["account_id"])
+    official = uow.session.get(Official, account_id) or Official(account_id=account_id)
+    official.display_name = p["display_name"]
+    official.email = p["email"]
+    official.roles = p["roles"]
+    official.unit = p["unit"]
+    uow.session.add(official)
+
+
+def latest_document_hashes(session: Session, dossier_id: uuid.UUID) -> dict[str, str]:
+    """{document_id: sha256} of the newest version of each document of the case."""
+    rows = session.execute(
+        select(CaseDocument)
+        .where(CaseDocument.dossier_id == dossier_id)
+        .order_by(CaseDocument.document_id, CaseDocument.document_version)
+    ).scalars()
+    return {str(row.document_id): row.sha256 for row in rows}

@@ -1,0 +1,52 @@
+"""Bring a dossier to the evaluation service the way production does, minus the broker:
+drive registration's API to acceptance, then hand the events it wrote to its outbox to the
+evaluation service's inbox (the relay and workers are exercised by the messaging and e2e
+suites)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from tests.support import flows
+
+
+def deliver(registration: Any, service_runtime: Any, dossier_id: str) -> int:
+    """Feed every outbox event of one dossier to another service's inbox; returns how many."""
+    o = registration.outbox.c
+    with registration.db.engine.connect() as conn:
+        rows = conn.execute(select(o.envelope).order_by(o.id)).all()
+    inbox = service_runtime.inbox()
+    handled = 0
+    for (envelope,) in rows:
+        if envelope.get("dossier_id") == dossier_id and inbox.consume(envelope) == "handled":
+            handled += 1
+    return handled
+
+
+def accepted_dossier(
+    call: flows.Transport,
+    commune_officer: flows.Actor,
+    *,
+    set_code: str = "04",
+) -> tuple[flows.Actor, dict[str, Any]]:
+    """A new applicant's dossier, filed with one document, submitted and accepted."""
+    applicant = flows.register(call, "applicant")
+    producer = flows.create_producer(applicant)
+    dossier = flows.create_dossier(applicant, producer["id"], set_code)
+    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
+    submitted = flows.act(applicant, dossier, "submit").body
+    accepted = flows.act(commune_officer, submitted, "accept")
+    assert accepted.status == 200, accepted.body
+    return applicant, accepted.body
+
+
+def deliver_accounts(registration: Any, service_runtime: Any) -> None:
+    """Feed every ``account.created`` event so far to another service (its officials)."""
+    o = registration.outbox.c
+    with registration.db.engine.connect() as conn:
+        rows = conn.execute(select(o.envelope).where(o.type == "account.created")).all()
+    inbox = service_runtime.inbox()
+    for (envelope,) in rows:
+        inbox.consume(envelope)

@@ -13,25 +13,19 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from services.evaluation.models import Case, CouncilMember
 from shared.auth import OFFICIAL_ROLES, Principal, UnitRef
+from shared.jurisdiction import UnitColumns, contains, within
 
 
 def me(principal: Principal) -> uuid.UUID:
     return uuid.UUID(principal.account_id)
 
 
+CASE_UNIT = UnitColumns(Case.unit_tree, Case.province_code, Case.district_code, Case.commune_code)
+
+
 def unit_contains(unit: UnitRef | None, case: Case) -> bool:
     """Whether an official's unit contains the case's commune."""
-    if unit is None:
-        return False
-    if unit.level == "national":
-        return True
-    if unit.tree != case.unit_tree:
-        return False
-    return {
-        "province": case.province_code,
-        "district": case.district_code,
-        "commune": case.commune_code,
-    }[unit.level] == unit.code
+    return contains(unit, case)
 
 
 def case_reach(principal: Principal) -> ColumnElement[bool]:
@@ -40,18 +34,10 @@ def case_reach(principal: Principal) -> ColumnElement[bool]:
     if principal.has("applicant", "consultant"):
         conditions.append(Case.owner_account_id == me(principal))
     if principal.has(*OFFICIAL_ROLES):
-        unit = principal.unit
-        if unit is None:
-            conditions.append(true() if principal.has("admin") else false())
-        elif unit.level == "national":
+        if principal.unit is None and principal.has("admin"):
             conditions.append(true())
         else:
-            column = {
-                "province": Case.province_code,
-                "district": Case.district_code,
-                "commune": Case.commune_code,
-            }[unit.level]
-            conditions.append((Case.unit_tree == unit.tree) & (column == unit.code))
+            conditions.append(within(principal.unit, CASE_UNIT))
     return or_(*conditions) if conditions else false()
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, false, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 
 from services.registration.models import ConsultantGrant, Dossier, Producer
 from shared.auth import OFFICIAL_ROLES, Principal
+from shared.jurisdiction import UnitColumns, within
 
 
 def me(principal: Principal) -> uuid.UUID:
@@ -20,18 +21,12 @@ def me(principal: Principal) -> uuid.UUID:
     return uuid.UUID(principal.account_id)
 
 
-def _unit_filter(principal: Principal) -> ColumnElement[bool]:
-    unit = principal.unit
-    if unit is None:
-        return false()
-    if unit.level == "national":
-        return true()
-    column = {
-        "province": Dossier.province_code,
-        "district": Dossier.district_code,
-        "commune": Dossier.commune_code,
-    }[unit.level]
-    return (Dossier.unit_tree == unit.tree) & (column == unit.code)
+DOSSIER_UNIT = UnitColumns(
+    Dossier.unit_tree, Dossier.province_code, Dossier.district_code, Dossier.commune_code
+)
+PRODUCER_UNIT = UnitColumns(
+    Producer.unit_tree, Producer.province_code, Producer.district_code, Producer.commune_code
+)
 
 
 def dossier_reach(principal: Principal) -> ColumnElement[bool]:
@@ -49,13 +44,8 @@ def dossier_reach(principal: Principal) -> ColumnElement[bool]:
         if principal.has("admin") and principal.unit is None:
             conditions.append(true())
         else:
-            conditions.append(_unit_filter(principal))
-    if not conditions:
-        return false()
-    result = conditions[0]
-    for cond in conditions[1:]:
-        result = result | cond
-    return result
+            conditions.append(within(principal.unit, DOSSIER_UNIT))
+    return or_(*conditions) if conditions else false()
 
 
 def producer_reach(principal: Principal) -> ColumnElement[bool]:
@@ -70,22 +60,11 @@ def producer_reach(principal: Principal) -> ColumnElement[bool]:
             )
         )
     if principal.has(*OFFICIAL_ROLES):
-        unit = principal.unit
-        if unit is None:
-            conditions.append(true() if principal.has("admin") else false())
-        elif unit.level == "national":
+        if principal.unit is None and principal.has("admin"):
             conditions.append(true())
         else:
-            column = {
-                "province": Producer.province_code,
-                "district": Producer.district_code,
-                "commune": Producer.commune_code,
-            }[unit.level]
-            conditions.append((Producer.unit_tree == unit.tree) & (column == unit.code))
-    result = conditions[0]
-    for cond in conditions[1:]:
-        result = result | cond
-    return result
+            conditions.append(within(principal.unit, PRODUCER_UNIT))
+    return or_(*conditions)
 
 
 def acts_for_producer(principal: Principal, producer: Producer) -> bool:

@@ -24,6 +24,7 @@ from shared.auth import Principal, UnitRef
 from shared.db import UnitOfWork
 from shared.events import Actor, new_event
 from shared.ids import new_id
+from shared.jurisdiction import within
 from shared.rubrics import ProductSet, load_rubric, validate_answers
 
 RUBRIC_VERSION = "qd26-2026"
@@ -328,13 +329,7 @@ def _filtered(principal: Principal, filters: Filters) -> Select[tuple[Dossier]]:
             ref = UnitRef.parse(filters.unit)
         except ValueError as exc:
             raise problems.invalid({"unit": [str(exc)]}) from exc
-        if ref.level != "national":
-            column = {
-                "province": Dossier.province_code,
-                "district": Dossier.district_code,
-                "commune": Dossier.commune_code,
-            }[ref.level]
-            query = query.where(Dossier.unit_tree == ref.tree, column == ref.code)
+        query = query.where(within(ref, access.DOSSIER_UNIT))
     return query
 
 

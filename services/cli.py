@@ -130,6 +130,14 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_beat(args: argparse.Namespace) -> int:
+    rt = _runtime(args.service)
+    schedule = config.data_dir() / "run" / f"{args.service}-beat-schedule"
+    schedule.parent.mkdir(parents=True, exist_ok=True)
+    rt.celery.start(["beat", "--loglevel", "INFO", "--schedule", str(schedule)])
+    return 0
+
+
 def _run_until_signalled(target: Callable[[threading.Event], None]) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -285,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         ("web", cmd_web, "serve a service's HTTP API with gunicorn"),
         ("worker", cmd_worker, "consume a service's events and tasks (Celery worker)"),
         ("relay", cmd_relay, "publish a service's outbox to the broker"),
+        ("beat", cmd_beat, "schedule a service's periodic tasks (Celery beat; one per service)"),
     ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("service", choices=config.SERVICES)

@@ -61,7 +61,11 @@ class ServiceRuntime:
             inbox=Inbox(db=self.db, table=self.inbox_table, handlers=self.handlers),
             max_retries=self.settings.consumer_max_retries,
         )
+        self.configure_celery(app)
         return app
+
+    def configure_celery(self, app: Celery) -> None:
+        """Register the service's own tasks and schedule (none by default)."""
 
     def relay(self) -> Relay:
         return Relay(

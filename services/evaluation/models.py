@@ -290,3 +290,12 @@ class CertificateCounter(Base):
     authority_unit: Mapped[str] = mapped_column(String(40), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_serial: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Notice(Base):
+    """A scheduled notice already raised (expiry, deadline), so each is raised once only."""
+
+    __tablename__ = "notices"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    raised_at: Mapped[datetime] = mapped_column(Timestamp)

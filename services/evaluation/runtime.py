@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from celery import Celery
 from flask import current_app
 
-from services.evaluation import consumers
+from services.evaluation import consumers, tasks
 from services.evaluation.models import Base, inbox, outbox
 from shared.config import Settings
 from shared.runtime import ServiceRuntime
@@ -20,6 +21,9 @@ class Evaluation(ServiceRuntime):
             handlers=consumers.HANDLERS,
             settings=settings,
         )
+
+    def configure_celery(self, app: Celery) -> None:
+        tasks.register(app, self.db)
 
 
 def current() -> Evaluation:

@@ -1,0 +1,135 @@
+"""Scheduled checks (Celery beat, daily and on demand): certificates entering their
+re-evaluation window or expiring, and evaluation rounds closing on open evaluations.
+
+Each notice is raised once: its key is recorded in ``notices`` in the same unit of work as its
+event, so a re-run (or two beat processes) raises nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from services.evaluation.domain.calendar import working_days_between
+from services.evaluation.domain.certificate import reevaluation_window
+from services.evaluation.models import Case, Certificate, Evaluation, Notice, Round
+from services.evaluation.service import cases
+from shared.db import Database, UnitOfWork
+from shared.events import Actor
+
+SYSTEM = Actor(None, "system")
+# Remind this many days before the re-evaluation window closes (DOMAIN: 180 to 120 days).
+WINDOW_CLOSING_REMINDER_DAYS = 14
+# Warn this many working days before a round closes on an open evaluation.
+ROUND_WARNING_WORKING_DAYS = 5
+
+
+def _once(uow: UnitOfWork, key: str) -> bool:
+    """Record ``key``; False if it was raised before (by this or another run)."""
+    if uow.session.get(Notice, key) is not None:
+        return False
+    uow.session.add(Notice(key=key, raised_at=datetime.now(UTC)))
+    return True
+
+
+def _certificate_facts(certificate: Certificate) -> dict[str, object]:
+    return {
+        "number": certificate.number,
+        "star_rank": certificate.star_rank,
+        "authority_unit": certificate.authority_unit,
+        "decision_number": certificate.decision_number,
+        "issued_on": certificate.issued_on,
+        "expires_on": certificate.expires_on,
+    }
+
+
+def _certificate_notice(uow: UnitOfWork, certificate: Certificate, today: date) -> None:
+    case = uow.session.get(Case, certificate.dossier_id)
+    assert case is not None
+    window = reevaluation_window(certificate.expires_on)
+    window_facts = {"window_opens_on": window.opens_on, "window_closes_on": window.closes_on}
+    if certificate.expires_on < today:
+        certificate.status = "expired"
+        if _once(uow, f"certificate.expired:{certificate.number}"):
+            cases.publish(uow, case, "certificate.expired", _certificate_facts(certificate), SYSTEM)
+        return
+    reminders = (
+        ("opened", window.opens_on),
+        ("closing", window.closes_on - timedelta(days=WINDOW_CLOSING_REMINDER_DAYS)),
+    )
+    for name, from_day in reminders:
+        if from_day <= today <= window.closes_on and _once(
+            uow, f"certificate.expiring:{name}:{certificate.number}"
+        ):
+            cases.publish(
+                uow,
+                case,
+                "certificate.expiring",
+                {**_certificate_facts(certificate), **window_facts},
+                SYSTEM,
+            )
+
+
+def raise_certificate_notices(*, db: Database, today: date) -> int:
+    """Expire what has expired and announce re-evaluation windows; returns certificates seen."""
+    horizon = today + timedelta(days=180)
+    with db.reader() as session:
+        numbers = list(
+            session.execute(
+                select(Certificate.number).where(
+                    Certificate.status == "valid", Certificate.expires_on <= horizon
+                )
+            ).scalars()
+        )
+    for number in numbers:  # one unit of work each: one bad row does not hold up the rest
+        with db.unit_of_work() as uow:
+            certificate = uow.session.get(Certificate, number)
+            if certificate is None or certificate.status != "valid":
+                continue
+            _certificate_notice(uow, certificate, today)
+            _commit_once(uow)
+    return len(numbers)
+
+
+def raise_round_deadlines(*, db: Database, today: date) -> int:
+    """Warn before, and report after, the close of the round of every open evaluation."""
+    with db.reader() as session:
+        rows = session.execute(
+            select(Evaluation.id, Round.closes_on)
+            .join(Round, Evaluation.round_id == Round.id)
+            .where(Evaluation.status == "open")
+        ).all()
+    raised = 0
+    for evaluation_id, closes_on in rows:
+        if today > closes_on:
+            kind = "deadline.breached"
+        elif working_days_between(today, closes_on) <= ROUND_WARNING_WORKING_DAYS:
+            kind = "deadline.approaching"
+        else:
+            continue
+        with db.unit_of_work() as uow:
+            evaluation = uow.session.get(Evaluation, evaluation_id)
+            case = uow.session.get(Case, evaluation.dossier_id) if evaluation else None
+            if case is None or not _once(uow, f"{kind}:round:{evaluation_id}"):
+                continue
+            cases.publish(
+                uow,
+                case,
+                kind,
+                {"deadline": "round_close", "due_on": closes_on, "responsible_unit": None},
+                SYSTEM,
+            )
+            raised += _commit_once(uow)
+    return raised
+
+
+def _commit_once(uow: UnitOfWork) -> int:
+    """Commit; a concurrent run that recorded the same notice first wins, and this one yields."""
+    try:
+        uow.commit()
+    except IntegrityError:
+        uow.rollback()
+        return 0
+    return 1

@@ -50,3 +50,40 @@ def deliver_accounts(registration: Any, service_runtime: Any) -> None:
     inbox = service_runtime.inbox()
     for (envelope,) in rows:
         inbox.consume(envelope)
+
+
+def make_case(uow: Any, **overrides: Any) -> Any:
+    """A case row written directly (for tests of what happens after the council stage)."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from services.evaluation.models import Case
+
+    now = datetime.now(UTC)
+    values: dict[str, Any] = {
+        "dossier_id": uuid.uuid4(),
+        "producer_id": uuid.uuid4(),
+        "producer_name": "HTX Đông Hà",
+        "owner_account_id": uuid.uuid4(),
+        "consultant_account_ids": [],
+        "product_name": "Mật ong hoa cà phê",
+        "product_code": f"45-19333-{uuid.uuid4().int % 1000:03d}-2026",
+        "product_set_code": "04",
+        "registration_type": "first",
+        "rubric_version": "qd26-2026",
+        "regime": "four-level",
+        "unit_tree": "pre2025",
+        "province_code": "45",
+        "district_code": "461",
+        "commune_code": "19333",
+        "self_assessment": {},
+        "level": "district",
+        "stage": "recognised",
+        "opened_at": now,
+        "updated_at": now,
+    }
+    values.update(overrides)
+    case = Case(**values)
+    uow.session.add(case)
+    uow.session.flush()
+    return case

@@ -8,37 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from services.evaluation.models import Case, Certificate, Council, Evaluation, Round
+from services.evaluation.models import Certificate, Council, Evaluation, Round
 from services.evaluation.service import schedule
-
-
-def _case(uow) -> Case:
-    now = datetime.now(UTC)
-    case = Case(
-        dossier_id=uuid.uuid4(),
-        producer_id=uuid.uuid4(),
-        producer_name="HTX Đông Hà",
-        owner_account_id=uuid.uuid4(),
-        consultant_account_ids=[],
-        product_name="Mật ong",
-        product_code=f"45-19333-{uuid.uuid4().int % 1000:03d}-2026",
-        product_set_code="04",
-        registration_type="first",
-        rubric_version="qd26-2026",
-        regime="four-level",
-        unit_tree="pre2025",
-        province_code="45",
-        district_code="461",
-        commune_code="19333",
-        self_assessment={},
-        level="district",
-        stage="recognised",
-        opened_at=now,
-        updated_at=now,
-    )
-    uow.session.add(case)
-    uow.session.flush()
-    return case
+from tests.support.cases import make_case
 
 
 def _events(evaluation, dossier_id: uuid.UUID) -> list[str]:
@@ -51,7 +23,7 @@ def _events(evaluation, dossier_id: uuid.UUID) -> list[str]:
 @pytest.fixture()
 def certificate(evaluation) -> Certificate:
     with evaluation.db.unit_of_work() as uow:
-        case = _case(uow)
+        case = make_case(uow)
         council = Council(
             name="HĐ huyện",
             level="district",
@@ -115,7 +87,7 @@ def test_window_reminders_and_expiry_are_raised_once(evaluation, certificate) ->
 
 def test_round_deadlines_warn_then_report_once(evaluation) -> None:
     with evaluation.db.unit_of_work() as uow:
-        case = _case(uow)
+        case = make_case(uow)
         council = Council(
             name="HĐ tỉnh",
             level="province",

@@ -62,7 +62,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_units(args: argparse.Namespace) -> int:
     from services.registration.service import units as unit_service
-    from services.registration.units import UnitImportError, read_legacy_csv
+    from shared.units import UnitImportError, read_legacy_csv
 
     try:
         with open(args.file, encoding="utf-8-sig", newline="") as stream:

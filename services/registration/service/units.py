@@ -8,9 +8,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.registration.models import AdminUnit
-from services.registration.units import UnitRow, iter_current_units, iter_legacy_units
 from shared import problems
 from shared.db import UnitOfWork
+from shared.units import UnitRow, iter_current_units, iter_legacy_units
 
 
 def replace_tree(*, uow: UnitOfWork, rows: Iterable[UnitRow]) -> int:

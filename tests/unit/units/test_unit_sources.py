@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from services.registration.units.sources import (
+from shared.units.sources import (
     CODE_WIDTH,
     CURRENT_TREE,
     LEGACY_TREE,

@@ -166,6 +166,9 @@ class Round(Base):
     """An evaluation round (đợt đánh giá) of a level and unit, with its cut-off dates."""
 
     __tablename__ = "rounds"
+    __table_args__ = (
+        UniqueConstraint("level", "unit", "proposals_due", "closes_on", name="uq_rounds_calendar"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     level: Mapped[str] = mapped_column(String(16))

@@ -98,7 +98,7 @@ def test_round_deadlines_warn_then_report_once(evaluation) -> None:
             level="province",
             unit="pre2025:province:45",
             name="Đợt 1/2027",
-            proposals_due=date(2027, 4, 30),
+            proposals_due=date(2027, 5, 15),
             closes_on=date(2027, 6, 30),
         )
         uow.session.add_all([council, rnd])

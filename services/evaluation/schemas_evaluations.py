@@ -1,0 +1,289 @@
+"""Request and response schemas of cases, the commune review, evaluations and score sheets.
+
+Request schemas reject unknown fields (marshmallow's default), so a body carrying ``stage``,
+``star_rank`` or ``total`` is refused rather than half-applied. Class names are specific to
+these routes because the OpenAPI document names its components after them.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.evaluation.service import cases
+
+LEVELS = ["commune", "district", "province", "national", "central"]
+STAGES = [
+    cases.COMMUNE_REVIEW,
+    cases.AWAITING_ASSIGNMENT,
+    cases.IN_EVALUATION,
+    cases.AWAITING_DECISION,
+    cases.RECOGNISED,
+    cases.NOT_RECOGNISED,
+    cases.RETURNED,
+    cases.WITHDRAWN,
+]
+LOCAL_CRITERIA = ("local_raw_materials", "local_labour", "idea_origin", "local_identity")
+RATINGS = ["yes", "partly", "no"]
+PROPOSALS = ["propose", "return", "reject"]
+EVALUATION_STATUSES = ["open", "closed"]
+OUTCOMES = ["recognised", "forwarded", "handed_back", "not_recognised"]
+
+_VERSION = {"description": "the version you read"}
+
+
+# --- cases -----------------------------------------------------------------------------------
+
+
+class CaseListArgs(Schema):
+    level = fields.Str(validate=validate.OneOf(LEVELS))
+    stage = fields.Str(validate=validate.OneOf(STAGES))
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.UUID(metadata={"description": "cursor: the `next` of the previous page"})
+
+
+class CaseOut(Schema):
+    dossier_id = fields.UUID()
+    version = fields.Int()
+    product_name = fields.Str()
+    product_code = fields.Str()
+    product_set_code = fields.Str()
+    producer_name = fields.Str()
+    registration_type = fields.Str()
+    rubric_version = fields.Str()
+    regime = fields.Str()
+    unit_tree = fields.Str()
+    province_code = fields.Str()
+    district_code = fields.Str(allow_none=True)
+    commune_code = fields.Str()
+    level = fields.Str(validate=validate.OneOf(LEVELS))
+    stage = fields.Str(validate=validate.OneOf(STAGES))
+    pending_rank = fields.Int(
+        allow_none=True, metadata={"description": "star rank awaiting the authority's decision"}
+    )
+    opened_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class CasePage(Schema):
+    items = fields.List(fields.Nested(CaseOut))
+    next = fields.UUID(allow_none=True)
+
+
+class LocalCriterionSchema(Schema):
+    assessment = fields.Str(required=True, validate=validate.Length(min=1, max=4000))
+    rating = fields.Str(required=True, validate=validate.OneOf(RATINGS))
+
+
+class LocalCriteriaSchema(Schema):
+    """Form 03's four local criteria (Mẫu 03: nguyên liệu, lao động, ý tưởng, bản sắc)."""
+
+    local_raw_materials = fields.Nested(LocalCriterionSchema, required=True)
+    local_labour = fields.Nested(LocalCriterionSchema, required=True)
+    idea_origin = fields.Nested(LocalCriterionSchema, required=True)
+    local_identity = fields.Nested(LocalCriterionSchema, required=True)
+
+
+class CommuneReviewIn(Schema):
+    version = fields.Int(required=True, metadata=_VERSION)
+    local_criteria = fields.Nested(LocalCriteriaSchema, required=True)
+    proposal = fields.Str(required=True, validate=validate.OneOf(PROPOSALS))
+    reasons = fields.Str(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=4000),
+        metadata={"description": "required to return or reject"},
+    )
+
+
+class CommuneReviewOut(Schema):
+    local_criteria = fields.Nested(LocalCriteriaSchema)
+    proposal = fields.Str(validate=validate.OneOf(PROPOSALS))
+    reasons = fields.Str(allow_none=True)
+    reviewed_by = fields.UUID()
+    reviewed_at = fields.DateTime()
+
+
+class CouncilResultOut(Schema):
+    """A council's result: raw means; round for display only (one decimal)."""
+
+    parts = fields.Dict(keys=fields.Str(), values=fields.Float())
+    total = fields.Float()
+    band = fields.Int()
+    marks_met_level = fields.Int()
+    star_rank = fields.Int()
+    members = fields.Int(metadata={"description": "number of sheets the means are taken over"})
+
+
+class EvaluationSummaryOut(Schema):
+    id = fields.UUID()
+    level = fields.Str(validate=validate.OneOf(LEVELS))
+    council_id = fields.UUID()
+    round_id = fields.UUID(allow_none=True)
+    status = fields.Str(validate=validate.OneOf(EVALUATION_STATUSES))
+    rescore_count = fields.Int()
+    opened_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    outcome = fields.Str(allow_none=True, validate=validate.OneOf(OUTCOMES))
+    star_rank = fields.Int(allow_none=True)
+    result = fields.Nested(CouncilResultOut, allow_none=True)
+
+
+class CaseDetailOut(CaseOut):
+    commune_review = fields.Nested(CommuneReviewOut, allow_none=True)
+    evaluations = fields.List(
+        fields.Nested(EvaluationSummaryOut),
+        metadata={"description": "oldest first; results once the council closed"},
+    )
+
+
+class AssignIn(Schema):
+    version = fields.Int(required=True, metadata=_VERSION)
+    council_id = fields.UUID(required=True)
+    round_id = fields.UUID(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "omitted: the level's round that still takes proposals today, if any"
+        },
+    )
+
+
+# --- evaluations -----------------------------------------------------------------------------
+
+
+class EvaluationListArgs(Schema):
+    status = fields.Str(validate=validate.OneOf(EVALUATION_STATUSES))
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.UUID(metadata={"description": "cursor: the `next` of the previous page"})
+
+
+class QuorumOut(Schema):
+    eligible = fields.Int(metadata={"description": "seats minus conflicted members"})
+    sheets = fields.Int(metadata={"description": "sheets handed in by eligible members"})
+    required = fields.Int(metadata={"description": "sheets a quorum needs"})
+    chair_required = fields.Bool()
+    chair_in = fields.Bool()
+    met = fields.Bool()
+    declared = fields.Int(metadata={"description": "members who made a conflict declaration"})
+    conflicted = fields.Int()
+
+
+class SpreadOut(Schema):
+    """Current totals, without whose they are (chair and secretary only)."""
+
+    totals = fields.List(fields.Float())
+    spread = fields.Float(allow_none=True)
+    max_spread = fields.Float()
+    exceeded = fields.Bool()
+
+
+class MyPartOut(Schema):
+    seat = fields.Str(allow_none=True, validate=validate.OneOf(["chair", "secretary", "member"]))
+    declared = fields.Bool()
+    conflicted = fields.Bool(allow_none=True)
+    sheet_revision = fields.Int(allow_none=True)
+
+
+class EvaluationOut(EvaluationSummaryOut):
+    version = fields.Int()
+    dossier_id = fields.UUID()
+    max_spread = fields.Float()
+    quorum = fields.Nested(QuorumOut)
+    spread = fields.Nested(SpreadOut, allow_none=True)
+    mine = fields.Nested(MyPartOut)
+
+
+class EvaluationPage(Schema):
+    items = fields.List(fields.Nested(EvaluationSummaryOut))
+    next = fields.UUID(allow_none=True)
+
+
+class ConflictIn(Schema):
+    conflicted = fields.Bool(required=True)
+    reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+
+
+class ConflictOut(Schema):
+    evaluation_id = fields.UUID()
+    account_id = fields.UUID()
+    conflicted = fields.Bool()
+    reason = fields.Str(allow_none=True)
+    declared_at = fields.DateTime()
+
+
+class DossierDocumentOut(Schema):
+    document_id = fields.UUID()
+    kind = fields.Str()
+    document_version = fields.Int()
+    sha256 = fields.Str()
+    original_name = fields.Str()
+
+
+class EvaluationDossierOut(Schema):
+    """What a member reads before scoring: the product, Form 02, Form 03 and the documents."""
+
+    dossier_id = fields.UUID()
+    product_name = fields.Str()
+    product_code = fields.Str()
+    product_set_code = fields.Str()
+    producer_name = fields.Str()
+    registration_type = fields.Str()
+    rubric_version = fields.Str()
+    self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str())
+    commune_review = fields.Nested(CommuneReviewOut, allow_none=True)
+    documents = fields.List(fields.Nested(DossierDocumentOut))
+
+
+Answers = fields.Dict(
+    keys=fields.Str(),
+    values=fields.Str(),
+    required=True,
+    metadata={"description": "criterion code → option code (or yes/no), one per criterion"},
+)
+
+
+class SheetIn(Schema):
+    answers = Answers
+    comment = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=4000))
+
+
+class SheetReviseIn(SheetIn):
+    revision = fields.Int(required=True, metadata={"description": "the revision you read"})
+
+
+class SheetRevisionOut(Schema):
+    revision = fields.Int()
+    old_answers = fields.Dict(keys=fields.Str(), values=fields.Str())
+    new_answers = fields.Dict(keys=fields.Str(), values=fields.Str())
+    old_total = fields.Float()
+    new_total = fields.Float()
+    old_comment = fields.Str(allow_none=True)
+    new_comment = fields.Str(allow_none=True)
+    revised_at = fields.DateTime()
+
+
+class SheetOut(Schema):
+    id = fields.UUID()
+    evaluation_id = fields.UUID()
+    account_id = fields.UUID()
+    revision = fields.Int()
+    answers = fields.Dict(keys=fields.Str(), values=fields.Str())
+    comment = fields.Str(allow_none=True)
+    part_points = fields.Dict(keys=fields.Str(), values=fields.Float())
+    total = fields.Float()
+    document_hashes = fields.Dict(
+        keys=fields.Str(),
+        values=fields.Str(),
+        metadata={"description": "document id → SHA-256 of the version the member had"},
+    )
+    submitted_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    revisions = fields.List(fields.Nested(SheetRevisionOut))
+
+
+class SheetList(Schema):
+    items = fields.List(fields.Nested(SheetOut))
+
+
+class FinaliseIn(Schema):
+    version = fields.Int(required=True, metadata={"description": "the evaluation version you read"})

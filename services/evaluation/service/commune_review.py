@@ -1,0 +1,86 @@
+"""The commune review (báo cáo của UBND cấp xã, Mẫu 03): the first level of every regime.
+
+An officer of the case's commune assesses the four local criteria (use of local raw
+materials, local labour, origin of the product idea, local identity and wisdom) and proposes
+the case to the first scoring level of its regime, returns it to the applicant for completion,
+or rejects it; returning and rejecting need reasons. Proposing emits ``evaluation.forwarded``
+(commune → first scoring level); returning and rejecting emit ``evaluation.decided`` with the
+outcome ``returned`` or ``rejected`` and the reasons, which is how the registration service and
+the applicant learn of them.
+
+The report is stored once per case; if a returned dossier comes back to the commune, its new
+review replaces the old one (the case file keeps both through the events).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from services.evaluation.domain.regime import regime_by_name
+from services.evaluation.models import Case, CommuneReview
+from services.evaluation.service import access, cases
+from services.evaluation.service import evaluations as evaluation_service
+from services.evaluation.service.evaluations import Step
+from shared import problems
+from shared.auth import Principal
+from shared.db import UnitOfWork
+
+PROPOSE, RETURN, REJECT = "propose", "return", "reject"
+_STEPS = {PROPOSE: Step.PROPOSE, RETURN: Step.RETURN, REJECT: Step.REJECT}
+_DECIDED = {RETURN: "returned", REJECT: "rejected"}
+
+
+def _is_commune_officer(principal: Principal, case: Case) -> bool:
+    unit = principal.unit
+    return (
+        principal.has("commune_officer")
+        and unit is not None
+        and unit.level == "commune"
+        and access.unit_contains(unit, case)
+    )
+
+
+def review(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    expected_version: int,
+    local_criteria: dict[str, Any],
+    proposal: str,
+    reasons: str | None,
+) -> tuple[Case, CommuneReview]:
+    """The commune records Form 03 and proposes the case upward, returns it or rejects it."""
+    case = cases.get(session=uow.session, principal=principal, dossier_id=dossier_id)
+    if not _is_commune_officer(principal, case):
+        raise problems.forbidden("Only an officer of the case's commune does the commune review.")
+    step = _STEPS[proposal]
+    evaluation_service.check_step(case, step)
+    evaluation_service.check_version(case.version, expected_version, "case")
+    reasons = (reasons or "").strip() or None
+    if proposal != PROPOSE and reasons is None:
+        raise problems.invalid({"reasons": [f"Give the reasons to {proposal} the dossier."]})
+    report = uow.session.get(CommuneReview, case.dossier_id) or CommuneReview(
+        dossier_id=case.dossier_id
+    )
+    report.local_criteria = local_criteria
+    report.proposal = proposal
+    report.reasons = reasons
+    report.reviewed_by = access.me(principal)
+    report.reviewed_at = datetime.now(UTC)
+    uow.session.add(report)
+    from_level = case.level
+    to_level = regime_by_name(case.regime).first_scoring_level.code.value
+    evaluation_service.advance(case, step, level=to_level if proposal == PROPOSE else None)
+    uow.session.flush()
+    actor = cases.actor_of(principal)
+    no_council = {"evaluation_id": None, "council_id": None, "reason": reasons}
+    if proposal == PROPOSE:
+        moved = {"level": from_level, "to_level": to_level}
+        cases.publish(uow, case, "evaluation.forwarded", {**no_council, **moved}, actor)
+    else:
+        decided = {"outcome": _DECIDED[proposal]}
+        cases.publish(uow, case, "evaluation.decided", {**no_council, **decided}, actor)
+    return case, report

@@ -58,7 +58,5 @@ def export(args: dict[str, Any]) -> Any:
         writer.writeheader()
         writer.writerows(rows)
     response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="ocop-{args["group_by"]}.csv"'
-    )
+    response.headers["Content-Disposition"] = f'attachment; filename="ocop-{args["group_by"]}.csv"'
     return response

@@ -40,6 +40,14 @@ class Result(Schema):
     members = fields.Int(required=True)
 
 
+class CommuneReport(Schema):
+    """The commune's report (Mẫu 03), carried by the event that follows it."""
+
+    local_criteria = fields.Dict(required=True)
+    proposal = fields.Str(required=True, validate=validate.OneOf(["propose", "return", "reject"]))
+    reasons = fields.Str(allow_none=True, load_default=None)
+
+
 class _EvaluationFacts(_CaseFacts):
     evaluation_id = fields.UUID(allow_none=True, required=True)
     council_id = fields.UUID(allow_none=True, required=True)
@@ -90,6 +98,7 @@ class Decided(_EvaluationFacts):
     result = fields.Nested(Result, allow_none=True, load_default=None)
     reason = fields.Str(allow_none=True, load_default=None)
     decision_number = fields.Str(allow_none=True, load_default=None)
+    commune_report = fields.Nested(CommuneReport, allow_none=True, load_default=None)
 
 
 class Moved(_EvaluationFacts):
@@ -99,6 +108,7 @@ class Moved(_EvaluationFacts):
     star_rank = fields.Int(allow_none=True, load_default=None)
     result = fields.Nested(Result, allow_none=True, load_default=None)
     reason = fields.Str(allow_none=True, load_default=None)
+    commune_report = fields.Nested(CommuneReport, allow_none=True, load_default=None)
 
 
 class CertificateFacts(_CaseFacts):

@@ -76,7 +76,17 @@ def review(
     evaluation_service.advance(case, step, level=to_level if proposal == PROPOSE else None)
     uow.session.flush()
     actor = cases.actor_of(principal)
-    no_council = {"evaluation_id": None, "council_id": None, "reason": reasons}
+    no_council = {
+        "evaluation_id": None,
+        "council_id": None,
+        "reason": reasons,
+        # The case file keeps the whole report with the event that follows it.
+        "commune_report": {
+            "local_criteria": local_criteria,
+            "proposal": proposal,
+            "reasons": reasons,
+        },
+    }
     if proposal == PROPOSE:
         moved = {"level": from_level, "to_level": to_level}
         cases.publish(uow, case, "evaluation.forwarded", {**no_council, **moved}, actor)

@@ -48,6 +48,9 @@ def test_propose_moves_the_case_to_the_district(evaluation, officer, case) -> No
     assert (event["payload"]["level"], event["payload"]["to_level"]) == ("commune", "district")
     assert event["payload"]["reason"] == "Sản phẩm tiêu biểu của xã"
     assert event["payload"]["evaluation_id"] is None
+    report = event["payload"]["commune_report"]
+    assert report["proposal"] == "propose"
+    assert report["local_criteria"] == review["local_criteria"]
     assert event["actor"] == {"user_id": officer.account["id"], "role": "commune_officer"}
 
     # Reviewed once: a second review of the same case is refused and changes nothing.

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.evaluation.domain.regime import regime_by_name
-from services.evaluation.models import Case, CaseDocument, Official
+from services.evaluation.models import Case, CaseDocument, Evaluation, Official
 from services.evaluation.service import access
 from shared import problems
 from shared.auth import Principal
@@ -90,10 +90,27 @@ def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
     """The commune accepted a dossier: open its commune review (the first level)."""
     p = event.payload
     dossier_id = uuid.UUID(p["dossier_id"])
-    if uow.session.get(Case, dossier_id) is not None:
-        return  # an upgrade or re-evaluation reuses the case; handled with issue #3's rest
     regime = regime_by_name(p["regime"])
     now = datetime.now(UTC)
+    existing = uow.session.get(Case, dossier_id)
+    if existing is not None:
+        if existing.stage != RETURNED:
+            return  # accepted once already; nothing new
+        # Returned by the commune review, completed by the applicant, accepted again: the case
+        # starts over at the commune with what was resubmitted.
+        existing.self_assessment = p["self_assessment"]
+        existing.product_name = p["product_name"]
+        existing.consultant_account_ids = p["consultant_account_ids"]
+        touch(existing, level=regime.levels[0].code.value, stage=COMMUNE_REVIEW)
+        uow.session.flush()
+        publish(
+            uow,
+            existing,
+            "evaluation.opened",
+            {"evaluation_id": None, "council_id": None},
+            Actor(None, "system"),
+        )
+        return
     case = Case(
         dossier_id=dossier_id,
         producer_id=uuid.UUID(p["producer_id"]),
@@ -150,10 +167,19 @@ def on_document_added(*, uow: UnitOfWork, event: Event) -> None:
 
 
 def on_dossier_withdrawn(*, uow: UnitOfWork, event: Event) -> None:
-    """The applicant withdrew: the case stops wherever it is."""
+    """The applicant withdrew: the case stops wherever it is, and so does any open scoring."""
     case = uow.session.get(Case, uuid.UUID(event.payload["dossier_id"]))
-    if case is not None and case.stage not in FINAL_STAGES:
-        touch(case, stage=WITHDRAWN)
+    if case is None or case.stage in FINAL_STAGES:
+        return
+    touch(case, stage=WITHDRAWN)
+    now = datetime.now(UTC)
+    for evaluation in uow.session.execute(
+        select(Evaluation).where(
+            Evaluation.dossier_id == case.dossier_id, Evaluation.status == "open"
+        )
+    ).scalars():
+        evaluation.status = WITHDRAWN
+        evaluation.closed_at = now
 
 
 def on_account_created(*, uow: UnitOfWork, event: Event) -> None:

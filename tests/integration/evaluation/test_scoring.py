@@ -372,3 +372,21 @@ def test_members_never_see_each_others_sheets_before_close(evaluation, council, 
         assert spread == {"totals": [84, 86, 90], "spread": 6, "max_spread": 10, "exceeded": False}
         assert closer("GET", f"/api/v1/evaluations/{ev['id']}/sheets").status == 403
     assert kit.snapshot(evaluation, dossier_id) == before
+
+
+def test_withdrawal_stops_the_open_evaluation(registration, evaluation, owner, council, opened):
+    from tests.support.cases import deliver
+
+    dossier_id, ev = opened
+    dossier = owner("GET", f"/api/v1/dossiers/{dossier_id}").body
+    withdrawn = flows.act(owner, dossier, "withdraw", reason="Ngừng sản xuất")
+    assert withdrawn.status == 200, withdrawn.body
+    assert deliver(registration, evaluation, dossier_id) == 1  # only the new event is news
+    with evaluation.db.reader() as session:
+        case = session.get(models.Case, uuid.UUID(dossier_id))
+        scoring = session.get(models.Evaluation, uuid.UUID(ev["id"]))
+        assert case.stage == "withdrawn"
+        assert scoring.status == "withdrawn" and scoring.closed_at is not None
+    member = council.members[0]
+    reply = kit.declare(member, ev["id"])
+    assert reply.status == 409, reply.body

@@ -1,7 +1,33 @@
-"""Handlers of events from other services (the case file ledger and public status come later)."""
+"""Handlers of events from other services: the public status of each dossier (the case file
+ledger comes later)."""
 
 from __future__ import annotations
 
+import uuid
+
+from sqlalchemy import update
+
+from services.registration.models import Dossier
+from services.registration.service import public_status
+from shared.db import UnitOfWork
+from shared.events import Event
 from shared.messaging.consumer import Handler
 
-HANDLERS: dict[str, Handler] = {}
+
+def on_case_event(*, uow: UnitOfWork, event: Event) -> None:
+    """Keep the dossier's public status from evaluation's events about its case."""
+    text = public_status.describe(event.type, event.payload)
+    if text is None:
+        return
+    # A statement on the table, not the mapped object: the version counter is the applicant's
+    # optimistic lock on what they edit, and a status line written by another service must not
+    # make their next edit answer 409. ``updated_at`` likewise stays the applicant's.
+    table = Dossier.__table__
+    uow.session.execute(
+        update(table)
+        .where(table.c.id == uuid.UUID(str(event.payload["dossier_id"])))
+        .values(public_status=text)
+    )
+
+
+HANDLERS: dict[str, Handler] = {event_type: on_case_event for event_type in public_status.TEMPLATES}

@@ -1,0 +1,192 @@
+"""Certificates (giấy chứng nhận): numbering, issue, status on a day, lookup and listing.
+
+A certificate is issued by a recognition decision (see :mod:`.decisions`), valid 36 months
+from its issue date. Its status is computed for the day asked about rather than trusted from
+the row: a stored ``valid`` past ``expires_on`` reads ``expired`` even before the scheduled
+task marks it so.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from services.evaluation.domain.calendar import local_date
+from services.evaluation.domain.certificate import certificate_expiry
+from services.evaluation.models import Case, Certificate, CertificateCounter, Evaluation
+from services.evaluation.service import access
+from services.evaluation.service import cases as case_service
+from shared import problems
+from shared.auth import Principal
+from shared.db import UnitOfWork
+from shared.events import Actor
+
+VALID = "valid"
+EXPIRED = "expired"
+REVOKED = "revoked"
+STATUSES = (VALID, EXPIRED, REVOKED)
+
+#: What a certificate number shows of a national (central) issuer: "trung ương".
+NATIONAL_SERIES = "TW"
+
+
+def today() -> date:
+    """Today in Vietnam (Asia/Ho_Chi_Minh), the day certificates are valid or not on."""
+    return local_date(datetime.now(UTC))
+
+
+def status_on(certificate: Certificate, day: date) -> str:
+    """``valid``, ``expired`` (after ``expires_on``) or ``revoked`` on ``day``."""
+    if certificate.status == REVOKED:
+        return REVOKED
+    if certificate.status == EXPIRED or day > certificate.expires_on:
+        return EXPIRED
+    return VALID
+
+
+def series(case: Case, authority_level: str) -> str:
+    """The issuer part of a number: "TW", the province code, or "province.district"."""
+    if authority_level == "national":
+        return NATIONAL_SERIES
+    if authority_level == "province":
+        return case.province_code
+    return f"{case.province_code}.{case.district_code}"
+
+
+def format_number(series_: str, year: int, serial: int) -> str:
+    """``OCOP-<issuer>-<year>-<serial>``, e.g. OCOP-45-2026-00017 or OCOP-45.461-2026-00003."""
+    return f"OCOP-{series_}-{year:04d}-{serial:05d}"
+
+
+def _dialect_insert(uow: UnitOfWork) -> Any:
+    dialect = uow.session.get_bind().dialect.name
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def _next_serial(uow: UnitOfWork, authority_unit: str, year: int) -> int:
+    # One atomic upsert: concurrent decisions of one authority queue on the counter row.
+    table = CertificateCounter.__table__
+    stmt = (
+        _dialect_insert(uow)(table)
+        .values(authority_unit=authority_unit, year=year, last_serial=1)
+        .on_conflict_do_update(
+            index_elements=["authority_unit", "year"],
+            set_={"last_serial": table.c.last_serial + 1},
+        )
+        .returning(table.c.last_serial)
+    )
+    return int(uow.session.execute(stmt).scalar_one())
+
+
+def _insert_numbered(uow: UnitOfWork, *, series_: str, values: dict[str, Any]) -> str:
+    """Insert the certificate under the authority's next free number; returns the number."""
+    year = values["issued_on"].year
+    table = Certificate.__table__
+    while True:
+        number = format_number(series_, year, _next_serial(uow, values["authority_unit"], year))
+        # A province of the 2025 tree may reuse its predecessor's code, so two counters can
+        # yield one number: skip a taken one. ON CONFLICT DO NOTHING also waits out a
+        # concurrent insert of the same number on PostgreSQL instead of failing the request.
+        stmt = (
+            _dialect_insert(uow)(table)
+            .values(number=number, **values)
+            .on_conflict_do_nothing(index_elements=["number"])
+            .returning(table.c.number)
+        )
+        # RETURNING, not rowcount: drivers report -1 for an INSERT that returns rows.
+        if uow.session.execute(stmt).scalar_one_or_none() is not None:
+            return number
+
+
+def facts(certificate: Certificate) -> dict[str, Any]:
+    """What every certificate event carries beyond the case's facts."""
+    return {
+        "number": certificate.number,
+        "star_rank": certificate.star_rank,
+        "authority_unit": certificate.authority_unit,
+        "decision_number": certificate.decision_number,
+        "issued_on": certificate.issued_on,
+        "expires_on": certificate.expires_on,
+    }
+
+
+def issue(
+    *,
+    uow: UnitOfWork,
+    case: Case,
+    evaluation: Evaluation,
+    star_rank: int,
+    authority_level: str,
+    authority_unit: str,
+    decision_number: str,
+    decided_on: date,
+    decided_by: uuid.UUID,
+    actor: Actor,
+) -> Certificate:
+    """Issue the certificate a recognition decision grants (issue date = decision date)."""
+    number = _insert_numbered(
+        uow,
+        series_=series(case, authority_level),
+        values={
+            "dossier_id": case.dossier_id,
+            "evaluation_id": evaluation.id,
+            "product_name": case.product_name,
+            "product_code": case.product_code,
+            "producer_name": case.producer_name,
+            "star_rank": star_rank,
+            "level": case.level,
+            "authority_unit": authority_unit,
+            "decision_number": decision_number,
+            "decided_on": decided_on,
+            "decided_by": decided_by,
+            "issued_on": decided_on,
+            "expires_on": certificate_expiry(decided_on),
+            "status": VALID,
+        },
+    )
+    certificate = uow.session.get_one(Certificate, number)
+    case_service.publish(uow, case, "certificate.issued", facts(certificate), actor)
+    return certificate
+
+
+def lookup(*, session: Session, number: str) -> Certificate:
+    """A certificate by number, for anyone (a consumer checking a label); 404 if unknown."""
+    certificate = session.get(Certificate, number)
+    if certificate is None:
+        raise problems.not_found("certificate")
+    return certificate
+
+
+def list_for_case(
+    *, session: Session, principal: Principal, dossier_id: uuid.UUID
+) -> list[Certificate]:
+    """The certificates of a case within the caller's reach, newest first."""
+    case_service.get(session=session, principal=principal, dossier_id=dossier_id)
+    return list(
+        session.execute(
+            select(Certificate)
+            .where(Certificate.dossier_id == dossier_id)
+            .order_by(Certificate.issued_on.desc(), Certificate.number.desc())
+        ).scalars()
+    )
+
+
+def get_for_update(
+    *, session: Session, principal: Principal, number: str
+) -> tuple[Certificate, Case]:
+    """A certificate whose case is within reach, locked until the unit of work ends."""
+    row = session.execute(
+        select(Certificate, Case)
+        .join(Case, Certificate.dossier_id == Case.dossier_id)
+        .where(Certificate.number == number, access.case_reach(principal))
+        .with_for_update(of=Certificate)
+    ).one_or_none()
+    if row is None:
+        raise problems.not_found("certificate")
+    return row[0], row[1]

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import update
 
 from services.registration.models import Dossier
+from services.registration.service import dossiers as dossier_service
 from services.registration.service import public_status
 from shared.db import UnitOfWork
 from shared.events import Event
@@ -30,4 +31,20 @@ def on_case_event(*, uow: UnitOfWork, event: Event) -> None:
     )
 
 
-HANDLERS: dict[str, Handler] = {event_type: on_case_event for event_type in public_status.TEMPLATES}
+def on_decided(*, uow: UnitOfWork, event: Event) -> None:
+    """A level decided; when the commune review returned the dossier, it goes back to the
+    applicant (recorded under the officer who returned it)."""
+    if event.payload["outcome"] == "returned":
+        dossier_service.return_after_review(
+            uow=uow,
+            dossier_id=uuid.UUID(str(event.payload["dossier_id"])),
+            reason=event.payload.get("reason"),
+            actor=event.actor,
+        )
+    on_case_event(uow=uow, event=event)
+
+
+HANDLERS: dict[str, Handler] = {
+    **{event_type: on_case_event for event_type in public_status.TEMPLATES},
+    "evaluation.decided": on_decided,
+}

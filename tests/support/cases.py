@@ -12,12 +12,13 @@ from sqlalchemy import select
 from tests.support import flows
 
 
-def deliver(registration: Any, service_runtime: Any, dossier_id: str) -> int:
-    """Feed every outbox event of one dossier to another service's inbox; returns how many."""
-    o = registration.outbox.c
-    with registration.db.engine.connect() as conn:
+def deliver(source: Any, target: Any, dossier_id: str) -> int:
+    """Feed every event ``source`` wrote to its outbox about one dossier to ``target``'s inbox
+    (either direction between services); returns how many were new to it."""
+    o = source.outbox.c
+    with source.db.engine.connect() as conn:
         rows = conn.execute(select(o.envelope).order_by(o.id)).all()
-    inbox = service_runtime.inbox()
+    inbox = target.inbox()
     handled = 0
     for (envelope,) in rows:
         if envelope.get("dossier_id") == dossier_id and inbox.consume(envelope) == "handled":

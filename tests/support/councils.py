@@ -372,3 +372,11 @@ def score_all(council: Council, evaluation_id: str, answer_sets: Sequence[dict])
         assert declare(person, evaluation_id).status == 201
         reply = submit(person, evaluation_id, answers)
         assert reply.status == 201, reply.body
+
+
+def registration_events(registration: Any, dossier_id: str) -> list[dict[str, Any]]:
+    """The envelopes registration wrote to its outbox about one dossier, in order."""
+    o = registration.outbox.c
+    with registration.db.engine.connect() as conn:
+        rows = conn.execute(select(o.envelope).order_by(o.id)).all()
+    return [env for (env,) in rows if env.get("dossier_id") == dossier_id]

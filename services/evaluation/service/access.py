@@ -31,8 +31,10 @@ def unit_contains(unit: UnitRef | None, case: Case) -> bool:
 def case_reach(principal: Principal) -> ColumnElement[bool]:
     """A SQL condition on ``Case``: the cases ``principal`` may read."""
     conditions: list[ColumnElement[bool]] = []
-    if principal.has("applicant", "consultant"):
+    if principal.has("applicant"):
         conditions.append(Case.owner_account_id == me(principal))
+    # Consultants follow their clients' cases through the registration service (the public
+    # status); the evaluation service shows them nothing of the councils' work.
     if principal.has(*OFFICIAL_ROLES):
         if principal.unit is None and principal.has("admin"):
             conditions.append(true())

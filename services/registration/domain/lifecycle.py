@@ -1,6 +1,7 @@
 """The dossier lifecycle: one transition table, (status, action) → new status, with who may act.
 
-    draft ─submit→ submitted ─accept→ accepted (handed to evaluation)
+    draft ─submit→ submitted ─accept→ accepted (handed to evaluation; its commune review may
+                       │                  return it: accepted ─return→ returned)
                        │  └─return→ returned ─resubmit→ resubmitted ─accept→ accepted
                        │                                     └─return→ returned
     submitted / returned / resubmitted / accepted ─withdraw→ withdrawn
@@ -33,6 +34,8 @@ class Action(StrEnum):
 
 APPLICANT_SIDE = frozenset({"applicant", "consultant"})
 COMMUNE = frozenset({"commune_officer"})
+# The service itself, applying a decision taken in another service (the commune review).
+SYSTEM = frozenset({"system"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     ),
     (Status.RESUBMITTED, Action.RETURN): Transition(Status.RETURNED, COMMUNE, "dossier.returned"),
     (Status.RESUBMITTED, Action.ACCEPT): Transition(Status.ACCEPTED, COMMUNE, "dossier.accepted"),
+    # The commune review (in the evaluation service) sent an accepted dossier back for completion.
+    (Status.ACCEPTED, Action.RETURN): Transition(Status.RETURNED, SYSTEM, "dossier.returned"),
     **{
         (status, Action.WITHDRAW): Transition(Status.WITHDRAWN, APPLICANT_SIDE, "dossier.withdrawn")
         for status in (Status.SUBMITTED, Status.RETURNED, Status.RESUBMITTED, Status.ACCEPTED)

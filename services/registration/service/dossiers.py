@@ -308,6 +308,46 @@ def transition(
     return dossier
 
 
+def return_after_review(
+    *, uow: UnitOfWork, dossier_id: uuid.UUID, reason: str | None, actor: Actor
+) -> Dossier | None:
+    """Apply the commune review's return of an accepted dossier (told by the evaluation
+    service); the applicant completes it and resubmits as after an intake return."""
+    row = uow.session.execute(
+        select(Dossier, Producer)
+        .join(Producer, Dossier.producer_id == Producer.id)
+        .where(Dossier.id == dossier_id)
+    ).one_or_none()
+    if row is None:
+        return None
+    dossier, producer = row
+    try:
+        step = lifecycle.next_status(Status(dossier.status), Action.RETURN, lifecycle.SYSTEM)
+    except lifecycle.TransitionError:
+        return None  # withdrawn meanwhile, or already returned: nothing to apply
+    previous = dossier.status
+    dossier.missing_items = [{"item": "commune_review", "note": reason}]
+    dossier.status = step.to.value
+    dossier.updated_at = _now()
+    uow.session.flush()
+    uow.add_event(
+        new_event(
+            step.event,
+            {
+                **facts(dossier, producer),
+                "from_status": previous,
+                "to_status": dossier.status,
+                "reason": reason,
+                "missing_items": dossier.missing_items,
+            },
+            producer="registration",
+            actor=actor,
+            dossier_id=dossier.id,
+        )
+    )
+    return dossier
+
+
 @dataclass(frozen=True, slots=True)
 class Filters:
     status: str | None = None

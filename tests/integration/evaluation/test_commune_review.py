@@ -122,3 +122,34 @@ def test_bad_reviews_change_nothing(admin, eval_call, evaluation, owner, officer
     assert reply.status == 404 and case["product_name"] not in str(reply.body)
 
     assert kit.snapshot(evaluation, case["dossier_id"]) == before
+
+
+def test_returned_dossier_goes_back_to_the_applicant_and_starts_over(
+    registration, evaluation, owner, commune_officer, officer, case
+) -> None:
+    from tests.support.cases import deliver
+
+    dossier_id = case["dossier_id"]
+    reasons = "Bổ sung phiếu kiểm nghiệm"
+    assert _review(officer, case, "return", reasons=reasons).status == 200
+    # Registration hears of it: the dossier is back in the applicant's hands.
+    assert deliver(evaluation, registration, dossier_id) >= 1
+    dossier = owner("GET", f"/api/v1/dossiers/{dossier_id}").body
+    assert dossier["status"] == "returned"
+    assert dossier["missing_items"] == [{"item": "commune_review", "note": reasons}]
+    returned = [
+        e
+        for e in kit.registration_events(registration, dossier_id)
+        if e["type"] == "dossier.returned"
+    ]
+    assert returned[-1]["actor"] == {"user_id": officer.account["id"], "role": "commune_officer"}
+
+    # The applicant completes it; the commune accepts it again; the review starts over.
+    assert flows.upload(owner, dossier_id, "test_report").status == 201
+    resubmitted = flows.act(owner, dossier, "resubmit").body
+    accepted = flows.act(commune_officer, resubmitted, "accept")
+    assert accepted.status == 200, accepted.body
+    deliver(registration, evaluation, dossier_id)
+    reopened = officer("GET", f"/api/v1/cases/{dossier_id}").body
+    assert (reopened["level"], reopened["stage"]) == ("commune", "commune_review")
+    assert kit.event_types(evaluation, dossier_id).count("evaluation.opened") == 2

@@ -1,0 +1,158 @@
+"""A whole case over HTTP between real processes: filed and accepted in registration, carried
+by relays and workers to evaluation, reviewed by the commune, scored by the district council
+(4★: forwarded), scored by the province council (4★: recognised), confirmed by the province
+chair, certificate issued, public lookup, and the public status back in registration."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from shared.rubrics import load_rubric
+from tests.e2e.stack import Stack
+from tests.support import councils as kit
+from tests.support import flows
+from tests.unit.evaluation.sheets import answers_for
+
+pytestmark = pytest.mark.e2e
+
+PROCESSES = (
+    "registration-web",
+    "evaluation-web",
+    "registration-relay",
+    "registration-worker",
+    "evaluation-relay",
+    "evaluation-worker",
+)
+SET_CODE = "04"
+# Decisions are dated in Vietnam, where the day may already be tomorrow's (UTC+7).
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _eventually(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 45) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if ok(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached in {timeout}s: {value}")
+        time.sleep(0.3)
+
+
+def _on(call: flows.Transport, actor: flows.Actor) -> flows.Actor:
+    return flows.Actor(call, actor.token, actor.account)
+
+
+def _official(
+    admin: flows.Actor, ecall: flows.Transport, roles: list[str], unit: str
+) -> flows.Actor:
+    """A new official, signed in, acting on the evaluation API."""
+    return _on(ecall, flows.create_official(admin, roles, unit))
+
+
+def _council(
+    secretariat: flows.Actor, admin: flows.Actor, ecall: flows.Transport, level: str, unit: str
+) -> tuple[str, list[flows.Actor]]:
+    """A council of five officials, seated once the evaluation service knows them."""
+    people = [_official(admin, ecall, ["council_member"], unit) for _ in range(5)]
+    council = secretariat(
+        "POST",
+        "/api/v1/councils",
+        json={"name": f"Hội đồng OCOP {level}", "level": level, "unit": unit},
+    )
+    assert council.status == 201, council.body
+    for person, role in zip(
+        people, ["chair", "secretary", "member", "member", "member"], strict=True
+    ):
+        _eventually(
+            lambda p=person, r=role: secretariat(
+                "POST",
+                f"/api/v1/councils/{council.body['id']}/members",
+                json={"account_id": p.account["id"], "role": r},
+            ),
+            lambda reply: reply.status == 201,  # 422 until account.created has arrived
+        )
+    return council.body["id"], people
+
+
+def _score(people: list[flows.Actor], evaluation_id: str, totals: list[int]) -> None:
+    sheet = load_rubric().sheet(SET_CODE)
+    for person, total in zip(people, totals, strict=False):
+        assert kit.declare(person, evaluation_id).status == 201
+        reply = kit.submit(person, evaluation_id, answers_for(total, marks=4, sheet=sheet))
+        assert reply.status == 201, reply.body
+
+
+def test_a_case_climbs_to_a_province_certificate(stack: Stack) -> None:
+    rcall = flows.http_transport(stack.urls["registration"])
+    ecall = flows.http_transport(stack.urls["evaluation"])
+    admin = flows.login(rcall, "admin@ocop.local")
+    officer = _official(admin, ecall, ["commune_officer"], flows.COMMUNE)
+    district_office = _official(admin, ecall, ["secretariat"], "pre2025:district:461")
+    province_office = _official(admin, ecall, ["secretariat"], "pre2025:province:45")
+    province_chair = _official(admin, ecall, ["decision_authority"], "pre2025:province:45")
+
+    # Registration: filed, submitted, accepted.
+    applicant = flows.register(rcall, "applicant")
+    producer = flows.create_producer(applicant)
+    dossier = flows.create_dossier(applicant, producer["id"], SET_CODE)
+    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
+    submitted = flows.act(applicant, dossier, "submit").body
+    accepted = flows.act(_on(rcall, officer), submitted, "accept")
+    assert accepted.status == 200, accepted.body
+    dossier_id = dossier["id"]
+
+    # The relay and the evaluation worker open the commune review.
+    case = _eventually(
+        lambda: officer("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200
+    )
+    assert case.body["stage"] == "commune_review"
+    kit.propose(officer, dossier_id)
+
+    # District council: a 4★ result goes up to the province.
+    d_id, d_people = _council(district_office, admin, ecall, "district", "pre2025:district:461")
+    opened = kit.assign(district_office, dossier_id, d_id)
+    assert opened.status == 201, opened.body
+    _score(d_people, opened.body["id"], [78, 80, 82, 79])
+    closed = kit.finalise(d_people[0], opened.body["id"])
+    assert closed.status == 200, closed.body
+    at_province = officer("GET", f"/api/v1/cases/{dossier_id}").body
+    assert (at_province["level"], at_province["stage"]) == ("province", "awaiting_assignment")
+
+    # Province council: 4★ is the province's own to recognise.
+    p_id, p_people = _council(province_office, admin, ecall, "province", "pre2025:province:45")
+    opened = kit.assign(province_office, dossier_id, p_id)
+    assert opened.status == 201, opened.body
+    _score(p_people, opened.body["id"], [84, 86, 85, 83])  # quorum: 4 of 5
+    assert kit.finalise(p_people[1], opened.body["id"]).status == 200
+    waiting = province_chair("GET", f"/api/v1/cases/{dossier_id}").body
+    assert (waiting["stage"], waiting["pending_rank"]) == ("awaiting_decision", 4)
+
+    # The province chair confirms; the certificate is public.
+    decision = province_chair(
+        "POST",
+        f"/api/v1/cases/{dossier_id}/decisions",
+        json={
+            "decision_number": "1234/QĐ-UBND",
+            "decided_on": datetime.now(VIETNAM).date().isoformat(),
+            "version": waiting["version"],
+        },
+    )
+    assert decision.status == 201, decision.body
+    number = decision.body["certificate"]["number"]
+    public = ecall("GET", f"/api/v1/certificates/{number}")
+    assert public.status == 200
+    assert (public.body["star_rank"], public.body["status"]) == (4, "valid")
+
+    # Back in registration, the evaluation's events have set the public status.
+    status = _eventually(
+        lambda: applicant("GET", f"/api/v1/dossiers/{dossier_id}").body,
+        lambda d: (d.get("public_status") or "").startswith("recognised 4"),
+    )
+    assert public.body["expires_on"] in status["public_status"]

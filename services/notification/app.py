@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from flask import Flask
 
+from services.notification.api import deliveries, preferences
 from services.notification.runtime import Notification
 from shared import logs
+from shared.auth import TokenVerifier
 from shared.web import create_base_app, jwks_verifier
 
 
-def create_app(runtime: Notification | None = None) -> Flask:
+def create_app(runtime: Notification | None = None, verifier: TokenVerifier | None = None) -> Flask:
+    """The app; ``verifier`` defaults to the registration service's published keys."""
     rt = runtime or Notification()
     logs.configure("notification")
-    app, _api = create_base_app(
+    app, api = create_base_app(
         rt.settings,
         title="OCOP notification",
         db=rt.db,
-        verifier=jwks_verifier(rt.settings),
+        verifier=verifier or jwks_verifier(rt.settings),
         description="Contacts, recipient rules, templates and email delivery.",
     )
     app.extensions["ocop.runtime"] = rt
+    for blueprint in (deliveries.blp, preferences.blp):
+        api.register_blueprint(blueprint)
     return app

@@ -1,29 +1,52 @@
-"""Handlers of the events the notification service listens to."""
+"""Handlers of the events the notification service listens to.
+
+``account.*`` and ``council.*`` keep the contacts read-model; every event the recipient rules
+name queues its emails (in the inbox's unit of work, so a redelivery queues nothing more).
+"""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from functools import cache
 
-from services.notification.models import Contact
+from services.notification import mail_settings
+from services.notification.domain.recipients import RULES
+from services.notification.service import contacts as contact_service
+from services.notification.service import deliveries as delivery_service
+from services.notification.templating import Catalogue
 from shared.db import UnitOfWork
 from shared.events import Event
 from shared.messaging.consumer import Handler
 
 
+@cache
+def _catalogue() -> Catalogue:
+    return Catalogue()
+
+
 def on_account_created(*, uow: UnitOfWork, event: Event) -> None:
     """Remember how to reach a new account holder."""
-    p = event.payload  # JSON form: ids are strings
-    account_id = uuid.UUID(p["account_id"])
-    contact = uow.session.get(Contact, account_id) or Contact(account_id=account_id)
-    contact.email = p["email"]
-    contact.display_name = p["display_name"]
-    contact.language = p["language"]
-    contact.roles = p["roles"]
-    contact.unit = p["unit"]
-    contact.councils = p["councils"]
-    contact.updated_at = datetime.now(UTC)
-    uow.session.add(contact)
+    contact_service.record_account(uow=uow, payload=event.payload)
 
 
-HANDLERS: dict[str, Handler] = {"account.created": on_account_created}
+def notify(*, uow: UnitOfWork, event: Event) -> None:
+    """Queue the emails the recipient rules call for."""
+    delivery_service.queue(uow=uow, event=event, catalogue=_catalogue(), mail=mail_settings.load())
+
+
+def on_member_added(*, uow: UnitOfWork, event: Event) -> None:
+    """Record the seat, then tell the new member."""
+    contact_service.record_seat(uow=uow, payload=event.payload, seated=True)
+    notify(uow=uow, event=event)
+
+
+def on_member_removed(*, uow: UnitOfWork, event: Event) -> None:
+    """Forget the seat."""
+    contact_service.record_seat(uow=uow, payload=event.payload, seated=False)
+
+
+HANDLERS: dict[str, Handler] = {
+    **{event_type: notify for event_type in RULES},
+    "account.created": on_account_created,
+    "council.member_added": on_member_added,
+    "council.member_removed": on_member_removed,
+}

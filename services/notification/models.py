@@ -1,4 +1,5 @@
-"""The notification service's tables: the contacts read-model (built from events), outbox, inbox."""
+"""The notification service's tables: the contacts read-model (built from events), preferences,
+the delivery log, outbox, inbox."""
 
 from __future__ import annotations
 
@@ -6,7 +7,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.messaging.outbox import define_inbox, define_outbox
@@ -34,3 +45,61 @@ class Contact(Base):
     unit: Mapped[str | None] = mapped_column(String(40), index=True)
     councils: Mapped[list[Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Preference(Base):
+    """A person's own choices; they win over what ``account.*`` events say (language)."""
+
+    __tablename__ = "preferences"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    language: Mapped[str | None] = mapped_column(String(2))
+    # Recorded; the daily digest itself is not built yet (issue #4).
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Delivery(Base):
+    """One email about one event to one person: at most one row per (event, recipient), so a
+    redelivered event can never queue a second message. The case facts are copied from the
+    event so the log can be filtered by reach without asking another service."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "account_id", name="uq_deliveries_event_recipient"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_deliveries_dossier", "dossier_id", "id"),
+        Index("ix_deliveries_account", "account_id", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    event_type: Mapped[str] = mapped_column(String(100))
+    template: Mapped[str] = mapped_column(String(120))
+    audience: Mapped[str] = mapped_column(String(40))
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(2))
+    # Rendered once, when queued: every attempt sends the same words under the same Message-ID.
+    subject: Mapped[str] = mapped_column(String(400))
+    body_text: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(200))
+    # The case (when the event was about one), for the dossier log and its reach.
+    dossier_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    owner_account_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    consultant_account_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    unit_tree: Mapped[str | None] = mapped_column(String(20))
+    province_code: Mapped[str | None] = mapped_column(String(10))
+    district_code: Mapped[str | None] = mapped_column(String(10))
+    commune_code: Mapped[str | None] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

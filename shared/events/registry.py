@@ -67,7 +67,11 @@ def register(
 
 def _load_all() -> None:
     # Imported for their registrations.
-    from shared.events import schemas_evaluation, schemas_registration  # noqa: F401
+    from shared.events import (  # noqa: F401
+        schemas_evaluation,
+        schemas_notification,
+        schemas_registration,
+    )
 
 
 _load_all()

@@ -1,0 +1,1 @@
+"""HTTP entrypoints of the notification service (thin: parse, call the service, render)."""

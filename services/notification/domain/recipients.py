@@ -1,0 +1,184 @@
+"""Who is told about each event: the recipient rules, as data, in one place.
+
+``RULES`` maps an event type to the audiences told about it; an audience is a pure function of
+the event (and a contacts lookup) returning account ids. ``recipients`` resolves the rules of an
+event into one ``Recipient`` per person: someone in two audiences (a commune officer who is also
+the applicant) gets one email, under the first audience that names them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactInfo:
+    """What the contacts read-model knows of a person."""
+
+    account_id: uuid.UUID
+    email: str
+    display_name: str
+    language: str
+    roles: frozenset[str]
+    unit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One person to tell about one event, and why (the audience picks the wording)."""
+
+    account_id: uuid.UUID
+    email: str
+    display_name: str
+    language: str
+    audience: str
+
+
+class ContactsLookup(Protocol):
+    """Read access to the contacts read-model (implemented over the ``contacts`` table)."""
+
+    def get(self, account_id: uuid.UUID) -> ContactInfo | None: ...
+
+    def with_role_in_unit(self, role: str, unit: str) -> list[ContactInfo]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EventFacts:
+    """The part of an event the rules read: its type and its payload (JSON form)."""
+
+    type: str
+    payload: Mapping[str, Any]
+
+
+def level_unit(payload: Mapping[str, Any], level: str) -> str:
+    """The administrative unit (``tree:level:code`` or ``national``) of a case at ``level``."""
+    if level in ("national", "central"):
+        return "national"
+    return f"{payload['unit_tree']}:{level}:{payload[f'{level}_code']}"
+
+
+def _ids(values: Iterable[Any]) -> list[uuid.UUID]:
+    return [uuid.UUID(str(v)) for v in values if v]
+
+
+def _applicant(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
+    return _ids([e.payload.get("owner_account_id")])
+
+
+def _consultants(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
+    return _ids(e.payload.get("consultant_account_ids") or [])
+
+
+def _holders(role: str, level_key: str | None) -> Callable[[EventFacts, ContactsLookup], list]:
+    """Officials with ``role`` whose unit is the case's unit at a level: a fixed level, or the
+    level the event names in ``level_key`` (``level`` or ``to_level``)."""
+
+    def resolve(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
+        level = e.payload[level_key] if level_key in ("level", "to_level") else level_key
+        if level is None:
+            return []
+        return [x.account_id for x in c.with_role_in_unit(role, level_unit(e.payload, level))]
+
+    return resolve
+
+
+def _council(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
+    p = e.payload
+    seats = [*(p.get("council_member_ids") or []), p.get("chair_id"), p.get("secretary_id")]
+    return _ids(seats)
+
+
+def _chair(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
+    return _ids([e.payload.get("chair_id")])
+
+
+def _member(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
+    return _ids([e.payload.get("account_id")])
+
+
+def _at_commune_level(audience: Audience, otherwise: Audience | None = None) -> Audience:
+    """``audience`` when the event is about the commune level, else ``otherwise`` (or no one)."""
+
+    def resolve(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
+        if e.payload.get("level") == "commune":
+            return audience(e, c)
+        return otherwise(e, c) if otherwise else []
+
+    return resolve
+
+
+Audience = Callable[[EventFacts, ContactsLookup], list[uuid.UUID]]
+
+# The audiences, by the name templates see as ``recipient.audience``.
+AUDIENCES: dict[str, Audience] = {
+    "applicant": _applicant,
+    "consultant": _consultants,
+    "commune_officer": _holders("commune_officer", "commune"),
+    "council": _council,
+    "council_chair": _chair,
+    "member": _member,
+    # The secretariat of the level the case is going to (forwarded, handed back).
+    "next_secretariat": _holders("secretariat", "to_level"),
+    # The secretariat of the level the case is at (deadlines; at the commune, its officers).
+    "level_secretariat": _at_commune_level(
+        _holders("commune_officer", "commune"), _holders("secretariat", "level")
+    ),
+    "decision_authority": _holders("decision_authority", "level"),
+    # An evaluation opened at the commune is the commune review: its officers do it.
+    "reviewers": _at_commune_level(_holders("commune_officer", "commune"), _council),
+}
+
+_CASE = ("applicant", "consultant")
+
+# Who is told about what. Order matters only for someone in two audiences (first one wins).
+RULES: dict[str, tuple[str, ...]] = {
+    "dossier.submitted": (*_CASE, "commune_officer"),
+    "dossier.returned": _CASE,
+    "dossier.resubmitted": (*_CASE, "commune_officer"),
+    "dossier.accepted": _CASE,
+    "dossier.withdrawn": (*_CASE, "commune_officer"),
+    "evaluation.opened": ("reviewers",),
+    "evaluation.rescore_requested": ("council",),
+    "evaluation.forwarded": (*_CASE, "next_secretariat", "council"),
+    "evaluation.handed_back": (*_CASE, "next_secretariat", "council"),
+    "evaluation.decided": (*_CASE, "commune_officer", "council"),
+    "certificate.issued": _CASE,
+    "certificate.revoked": _CASE,
+    "certificate.expiring": _CASE,
+    "certificate.expired": _CASE,
+    "deadline.approaching": ("level_secretariat",),
+    "deadline.breached": ("level_secretariat", "council_chair"),
+    "council.member_added": ("member",),
+}
+
+
+def recipients(event: EventFacts, contacts: ContactsLookup) -> list[Recipient]:
+    """Everyone to tell about ``event``, once each; people without a known contact are skipped
+    (an account created before this service listened has no address here)."""
+    seen: set[uuid.UUID] = set()
+    found: list[Recipient] = []
+    for audience in RULES.get(event.type, ()):
+        for account_id in AUDIENCES[audience](event, contacts):
+            if account_id in seen:
+                continue
+            contact = contacts.get(account_id)
+            if contact is None:
+                continue
+            seen.add(account_id)
+            language = contact.language if contact.language in LANGUAGES else DEFAULT_LANGUAGE
+            found.append(
+                Recipient(
+                    account_id=account_id,
+                    email=contact.email,
+                    display_name=contact.display_name,
+                    language=language,
+                    audience=audience,
+                )
+            )
+    return found

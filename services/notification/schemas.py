@@ -1,0 +1,53 @@
+"""Request and response schemas of the notification API (marshmallow; OpenAPI from them)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from services.notification.domain.delivery import Status
+from services.notification.domain.recipients import LANGUAGES
+
+
+class DeliveryOut(Schema):
+    id = fields.UUID()
+    event_id = fields.UUID(metadata={"description": "the event the email was about"})
+    event_type = fields.Str()
+    dossier_id = fields.UUID(allow_none=True)
+    account_id = fields.UUID(metadata={"description": "the recipient"})
+    email = fields.Str()
+    audience = fields.Str(metadata={"description": "why they were told (applicant, council, …)"})
+    language = fields.Str()
+    template = fields.Str()
+    subject = fields.Str()
+    message_id = fields.Str()
+    status = fields.Str(validate=validate.OneOf([s.value for s in Status]))
+    attempts = fields.Int()
+    last_error = fields.Str(allow_none=True)
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+    sent_at = fields.AwareDateTime(allow_none=True)
+
+
+class DeliveryList(Schema):
+    items = fields.List(fields.Nested(DeliveryOut))
+
+
+class DossierDeliveriesArgs(Schema):
+    dossier_id = fields.UUID(required=True)
+
+
+class PageArgs(Schema):
+    after = fields.UUID(load_default=None, metadata={"description": "the last id of the page"})
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class PreferencesIn(Schema):
+    language = fields.Str(validate=validate.OneOf(LANGUAGES))
+    digest = fields.Bool(
+        metadata={"description": "daily digest of routine messages (recorded; not built yet)"}
+    )
+
+
+class PreferencesOut(Schema):
+    language = fields.Str()
+    digest = fields.Bool()

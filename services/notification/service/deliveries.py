@@ -1,0 +1,320 @@
+"""Deliveries: queue one email per (event, recipient), send what is due, record the outcome.
+
+Queuing happens in the consumer's unit of work (with the inbox row), so a redelivered event
+queues nothing more. Sending happens after commit, by ``send_pending``: it leases due rows (as
+the outbox relay does), sends each through SMTP, and records the outcome with its
+``notification.sent`` / ``notification.failed`` event in one unit of work per row.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from services.notification.domain import delivery as rules
+from services.notification.domain import messages
+from services.notification.domain.delivery import Failure, Status
+from services.notification.domain.recipients import EventFacts, recipients
+from services.notification.mail_settings import MailSettings
+from services.notification.models import Delivery
+from services.notification.service.access import can_read_case_log, me
+from services.notification.service.contacts import SqlContacts
+from services.notification.smtp import Mailer, SendFailed
+from services.notification.templating import Catalogue
+from shared import problems
+from shared.auth import Principal
+from shared.db import Database, UnitOfWork, is_sqlite
+from shared.events import Actor, Event, new_event
+from shared.ids import new_id
+
+log = logging.getLogger(__name__)
+
+SYSTEM = Actor(user_id=None, role="system")
+# Set on a unit of work's session when it queued deliveries: the runtime wakes a sender after
+# commit (see runtime.Notification).
+QUEUED_FLAG = "notification.queued"
+
+_CASE_FIELDS = ("unit_tree", "province_code", "district_code", "commune_code")
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
+def queue(
+    *, uow: UnitOfWork, event: Event, catalogue: Catalogue, mail: MailSettings
+) -> list[Delivery]:
+    """Queue one rendered email per person the rules name for ``event``."""
+    p = event.payload
+    dossier_id = event.dossier_id or _uuid(p.get("dossier_id"))
+    now = datetime.now(UTC)
+    queued = []
+    for r in recipients(EventFacts(event.type, p), SqlContacts(uow.session)):
+        rendered = catalogue.render(
+            event_type=event.type,
+            payload=p,
+            recipient=r,
+            portal_url=mail.portal_url,
+            dossier_id=str(dossier_id) if dossier_id else None,
+        )
+        row = Delivery(
+            id=new_id(),
+            event_id=event.event_id,
+            event_type=event.type,
+            template=f"{r.language}/{event.type}",
+            audience=r.audience,
+            account_id=r.account_id,
+            email=r.email,
+            display_name=r.display_name,
+            language=r.language,
+            subject=rendered.subject,
+            body_text=rendered.text,
+            body_html=rendered.html,
+            message_id=messages.message_id(event.event_id, r.account_id, mail.message_id_domain),
+            dossier_id=dossier_id,
+            owner_account_id=_uuid(p.get("owner_account_id")),
+            consultant_account_ids=[str(c) for c in p.get("consultant_account_ids") or []],
+            **{name: p.get(name) for name in _CASE_FIELDS},
+            status=Status.QUEUED,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        uow.session.add(row)
+        queued.append(row)
+    if queued:
+        uow.session.info[QUEUED_FLAG] = True
+    return queued
+
+
+@dataclass(slots=True)
+class SendReport:
+    """What one ``send_pending`` run did; ``next_due`` is the earliest retry it scheduled."""
+
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    next_due: datetime | None = None
+    ids: list[uuid.UUID] = field(default_factory=list)
+
+
+def _claim(*, db: Database, owner: str, now: datetime, mail: MailSettings) -> list[uuid.UUID]:
+    """Lease a batch of due rows to ``owner`` (skipping rows another sender holds)."""
+    with db.unit_of_work() as uow:
+        query = (
+            select(Delivery)
+            .where(
+                Delivery.status.in_([s.value for s in rules.SENDABLE]),
+                Delivery.next_attempt_at <= now,
+                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            )
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(mail.batch_size)
+        )
+        if not is_sqlite(db.engine):  # SQLite's write lock already serialises claimers
+            query = query.with_for_update(skip_locked=True)
+        rows = list(uow.session.execute(query).scalars())
+        for row in rows:
+            row.claimed_by = owner
+            row.claimed_until = now + timedelta(seconds=mail.lease_seconds)
+        ids = [row.id for row in rows]
+        uow.commit()
+    return ids
+
+
+def _delivery_facts(row: Delivery) -> dict[str, Any]:
+    return {
+        "delivery_id": row.id,
+        "dossier_id": row.dossier_id,
+        "event_id": row.event_id,
+        "event_type": row.event_type,
+        "account_id": row.account_id,
+        "email": row.email,
+        "template": row.template,
+        "message_id": row.message_id,
+        "attempts": row.attempts,
+    }
+
+
+def _event(row: Delivery, type: str, **extra: Any) -> Event:
+    return new_event(
+        type,
+        {**_delivery_facts(row), **extra},
+        producer="notification",
+        actor=SYSTEM,
+        dossier_id=row.dossier_id,
+    )
+
+
+def _record(
+    *,
+    db: Database,
+    delivery_id: uuid.UUID,
+    owner: str,
+    failure: Failure | None,
+    now: datetime,
+    mail: MailSettings,
+    report: SendReport,
+) -> None:
+    """Record one attempt's outcome and its event, if the lease is still ours."""
+    with db.unit_of_work() as uow:
+        row = uow.session.get(Delivery, delivery_id)
+        if row is None or row.claimed_by != owner:
+            return  # our lease expired and another sender took the row over
+        row.attempts += 1
+        row.claimed_by = row.claimed_until = None
+        row.updated_at = now
+        if failure is None:
+            row.status = Status.SENT
+            row.sent_at = now
+            row.next_attempt_at = None
+            uow.add_event(_event(row, "notification.sent", sent_at=now))
+            report.sent += 1
+        else:
+            row.last_error = failure.error[:2000]
+            outcome = rules.after_failure(
+                failure,
+                attempts=row.attempts,
+                max_attempts=mail.max_attempts,
+                now=now,
+                base_seconds=mail.retry_base_seconds,
+                cap_seconds=mail.retry_cap_seconds,
+            )
+            row.status = outcome.status
+            row.next_attempt_at = outcome.next_attempt_at
+            if outcome.final:
+                # The operator alert: an ERROR log line and an event the case file records.
+                log.error(
+                    "email finally failed: delivery %s to %s after %d attempt(s): %s",
+                    row.id,
+                    row.email,
+                    row.attempts,
+                    failure.error,
+                )
+                uow.add_event(
+                    _event(
+                        row,
+                        "notification.failed",
+                        error=row.last_error,
+                        permanent=failure.permanent,
+                    )
+                )
+                report.failed += 1
+            else:
+                log.warning("email to %s failed (try %d): %s", row.email, row.attempts, failure)
+                report.retrying += 1
+                due = outcome.next_attempt_at
+                if due is not None and (report.next_due is None or due < report.next_due):
+                    report.next_due = due
+        uow.commit()
+
+
+def send_pending(
+    *,
+    db: Database,
+    mail: MailSettings,
+    mailer: Callable[[MailSettings], Mailer] = Mailer,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> SendReport:
+    """Send every delivery that is due, once each; safe to run in several processes at once."""
+    owner = f"sender-{uuid.uuid4().hex[:12]}"
+    report = SendReport()
+    ids = _claim(db=db, owner=owner, now=now(), mail=mail)
+    with mailer(mail) as smtp:
+        for delivery_id in ids:
+            with db.reader() as session:
+                row = session.get(Delivery, delivery_id)
+            if row is None:
+                continue
+            message = messages.build(
+                rendered=messages.Rendered(row.subject, row.body_text, row.body_html),
+                sender=mail.mail_from,
+                sender_name=mail.mail_from_name,
+                to_email=row.email,
+                to_name=row.display_name,
+                message_id=row.message_id,
+                date=now(),
+            )
+            failure = None
+            try:
+                smtp.send(message, sender=mail.mail_from, to=row.email)
+            except SendFailed as exc:
+                failure = exc.failure
+            _record(
+                db=db,
+                delivery_id=delivery_id,
+                owner=owner,
+                failure=failure,
+                now=now(),
+                mail=mail,
+                report=report,
+            )
+            report.ids.append(delivery_id)
+    return report
+
+
+def replay(*, uow: UnitOfWork, principal: Principal, delivery_id: uuid.UUID) -> Delivery:
+    """Queue a finally failed delivery again (operators), under the same Message-ID."""
+    if not principal.has("admin"):
+        raise problems.not_found("delivery")
+    row = uow.session.get(Delivery, delivery_id)
+    if row is None:
+        raise problems.not_found("delivery")
+    if row.status != Status.FAILED_PERMANENT:
+        raise problems.transition_refused(
+            f"Only a failed delivery is replayed (it is {row.status})."
+        )
+    now = datetime.now(UTC)
+    row.status = Status.QUEUED
+    row.attempts = 0  # a fresh budget of retries; last_error keeps why it failed before
+    row.next_attempt_at = now
+    row.updated_at = now
+    uow.session.info[QUEUED_FLAG] = True
+    return row
+
+
+def for_dossier(
+    *, session: Session, principal: Principal, dossier_id: uuid.UUID, limit: int = 500
+) -> list[Delivery]:
+    """The deliveries about one case, oldest first, if the caller reaches the case."""
+    rows = list(
+        session.execute(
+            select(Delivery)
+            .where(Delivery.dossier_id == dossier_id)
+            .order_by(Delivery.id)
+            .limit(limit)
+        ).scalars()
+    )
+    if not rows or not can_read_case_log(principal, rows[0]):
+        raise problems.not_found("dossier")
+    return rows
+
+
+def mine(
+    *, session: Session, principal: Principal, after: uuid.UUID | None, limit: int
+) -> list[Delivery]:
+    """The deliveries addressed to the caller, newest first (keyset by id)."""
+    query = select(Delivery).where(Delivery.account_id == me(principal))
+    if after is not None:
+        query = query.where(Delivery.id < after)
+    return list(session.execute(query.order_by(Delivery.id.desc()).limit(limit)).scalars())
+
+
+def failed(
+    *, session: Session, principal: Principal, after: uuid.UUID | None, limit: int
+) -> list[Delivery]:
+    """The deliveries that finally failed (operators), newest first."""
+    if not principal.has("admin"):
+        raise problems.forbidden("Only operators read the failed deliveries.")
+    query = select(Delivery).where(Delivery.status == Status.FAILED_PERMANENT)
+    if after is not None:
+        query = query.where(Delivery.id < after)
+    return list(session.execute(query.order_by(Delivery.id.desc()).limit(limit)).scalars())

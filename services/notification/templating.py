@@ -1,0 +1,98 @@
+"""The message catalogue: one Jinja2 template per (language, event type) under
+``templates/<lang>/<event type>.j2``, with blocks ``subject``, ``text`` and ``html``; the
+language's label macros (``_labels.j2``) are available to every block as ``l``.
+
+The same file is loaded by two environments: the HTML block is rendered with autoescaping, the
+subject and the plain text without it (``&`` must stay ``&`` in a plain-text email). Each
+message is then wrapped in the language's ``_layout.html`` / ``_layout.txt`` (greeting, portal
+link, footer).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup
+
+from services.notification.domain.messages import Rendered
+from services.notification.domain.recipients import DEFAULT_LANGUAGE, LANGUAGES, Recipient
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class UnknownTemplate(LookupError):
+    """No template for this event type (a rule names an event nobody wrote words for)."""
+
+
+def points(value: float) -> str:
+    """A score as shown to people: one decimal, half up (ADR 5: 89.95 shows 90.0)."""
+    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+class Catalogue:
+    """Renders an event for one recipient in the recipient's language."""
+
+    def __init__(self, directory: Path = TEMPLATES) -> None:
+        self.directory = directory
+
+    def _env(self, autoescape: bool) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(str(self.directory)),
+            autoescape=autoescape,
+            undefined=StrictUndefined,  # a misspelt field fails the test, not the reader
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["points"] = points
+        return env
+
+    @cached_property
+    def _plain(self) -> Environment:
+        return self._env(False)
+
+    @cached_property
+    def _html(self) -> Environment:
+        return self._env(True)
+
+    def has(self, event_type: str) -> bool:
+        return all((self.directory / lang / f"{event_type}.j2").is_file() for lang in LANGUAGES)
+
+    @staticmethod
+    def _block(env: Environment, name: str, block: str, context: dict[str, Any]) -> str:
+        template: Template = env.get_template(name)
+        # The language's label macros (levels, outcomes) as ``l``, escaped like the block.
+        labels = env.get_template(f"{name.split('/')[0]}/_labels.j2").module
+        parts = template.blocks[block](template.new_context({**context, "l": labels}))
+        return "".join(parts).strip()
+
+    def render(
+        self,
+        *,
+        event_type: str,
+        payload: dict[str, Any],
+        recipient: Recipient,
+        portal_url: str,
+        dossier_id: str | None,
+    ) -> Rendered:
+        """Subject, plain text and HTML of ``event_type`` for ``recipient``."""
+        lang = recipient.language if recipient.language in LANGUAGES else DEFAULT_LANGUAGE
+        name = f"{lang}/{event_type}.j2"
+        if not (self.directory / name).is_file():
+            raise UnknownTemplate(name)
+        link = f"{portal_url}/dossiers/{dossier_id}" if dossier_id else None
+        context = {"p": payload, "recipient": recipient, "link": link, "event_type": event_type}
+        subject = self._block(self._plain, name, "subject", context)
+        text = self._block(self._plain, name, "text", context)
+        body = self._block(self._html, name, "html", context)
+        layout = {**context, "subject": subject}
+        return Rendered(
+            subject=subject,
+            text=self._plain.get_template(f"{lang}/_layout.txt").render(layout, body=text),
+            # The body was escaped when rendered; mark it safe so the layout keeps its tags.
+            html=self._html.get_template(f"{lang}/_layout.html").render(layout, body=Markup(body)),
+        )

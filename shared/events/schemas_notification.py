@@ -1,0 +1,48 @@
+"""Payload schemas of the events the notification service publishes: who was told what, when."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from shared.events.registry import register
+
+
+class _Delivery(Schema):
+    """One email about one event to one person (the case file records it)."""
+
+    delivery_id = fields.UUID(required=True)
+    dossier_id = fields.UUID(allow_none=True, required=True)
+    event_id = fields.UUID(required=True, metadata={"description": "the event the email is about"})
+    event_type = fields.Str(required=True)
+    account_id = fields.UUID(required=True, metadata={"description": "the recipient"})
+    email = fields.Email(required=True)
+    template = fields.Str(required=True, metadata={"description": "language/event type"})
+    message_id = fields.Str(required=True)
+    attempts = fields.Int(required=True)
+
+
+class NotificationSent(_Delivery):
+    sent_at = fields.AwareDateTime(required=True, format="iso")
+
+
+class NotificationFailed(_Delivery):
+    error = fields.Str(required=True)
+    permanent = fields.Bool(
+        required=True, metadata={"description": "a 5xx answer, as opposed to retries spent"}
+    )
+
+
+_P = "notification"
+register(
+    "notification.sent",
+    NotificationSent,
+    producer=_P,
+    description="An email about an event was accepted by the SMTP server for one recipient.",
+)
+register(
+    "notification.failed",
+    NotificationFailed,
+    producer=_P,
+    description="An email about an event finally failed for one recipient (refused, or retries "
+    "spent); operators see it among the failed deliveries and may replay it.",
+)

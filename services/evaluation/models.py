@@ -63,6 +63,7 @@ class Case(Base):
         Index("ix_cases_province", "province_code", "dossier_id"),
         Index("ix_cases_district", "district_code", "dossier_id"),
         Index("ix_cases_commune", "commune_code", "dossier_id"),
+        Index("ix_cases_previous_certificate", "previous_certificate"),
     )
 
     dossier_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -82,6 +83,12 @@ class Case(Base):
     district_code: Mapped[str | None] = mapped_column(String(8))
     commune_code: Mapped[str] = mapped_column(String(8))
     self_assessment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # An upgrade or re-evaluation: the certificate it concerns (superseded on recognition), and
+    # the filing date (Vietnam), which decides whether a late filer's certificate stays valid.
+    previous_certificate: Mapped[str | None] = mapped_column(String(40))
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    # A re-evaluation is decided within 45 days of the complete dossier (its acceptance).
+    decision_due_on: Mapped[date | None] = mapped_column(Date)
     # Where the case is: the level it is at, and what it waits for there.
     level: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(24))
@@ -278,11 +285,20 @@ class Certificate(Base):
     decided_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
-    # valid → expired | revoked
+    # valid → expired | revoked | superseded (by an upgrade's or re-evaluation's certificate)
     status: Mapped[str] = mapped_column(String(16))
     revoked_on: Mapped[date | None] = mapped_column(Date)
     revocation_ground: Mapped[str | None] = mapped_column(String(40))
     revocation_note: Mapped[str | None] = mapped_column(Text)
+    superseded_by: Mapped[str | None] = mapped_column(String(40))
+
+    # The upgrade and re-evaluation cases that name this certificate: a pending re-evaluation
+    # filed by the expiry keeps it valid past ``expires_on`` (see service.certificates).
+    follow_ups: Mapped[list[Case]] = relationship(
+        primaryjoin="Certificate.number == foreign(Case.previous_certificate)",
+        viewonly=True,
+        lazy="selectin",
+    )
 
 
 class CertificateCounter(Base):

@@ -44,6 +44,9 @@ class PublicCertificateOut(Schema):
         validate=validate.OneOf(STATUSES),
         metadata={"description": "as of today in Asia/Ho_Chi_Minh"},
     )
+    superseded_by = fields.Str(
+        allow_none=True, metadata={"description": "the certificate that replaced it"}
+    )
 
 
 class CertificateOut(PublicCertificateOut):

@@ -21,6 +21,7 @@ def register(app: Celery, db: Database) -> None:
         return {
             "certificates": schedule.raise_certificate_notices(db=db, today=today),
             "round_deadlines": schedule.raise_round_deadlines(db=db, today=today),
+            "reevaluation_deadlines": schedule.raise_reevaluation_deadlines(db=db, today=today),
         }
 
     # Daily shortly after midnight in Vietnam (17:05 UTC), and the tasks are idempotent, so an

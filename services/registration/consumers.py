@@ -1,4 +1,5 @@
-"""Handlers of events from other services: the public status of each dossier (the case file
+"""Handlers of events from other services: the public status of each dossier, and the
+certificates read model that upgrades and re-evaluations are checked against (the case file
 ledger comes later)."""
 
 from __future__ import annotations
@@ -44,7 +45,16 @@ def on_decided(*, uow: UnitOfWork, event: Event) -> None:
     on_case_event(uow=uow, event=event)
 
 
+def on_certificate_event(*, uow: UnitOfWork, event: Event) -> None:
+    """A certificate was issued, revoked or expired: keep the read model and the status line."""
+    dossier_service.record_certificate(uow=uow, event_type=event.type, payload=event.payload)
+    on_case_event(uow=uow, event=event)
+
+
 HANDLERS: dict[str, Handler] = {
     **{event_type: on_case_event for event_type in public_status.TEMPLATES},
     "evaluation.decided": on_decided,
+    "certificate.issued": on_certificate_event,
+    "certificate.revoked": on_certificate_event,
+    "certificate.expired": on_certificate_event,
 }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -150,6 +151,13 @@ class Dossier(Base):
     self_assessment: Mapped[dict[str, Any]] = mapped_column(JSON)
     samples_count: Mapped[int] = mapped_column(Integer, default=0)
     product_code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # An upgrade or a re-evaluation names the certificate it concerns (a first filing none).
+    certificate_number: Mapped[str | None] = mapped_column(String(40))
+    # The day (Vietnam) the dossier was first submitted: a re-evaluation's filing date, which
+    # its window is judged on; a return for supplement does not move it.
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    # A re-evaluation filed after its window closed (None for other registration types).
+    late_filing: Mapped[bool | None] = mapped_column()
     missing_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # The public status of the case as other services report it (e.g. "at province council").
     public_status: Mapped[str | None] = mapped_column(String(200))
@@ -206,3 +214,26 @@ class DocumentVersion(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
     document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class Certificate(Base):
+    """A certificate as the evaluation service announced it (``certificate.*`` events): the
+    read model an upgrade or re-evaluation is checked against (owner, rank, status, expiry)."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (Index("ix_certificates_producer", "producer_id", "number"),)
+
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("dossiers.id", name="fk_certificates_dossier")
+    )
+    producer_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("producers.id", name="fk_certificates_producer")
+    )
+    product_name: Mapped[str] = mapped_column(String(300))
+    star_rank: Mapped[int] = mapped_column(Integer)
+    issued_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    # valid → expired | revoked | superseded (by the certificate an upgrade or re-evaluation
+    # issued in its place)
+    status: Mapped[str] = mapped_column(String(16))

@@ -6,6 +6,8 @@ Request schemas reject unknown fields, so a body carrying ``status``, ``owner`` 
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from services.registration.domain.lifecycle import Status
@@ -116,11 +118,25 @@ class ConsultantGrantIn(Schema):
 AnswerMap = fields.Dict(keys=fields.Str(), values=fields.Str())
 
 
+def _certificate_number(**kwargs: Any) -> fields.Str:
+    """The certificate an upgrade or re-evaluation concerns; none for a first registration."""
+    return fields.Str(
+        allow_none=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "required for an upgrade or a re-evaluation (the producer's own "
+            "current certificate, e.g. OCOP-45-2026-00017); null for a first registration"
+        },
+        **kwargs,
+    )
+
+
 class DossierCreateIn(Schema):
     producer_id = fields.UUID(required=True)
     registration_type = fields.Str(required=True, validate=validate.OneOf(REGISTRATION_TYPES))
     product_name = fields.Str(required=True, validate=validate.Length(min=1, max=300))
     product_set_code = fields.Str(required=True, validate=validate.Regexp(r"^\d{2}$"))
+    certificate_number = _certificate_number(load_default=None)
     samples_count = fields.Int(load_default=0, validate=validate.Range(min=0, max=100))
     self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str(), load_default=dict)
     commitment = fields.Bool(load_default=False)
@@ -129,6 +145,7 @@ class DossierCreateIn(Schema):
 class DossierUpdateIn(Schema):
     version = fields.Int(required=True, metadata={"description": "the version you read"})
     registration_type = fields.Str(validate=validate.OneOf(REGISTRATION_TYPES))
+    certificate_number = _certificate_number()
     product_name = fields.Str(validate=validate.Length(min=1, max=300))
     samples_count = fields.Int(validate=validate.Range(min=0, max=100))
     self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str())
@@ -171,6 +188,17 @@ class DossierOut(Schema):
     district_code = fields.Str(allow_none=True)
     commune_code = fields.Str()
     product_code = fields.Str(allow_none=True)
+    certificate_number = fields.Str(allow_none=True)
+    filed_on = fields.Date(
+        allow_none=True, metadata={"description": "first submission, Asia/Ho_Chi_Minh"}
+    )
+    late_filing = fields.Bool(
+        allow_none=True,
+        metadata={
+            "description": "a re-evaluation filed after its window (180–120 days before "
+            "expiry) closed; accepted until 180 days after expiry"
+        },
+    )
     form01 = fields.Dict()
     self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str())
     samples_count = fields.Int()

@@ -120,6 +120,14 @@ class CertificateFacts(_CaseFacts):
     expires_on = fields.Date(required=True)
 
 
+class CertificateIssued(CertificateFacts):
+    replaces = fields.Str(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the certificate an upgrade or re-evaluation superseded"},
+    )
+
+
 class CertificateRevoked(CertificateFacts):
     ground = fields.Str(required=True)
     revoked_on = fields.Date(required=True)
@@ -180,7 +188,7 @@ for name, schema, text in (
         Moved,
         "A higher level's result fell below its authority: back to the level that recognises it.",
     ),
-    ("certificate.issued", CertificateFacts, "A recognition certificate was issued."),
+    ("certificate.issued", CertificateIssued, "A recognition certificate was issued."),
     ("certificate.revoked", CertificateRevoked, "A certificate was revoked on one of the grounds."),
     (
         "certificate.expiring",

@@ -43,6 +43,21 @@ class _DossierFacts(Schema):
     commune_code = fields.Str(required=True)
     product_code = fields.Str(allow_none=True, load_default=None)
     reason = fields.Str(allow_none=True, load_default=None)
+    certificate_number = fields.Str(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the certificate an upgrade or re-evaluation concerns"},
+    )
+    filed_on = fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the day (Vietnam) the dossier was first submitted"},
+    )
+    late_filing = fields.Bool(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "a re-evaluation filed after its window closed"},
+    )
 
 
 class DossierSubmitted(_DossierFacts):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.evaluation.domain.calendar import REEVALUATION_DECISION, local_date
 from services.evaluation.domain.regime import regime_by_name
 from services.evaluation.models import Case, CaseDocument, Evaluation, Official
 from services.evaluation.service import access
@@ -27,6 +28,10 @@ NOT_RECOGNISED = "not_recognised"
 RETURNED = "returned"
 WITHDRAWN = "withdrawn"
 FINAL_STAGES = frozenset({RECOGNISED, NOT_RECOGNISED, RETURNED, WITHDRAWN})
+
+# Registration types (Form 01): an upgrade (nâng hạng) or a re-evaluation (phân hạng lại)
+# names the certificate it concerns.
+UPGRADE, RE_EVALUATION = "upgrade", "re_evaluation"
 
 
 def facts(case: Case) -> dict[str, Any]:
@@ -86,6 +91,22 @@ def touch(case: Case, *, level: str | None = None, stage: str | None = None) -> 
 # --- consumers of registration's events ---------------------------------------------------
 
 
+def _follow_up(event: Event) -> dict[str, Any]:
+    """What an upgrade or re-evaluation brings: the certificate it names, the filing date, and
+    for a re-evaluation the 45-day decision limit, counted from this acceptance (the complete
+    dossier, DOMAIN "Certificates")."""
+    p = event.payload
+    filed_on = p.get("filed_on")
+    reevaluation = p["registration_type"] == RE_EVALUATION
+    return {
+        "previous_certificate": p.get("certificate_number"),
+        "filed_on": date.fromisoformat(filed_on) if filed_on else None,
+        "decision_due_on": (
+            REEVALUATION_DECISION.due(local_date(event.occurred_at)) if reevaluation else None
+        ),
+    }
+
+
 def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
     """The commune accepted a dossier: open its commune review (the first level)."""
     p = event.payload
@@ -101,6 +122,9 @@ def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
         existing.self_assessment = p["self_assessment"]
         existing.product_name = p["product_name"]
         existing.consultant_account_ids = p["consultant_account_ids"]
+        existing.registration_type = p["registration_type"]
+        for name, value in _follow_up(event).items():
+            setattr(existing, name, value)
         touch(existing, level=regime.levels[0].code.value, stage=COMMUNE_REVIEW)
         uow.session.flush()
         publish(
@@ -128,6 +152,7 @@ def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
         district_code=p["district_code"],
         commune_code=p["commune_code"],
         self_assessment=p["self_assessment"],
+        **_follow_up(event),
         level=regime.levels[0].code.value,
         stage=COMMUNE_REVIEW,
         opened_at=now,

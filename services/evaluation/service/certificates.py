@@ -2,8 +2,16 @@
 
 A certificate is issued by a recognition decision (see :mod:`.decisions`), valid 36 months
 from its issue date. Its status is computed for the day asked about rather than trusted from
-the row: a stored ``valid`` past ``expires_on`` reads ``expired`` even before the scheduled
-task marks it so.
+the row: a stored ``valid`` past its last day of validity reads ``expired`` even before the
+scheduled task marks it so.
+
+The last day of validity is ``expires_on``, unless its holder filed a re-evaluation by then:
+the certificate then stays valid until that case is decided (or withdrawn), at most 180 days
+after expiry (DOMAIN "Certificates", :func:`validity_extended_until`). A re-evaluation filed
+after expiry keeps nothing valid: it is accepted (registration takes filings until 180 days
+after expiry) but the product is uncertified until its new certificate. A recognised upgrade
+to a higher rank, or a recognised re-evaluation, supersedes the certificate it named:
+``superseded`` with ``superseded_by`` the new number.
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.evaluation.domain.calendar import local_date
-from services.evaluation.domain.certificate import certificate_expiry
+from services.evaluation.domain.certificate import certificate_expiry, validity_extended_until
 from services.evaluation.models import Case, Certificate, CertificateCounter, Evaluation
 from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
@@ -30,7 +38,14 @@ from shared.events import Actor
 VALID = "valid"
 EXPIRED = "expired"
 REVOKED = "revoked"
-STATUSES = (VALID, EXPIRED, REVOKED)
+SUPERSEDED = "superseded"
+STATUSES = (VALID, EXPIRED, REVOKED, SUPERSEDED)
+
+# A re-evaluation in these stages is decided (or withdrawn); a case returned to the applicant
+# for completion is still pending: its filing stands while the dossier is completed.
+_ENDED_STAGES = frozenset(
+    {case_service.RECOGNISED, case_service.NOT_RECOGNISED, case_service.WITHDRAWN}
+)
 
 #: What a certificate number shows of a national (central) issuer: "trung ương".
 NATIONAL_SERIES = "TW"
@@ -41,11 +56,47 @@ def today() -> date:
     return local_date(datetime.now(UTC))
 
 
+def _local_day(instant: datetime) -> date:
+    # SQLite hands timestamps back without their zone; they are stored in UTC.
+    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    return local_date(aware)
+
+
+def pending_reevaluation(certificate: Certificate) -> Case | None:
+    """The re-evaluation case naming ``certificate`` that is not decided yet, if any."""
+    return next(
+        (
+            case
+            for case in certificate.follow_ups
+            if case.registration_type == case_service.RE_EVALUATION
+            and case.stage not in _ENDED_STAGES
+        ),
+        None,
+    )
+
+
+def valid_until(certificate: Certificate) -> date:
+    """The last day ``certificate`` is valid: ``expires_on``, or later for a late filer whose
+    re-evaluation (filed by the expiry) is pending, or was decided after the expiry."""
+    last = certificate.expires_on
+    for case in certificate.follow_ups:
+        if case.registration_type != case_service.RE_EVALUATION:
+            continue
+        # A decided or withdrawn case ended on its last change (nothing touches it after).
+        ended_on = _local_day(case.updated_at) if case.stage in _ENDED_STAGES else None
+        extended = validity_extended_until(
+            certificate.expires_on, filed_on=case.filed_on, decided_on=ended_on
+        )
+        last = max(last, extended)
+    return last
+
+
 def status_on(certificate: Certificate, day: date) -> str:
-    """``valid``, ``expired`` (after ``expires_on``) or ``revoked`` on ``day``."""
-    if certificate.status == REVOKED:
-        return REVOKED
-    if certificate.status == EXPIRED or day > certificate.expires_on:
+    """``valid``, ``expired`` (after its last day of validity), ``revoked`` or ``superseded``
+    on ``day``."""
+    if certificate.status in (REVOKED, SUPERSEDED):
+        return certificate.status
+    if certificate.status == EXPIRED or day > valid_until(certificate):
         return EXPIRED
     return VALID
 
@@ -128,8 +179,10 @@ def issue(
     decided_on: date,
     decided_by: uuid.UUID,
     actor: Actor,
+    replaces: Certificate | None = None,
 ) -> Certificate:
-    """Issue the certificate a recognition decision grants (issue date = decision date)."""
+    """Issue the certificate a recognition decision grants (issue date = decision date), in
+    place of ``replaces`` (superseded) for an upgrade or re-evaluation."""
     number = _insert_numbered(
         uow,
         series_=series(case, authority_level),
@@ -151,7 +204,12 @@ def issue(
         },
     )
     certificate = uow.session.get_one(Certificate, number)
-    case_service.publish(uow, case, "certificate.issued", facts(certificate), actor)
+    if replaces is not None:
+        replaces.status = SUPERSEDED
+        replaces.superseded_by = number
+        uow.session.flush()
+    payload = {**facts(certificate), "replaces": replaces.number if replaces else None}
+    case_service.publish(uow, case, "certificate.issued", payload, actor)
     return certificate
 
 

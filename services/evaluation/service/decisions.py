@@ -6,6 +6,11 @@ or the minister for the national (central) level; in tokens, a ``decision_author
 unit is that district, that province, or ``national``. Which level signs for a rank is the
 regime's data (:meth:`Regime.recognising_level`); revocation is signed by the level that
 recognised, recorded on the certificate.
+
+A recognised re-evaluation supersedes the certificate it named, whatever the new rank; a
+recognised upgrade only when its rank is higher: an upgrade that did not reach a higher rank
+leaves the product its certificate, and the new one (at the same or a lower rank) stands beside
+it until either expires. A certificate revoked meanwhile is not superseded (it stays revoked).
 """
 
 from __future__ import annotations
@@ -112,6 +117,33 @@ def _check_date(field: str, day: date, *, not_before: date, since: str) -> None:
         raise problems.invalid({field: [f"Cannot be before {since} ({not_before.isoformat()})."]})
 
 
+def _replaced_certificate(session: Session, case: Case, rank: int) -> Certificate | None:
+    """The certificate the recognition of ``case`` at ``rank`` supersedes, locked; if any."""
+    if case.previous_certificate is None or case.registration_type not in (
+        case_service.UPGRADE,
+        case_service.RE_EVALUATION,
+    ):
+        return None
+    previous = session.execute(
+        select(Certificate).where(Certificate.number == case.previous_certificate).with_for_update()
+    ).scalar_one_or_none()
+    if previous is None or previous.status not in (
+        certificate_service.VALID,
+        certificate_service.EXPIRED,
+    ):
+        return None
+    holder = session.get(Case, previous.dossier_id)
+    if holder is None or holder.producer_id != case.producer_id:
+        # Registration checked the owner at filing; never supersede another producer's.
+        log.warning(
+            "case %s names certificate %s of another producer", case.dossier_id, previous.number
+        )
+        return None
+    if case.registration_type == case_service.UPGRADE and rank <= previous.star_rank:
+        return None
+    return previous
+
+
 def decide(
     *,
     uow: UnitOfWork,
@@ -146,6 +178,7 @@ def decide(
         since="the day the council closed",
     )
 
+    replaces = _replaced_certificate(uow.session, case, rank)
     actor = case_service.actor_of(principal)
     case.pending_rank = None
     case_service.touch(case, stage=case_service.RECOGNISED)
@@ -176,6 +209,7 @@ def decide(
         decided_on=decided_on,
         decided_by=access.me(principal),
         actor=actor,
+        replaces=replaces,
     )
     return case, certificate
 

@@ -1,5 +1,10 @@
 """Scheduled checks (Celery beat, daily and on demand): certificates entering their
-re-evaluation window or expiring, and evaluation rounds closing on open evaluations.
+re-evaluation window or expiring, evaluation rounds closing on open evaluations, and
+re-evaluations nearing or past their 45-day decision limit.
+
+A certificate whose holder filed a re-evaluation by its expiry is not expired while that case
+is pending, up to 180 days after expiry (:func:`certificates.valid_until`); nor is it reminded
+of a window it has already filed in.
 
 Each notice is raised once: its key is recorded in ``notices`` in the same unit of work as its
 event, so a re-run (or two beat processes) raises nothing twice.
@@ -16,6 +21,7 @@ from services.evaluation.domain.calendar import working_days_between
 from services.evaluation.domain.certificate import reevaluation_window
 from services.evaluation.models import Case, Certificate, Evaluation, Notice, Round
 from services.evaluation.service import cases
+from services.evaluation.service import certificates as certificate_service
 from shared.db import Database, UnitOfWork
 from shared.events import Actor
 
@@ -24,6 +30,8 @@ SYSTEM = Actor(None, "system")
 WINDOW_CLOSING_REMINDER_DAYS = 14
 # Warn this many working days before a round closes on an open evaluation.
 ROUND_WARNING_WORKING_DAYS = 5
+# Warn this many (calendar) days before a re-evaluation's 45-day decision limit.
+REEVALUATION_WARNING_DAYS = 7
 
 
 def _once(uow: UnitOfWork, key: str) -> bool:
@@ -34,27 +42,22 @@ def _once(uow: UnitOfWork, key: str) -> bool:
     return True
 
 
-def _certificate_facts(certificate: Certificate) -> dict[str, object]:
-    return {
-        "number": certificate.number,
-        "star_rank": certificate.star_rank,
-        "authority_unit": certificate.authority_unit,
-        "decision_number": certificate.decision_number,
-        "issued_on": certificate.issued_on,
-        "expires_on": certificate.expires_on,
-    }
-
-
 def _certificate_notice(uow: UnitOfWork, certificate: Certificate, today: date) -> None:
     case = uow.session.get(Case, certificate.dossier_id)
     assert case is not None
     window = reevaluation_window(certificate.expires_on)
     window_facts = {"window_opens_on": window.opens_on, "window_closes_on": window.closes_on}
     if certificate.expires_on < today:
+        if certificate_service.valid_until(certificate) >= today:
+            return  # a late filer's re-evaluation is pending: valid until it is decided
         certificate.status = "expired"
         if _once(uow, f"certificate.expired:{certificate.number}"):
-            cases.publish(uow, case, "certificate.expired", _certificate_facts(certificate), SYSTEM)
+            cases.publish(
+                uow, case, "certificate.expired", certificate_service.facts(certificate), SYSTEM
+            )
         return
+    if certificate_service.pending_reevaluation(certificate) is not None:
+        return  # filed already: nothing to remind
     reminders = (
         ("opened", window.opens_on),
         ("closing", window.closes_on - timedelta(days=WINDOW_CLOSING_REMINDER_DAYS)),
@@ -67,7 +70,7 @@ def _certificate_notice(uow: UnitOfWork, certificate: Certificate, today: date) 
                 uow,
                 case,
                 "certificate.expiring",
-                {**_certificate_facts(certificate), **window_facts},
+                {**certificate_service.facts(certificate), **window_facts},
                 SYSTEM,
             )
 
@@ -119,6 +122,60 @@ def raise_round_deadlines(*, db: Database, today: date) -> int:
                 case,
                 kind,
                 {"deadline": "round_close", "due_on": closes_on, "responsible_unit": None},
+                SYSTEM,
+            )
+            raised += _commit_once(uow)
+    return raised
+
+
+def _responsible_unit(case: Case) -> str:
+    """The unit (``tree:level:code`` or ``national``) at whose level the case now is."""
+    if case.level in ("national", "central"):
+        return "national"
+    code = {
+        "commune": case.commune_code,
+        "district": case.district_code,
+        "province": case.province_code,
+    }[case.level]
+    return f"{case.unit_tree}:{case.level}:{code}"
+
+
+def raise_reevaluation_deadlines(*, db: Database, today: date) -> int:
+    """Warn before, and report after, the 45-day decision limit of every open re-evaluation."""
+    with db.reader() as session:
+        rows = session.execute(
+            select(Case.dossier_id, Case.decision_due_on).where(
+                Case.decision_due_on.is_not(None), Case.stage.not_in(cases.FINAL_STAGES)
+            )
+        ).all()
+    raised = 0
+    for dossier_id, due_on in rows:
+        if today > due_on:
+            kind = "deadline.breached"
+        elif (due_on - today).days <= REEVALUATION_WARNING_DAYS:
+            kind = "deadline.approaching"
+        else:
+            continue
+        with db.unit_of_work() as uow:
+            case = uow.session.get(Case, dossier_id)
+            # The due date is in the key: a case re-accepted after a return has a new limit.
+            key = f"{kind}:reevaluation_decision:{dossier_id}:{due_on.isoformat()}"
+            if (
+                case is None
+                or case.stage in cases.FINAL_STAGES
+                or case.decision_due_on != due_on
+                or not _once(uow, key)
+            ):
+                continue
+            cases.publish(
+                uow,
+                case,
+                kind,
+                {
+                    "deadline": "reevaluation_decision",
+                    "due_on": due_on,
+                    "responsible_unit": _responsible_unit(case),
+                },
                 SYSTEM,
             )
             raised += _commit_once(uow)

@@ -67,7 +67,7 @@ class Dossiers(MethodView):
     @blp.response(201, DossierOut)
     @document_errors(blp, *WRITE_ERRORS)
     def post(self, data: dict[str, Any]) -> Any:
-        """Open a draft dossier for a product"""
+        """Open a draft dossier for a product (an upgrade or re-evaluation names its certificate)"""
         rt = current()
         principal = current_principal()
         with rt.db.unit_of_work() as uow:
@@ -135,7 +135,11 @@ def _transition(
 @blp.response(200, DossierOut)
 @document_errors(blp, *WRITE_ERRORS)
 def submit(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
-    """Submit a draft to the commune"""
+    """Submit a draft to the commune
+
+    An upgrade's or re-evaluation's certificate is checked again on filing; a re-evaluation is
+    filed from 180 to 120 days before expiry, or late (``late_filing``) until 180 days after it.
+    """
     return _transition(dossier_id, Action.SUBMIT, data)
 
 

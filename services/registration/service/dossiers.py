@@ -1,10 +1,22 @@
-"""Dossiers: filing, editing, the intake lifecycle, listing within reach."""
+"""Dossiers: filing, editing, the intake lifecycle, listing within reach.
+
+An upgrade (nâng hạng) or a re-evaluation (phân hạng lại) names the certificate it concerns.
+The certificate is checked against a read model of the evaluation service's ``certificate.*``
+events: it must be the producer's own, neither revoked nor superseded; an upgrade's must be
+unexpired and below 5★; a re-evaluation is filed inside its window (180 to 120 days before
+expiry, DOMAIN "Certificates") or late. A late filing is accepted until 180 days after expiry
+(the longest a late filer's certificate can be kept valid, so later there is nothing left to
+re-evaluate) and the dossier is marked ``late_filing``; a filing before the window opens is
+refused with the window's dates. Whether the old certificate stays valid meanwhile is the
+evaluation service's rule (only a filing by the expiry keeps it valid).
+"""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +28,7 @@ from sqlalchemy.orm import Session
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Action, Status
 from services.registration.domain.product_code import format_product_code
-from services.registration.models import Dossier, Producer, ProductCodeCounter
+from services.registration.models import Certificate, Dossier, Producer, ProductCodeCounter
 from services.registration.service import access
 from services.registration.service import producers as producer_service
 from shared import problems
@@ -27,8 +39,20 @@ from shared.ids import new_id
 from shared.jurisdiction import within
 from shared.rubrics import ProductSet, load_rubric, validate_answers
 
+log = logging.getLogger(__name__)
+
 RUBRIC_VERSION = "qd26-2026"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+FIRST, UPGRADE, RE_EVALUATION = "first", "upgrade", "re_evaluation"
+# Certificate statuses, as the evaluation service's events tell them.
+VALID, EXPIRED, REVOKED, SUPERSEDED = "valid", "expired", "revoked", "superseded"
+# The re-evaluation window and the late-filing limit, in calendar days around the expiry
+# (DOMAIN "Certificates"; the evaluation service's domain holds the same figures).
+WINDOW_OPENS_DAYS_BEFORE = 180
+WINDOW_CLOSES_DAYS_BEFORE = 120
+LATE_FILING_DAYS_AFTER = 180
+HIGHEST_RANK = 5
 
 
 def product_sets(version: str = RUBRIC_VERSION) -> dict[str, ProductSet]:
@@ -42,6 +66,11 @@ def _actor(principal: Principal) -> Actor:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _today() -> date:
+    """Today in Vietnam: the day a filing is dated."""
+    return datetime.now(VIETNAM).date()
 
 
 def _form01(producer: Producer, commitment: bool) -> dict[str, Any]:
@@ -102,7 +131,122 @@ def facts(dossier: Dossier, producer: Producer) -> dict[str, Any]:
         "district_code": dossier.district_code,
         "commune_code": dossier.commune_code,
         "product_code": dossier.product_code,
+        "certificate_number": dossier.certificate_number,
+        "filed_on": dossier.filed_on,
+        "late_filing": dossier.late_filing,
     }
+
+
+# --- the certificate an upgrade or re-evaluation names ---------------------------------------
+
+
+def _certificate_problem(message: str) -> problems.Problem:
+    return problems.invalid(
+        {"certificate_number": [message]}, "The certificate this dossier names does not qualify."
+    )
+
+
+def _check_upgrade(certificate: Certificate, day: date) -> None:
+    if certificate.status == EXPIRED or day > certificate.expires_on:
+        raise _certificate_problem(
+            f"Certificate {certificate.number} expired on {certificate.expires_on.isoformat()}; "
+            "an expired product files a first registration."
+        )
+    if certificate.star_rank >= HIGHEST_RANK:
+        raise _certificate_problem(
+            f"Certificate {certificate.number} is already {HIGHEST_RANK}★, the highest rank."
+        )
+
+
+def _check_reevaluation(certificate: Certificate, day: date, *, filing: bool) -> bool:
+    """Whether a re-evaluation filed (or, at creation, prepared) on ``day`` is late; 422 when
+    it is too late, or when a filing comes before the window opens."""
+    expires_on = certificate.expires_on
+    opens_on = expires_on - timedelta(days=WINDOW_OPENS_DAYS_BEFORE)
+    closes_on = expires_on - timedelta(days=WINDOW_CLOSES_DAYS_BEFORE)
+    last_day = expires_on + timedelta(days=LATE_FILING_DAYS_AFTER)
+    if day > last_day:
+        raise _certificate_problem(
+            f"Certificate {certificate.number} expired on {expires_on.isoformat()}; a "
+            f"re-evaluation could be filed until {last_day.isoformat()}. File a first "
+            "registration."
+        )
+    if filing and day < opens_on:
+        raise _certificate_problem(
+            f"The re-evaluation window of certificate {certificate.number} opens on "
+            f"{opens_on.isoformat()} and closes on {closes_on.isoformat()} (180 to 120 days "
+            f"before its expiry on {expires_on.isoformat()}); file it then."
+        )
+    return day > closes_on
+
+
+def _check_certificate(
+    session: Session,
+    *,
+    producer_id: uuid.UUID,
+    registration_type: str,
+    number: str | None,
+    filed_on: date | None,
+) -> bool | None:
+    """Check the certificate a dossier names against its registration type (422 otherwise).
+
+    ``filed_on`` is the filing date at submission, ``None`` while the dossier is prepared (the
+    window is judged on filing). Returns whether a re-evaluation is late (``None`` for the
+    other types).
+    """
+    if registration_type == FIRST:
+        if number is not None:
+            raise _certificate_problem("A first registration names no certificate.")
+        return None
+    if number is None:
+        raise _certificate_problem(
+            "An upgrade or a re-evaluation names the certificate it concerns."
+        )
+    certificate = session.get(Certificate, number)
+    # One answer for unknown and another producer's numbers (numbers are public, holders' files
+    # are not).
+    if certificate is None or certificate.producer_id != producer_id:
+        raise _certificate_problem(f"This producer holds no certificate numbered {number}.")
+    if certificate.status in (REVOKED, SUPERSEDED):
+        raise _certificate_problem(
+            f"Certificate {number} is {certificate.status}; only a current certificate is "
+            "upgraded or re-evaluated."
+        )
+    day = filed_on or _today()
+    if registration_type == UPGRADE:
+        _check_upgrade(certificate, day)
+        return None
+    return _check_reevaluation(certificate, day, filing=filed_on is not None)
+
+
+def record_certificate(*, uow: UnitOfWork, event_type: str, payload: dict[str, Any]) -> None:
+    """Keep the certificates read model from a ``certificate.*`` event of the evaluation
+    service: issued (and what it superseded), revoked, expired."""
+    number = payload["number"]
+    certificate = uow.session.get(Certificate, number)
+    if certificate is None:
+        dossier = uow.session.get(Dossier, uuid.UUID(str(payload["dossier_id"])))
+        if dossier is None:
+            log.warning("certificate %s names an unknown dossier; not recorded", number)
+            return
+        certificate = Certificate(
+            number=number, dossier_id=dossier.id, producer_id=dossier.producer_id, status=VALID
+        )
+        uow.session.add(certificate)
+    certificate.product_name = payload["product_name"]
+    certificate.star_rank = payload["star_rank"]
+    certificate.issued_on = date.fromisoformat(str(payload["issued_on"]))
+    certificate.expires_on = date.fromisoformat(str(payload["expires_on"]))
+    # Events may arrive out of order: a later status is never overwritten by an earlier one.
+    if event_type == "certificate.revoked":
+        certificate.status = REVOKED
+    elif event_type == "certificate.expired" and certificate.status == VALID:
+        certificate.status = EXPIRED
+    replaced = payload.get("replaces")
+    if event_type == "certificate.issued" and replaced:
+        old = uow.session.get(Certificate, replaced)
+        if old is not None and old.status in (VALID, EXPIRED):
+            old.status = SUPERSEDED
 
 
 def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str, Any]) -> Dossier:
@@ -115,6 +259,13 @@ def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str
     _check_product_set(data["product_set_code"])
     answers = data.get("self_assessment") or {}
     _check_answers(data["product_set_code"], answers, complete=False)
+    _check_certificate(
+        uow.session,
+        producer_id=producer.id,
+        registration_type=data["registration_type"],
+        number=data.get("certificate_number"),
+        filed_on=None,
+    )
     now = _now()
     dossier = Dossier(
         id=new_id(),
@@ -122,6 +273,7 @@ def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str
         producer_id=producer.id,
         created_by=access.me(principal),
         registration_type=data["registration_type"],
+        certificate_number=data.get("certificate_number"),
         product_name=data["product_name"],
         product_set_code=data["product_set_code"],
         rubric_version=RUBRIC_VERSION,
@@ -186,7 +338,15 @@ def update(
     if "self_assessment" in changes:
         _check_answers(dossier.product_set_code, changes["self_assessment"], complete=False)
         dossier.self_assessment = changes["self_assessment"]
-    for name in ("product_name", "registration_type", "samples_count"):
+    if {"registration_type", "certificate_number"} & changes.keys():
+        _check_certificate(
+            uow.session,
+            producer_id=producer.id,
+            registration_type=changes.get("registration_type", dossier.registration_type),
+            number=changes.get("certificate_number", dossier.certificate_number),
+            filed_on=None,
+        )
+    for name in ("product_name", "registration_type", "certificate_number", "samples_count"):
         if name in changes:
             setattr(dossier, name, changes[name])
     if "commitment" in changes:
@@ -271,6 +431,16 @@ def transition(
     extra: dict[str, Any] = {}
     if action in (Action.SUBMIT, Action.RESUBMIT):
         _check_ready_to_submit(dossier)
+        # Filed on the first submission; a resubmission after a return keeps that date.
+        filed_on = dossier.filed_on or _today()
+        dossier.late_filing = _check_certificate(
+            uow.session,
+            producer_id=producer.id,
+            registration_type=dossier.registration_type,
+            number=dossier.certificate_number,
+            filed_on=filed_on,
+        )
+        dossier.filed_on = filed_on
         dossier.submitted_at = now
         dossier.missing_items = []
         extra = {"self_assessment": dossier.self_assessment, "samples_count": dossier.samples_count}

@@ -25,6 +25,7 @@ from tests.integration.evaluation.test_decisions import (
 from tests.support import flows
 
 PUBLIC_FIELDS = {
+    "superseded_by",
     "number",
     "product_name",
     "product_code",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.evaluation.api import certificates, councils, evaluations, statistics
+from services.evaluation.api import certificates, councils, evaluations, rubrics, statistics
 from services.evaluation.runtime import Evaluation
 from shared import logs
 from shared.auth import TokenVerifier
@@ -24,6 +24,12 @@ def create_app(runtime: Evaluation | None = None, verifier: TokenVerifier | None
         "certificates.",
     )
     app.extensions["ocop.runtime"] = rt
-    for blueprint in (councils.blp, evaluations.blp, certificates.blp, statistics.blp):
+    for blueprint in (
+        councils.blp,
+        evaluations.blp,
+        certificates.blp,
+        statistics.blp,
+        rubrics.blp,
+    ):
         api.register_blueprint(blueprint)
     return app

@@ -112,6 +112,9 @@ class CouncilResultOut(Schema):
     marks_met_level = fields.Int()
     star_rank = fields.Int()
     members = fields.Int(metadata={"description": "number of sheets the means are taken over"})
+    findings = fields.List(
+        fields.Str(), dump_default=list, metadata={"description": "knockout or stop rules found"}
+    )
 
 
 class EvaluationSummaryOut(Schema):
@@ -287,3 +290,11 @@ class SheetList(Schema):
 
 class FinaliseIn(Schema):
     version = fields.Int(required=True, metadata={"description": "the evaluation version you read"})
+    findings = fields.List(
+        fields.Int(validate=validate.Range(min=0)),
+        load_default=list,
+        metadata={
+            "description": "knockout or stop findings: indexes into the sheet's rules "
+            "(GET /api/v1/rubrics/{version}/sheets/{set_code})"
+        },
+    )

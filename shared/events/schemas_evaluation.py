@@ -38,6 +38,7 @@ class Result(Schema):
     marks_met_level = fields.Int(required=True)
     star_rank = fields.Int(required=True)
     members = fields.Int(required=True)
+    findings = fields.List(fields.Str(), load_default=list)
 
 
 class CommuneReport(Schema):

@@ -320,6 +320,7 @@ def finalise(data: dict[str, Any], evaluation_id: uuid.UUID) -> Any:
             principal=principal,
             evaluation_id=evaluation_id,
             expected_version=data["version"],
+            findings=data["findings"],
         )
         uow.commit()
     return _evaluation(view)

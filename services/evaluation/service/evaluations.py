@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -795,11 +795,17 @@ def result_of(result: CouncilResult) -> dict[str, Any]:
         "marks_met_level": result.marks_met_level,
         "star_rank": result.star_rank,
         "members": result.member_count,
+        "findings": [rule.text for rule in result.findings],
     }
 
 
 def finalise(
-    *, uow: UnitOfWork, principal: Principal, evaluation_id: uuid.UUID, expected_version: int
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    evaluation_id: uuid.UUID,
+    expected_version: int,
+    findings: Sequence[int] = (),
 ) -> EvaluationView:
     """The chair or secretary closes the scoring: no quorum refuses, too wide a spread reopens
     the sheets, otherwise the mean result moves the case on."""
@@ -812,6 +818,11 @@ def finalise(
     if ctx.me in standing.conflicted:
         raise problems.forbidden("You declared a conflict of interest with this dossier.")
     sheet = rubric_sheet(ctx.case)
+    unknown = [i for i in findings if i >= len(sheet.rules)]
+    if unknown:
+        raise problems.invalid(
+            {"findings": [f"Set {sheet.set_code} prints {len(sheet.rules)} rules; no {unknown}."]}
+        )
     members = [MemberSheet.scored(str(s.account_id), sheet, s.answers) for s in standing.sheets]
     try:
         decision = finalisation.finalise(
@@ -819,6 +830,7 @@ def finalise(
             level=ctx.evaluation.level,
             council=standing.domain_council(ctx.council),
             sheets=members,
+            findings=[sheet.rules[i] for i in dict.fromkeys(findings)],
         )
     except finalisation.NoQuorum as exc:
         raise problems.transition_refused(

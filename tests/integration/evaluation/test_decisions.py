@@ -40,6 +40,7 @@ def result_for(star_rank: int) -> dict[str, Any]:
         "marks_met_level": star_rank,
         "star_rank": star_rank,
         "members": 5,
+        "findings": [],
     }
 
 

@@ -101,6 +101,7 @@ def test_five_stars_climb_from_district_to_national(
         "marks_met_level": 5,
         "star_rank": 5,
         "members": 3,
+        "findings": [],
     }
     case = _case(secretariats["province"], dossier_id)
     assert (case["level"], case["stage"], case["pending_rank"]) == (
@@ -450,3 +451,38 @@ def test_two_tier_goes_from_the_commune_to_the_province_and_back_from_central(
     )
     handed = kit.events(evaluation, dossier_id, "evaluation.handed_back")[-1]["payload"]
     assert (handed["level"], handed["to_level"], handed["star_rank"]) == ("central", "province", 4)
+
+
+def test_a_knockout_finding_ends_the_evaluation_whatever_the_score(
+    evaluation, eval_call, secretariats, councils, at_district
+) -> None:
+    dossier_id, district_ev = at_district
+    case = _case(secretariats["district"], dossier_id)
+    sheet = eval_call(
+        "GET",
+        f"/api/v1/rubrics/qd26-2026/sheets/{case['product_set_code']}",
+        token=councils["district"].chair.token,
+    )
+    assert sheet.status == 200, sheet.body
+    knockout = next(r for r in sheet.body["rules"] if r["type"] == "knockout")
+    _score(councils["district"], district_ev, (100, 5), (100, 5), (100, 5))
+    closer = councils["district"].secretary or councils["district"].chair
+    current = closer("GET", f"/api/v1/evaluations/{district_ev}").body
+    before = kit.snapshot(evaluation, dossier_id)
+    wrong = closer(
+        "POST",
+        f"/api/v1/evaluations/{district_ev}/finalise",
+        json={"version": current["version"], "findings": [len(sheet.body["rules"])]},
+    )
+    assert wrong.status == 422 and "findings" in wrong.body["errors"]
+    assert kit.snapshot(evaluation, dossier_id) == before
+    reply = closer(
+        "POST",
+        f"/api/v1/evaluations/{district_ev}/finalise",
+        json={"version": current["version"], "findings": [knockout["index"]]},
+    )
+    assert reply.status == 200, reply.body
+    assert reply.body["outcome"] == "not_recognised"
+    assert reply.body["result"]["findings"] == [knockout["text"]]
+    decided = kit.events(evaluation, dossier_id, "evaluation.decided")
+    assert decided[-1]["payload"]["result"]["findings"] == [knockout["text"]]

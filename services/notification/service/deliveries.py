@@ -224,41 +224,63 @@ def send_pending(
     mailer: Callable[[MailSettings], Mailer] = Mailer,
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> SendReport:
-    """Send every delivery that is due, once each; safe to run in several processes at once."""
+    """Send every delivery that is due, once each, batch after batch until none is left; safe
+    to run in several processes at once."""
     owner = f"sender-{uuid.uuid4().hex[:12]}"
     report = SendReport()
-    ids = _claim(db=db, owner=owner, now=now(), mail=mail)
-    with mailer(mail) as smtp:
-        for delivery_id in ids:
-            with db.reader() as session:
-                row = session.get(Delivery, delivery_id)
-            if row is None:
-                continue
-            message = messages.build(
-                rendered=messages.Rendered(row.subject, row.body_text, row.body_html),
-                sender=mail.mail_from,
-                sender_name=mail.mail_from_name,
-                to_email=row.email,
-                to_name=row.display_name,
-                message_id=row.message_id,
-                date=now(),
-            )
-            failure = None
-            try:
-                smtp.send(message, sender=mail.mail_from, to=row.email)
-            except SendFailed as exc:
-                failure = exc.failure
-            _record(
-                db=db,
-                delivery_id=delivery_id,
-                owner=owner,
-                failure=failure,
-                now=now(),
-                mail=mail,
-                report=report,
-            )
-            report.ids.append(delivery_id)
+    while ids := _claim(db=db, owner=owner, now=now(), mail=mail):
+        with mailer(mail) as smtp:
+            for delivery_id in ids:
+                _send_one(
+                    db=db,
+                    smtp=smtp,
+                    delivery_id=delivery_id,
+                    owner=owner,
+                    mail=mail,
+                    now=now,
+                    report=report,
+                )
     return report
+
+
+def _send_one(
+    *,
+    db: Database,
+    smtp: Mailer,
+    delivery_id: uuid.UUID,
+    owner: str,
+    mail: MailSettings,
+    now: Callable[[], datetime],
+    report: SendReport,
+) -> None:
+    with db.reader() as session:
+        row = session.get(Delivery, delivery_id)
+    if row is None:
+        return
+    message = messages.build(
+        rendered=messages.Rendered(row.subject, row.body_text, row.body_html),
+        sender=mail.mail_from,
+        sender_name=mail.mail_from_name,
+        to_email=row.email,
+        to_name=row.display_name,
+        message_id=row.message_id,
+        date=now(),
+    )
+    failure = None
+    try:
+        smtp.send(message, sender=mail.mail_from, to=row.email)
+    except SendFailed as exc:
+        failure = exc.failure
+    _record(
+        db=db,
+        delivery_id=delivery_id,
+        owner=owner,
+        failure=failure,
+        now=now(),
+        mail=mail,
+        report=report,
+    )
+    report.ids.append(delivery_id)
 
 
 def replay(*, uow: UnitOfWork, principal: Principal, delivery_id: uuid.UUID) -> Delivery:

@@ -9,25 +9,26 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.evaluation.domain import stages
 from services.evaluation.domain.calendar import REEVALUATION_DECISION, local_date
 from services.evaluation.domain.regime import regime_by_name
+from services.evaluation.domain.stages import (  # noqa: F401 - the names other modules use
+    AWAITING_ASSIGNMENT,
+    AWAITING_DECISION,
+    COMMUNE_REVIEW,
+    FINAL_STAGES,
+    IN_EVALUATION,
+    NOT_RECOGNISED,
+    RECOGNISED,
+    RETURNED,
+    WITHDRAWN,
+)
 from services.evaluation.models import Case, CaseDocument, Evaluation, Official
 from services.evaluation.service import access
 from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events import Actor, Event, new_event
-
-# What a case waits for at its current level.
-COMMUNE_REVIEW = "commune_review"  # the commune's report (Mẫu 03)
-AWAITING_ASSIGNMENT = "awaiting_assignment"  # the level's secretariat assigns a council
-IN_EVALUATION = "in_evaluation"  # a council is scoring it
-AWAITING_DECISION = "awaiting_decision"  # the level's authority confirms a recognition
-RECOGNISED = "recognised"
-NOT_RECOGNISED = "not_recognised"
-RETURNED = "returned"
-WITHDRAWN = "withdrawn"
-FINAL_STAGES = frozenset({RECOGNISED, NOT_RECOGNISED, RETURNED, WITHDRAWN})
 
 # Registration types (Form 01): an upgrade (nâng hạng) or a re-evaluation (phân hạng lại)
 # names the certificate it concerns.
@@ -125,7 +126,11 @@ def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
         existing.registration_type = p["registration_type"]
         for name, value in _follow_up(event).items():
             setattr(existing, name, value)
-        touch(existing, level=regime.levels[0].code.value, stage=COMMUNE_REVIEW)
+        touch(
+            existing,
+            level=regime.levels[0].code.value,
+            stage=stages.next_stage(existing.stage, stages.Step.REOPEN),
+        )
         uow.session.flush()
         publish(
             uow,
@@ -196,7 +201,7 @@ def on_dossier_withdrawn(*, uow: UnitOfWork, event: Event) -> None:
     case = uow.session.get(Case, uuid.UUID(event.payload["dossier_id"]))
     if case is None or case.stage in FINAL_STAGES:
         return
-    touch(case, stage=WITHDRAWN)
+    touch(case, stage=stages.next_stage(case.stage, stages.Step.WITHDRAW))
     now = datetime.now(UTC)
     for evaluation in uow.session.execute(
         select(Evaluation).where(

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.evaluation.domain.regime import regime_by_name
+from services.evaluation.domain.stages import Step
 from services.evaluation.models import Case, CommuneReview
 from services.evaluation.service import access, cases
 from services.evaluation.service import evaluations as evaluation_service
-from services.evaluation.service.evaluations import Step
 from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork

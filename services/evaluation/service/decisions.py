@@ -27,6 +27,7 @@ from services.evaluation.domain.calendar import local_date
 from services.evaluation.domain.outcome import OutcomeKind
 from services.evaluation.domain.regime import LevelCode, regime_by_name
 from services.evaluation.domain.revocation import revocation_due
+from services.evaluation.domain.stages import StageError, Step, next_stage
 from services.evaluation.models import Case, Certificate, Evaluation
 from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
@@ -158,10 +159,13 @@ def decide(
     if not principal.has("decision_authority"):
         raise problems.forbidden("Only a decision authority signs recognitions.")
     rank = case.pending_rank
-    if case.stage != case_service.AWAITING_DECISION or rank is None:
+    try:
+        recognised = next_stage(case.stage, Step.CONFIRM)
+    except StageError as exc:
         raise problems.transition_refused(
             f"The case is at stage {case.stage!r}; only a case awaiting a decision is recognised."
-        )
+        ) from exc
+    assert rank is not None, "a case awaiting a decision carries the rank to confirm"
     level = regime_by_name(case.regime).recognising_level(rank)
     if level.code != case.level:
         raise problems.transition_refused(
@@ -181,7 +185,7 @@ def decide(
     replaces = _replaced_certificate(uow.session, case, rank)
     actor = case_service.actor_of(principal)
     case.pending_rank = None
-    case_service.touch(case, stage=case_service.RECOGNISED)
+    case_service.touch(case, stage=recognised)
     uow.session.flush()  # bumps the version: a concurrent decision on the case fails here
     result = {k: v for k, v in (evaluation.result or {}).items() if k in _RESULT_FIELDS}
     case_service.publish(

@@ -33,7 +33,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +44,7 @@ from services.evaluation.domain.aggregation import CouncilResult, MemberSheet
 from services.evaluation.domain.council_rules import has_quorum, spread
 from services.evaluation.domain.outcome import Outcome, OutcomeKind
 from services.evaluation.domain.regime import LevelCode, regime_by_name
+from services.evaluation.domain.stages import StageError, Step, next_stage
 from services.evaluation.models import (
     Case,
     CaseDocument,
@@ -72,32 +72,8 @@ CLOSED = "closed"
 CHAIR, SECRETARY = "chair", "secretary"
 
 
-# --- where a case goes: the one stage table -------------------------------------------------
+# --- where a case goes: the stage table lives in domain/stages.py ---------------------------
 
-
-class Step(StrEnum):
-    """What happens to a case; who takes each step is checked by the use case."""
-
-    PROPOSE = "propose"  # commune officer: Form 03 proposes it upward
-    RETURN = "return"  # commune officer: back to the applicant for completion
-    REJECT = "reject"  # commune officer: not proposed
-    ASSIGN = "assign"  # secretariat of the level: to a council and round
-    RECOGNISE = "recognise"  # council close: a rank this level's authority recognises
-    FORWARD = "forward"  # council close: a rank above this level's authority
-    HAND_BACK = "hand_back"  # council close: a rank below it, to the level that recognises it
-    REFUSE = "refuse"  # council close: below 3★
-
-
-CASE_STEPS: dict[tuple[str, Step], str] = {
-    (cases.COMMUNE_REVIEW, Step.PROPOSE): cases.AWAITING_ASSIGNMENT,
-    (cases.COMMUNE_REVIEW, Step.RETURN): cases.RETURNED,
-    (cases.COMMUNE_REVIEW, Step.REJECT): cases.NOT_RECOGNISED,
-    (cases.AWAITING_ASSIGNMENT, Step.ASSIGN): cases.IN_EVALUATION,
-    (cases.IN_EVALUATION, Step.RECOGNISE): cases.AWAITING_DECISION,
-    (cases.IN_EVALUATION, Step.FORWARD): cases.AWAITING_ASSIGNMENT,
-    (cases.IN_EVALUATION, Step.HAND_BACK): cases.AWAITING_DECISION,
-    (cases.IN_EVALUATION, Step.REFUSE): cases.NOT_RECOGNISED,
-}
 
 _STEP_OF_OUTCOME = {
     OutcomeKind.RECOGNISED: Step.RECOGNISE,
@@ -109,12 +85,12 @@ _STEP_OF_OUTCOME = {
 
 def check_step(case: Case, step: Step) -> str:
     """The stage ``step`` takes the case to; 409 if the table has no such edge."""
-    to = CASE_STEPS.get((case.stage, step))
-    if to is None:
+    try:
+        return next_stage(case.stage, step)
+    except StageError as exc:
         raise problems.transition_refused(
             f"A case at stage {case.stage} (level {case.level}) cannot take the step {step}."
-        )
-    return to
+        ) from exc
 
 
 def advance(case: Case, step: Step, *, level: str | None = None) -> None:

@@ -267,7 +267,10 @@ def cmd_up(args: argparse.Namespace) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     import pytest
 
-    return pytest.main([str(ROOT / "tests"), *args.pytest_args])
+    # From the project root, so pytest finds its settings and `testpaths` (all of tests/) when
+    # no paths are given.
+    os.chdir(ROOT)
+    return pytest.main(list(args.pytest_args))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -332,6 +335,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("pytest_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_test)
 
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["test"]:
+        # Everything after `test` belongs to pytest, options included (argparse would claim them).
+        return cmd_test(argparse.Namespace(pytest_args=argv[1:]))
     args = parser.parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -1,7 +1,7 @@
 """B2 pipeline: N dossiers driven over HTTP from filing through the commune review, the district
 and province councils and the province's decision to a certificate, between real processes
-(web, worker and relay of registration and evaluation; notification's worker), against no-op
-Celery tasks on the same broker measured in the same run.
+(registration and evaluation web; worker and relay of all three services; the SMTP sink),
+against no-op Celery tasks on the same broker measured in the same run.
 
     .venv/bin/python -m bench.pipeline.run --mode embedded|servers [--dossiers 1000]
         [--workers 1] [--clients 4] [--noop-tasks 3000] [--keep]
@@ -366,7 +366,9 @@ def print_pipeline_rate(r: Report, ceiling: float) -> None:
     pipeline = Rate(len(in_window), end - t0)
     _judged("events handled /s, all services (evaluation phase)", pipeline.per_second, ceiling)
     counts = {s: sum(1 for h in in_window if h.service == s) for s in SERVICES}
-    parts = ", ".join(f"{s} {c / pipeline.seconds:.1f}/s" for s, c in counts.items())
+    parts = ", ".join(
+        f"{s} {Rate(c, pipeline.seconds).per_second:.1f}/s" for s, c in counts.items()
+    )
     _row(f"  {len(in_window)} events in {pipeline.seconds:.1f} s: {parts}")
     published = measure.window(r.published, "published_at", t0, t1)
     deliveries = sum(len(measure.subscribers(p.type)) for p in published)

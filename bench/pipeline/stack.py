@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -18,7 +17,7 @@ from pathlib import Path
 from bench.intake.procs import RssSampler, RunEnv, Server, Servers, _admin_dsn, free_port
 from bench.pipeline import noop
 from shared import config
-from shared.messaging import topology
+from shared.messaging import topology, vhosts
 
 # Raised so that the bench's setup (a dozen officials signing in from 127.0.0.1) and one upload
 # per dossier by a handful of applicants are not refused; the product's defaults are 10, 60
@@ -65,8 +64,8 @@ def pipeline_env(mode: str, *, pg_url: str, broker_url: str, keep: bool) -> Iter
     try:
         if mode == "servers":
             _create_databases(env, pg_url)
-            vhost = _create_vhost(broker_url)
-            env.broker_url = _with_vhost(broker_url, vhost) if vhost else broker_url
+            vhost = vhosts.create(broker_url, "ocop_bench")
+            env.broker_url = vhosts.with_vhost(broker_url, vhost) if vhost else broker_url
             purge_broker(env.broker_url)
         yield env
     finally:
@@ -77,7 +76,7 @@ def pipeline_env(mode: str, *, pg_url: str, broker_url: str, keep: bool) -> Iter
                 for name in env.pg_databases:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if vhost:
-            _rabbitmqctl("delete_vhost", vhost)
+            vhosts.delete(vhost)
         elif mode == "servers":
             with contextlib.suppress(Exception):
                 purge_broker(broker_url, delete_noop=True)
@@ -102,39 +101,6 @@ def _create_databases(env: PipelineEnv, pg_url: str) -> None:
             )
     env.database_url = env.database_urls["registration"]
     env.pg_database = None  # dropped by pipeline_env, all three
-
-
-def _rabbitmqctl(*args: str) -> bool:
-    try:
-        done = subprocess.run(["rabbitmqctl", *args], capture_output=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
-def _create_vhost(broker_url: str) -> str | None:
-    """A fresh RabbitMQ virtual host for the run, when ``rabbitmqctl`` works here (the broker
-    is local and we may administer it): the run then shares no queue with anything else on
-    the broker. None otherwise: the run uses ``broker_url`` as it is, purged first."""
-    from kombu.utils.url import url_to_parts
-
-    if not shutil.which("rabbitmqctl"):
-        return None
-    user = url_to_parts(broker_url).username or "guest"
-    vhost = f"ocop_bench_{uuid.uuid4().hex[:8]}"
-    if not _rabbitmqctl("add_vhost", vhost):
-        return None
-    if not _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*"):
-        _rabbitmqctl("delete_vhost", vhost)
-        return None
-    return vhost
-
-
-def _with_vhost(broker_url: str, vhost: str) -> str:
-    from urllib.parse import quote, urlsplit, urlunsplit
-
-    parts = urlsplit(broker_url)
-    return urlunsplit(parts._replace(path="/" + quote(vhost, safe="")))
 
 
 def purge_broker(broker_url: str, *, delete_noop: bool = False) -> None:

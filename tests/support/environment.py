@@ -2,7 +2,8 @@
 
 Embedded (default): SQLite files and kombu's SQLAlchemy transport in a temporary data directory.
 Servers: when ``OCOP_TEST_POSTGRES_URL`` and ``OCOP_TEST_BROKER_URL`` are set (CI sets both),
-each service gets a fresh PostgreSQL database and the broker is that RabbitMQ. A server that
+each service gets a fresh PostgreSQL database and the broker is that RabbitMQ, on a scratch
+virtual host of its own when ``rabbitmqctl`` is available. A server that
 cannot be reached fails the run; nothing is skipped.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared import config
+from shared.messaging import vhosts
 
 
 @dataclass(frozen=True)
@@ -76,17 +78,18 @@ def environment(data_dir: Path) -> Iterator[Environment]:
         for name in names.values():
             conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield Environment(
-            mode="servers",
-            data_dir=data_dir,
-            database_urls={
-                s: make_url(pg)
-                .set(drivername="postgresql+psycopg", database=n)
-                .render_as_string(hide_password=False)
-                for s, n in names.items()
-            },
-            broker_url=broker,
-        )
+        with vhosts.scratch(broker, "ocop_test") as run_broker:
+            yield Environment(
+                mode="servers",
+                data_dir=data_dir,
+                database_urls={
+                    s: make_url(pg)
+                    .set(drivername="postgresql+psycopg", database=n)
+                    .render_as_string(hide_password=False)
+                    for s, n in names.items()
+                },
+                broker_url=run_broker,
+            )
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             for name in names.values():

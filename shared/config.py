@@ -59,6 +59,7 @@ class Settings:
     relay_batch_size: int
     relay_poll_seconds: float
     consumer_max_retries: int
+    broker_visibility_seconds: float
     regime: str
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -97,6 +98,9 @@ def load(service: str) -> Settings:
         relay_batch_size=_int("OCOP_RELAY_BATCH_SIZE", 200),
         relay_poll_seconds=float(_env("OCOP_RELAY_POLL_SECONDS", "2.0")),
         consumer_max_retries=_int("OCOP_CONSUMER_MAX_RETRIES", 5),
+        # Embedded broker only: a message claimed this long ago without an ack is delivered
+        # again (its worker died); longer than any task runs.
+        broker_visibility_seconds=float(_env("OCOP_BROKER_VISIBILITY_SECONDS", "300")),
         # The programme regime new dossiers are filed under (DOMAIN.md): "four-level" (commune,
         # district, province, national) or "two-tier" (commune review, province, central).
         regime=_env("OCOP_REGIME", "four-level"),

@@ -1,0 +1,121 @@
+"""QUALITY.md fault 1: a worker killed with SIGKILL mid-task, repeatedly, loses nothing and
+doubles nothing, and its queue drains.
+
+Dossiers are filed and accepted over HTTP while the evaluation worker is down, so its queue
+holds a backlog; then the worker is started and killed again and again while it works through
+it. On RabbitMQ the broker hands a dead consumer's unacknowledged messages to the next one; on
+the embedded broker they come back after the visibility timeout (3 s here).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+
+import pytest
+from kombu import Connection
+from sqlalchemy import create_engine, func, select
+
+from shared.messaging import topology
+from tests.e2e.stack import Stack
+from tests.support import flows
+
+pytestmark = pytest.mark.e2e
+
+PROCESSES = ("registration-web", "registration-relay")
+DOSSIERS = 40
+KILLS = 6
+
+
+def _scalar(url: str, statement) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(statement).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def _wait(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> None:
+    from services.evaluation import models as ev
+    from services.evaluation.consumers import HANDLERS
+    from services.registration import models as reg
+
+    urls = {s: stack.env[f"OCOP_{s.upper()}_DATABASE_URL"] for s in ("registration", "evaluation")}
+    call = flows.http_transport(stack.urls["registration"])
+    admin = flows.login(call, "admin@ocop.local")
+    officer = flows.create_official(admin, ["commune_officer"], flows.COMMUNE)
+    applicant = flows.register(call, "applicant")
+    producer = flows.create_producer(applicant)
+    for _ in range(DOSSIERS):
+        dossier = flows.create_dossier(applicant, producer["id"])
+        assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
+        submitted = flows.act(applicant, dossier, "submit").body
+        assert flows.act(officer, submitted, "accept").status == 200
+
+    o = reg.outbox.c
+    expected = _scalar(urls["registration"], select(func.count()).where(o.type.in_(HANDLERS)))
+    assert expected >= 2 * DOSSIERS  # accepted and document_added each, and the accounts
+    assert _wait(
+        lambda: (
+            _scalar(urls["registration"], select(func.count()).where(o.published_at.is_(None))) == 0
+        ),
+        60,
+    ), "the relay did not publish the backlog"
+
+    inbox_count = select(func.count()).select_from(ev.inbox)
+    stack.env["OCOP_BROKER_VISIBILITY_SECONDS"] = "3"
+    rng = random.Random(1)
+    kills = 0
+    for _ in range(KILLS):
+        before = _scalar(urls["evaluation"], inbox_count)
+        if before >= expected:
+            break
+        worker = stack.start("evaluation-worker", "worker", "evaluation")
+        # Kill it while it is working: once it has handled something new, at a random moment.
+        assert _wait(lambda b=before: _scalar(urls["evaluation"], inbox_count) > b, 90), stack.log(
+            "evaluation-worker"
+        )
+        time.sleep(rng.uniform(0.0, 0.4))
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        kills += 1
+    assert kills >= 2, "the backlog drained before the worker could be killed twice"
+
+    stack.start("evaluation-worker", "worker", "evaluation")
+    assert _wait(lambda: _scalar(urls["evaluation"], inbox_count) >= expected, 120), stack.log(
+        "evaluation-worker"
+    )
+
+    # Nothing lost: every event handled; nothing doubled: one case, one document and one
+    # evaluation.opened per dossier.
+    assert _scalar(urls["evaluation"], inbox_count) == expected
+    assert _scalar(urls["evaluation"], select(func.count()).select_from(ev.Case)) == DOSSIERS
+    assert (
+        _scalar(urls["evaluation"], select(func.count(func.distinct(ev.Case.dossier_id))))
+        == DOSSIERS
+    )
+    assert (
+        _scalar(urls["evaluation"], select(func.count()).select_from(ev.CaseDocument)) == DOSSIERS
+    )
+    opened = select(func.count()).where(ev.outbox.c.type == "evaluation.opened")
+    assert _scalar(urls["evaluation"], opened) == DOSSIERS
+
+    # The queue drains: nothing waits and nothing stays claimed.
+    def drained() -> bool:
+        with Connection(stack.env["OCOP_BROKER_URL"]) as conn:
+            queue = topology.events_queue("evaluation")(conn.default_channel)
+            return queue.queue_declare(passive=True).message_count == 0
+
+    assert _wait(drained, 30)

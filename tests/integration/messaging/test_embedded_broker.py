@@ -1,0 +1,157 @@
+"""The embedded broker's channel (shared/messaging/embedded_broker.py) on a real SQLite file:
+consumed messages are deleted, unacknowledged ones come back, abandoned claims are re-offered,
+and an idle poll does not take the database's write lock."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kombu import Connection, Exchange, Queue
+
+import shared.messaging  # noqa: F401 - installs the transport for sqla+ URLs
+from shared.messaging import embedded_broker
+
+EXCHANGE = Exchange("t.direct", type="direct")
+QUEUE = Queue("t.work", exchange=EXCHANGE, routing_key="work")
+
+
+@pytest.fixture()
+def broker_url(tmp_path: Path) -> str:
+    return f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+
+
+def _connection(url: str, **options: float) -> Connection:
+    return Connection(url, transport_options=options)
+
+
+def _publish(url: str, *bodies: str) -> None:
+    with _connection(url) as conn:
+        producer = conn.Producer()
+        for body in bodies:
+            producer.publish(body, exchange=EXCHANGE, routing_key="work", declare=[QUEUE])
+
+
+def _rows(url: str) -> list[tuple[int, int]]:
+    path = url.split("///", 1)[1]
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT id, visible FROM kombu_message ORDER BY id").fetchall()
+
+
+@pytest.fixture()
+def channel_of(broker_url: str) -> Iterator:
+    opened: list[Connection] = []
+
+    def open_channel(**options: float):
+        conn = _connection(broker_url, **options)
+        opened.append(conn)
+        return conn.channel()
+
+    yield open_channel
+    for conn in opened:
+        conn.release()
+
+
+def test_uses_the_product_transport(broker_url: str) -> None:
+    with _connection(broker_url) as conn:
+        assert isinstance(conn.transport, embedded_broker.Transport)
+
+
+def test_an_acknowledged_message_leaves_the_table(broker_url: str, channel_of) -> None:
+    _publish(broker_url, "a", "b")
+    queue = QUEUE(channel_of())
+    first = queue.get(no_ack=False)
+    assert first.decode() == "a"
+    assert [visible for _, visible in _rows(broker_url)] == [0, 1]  # claimed, waiting
+    first.ack()
+    assert [visible for _, visible in _rows(broker_url)] == [1]
+    queue.get(no_ack=False).ack()
+    assert _rows(broker_url) == []
+
+
+def test_unacknowledged_messages_return_in_place_when_the_channel_closes(
+    broker_url: str, channel_of
+) -> None:
+    _publish(broker_url, "a", "b", "c")
+    channel = channel_of()
+    queue = QUEUE(channel)
+    assert queue.get(no_ack=False).decode() == "a"
+    assert queue.get(no_ack=False).decode() == "b"
+    channel.close()
+    assert [visible for _, visible in _rows(broker_url)] == [1, 1, 1]
+    again = QUEUE(channel_of())
+    order = []
+    while (message := again.get(no_ack=False)) is not None:
+        order.append(message.decode())
+        message.ack()
+    assert order == ["a", "b", "c"]  # once each, in the original order
+
+
+def test_a_rejected_message_is_requeued_or_dropped(broker_url: str, channel_of) -> None:
+    _publish(broker_url, "requeue", "drop")
+    queue = QUEUE(channel_of())
+    queue.get(no_ack=False).reject(requeue=True)
+    first = queue.get(no_ack=False)
+    assert first.decode() == "requeue"
+    first.ack()
+    queue.get(no_ack=False).reject(requeue=False)
+    assert _rows(broker_url) == []
+
+
+def test_a_claim_abandoned_by_a_dead_consumer_is_offered_again(broker_url: str, channel_of) -> None:
+    _publish(broker_url, "in-flight")
+    dead = channel_of(visibility_timeout=0.5)
+    assert QUEUE(dead).get(no_ack=False).decode() == "in-flight"
+    dead._claims.clear()  # as if SIGKILLed: nothing is restored
+    dead.do_restore = False
+
+    survivor = channel_of(visibility_timeout=0.5)
+    assert QUEUE(survivor).get(no_ack=False) is None  # still within the visibility timeout
+    time.sleep(0.6)
+    survivor._next_sweep = 0.0
+    message = QUEUE(survivor).get(no_ack=False)
+    assert message is not None and message.decode() == "in-flight"
+    message.ack()
+    assert _rows(broker_url) == []
+
+
+def test_an_empty_poll_does_not_wait_for_the_write_lock(broker_url: str, channel_of) -> None:
+    queue = QUEUE(channel_of())
+    assert queue.get(no_ack=False) is None  # creates the tables
+    path = broker_url.split("///", 1)[1]
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # a relay mid-publish holds the write lock
+    try:
+        started = time.monotonic()
+        assert queue.get(no_ack=False) is None
+        assert time.monotonic() - started < 1.0  # the busy timeout is 30 s
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+
+
+def test_consumed_messages_left_by_plain_kombu_are_cleared_once(tmp_path: Path) -> None:
+    path = tmp_path / "old-broker.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE kombu_queue (id INTEGER PRIMARY KEY AUTOINCREMENT, name VARCHAR(200)
+                UNIQUE);
+            CREATE TABLE kombu_message (id INTEGER PRIMARY KEY AUTOINCREMENT, visible BOOLEAN,
+                timestamp DATETIME, payload TEXT NOT NULL, version SMALLINT NOT NULL,
+                queue_id INTEGER REFERENCES kombu_queue (id));
+            INSERT INTO kombu_queue (name) VALUES ('t.work');
+            INSERT INTO kombu_message (visible, timestamp, payload, version, queue_id)
+                VALUES (0, '2020-01-01 00:00:00', '{}', 2, 1);
+            """
+        )
+    url = f"sqla+sqlite:///{path}"
+    _publish(url, "new")
+    assert [visible for _, visible in _rows(url)] == [1]
+    with _connection(url) as conn:
+        message = QUEUE(conn.channel()).get(no_ack=False)
+        assert message.decode() == "new"
+        message.ack()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from shared import context
 from shared.db import Database, UnitOfWork
-from shared.events import Event, EventError, load_event
+from shared.events import EVENT_TYPES, Event, EventError, load_event
 from shared.messaging import topology
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,9 @@ class Inbox:
         Raises EventError for a message that can never be handled (poison) and lets database
         errors propagate for the caller to retry.
         """
+        kind = envelope.get("type") if isinstance(envelope, dict) else None
+        if kind in EVENT_TYPES and kind not in self.handlers:
+            return "ignored"  # a known type this service does not read: no need to validate it
         event = load_event(envelope)
         handler = self.handlers.get(event.type)
         if handler is None:

@@ -106,7 +106,11 @@ def test_inbox_refuses_a_malformed_envelope(rt: ServiceRuntime) -> None:
     with pytest.raises(EventError):
         rt.inbox().consume(bad)
     with pytest.raises(EventError):
-        rt.inbox().consume({"type": "dossier.submitted"})
+        rt.inbox().consume({"type": "account.created"})
+    with pytest.raises(EventError):
+        rt.inbox().consume({"type": "no.such_event"})
+    # A known type this service does not read is ignored unread, malformed or not.
+    assert rt.inbox().consume({"type": "dossier.submitted"}) == "ignored"
 
 
 def _wait_for(predicate, timeout: float = 30.0) -> bool:

@@ -214,7 +214,8 @@ class Evaluation(Base):
 
 
 class ConflictDeclaration(Base):
-    """A member's declaration about ties to the applicant, before opening the dossier."""
+    """A member's declaration about ties to the applicant, before opening the dossier, or a
+    conflict the secretariat or the chair found and recorded for the member (``recorded_by``)."""
 
     __tablename__ = "conflict_declarations"
     __table_args__ = (UniqueConstraint("evaluation_id", "account_id"),)
@@ -225,6 +226,7 @@ class ConflictDeclaration(Base):
     conflicted: Mapped[bool] = mapped_column()
     reason: Mapped[str | None] = mapped_column(Text)
     declared_at: Mapped[datetime] = mapped_column(Timestamp)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class ScoreSheet(Base):
@@ -290,6 +292,9 @@ class Certificate(Base):
     revoked_on: Mapped[date | None] = mapped_column(Date)
     revocation_ground: Mapped[str | None] = mapped_column(String(40))
     revocation_note: Mapped[str | None] = mapped_column(Text)
+    # The day the ground was found, and whether the revocation came after Art. 8's 15 days.
+    revocation_found_on: Mapped[date | None] = mapped_column(Date)
+    revocation_late: Mapped[bool | None] = mapped_column()
     superseded_by: Mapped[str | None] = mapped_column(String(40))
 
     # The upgrade and re-evaluation cases that name this certificate: a pending re-evaluation

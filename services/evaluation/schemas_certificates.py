@@ -57,6 +57,13 @@ class CertificateOut(PublicCertificateOut):
     revoked_on = fields.Date(allow_none=True)
     revocation_ground = fields.Str(allow_none=True, validate=validate.OneOf(GROUNDS))
     revocation_note = fields.Str(allow_none=True)
+    revocation_found_on = fields.Date(
+        allow_none=True, metadata={"description": "the day the revocation's ground was found"}
+    )
+    revocation_late = fields.Bool(
+        allow_none=True,
+        metadata={"description": "revoked more than 15 days after the ground was found"},
+    )
 
 
 class CertificateListArgs(Schema):

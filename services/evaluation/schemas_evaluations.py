@@ -206,12 +206,25 @@ class ConflictIn(Schema):
     reason = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
 
+class FoundConflictIn(Schema):
+    account_id = fields.UUID(required=True, metadata={"description": "the member concerned"})
+    reason = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=4000),
+        metadata={"description": "the tie found (same cooperative, family, business, …)"},
+    )
+
+
 class ConflictOut(Schema):
     evaluation_id = fields.UUID()
     account_id = fields.UUID()
     conflicted = fields.Bool()
     reason = fields.Str(allow_none=True)
     declared_at = fields.DateTime()
+    recorded_by = fields.UUID(
+        allow_none=True,
+        metadata={"description": "who recorded a conflict they found; null for the member's own"},
+    )
 
 
 class DossierDocumentOut(Schema):
@@ -281,6 +294,9 @@ class SheetOut(Schema):
     )
     submitted_at = fields.DateTime()
     updated_at = fields.DateTime()
+    set_aside = fields.Bool(
+        metadata={"description": "its author has a conflict of interest on record: not counted"}
+    )
     revisions = fields.List(fields.Nested(SheetRevisionOut))
 
 

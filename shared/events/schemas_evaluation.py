@@ -63,9 +63,21 @@ class EvaluationOpened(_EvaluationFacts):
 
 
 class ConflictDeclared(_EvaluationFacts):
-    account_id = fields.UUID(required=True)
+    account_id = fields.UUID(required=True, metadata={"description": "the member concerned"})
     conflicted = fields.Bool(required=True)
     reason = fields.Str(allow_none=True, load_default=None)
+    recorded_by = fields.UUID(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "the secretariat official or chair who recorded a conflict they "
+            "found; null when the member declared it"
+        },
+    )
+    sheet_set_aside = fields.Bool(
+        load_default=False,
+        metadata={"description": "the member's sheet, handed in before, no longer counts"},
+    )
 
 
 class SheetSubmitted(_EvaluationFacts):
@@ -133,6 +145,18 @@ class CertificateRevoked(CertificateFacts):
     ground = fields.Str(required=True)
     revoked_on = fields.Date(required=True)
     note = fields.Str(allow_none=True, load_default=None)
+    found_on = fields.Date(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the day the ground was found (null in older payloads)"},
+    )
+    late = fields.Bool(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "revoked after Art. 8's 15 days from found_on (allowed; recorded)"
+        },
+    )
 
 
 class CertificateExpiring(CertificateFacts):
@@ -144,6 +168,14 @@ class DeadlineEvent(_CaseFacts):
     deadline = fields.Str(required=True, metadata={"description": "e.g. intake, revocation"})
     due_on = fields.Date(required=True)
     responsible_unit = fields.Str(allow_none=True, load_default=None)
+    council_id = fields.UUID(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "the council whose evaluation the deadline concerns (to escalate to "
+            "its chair and secretary); null when no council has the case"
+        },
+    )
 
 
 class CouncilMembership(Schema):
@@ -165,7 +197,8 @@ for name, schema, text in (
     (
         "evaluation.conflict_declared",
         ConflictDeclared,
-        "A council member declared (or denied) a tie to the applicant.",
+        "A council member declared (or denied) a tie to the applicant, or the secretariat or "
+        "the chair recorded one it found.",
     ),
     ("evaluation.sheet_submitted", SheetSubmitted, "A member submitted a score sheet."),
     (

@@ -5,6 +5,10 @@ Objects: A is the owner applicant's dossier (and producer) in COMMUNE, B another
 OTHER_COMMUNE (same district and province), C a third applicant's in another province
 (Hà Nội), and a missing id. Outside the caller's reach an object answers 404; inside it but
 without the right 403; both as problem+json with no object data, and nothing changes.
+
+This file covers the registration service's routes; test_evaluation_access.py classifies every
+route of the evaluation and notification services the same way (a new route fails until it
+has a line there) and runs their matrix.
 """
 
 from __future__ import annotations

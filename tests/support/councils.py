@@ -271,10 +271,21 @@ def snapshot(evaluation: Any, dossier_id: str | None = None) -> tuple[Any, ...]:
                 .where(models.Evaluation.dossier_id == case.dossier_id)
                 .order_by(models.ScoreSheet.id)
             ).all()
+            declarations = session.execute(
+                select(
+                    models.ConflictDeclaration.account_id,
+                    models.ConflictDeclaration.conflicted,
+                    models.ConflictDeclaration.recorded_by,
+                )
+                .join(models.Evaluation)
+                .where(models.Evaluation.dossier_id == case.dossier_id)
+                .order_by(models.ConflictDeclaration.id)
+            ).all()
             state = (
                 (case.version, case.level, case.stage, case.pending_rank),
                 tuple((e.id, e.version, e.status, e.rescore_count) for e in evaluations),
                 tuple(tuple(row) for row in sheets),
+                tuple(tuple(row) for row in declarations),
             )
         return (outbox, counts, state)
 

@@ -25,13 +25,19 @@ from services.evaluation.schemas_evaluations import (
     EvaluationPage,
     EvaluationSummaryOut,
     FinaliseIn,
+    FoundConflictIn,
     SheetIn,
     SheetList,
     SheetOut,
     SheetReviseIn,
 )
+from services.evaluation.service import assignment as assignment_service
+from services.evaluation.service import cases as case_service
 from services.evaluation.service import commune_review as commune_review_service
-from services.evaluation.service import evaluations as evaluation_service
+from services.evaluation.service import conflicts as conflict_service
+from services.evaluation.service import finalising as finalising_service
+from services.evaluation.service import sheets as sheet_service
+from services.evaluation.service import standing as standing_service
 from shared.auth import Principal
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
@@ -44,7 +50,7 @@ blp = Blueprint(
 
 _CASE_FIELDS = list(CaseOut().fields)
 _SUMMARY_FIELDS = list(EvaluationSummaryOut().fields)
-_SHEET_FIELDS = [name for name in SheetOut().fields if name != "revisions"]
+_SHEET_FIELDS = [name for name in SheetOut().fields if name not in ("revisions", "set_aside")]
 _DOSSIER_FIELDS = [
     name for name in EvaluationDossierOut().fields if name not in ("commune_review", "documents")
 ]
@@ -54,7 +60,7 @@ def _case(case: Case) -> dict[str, Any]:
     return {name: getattr(case, name) for name in _CASE_FIELDS}
 
 
-def _detail(detail: evaluation_service.CaseDetail) -> dict[str, Any]:
+def _detail(detail: case_service.CaseDetail) -> dict[str, Any]:
     return {
         **_case(detail.case),
         "commune_review": detail.commune_review,
@@ -62,7 +68,7 @@ def _detail(detail: evaluation_service.CaseDetail) -> dict[str, Any]:
     }
 
 
-def _evaluation(view: evaluation_service.EvaluationView) -> dict[str, Any]:
+def _evaluation(view: standing_service.EvaluationView) -> dict[str, Any]:
     evaluation = view.evaluation
     return {
         **{name: getattr(evaluation, name) for name in _SUMMARY_FIELDS},
@@ -75,16 +81,17 @@ def _evaluation(view: evaluation_service.EvaluationView) -> dict[str, Any]:
     }
 
 
-def _sheet(view: evaluation_service.SheetView) -> dict[str, Any]:
+def _sheet(view: sheet_service.SheetView) -> dict[str, Any]:
     return {
         **{name: getattr(view.sheet, name) for name in _SHEET_FIELDS},
         "revisions": view.revisions,
+        "set_aside": view.set_aside,
     }
 
 
 def _read_evaluation(principal: Principal, evaluation_id: uuid.UUID) -> dict[str, Any]:
     with current().db.reader() as session:
-        view = evaluation_service.get(
+        view = standing_service.get(
             session=session, principal=principal, evaluation_id=evaluation_id
         )
         return _evaluation(view)
@@ -101,9 +108,9 @@ class Cases(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Cases within your reach, newest first (cursor pagination)"""
         principal = current_principal()
-        filters = evaluation_service.CaseFilters(level=args.get("level"), stage=args.get("stage"))
+        filters = case_service.CaseFilters(level=args.get("level"), stage=args.get("stage"))
         with current().db.reader() as session:
-            items, cursor = evaluation_service.list_cases(
+            items, cursor = case_service.list_cases(
                 session=session,
                 principal=principal,
                 filters=filters,
@@ -121,7 +128,7 @@ class CaseItem(MethodView):
         """One case: where it is, its commune review and its evaluations with their results"""
         principal = current_principal()
         with current().db.reader() as session:
-            detail = evaluation_service.case_detail(
+            detail = case_service.case_detail(
                 session=session, principal=principal, dossier_id=dossier_id
             )
             return _detail(detail)
@@ -146,7 +153,7 @@ def commune_review(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
         )
         uow.commit()
     with current().db.reader() as session:
-        detail = evaluation_service.case_detail(
+        detail = case_service.case_detail(
             session=session, principal=principal, dossier_id=dossier_id
         )
         return _detail(detail)
@@ -160,7 +167,7 @@ def assign(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
     """Assign the case to a council of its level and a round (the level's secretariat)"""
     principal = current_principal()
     with current().db.unit_of_work() as uow:
-        evaluation = evaluation_service.assign(
+        evaluation = assignment_service.assign(
             uow=uow,
             principal=principal,
             dossier_id=dossier_id,
@@ -184,7 +191,7 @@ class Evaluations(MethodView):
         """Evaluations of the councils you sit on or oversee, newest first"""
         principal = current_principal()
         with current().db.reader() as session:
-            items, cursor = evaluation_service.list_evaluations(
+            items, cursor = standing_service.list_evaluations(
                 session=session,
                 principal=principal,
                 status=args.get("status"),
@@ -211,11 +218,32 @@ def declare_conflict(data: dict[str, Any], evaluation_id: uuid.UUID) -> Any:
     """Declare, once, whether you have a conflict of interest with the applicant (members)"""
     principal = current_principal()
     with current().db.unit_of_work() as uow:
-        declaration = evaluation_service.declare_conflict(
+        declaration = conflict_service.declare_conflict(
             uow=uow,
             principal=principal,
             evaluation_id=evaluation_id,
             conflicted=data["conflicted"],
+            reason=data["reason"],
+        )
+        uow.commit()
+    return declaration
+
+
+@blp.route("/evaluations/<uuid:evaluation_id>/conflicts/found", methods=["POST"])
+@blp.arguments(FoundConflictIn)
+@blp.response(201, ConflictOut)
+@document_errors(blp, *WRITE_ERRORS)
+def record_conflict(data: dict[str, Any], evaluation_id: uuid.UUID) -> Any:
+    """Record a conflict of interest found for a member, with the reason (the secretariat of
+    the level or the chair); the member can no longer read or score, and a sheet already handed
+    in is set aside"""
+    principal = current_principal()
+    with current().db.unit_of_work() as uow:
+        declaration = conflict_service.record_conflict(
+            uow=uow,
+            principal=principal,
+            evaluation_id=evaluation_id,
+            account_id=data["account_id"],
             reason=data["reason"],
         )
         uow.commit()
@@ -229,7 +257,7 @@ def evaluation_dossier(evaluation_id: uuid.UUID) -> Any:
     """The dossier to score: product, self-assessment, Form 03, documents with SHA-256"""
     principal = current_principal()
     with current().db.reader() as session:
-        view = evaluation_service.dossier(
+        view = sheet_service.dossier(
             session=session, principal=principal, evaluation_id=evaluation_id
         )
         return {
@@ -247,7 +275,7 @@ class Sheets(MethodView):
         """Every member's sheet, once the council has closed"""
         principal = current_principal()
         with current().db.reader() as session:
-            views = evaluation_service.all_sheets(
+            views = sheet_service.all_sheets(
                 session=session, principal=principal, evaluation_id=evaluation_id
             )
             return {"items": [_sheet(v) for v in views]}
@@ -259,7 +287,7 @@ class Sheets(MethodView):
         """Hand in your score sheet: one option per criterion, and a comment"""
         principal = current_principal()
         with current().db.unit_of_work() as uow:
-            sheet = evaluation_service.submit_sheet(
+            sheet = sheet_service.submit_sheet(
                 uow=uow,
                 principal=principal,
                 evaluation_id=evaluation_id,
@@ -267,7 +295,7 @@ class Sheets(MethodView):
                 comment=data["comment"],
             )
             uow.commit()
-        return _sheet(evaluation_service.SheetView(sheet, []))
+        return _sheet(sheet_service.SheetView(sheet, []))
 
 
 @blp.route("/evaluations/<uuid:evaluation_id>/sheets/mine")
@@ -278,7 +306,7 @@ class MySheet(MethodView):
         """Your own sheet with its revisions"""
         principal = current_principal()
         with current().db.reader() as session:
-            view = evaluation_service.my_sheet(
+            view = sheet_service.my_sheet(
                 session=session, principal=principal, evaluation_id=evaluation_id
             )
             return _sheet(view)
@@ -290,7 +318,7 @@ class MySheet(MethodView):
         """Revise your sheet until the council closes (send the revision you read)"""
         principal = current_principal()
         with current().db.unit_of_work() as uow:
-            evaluation_service.revise_sheet(
+            sheet_service.revise_sheet(
                 uow=uow,
                 principal=principal,
                 evaluation_id=evaluation_id,
@@ -300,7 +328,7 @@ class MySheet(MethodView):
             )
             uow.commit()
         with current().db.reader() as session:
-            view = evaluation_service.my_sheet(
+            view = sheet_service.my_sheet(
                 session=session, principal=principal, evaluation_id=evaluation_id
             )
             return _sheet(view)
@@ -315,7 +343,7 @@ def finalise(data: dict[str, Any], evaluation_id: uuid.UUID) -> Any:
     over the maximum spread, otherwise the result moves the case on"""
     principal = current_principal()
     with current().db.unit_of_work() as uow:
-        view = evaluation_service.finalise(
+        view = finalising_service.finalise(
             uow=uow,
             principal=principal,
             evaluation_id=evaluation_id,

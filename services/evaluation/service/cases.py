@@ -1,8 +1,10 @@
-"""Cases: this service's view of accepted dossiers, kept from registration's events."""
+"""Cases: this service's view of accepted dossiers, kept from registration's events; their moves
+along the stage table, listing and detail."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -22,13 +24,17 @@ from services.evaluation.domain.stages import (  # noqa: F401 - the names other 
     RECOGNISED,
     RETURNED,
     WITHDRAWN,
+    StageError,
+    Step,
+    next_stage,
 )
-from services.evaluation.models import Case, CaseDocument, Evaluation, Official
+from services.evaluation.models import Case, CaseDocument, CommuneReview, Evaluation, Official
 from services.evaluation.service import access
 from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.events import Actor, Event, new_event
+from shared.rubrics import Sheet, load_rubric
 
 # Registration types (Form 01): an upgrade (nâng hạng) or a re-evaluation (phân hạng lại)
 # names the certificate it concerns.
@@ -87,6 +93,87 @@ def touch(case: Case, *, level: str | None = None, stage: str | None = None) -> 
     if stage is not None:
         case.stage = stage
     case.updated_at = datetime.now(UTC)
+
+
+# --- moves along the stage table (domain/stages.py) -----------------------------------------
+
+
+def check_step(case: Case, step: Step) -> str:
+    """The stage ``step`` takes the case to; 409 if the table has no such edge."""
+    try:
+        return next_stage(case.stage, step)
+    except StageError as exc:
+        raise problems.transition_refused(
+            f"A case at stage {case.stage} (level {case.level}) cannot take the step {step}."
+        ) from exc
+
+
+def advance(case: Case, step: Step, *, level: str | None = None) -> None:
+    """Move the case along the stage table (and to ``level`` when the step changes it)."""
+    touch(case, level=level, stage=check_step(case, step))
+
+
+def check_version(current: int, expected: int, what: str) -> None:
+    """409 with the current version when the client read an older one."""
+    if current != expected:
+        raise problems.conflict(
+            f"The {what} changed since you read it (your version {expected}, current "
+            f"{current}); reload and try again.",
+            current_version=current,
+        )
+
+
+def rubric_sheet(case: Case) -> Sheet:
+    """The scoring sheet the case is pinned to (its rubric version and product set)."""
+    return load_rubric(case.rubric_version).sheet(case.product_set_code)
+
+
+# --- listing and detail ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilters:
+    level: str | None = None
+    stage: str | None = None
+
+
+def list_cases(
+    *,
+    session: Session,
+    principal: Principal,
+    filters: CaseFilters,
+    limit: int,
+    after: uuid.UUID | None = None,
+) -> tuple[list[Case], uuid.UUID | None]:
+    """A page of cases in reach, newest first; returns the cursor of the next page."""
+    query = select(Case).where(access.case_reach(principal))
+    if filters.level:
+        query = query.where(Case.level == filters.level)
+    if filters.stage:
+        query = query.where(Case.stage == filters.stage)
+    if after is not None:
+        query = query.where(Case.dossier_id < after)
+    rows = list(session.execute(query.order_by(Case.dossier_id.desc()).limit(limit + 1)).scalars())
+    next_cursor = rows[limit - 1].dossier_id if len(rows) > limit else None
+    return rows[:limit], next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class CaseDetail:
+    case: Case
+    commune_review: CommuneReview | None
+    evaluations: list[Evaluation]
+
+
+def case_detail(*, session: Session, principal: Principal, dossier_id: uuid.UUID) -> CaseDetail:
+    """A case in reach with its commune review and its evaluations, oldest first."""
+    case = get(session=session, principal=principal, dossier_id=dossier_id)
+    history = session.execute(
+        select(Evaluation)
+        .where(Evaluation.dossier_id == case.dossier_id)
+        .order_by(Evaluation.opened_at, Evaluation.id)
+    ).scalars()
+    return CaseDetail(case, session.get(CommuneReview, case.dossier_id), list(history))
 
 
 # --- consumers of registration's events ---------------------------------------------------

@@ -22,7 +22,6 @@ from services.evaluation.domain.regime import regime_by_name
 from services.evaluation.domain.stages import Step
 from services.evaluation.models import Case, CommuneReview
 from services.evaluation.service import access, cases
-from services.evaluation.service import evaluations as evaluation_service
 from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
@@ -57,8 +56,8 @@ def review(
     if not _is_commune_officer(principal, case):
         raise problems.forbidden("Only an officer of the case's commune does the commune review.")
     step = _STEPS[proposal]
-    evaluation_service.check_step(case, step)
-    evaluation_service.check_version(case.version, expected_version, "case")
+    cases.check_step(case, step)
+    cases.check_version(case.version, expected_version, "case")
     reasons = (reasons or "").strip() or None
     if proposal != PROPOSE and reasons is None:
         raise problems.invalid({"reasons": [f"Give the reasons to {proposal} the dossier."]})
@@ -73,7 +72,7 @@ def review(
     uow.session.add(report)
     from_level = case.level
     to_level = regime_by_name(case.regime).first_scoring_level.code.value
-    evaluation_service.advance(case, step, level=to_level if proposal == PROPOSE else None)
+    cases.advance(case, step, level=to_level if proposal == PROPOSE else None)
     uow.session.flush()
     actor = cases.actor_of(principal)
     no_council = {

@@ -264,6 +264,8 @@ def revoke(
     certificate.revoked_on = today
     certificate.revocation_ground = ground
     certificate.revocation_note = note
+    certificate.revocation_found_on = found_on
+    certificate.revocation_late = late
     uow.session.flush()
     case_service.publish(
         uow,
@@ -274,6 +276,8 @@ def revoke(
             "ground": ground,
             "revoked_on": today,
             "note": note,
+            "found_on": found_on,
+            "late": late,
         },
         case_service.actor_of(principal),
     )

@@ -12,10 +12,12 @@ event, so a re-run (or two beat processes) raises nothing twice.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from services.evaluation.domain.calendar import working_days_between
 from services.evaluation.domain.certificate import reevaluation_window
@@ -121,7 +123,12 @@ def raise_round_deadlines(*, db: Database, today: date) -> int:
                 uow,
                 case,
                 kind,
-                {"deadline": "round_close", "due_on": closes_on, "responsible_unit": None},
+                {
+                    "deadline": "round_close",
+                    "due_on": closes_on,
+                    "responsible_unit": None,
+                    "council_id": evaluation.council_id if evaluation else None,
+                },
                 SYSTEM,
             )
             raised += _commit_once(uow)
@@ -138,6 +145,17 @@ def _responsible_unit(case: Case) -> str:
         "province": case.province_code,
     }[case.level]
     return f"{case.unit_tree}:{case.level}:{code}"
+
+
+def _council_on(session: Session, case: Case) -> uuid.UUID | None:
+    """The council whose open evaluation holds the case, if one does (the notification
+    service escalates a deadline to its chair and secretary)."""
+    return session.execute(
+        select(Evaluation.council_id)
+        .where(Evaluation.dossier_id == case.dossier_id, Evaluation.status == "open")
+        .order_by(Evaluation.opened_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def raise_reevaluation_deadlines(*, db: Database, today: date) -> int:
@@ -175,6 +193,7 @@ def raise_reevaluation_deadlines(*, db: Database, today: date) -> int:
                     "deadline": "reevaluation_decision",
                     "due_on": due_on,
                     "responsible_unit": _responsible_unit(case),
+                    "council_id": _council_on(uow.session, case),
                 },
                 SYSTEM,
             )

@@ -81,7 +81,15 @@ def certificate_state(evaluation: Any, number: str) -> tuple[Any, ...]:
     with evaluation.db.reader() as session:
         row = session.get_one(Certificate, number)
         outbox = session.execute(select(func.count()).select_from(evaluation.outbox)).scalar_one()
-        return row.status, row.revoked_on, row.revocation_ground, row.revocation_note, outbox
+        return (
+            row.status,
+            row.revoked_on,
+            row.revocation_ground,
+            row.revocation_note,
+            row.revocation_found_on,
+            row.revocation_late,
+            outbox,
+        )
 
 
 # --- the public lookup ----------------------------------------------------------------------
@@ -161,6 +169,8 @@ def test_the_recognising_authority_revokes(eval_call, evaluation, people, certif
     assert body["status"] == "revoked" and body["revoked_on"] == days_ago(0).isoformat()
     assert body["revocation_ground"] == "mark_misuse" and body["revocation_note"] == "x"
     assert body["due_on"] == revocation_due(found_on).isoformat() and body["late"] is False
+    assert (body["revocation_found_on"], body["revocation_late"]) == (found_on.isoformat(), False)
+    assert revocation_row(evaluation, number) == (found_on, False)
 
     public = eval_call("GET", f"/api/v1/certificates/{number}").body
     assert public["status"] == "revoked"
@@ -171,6 +181,7 @@ def test_the_recognising_authority_revokes(eval_call, evaluation, people, certif
     assert event["type"] == "certificate.revoked"
     assert event["payload"]["number"] == number and event["payload"]["ground"] == "mark_misuse"
     assert event["payload"]["revoked_on"] == days_ago(0).isoformat()
+    assert (event["payload"]["found_on"], event["payload"]["late"]) == (str(found_on), False)
     assert event["actor"]["user_id"] == people["province_authority"].account["id"]
 
     # Twice: the certificate is no longer valid.
@@ -217,13 +228,27 @@ def test_bad_revocations_change_nothing(evaluation, people, certificate) -> None
     assert certificate_state(evaluation, number) == before
 
 
-def test_a_late_revocation_is_made_and_says_so(evaluation, people, certificate) -> None:
+def test_a_late_revocation_is_made_and_says_so(eval_call, evaluation, people, certificate) -> None:
     set_dates(evaluation, certificate["number"], days_ago(200))
     found_on = days_ago(60)
     reply = revoke(people["province_authority"], certificate["number"], found_on=str(found_on))
     assert reply.status == 201, reply.body
     assert reply.body["late"] is True and reply.body["status"] == "revoked"
     assert reply.body["due_on"] == revocation_due(found_on).isoformat()
+    assert reply.body["revocation_late"] is True
+    assert revocation_row(evaluation, certificate["number"]) == (found_on, True)
+    event = outbox_events(evaluation, certificate["dossier_id"])[-1]
+    assert event["type"] == "certificate.revoked"
+    assert (event["payload"]["found_on"], event["payload"]["late"]) == (str(found_on), True)
+    # The public lookup says revoked, and nothing of the finding.
+    public = eval_call("GET", f"/api/v1/certificates/{certificate['number']}").body
+    assert public["status"] == "revoked" and "revocation_late" not in public
+
+
+def revocation_row(evaluation: Any, number: str) -> tuple[date | None, bool | None]:
+    with evaluation.db.reader() as session:
+        row = session.get_one(Certificate, number)
+        return row.revocation_found_on, row.revocation_late
 
 
 def test_an_expired_certificate_is_not_revoked(evaluation, people, certificate) -> None:

@@ -298,6 +298,7 @@ def test_the_45_day_limit_is_warned_and_reported_once(
     assert approaching["payload"]["deadline"] == "reevaluation_decision"
     assert approaching["payload"]["due_on"] == due.isoformat()
     assert approaching["payload"]["responsible_unit"] == "pre2025:commune:19333"
+    assert approaching["payload"]["council_id"] is None  # at the commune: no council has it
     assert approaching["actor"]["role"] == "system"
     assert len(run(due)) == 1  # still the one warning: the limit's own day is not breached
     notices = run(due + timedelta(days=1))

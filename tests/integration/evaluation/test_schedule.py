@@ -114,7 +114,7 @@ def test_round_deadlines_warn_then_report_once(evaluation) -> None:
             )
         )
         uow.commit()
-        dossier_id = case.dossier_id
+        dossier_id, council_id = case.dossier_id, council.id
     db = evaluation.db
     schedule.raise_round_deadlines(db=db, today=date(2027, 6, 1))
     assert _events(evaluation, dossier_id) == []
@@ -124,3 +124,49 @@ def test_round_deadlines_warn_then_report_once(evaluation) -> None:
     for _ in range(2):
         schedule.raise_round_deadlines(db=db, today=date(2027, 7, 1))
     assert _events(evaluation, dossier_id) == ["deadline.approaching", "deadline.breached"]
+    # Each names the council, for the notification service to escalate to its chair.
+    assert {e["payload"]["council_id"] for e in _envelopes(evaluation, dossier_id)} == {
+        str(council_id)
+    }
+
+
+def _envelopes(evaluation, dossier_id: uuid.UUID) -> list[dict]:
+    o = evaluation.outbox.c
+    with evaluation.db.engine.connect() as conn:
+        rows = conn.execute(select(o.envelope).order_by(o.id)).all()
+    return [env for (env,) in rows if env["dossier_id"] == str(dossier_id)]
+
+
+def _open_evaluation(uow, case, status: str = "open") -> uuid.UUID:
+    council = Council(
+        name="HĐ huyện", level="district", unit="pre2025:district:461", created_at=datetime.now(UTC)
+    )
+    uow.session.add(council)
+    uow.session.flush()
+    uow.session.add(
+        Evaluation(
+            dossier_id=case.dossier_id,
+            level="district",
+            council_id=council.id,
+            status=status,
+            opened_at=datetime.now(UTC),
+        )
+    )
+    return council.id
+
+
+def test_a_reevaluation_deadline_names_the_council_holding_the_case(evaluation) -> None:
+    due = date(2027, 3, 15)
+    with evaluation.db.unit_of_work() as uow:
+        at_council = make_case(uow, stage="in_evaluation", decision_due_on=due)
+        _open_evaluation(uow, at_council, status="closed")  # an earlier level's, closed
+        council_id = _open_evaluation(uow, at_council)
+        waiting = make_case(uow, stage="awaiting_assignment", decision_due_on=due)
+        _open_evaluation(uow, waiting, status="closed")
+        uow.commit()
+        ids = at_council.dossier_id, waiting.dossier_id
+    schedule.raise_reevaluation_deadlines(db=evaluation.db, today=due + timedelta(days=1))
+    [held] = _envelopes(evaluation, ids[0])
+    [unheld] = _envelopes(evaluation, ids[1])
+    assert (held["type"], held["payload"]["council_id"]) == ("deadline.breached", str(council_id))
+    assert (unheld["type"], unheld["payload"]["council_id"]) == ("deadline.breached", None)

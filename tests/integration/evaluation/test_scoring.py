@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.evaluation import models
-from services.evaluation.service.evaluations import VIETNAM
+from services.evaluation.domain.calendar import TIMEZONE
 from tests.support import councils as kit
 from tests.support import flows
 from tests.unit.evaluation.sheets import answers_for
@@ -56,7 +56,7 @@ def opened(secretariat, council, proposed) -> tuple[str, dict]:
 
 
 def datetime_today() -> date:
-    return datetime.now(VIETNAM).date()
+    return datetime.now(TIMEZONE).date()
 
 
 def test_assignment_opens_an_evaluation(evaluation, secretariat, council, proposed) -> None:

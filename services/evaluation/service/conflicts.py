@@ -1,0 +1,124 @@
+"""Conflicts of interest (no national rule; the system's, per DOMAIN): a member declares, once,
+whether they have a tie to the applicant (same cooperative, family, business, prior
+consultancy) before opening the dossier; the secretariat of the evaluation's level or the
+council's chair may record a tie it finds for a member, with a reason.
+
+Either way the effects are the same: the member can neither read nor score the dossier, and
+the quorum counts without them. A sheet the member handed in before the finding is kept (the
+case file has it) but set aside: it counts for neither quorum, spread nor result, and it is
+listed after closing with ``set_aside``. Each declaration or finding emits
+``evaluation.conflict_declared``; a finding says who recorded it (``recorded_by``) and whether
+it set a sheet aside.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from services.evaluation.models import ConflictDeclaration
+from services.evaluation.service import assignment, cases, seats, sheets
+from shared import problems
+from shared.auth import Principal
+from shared.db import UnitOfWork
+
+
+def _publish(
+    uow: UnitOfWork,
+    principal: Principal,
+    ctx: seats.Seated,
+    declaration: ConflictDeclaration,
+    *,
+    sheet_set_aside: bool = False,
+) -> None:
+    cases.publish(
+        uow,
+        ctx.case,
+        "evaluation.conflict_declared",
+        {
+            **seats.council_facts(ctx.evaluation, ctx.council),
+            "account_id": declaration.account_id,
+            "conflicted": declaration.conflicted,
+            "reason": declaration.reason,
+            "recorded_by": declaration.recorded_by,
+            "sheet_set_aside": sheet_set_aside,
+        },
+        cases.actor_of(principal),
+    )
+
+
+def declare_conflict(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    evaluation_id: uuid.UUID,
+    conflicted: bool,
+    reason: str | None,
+) -> ConflictDeclaration:
+    """A council member declares, once, whether they have a tie to the applicant."""
+    ctx = seats.load(uow.session, principal, evaluation_id, lock=True)
+    seats.require_seat(ctx, "declare conflicts of interest")
+    seats.require_open(ctx)
+    existing = seats.declaration(uow.session, ctx.evaluation.id, ctx.me)
+    if existing is not None and existing.recorded_by is not None:
+        raise problems.conflict("A conflict of interest was recorded for you in this evaluation.")
+    if existing is not None:
+        raise problems.conflict("You already made your declaration for this evaluation.")
+    declaration = ConflictDeclaration(
+        evaluation_id=ctx.evaluation.id,
+        account_id=ctx.me,
+        conflicted=conflicted,
+        reason=reason,
+        declared_at=seats.now(),
+    )
+    uow.session.add(declaration)
+    uow.session.flush()
+    _publish(uow, principal, ctx, declaration)
+    return declaration
+
+
+def _may_record(uow: UnitOfWork, principal: Principal, ctx: seats.Seated) -> bool:
+    if assignment.is_level_secretariat(principal, ctx.case, ctx.evaluation.level):
+        return True
+    if ctx.seat != seats.CHAIR:
+        return False
+    own = seats.declaration(uow.session, ctx.evaluation.id, ctx.me)
+    return own is None or not own.conflicted  # a conflicted chair acts on nothing of the case
+
+
+def record_conflict(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    evaluation_id: uuid.UUID,
+    account_id: uuid.UUID,
+    reason: str,
+) -> ConflictDeclaration:
+    """The secretariat of the level, or the chair, records a conflict it found for a member."""
+    ctx = seats.load(uow.session, principal, evaluation_id, lock=True)
+    if not _may_record(uow, principal, ctx):
+        raise problems.forbidden(
+            "Only the secretariat of the evaluation's level or the council's chair records a "
+            "conflict of interest found for a member."
+        )
+    seats.require_open(ctx)
+    if account_id == ctx.me:
+        raise problems.invalid(
+            {"account_id": ["Declare your own conflict (POST /api/v1/evaluations/{id}/conflicts)."]}
+        )
+    if not any(seat.account_id == account_id for seat in ctx.council.members):
+        raise problems.invalid({"account_id": ["No current member of the council has this id."]})
+    declaration = seats.declaration(uow.session, ctx.evaluation.id, account_id)
+    if declaration is not None and declaration.conflicted:
+        raise problems.conflict("A conflict of interest is already on record for this member.")
+    if declaration is None:  # the member has not declared yet: the finding stands for it
+        declaration = ConflictDeclaration(evaluation_id=ctx.evaluation.id, account_id=account_id)
+        uow.session.add(declaration)
+    # A member's earlier "no conflict" is overruled; the case file keeps it (its own event).
+    declaration.conflicted = True
+    declaration.reason = reason
+    declaration.recorded_by = ctx.me
+    declaration.declared_at = seats.now()
+    uow.session.flush()
+    sheet = sheets.sheet_of(uow.session, ctx.evaluation.id, account_id)
+    _publish(uow, principal, ctx, declaration, sheet_set_aside=sheet is not None)
+    return declaration

@@ -1,0 +1,152 @@
+"""Finalising (chair or secretary): refused without quorum; a spread over the council's
+maximum reopens the sheets (``evaluation.rescore_requested``); otherwise the mean result ranks
+the product and the outcome moves the case on.
+
+A closing emits, by outcome: forwarded → ``evaluation.forwarded``; handed back →
+``evaluation.handed_back``; not recognised → ``evaluation.decided`` (outcome
+``not_recognised``); recognised at this level → **nothing new**: recognition is the act of the
+level's authority, whose confirmation emits ``evaluation.decided`` (``recognised``), so saying
+it at the council's close would be premature. The sheets' events already put the scoring in
+the case file, and the case waits at stage ``awaiting_decision`` with its ``pending_rank``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from services.evaluation.domain import finalisation
+from services.evaluation.domain.aggregation import CouncilResult, MemberSheet
+from services.evaluation.domain.outcome import Outcome, OutcomeKind
+from services.evaluation.domain.regime import regime_by_name
+from services.evaluation.domain.stages import Step
+from services.evaluation.service import cases, seats
+from services.evaluation.service import standing as standing_service
+from shared import problems
+from shared.auth import Principal
+from shared.db import UnitOfWork
+
+_STEP_OF_OUTCOME = {
+    OutcomeKind.RECOGNISED: Step.RECOGNISE,
+    OutcomeKind.FORWARDED: Step.FORWARD,
+    OutcomeKind.HANDED_BACK: Step.HAND_BACK,
+    OutcomeKind.NOT_RECOGNISED: Step.REFUSE,
+}
+
+
+def _no_quorum_detail(quorum: dict[str, Any]) -> str:
+    detail = (
+        f"No quorum: {quorum['sheets']} of {quorum['eligible']} eligible members handed in "
+        f"sheets; {quorum['required']} are needed"
+    )
+    if quorum["chair_required"] and not quorum["chair_in"]:
+        detail += ", the chair's among them"
+    return detail + "."
+
+
+def result_of(result: CouncilResult) -> dict[str, Any]:
+    """The stored and published result: raw means (display rounds them)."""
+    return {
+        "parts": dict(result.part_means),
+        "total": result.total_mean,
+        "band": result.band,
+        "marks_met_level": result.marks_met_level,
+        "star_rank": result.star_rank,
+        "members": result.member_count,
+        "findings": [rule.text for rule in result.findings],
+    }
+
+
+def finalise(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    evaluation_id: uuid.UUID,
+    expected_version: int,
+    findings: Sequence[int] = (),
+) -> standing_service.EvaluationView:
+    """The chair or secretary closes the scoring: no quorum refuses, too wide a spread reopens
+    the sheets, otherwise the mean result moves the case on."""
+    ctx = seats.load(uow.session, principal, evaluation_id, lock=True)
+    if ctx.seat not in (seats.CHAIR, seats.SECRETARY):
+        raise problems.forbidden("Only the council's chair or secretary finalises its scoring.")
+    seats.require_open(ctx)
+    cases.check_version(ctx.evaluation.version, expected_version, "evaluation")
+    standing = standing_service.standing_of(uow.session, ctx.evaluation, ctx.council)
+    if ctx.me in standing.conflicted:
+        raise problems.forbidden("You declared a conflict of interest with this dossier.")
+    sheet = cases.rubric_sheet(ctx.case)
+    unknown = [i for i in findings if i >= len(sheet.rules)]
+    if unknown:
+        raise problems.invalid(
+            {"findings": [f"Set {sheet.set_code} prints {len(sheet.rules)} rules; no {unknown}."]}
+        )
+    members = [MemberSheet.scored(str(s.account_id), sheet, s.answers) for s in standing.sheets]
+    try:
+        decision = finalisation.finalise(
+            regime=regime_by_name(ctx.case.regime),
+            level=ctx.evaluation.level,
+            council=standing.domain_council(ctx.council),
+            sheets=members,
+            findings=[sheet.rules[i] for i in dict.fromkeys(findings)],
+        )
+    except finalisation.NoQuorum as exc:
+        raise problems.transition_refused(
+            _no_quorum_detail(standing_service.quorum_state(standing, ctx.council))
+        ) from exc
+    if isinstance(decision, finalisation.Reopened):
+        _reopen(uow, principal, ctx, decision)
+    else:
+        _close(uow, principal, ctx, decision)
+    return standing_service.view(uow.session, ctx)
+
+
+def _reopen(
+    uow: UnitOfWork, principal: Principal, ctx: seats.Seated, decision: finalisation.Reopened
+) -> None:
+    """Members' totals differ too much: the council discusses and members revise."""
+    ctx.evaluation.rescore_count += 1
+    uow.session.flush()
+    cases.publish(
+        uow,
+        ctx.case,
+        "evaluation.rescore_requested",
+        {
+            **seats.council_facts(ctx.evaluation, ctx.council),
+            "spread": decision.spread,
+            "max_spread": decision.max_spread,
+        },
+        cases.actor_of(principal),
+    )
+
+
+def _close(
+    uow: UnitOfWork, principal: Principal, ctx: seats.Seated, decision: finalisation.Finalised
+) -> None:
+    """Record the result and move the case where the outcome sends it."""
+    outcome: Outcome = decision.outcome
+    result = result_of(decision.result)
+    evaluation, case = ctx.evaluation, ctx.case
+    evaluation.status = seats.CLOSED
+    evaluation.result = result
+    evaluation.outcome = outcome.kind.value
+    evaluation.star_rank = outcome.star_rank
+    evaluation.closed_at = seats.now()
+    from_level = case.level
+    cases.advance(case, _STEP_OF_OUTCOME[outcome.kind], level=outcome.level.code.value)
+    case.pending_rank = outcome.recognised_rank
+    uow.session.flush()
+    payload = {
+        **seats.council_facts(evaluation, ctx.council),
+        "star_rank": outcome.star_rank,
+        "result": result,
+    }
+    actor = cases.actor_of(principal)
+    if outcome.kind in (OutcomeKind.FORWARDED, OutcomeKind.HANDED_BACK):
+        moved = {"level": from_level, "to_level": outcome.level.code.value}
+        cases.publish(uow, case, f"evaluation.{outcome.kind.value}", {**payload, **moved}, actor)
+    elif outcome.kind is OutcomeKind.NOT_RECOGNISED:
+        cases.publish(
+            uow, case, "evaluation.decided", {**payload, "outcome": "not_recognised"}, actor
+        )

@@ -1,0 +1,131 @@
+"""An evaluation and the caller's place in it: the checks every act on an evaluation shares.
+
+Who may do what (outside reach an evaluation answers 404, the same as a missing one):
+
+* an evaluation is reached by the members of its council and by officials whose jurisdiction
+  contains the case;
+* members of the council declare conflicts of interest, once each; the secretariat of the
+  level or the chair may record one it finds (``conflicts``); a member reads the dossier and
+  scores only after declaring no conflict; a conflicted member can neither, and the quorum is
+  counted without them. Every seat (chair, secretary, member) scores;
+* members never see each other's sheets before the council closes; the chair and the secretary
+  see the current totals, without whose they are, to judge the spread;
+* the chair or the secretary finalises. The council's current seats count at that moment.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.evaluation.models import Case, ConflictDeclaration, Council, Evaluation
+from services.evaluation.service import access, cases
+from shared import problems
+from shared.auth import OFFICIAL_ROLES, Principal
+
+OPEN = "open"
+CLOSED = "closed"
+CHAIR, SECRETARY = "chair", "secretary"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Seated:
+    """An evaluation as the caller meets it: its case, its council and the caller's seat."""
+
+    evaluation: Evaluation
+    case: Case
+    council: Council
+    me: uuid.UUID
+    seat: str | None  # chair, secretary or member; None for an official who only oversees
+
+
+def official_reach(principal: Principal, case: Case) -> bool:
+    """Whether an official's jurisdiction contains the case (admins without a unit: all)."""
+    if not principal.has(*OFFICIAL_ROLES):
+        return False
+    if principal.unit is None:
+        return principal.has("admin")
+    return access.unit_contains(principal.unit, case)
+
+
+def load(
+    session: Session, principal: Principal, evaluation_id: uuid.UUID, *, lock: bool = False
+) -> Seated:
+    """The evaluation if the caller sits on its council or oversees its case (404 otherwise).
+
+    Writers lock the evaluation row, which serialises declarations, sheets and finalising of
+    one evaluation (on SQLite the writing transaction's lock already does).
+    """
+    query = select(Evaluation).where(Evaluation.id == evaluation_id)
+    evaluation = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
+    if evaluation is None:
+        raise problems.not_found("evaluation")
+    me = access.me(principal)
+    council = session.get(Council, evaluation.council_id)
+    case = session.get(Case, evaluation.dossier_id)
+    assert council is not None and case is not None  # foreign keys
+    seat = next((s.role for s in council.members if s.account_id == me), None)
+    if seat is None and not official_reach(principal, case):
+        raise problems.not_found("evaluation")
+    return Seated(evaluation, case, council, me, seat)
+
+
+def require_seat(ctx: Seated, doing: str) -> None:
+    if ctx.seat is None:
+        raise problems.forbidden(f"Only members of the evaluation's council {doing}.")
+
+
+def require_open(ctx: Seated) -> None:
+    if ctx.evaluation.status != OPEN:
+        raise problems.transition_refused(
+            "The council closed this evaluation; declarations and sheets no longer change."
+        )
+    if ctx.case.stage != cases.IN_EVALUATION:
+        raise problems.transition_refused(f"The case is {ctx.case.stage}; scoring has stopped.")
+
+
+def declaration(
+    session: Session, evaluation_id: uuid.UUID, account_id: uuid.UUID
+) -> ConflictDeclaration | None:
+    return session.execute(
+        select(ConflictDeclaration).where(
+            ConflictDeclaration.evaluation_id == evaluation_id,
+            ConflictDeclaration.account_id == account_id,
+        )
+    ).scalar_one_or_none()
+
+
+def require_clear(session: Session, ctx: Seated) -> None:
+    """A member must have declared no conflict of interest before reading or scoring."""
+    found = declaration(session, ctx.evaluation.id, ctx.me)
+    if found is None:
+        raise problems.forbidden(
+            "Declare first whether you have a conflict of interest with the applicant "
+            "(POST /api/v1/evaluations/{id}/conflicts); the dossier opens after that."
+        )
+    if found.conflicted:
+        how = "declared" if found.recorded_by is None else "have (recorded for you)"
+        raise problems.forbidden(
+            f"You {how} a conflict of interest: you may neither read nor score this dossier."
+        )
+
+
+def council_facts(evaluation: Evaluation, council: Council) -> dict[str, Any]:
+    """The evaluation's part of every event about it: the council and its current seats."""
+    seats = council.members
+    return {
+        "evaluation_id": evaluation.id,
+        "council_id": council.id,
+        "council_member_ids": [seat.account_id for seat in seats],
+        "chair_id": next((s.account_id for s in seats if s.role == CHAIR), None),
+        "secretary_id": next((s.account_id for s in seats if s.role == SECRETARY), None),
+    }

@@ -126,6 +126,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
     ]
     if pool != "solo":
         argv += ["--concurrency", os.environ.get("OCOP_WORKER_CONCURRENCY", "2")]
+    if args.service == "notification":
+        from shared.messaging.topology import mail_queue
+
+        # Sending has a queue and processes of its own: slow SMTP never holds up the events.
+        mail = mail_queue().name
+        argv += ["--queues", mail] if args.sender else ["--exclude-queues", mail]
+        if args.sender:
+            argv[argv.index("--hostname") + 1] = f"notification-sender@%h-{os.getpid()}"
+    elif args.sender:
+        raise SystemExit("--sender is for the notification worker only")
     rt.celery.worker_main(argv)
     return 0
 
@@ -300,6 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("service", choices=config.SERVICES)
+        if name == "worker":
+            p.add_argument(
+                "--sender", action="store_true", help="notification: send the queued emails"
+            )
         if name == "web":
             p.add_argument("--host", default="127.0.0.1")
             p.add_argument("--port", type=int)

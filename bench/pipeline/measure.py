@@ -164,16 +164,19 @@ def emails(dbs: Databases) -> dict[uuid.UUID, list[float]] | None:
 
 
 def queue_depths(broker_url: str) -> dict[str, int]:
-    """Messages ready in each service's events and tasks queue, by queue name (not counting
-    those being handled)."""
+    """Messages ready in each service's events and tasks queue and the mail queue, by queue
+    name (not counting those being handled)."""
     depths = {}
+    queues = [
+        *(q for s in config.SERVICES for q in (topology.events_queue(s), topology.tasks_queue(s))),
+        topology.mail_queue(),
+    ]
     with Connection(broker_url) as conn:
         channel = conn.default_channel
-        for service in config.SERVICES:
-            for queue in (topology.events_queue(service), topology.tasks_queue(service)):
-                with contextlib.suppress(Exception):
-                    ok = channel.queue_declare(queue=queue.name, passive=True)
-                    depths[queue.name] = ok.message_count
+        for queue in queues:
+            with contextlib.suppress(Exception):
+                ok = channel.queue_declare(queue=queue.name, passive=True)
+                depths[queue.name] = ok.message_count
     return depths
 
 

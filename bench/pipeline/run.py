@@ -32,7 +32,7 @@ from typing import Any, NoReturn
 
 from bench.intake.load import percentile
 from bench.intake.procs import BROKER_URL, PG_URL, ROOT, ocop
-from bench.pipeline import drive, measure
+from bench.pipeline import drive, mail, measure
 from bench.pipeline.measure import Databases, Handled, Percentiles, Published, Rate
 from bench.pipeline.stack import PipelineEnv, Stack, pipeline_env, ports, wait_log, wait_port
 from shared.config import SERVICES
@@ -78,6 +78,7 @@ class Report:
     published: list[Published] = field(default_factory=list)
     handled: list[Handled] = field(default_factory=list)
     emails: dict[Any, list[float]] | None = None
+    mail: mail.MailReport = field(default_factory=mail.MailReport)
     worker_stalls: dict[str, tuple[int, measure.Stalls]] = field(default_factory=dict)
     worker_busy: dict[str, dict[str, tuple[int, float]]] = field(default_factory=dict)
     drain_stalls: measure.Stalls | None = None
@@ -119,6 +120,7 @@ def start_stack(stack: Stack, port: dict[str, int], workers: int) -> None:
         stack.worker(service)
     for service in SERVICES:
         wait_log(stack.procs[f"{service}-worker"], "ready.")
+    mail.start_sender(stack)
     stack.check_alive()
 
 
@@ -304,8 +306,13 @@ def run(report: Report) -> None:
             print(f"no-op ceiling ({a.noop_tasks} tasks) ...", flush=True)
             mark(report, stack, "noop")
             report.noops.append(run_noop(stack, env, a.noop_tasks, "noop-worker-1"))
+            print("raw SMTP ceiling ...", flush=True)
+            report.mail.ceiling = mail.smtp_ceiling(port["smtp"])
             print(f"intake of {a.dossiers} dossiers (evaluation worker stopped) ...", flush=True)
+            mail.stop_sender(stack)
             intake(report, stack, urls, people)
+            print("the sender on the intake's emails ...", flush=True)
+            mail.drain_sender(report.mail, stack, dbs, env.broker_url)
             print(f"drain of evaluation's backlog ({len(report.dossiers)} dossiers) ...")
             drain(report, stack, dbs, env.broker_url)
             stack.check_alive()
@@ -319,6 +326,7 @@ def run(report: Report) -> None:
             report.published = dbs.published()
             report.handled = dbs.handled()
             report.emails = measure.emails(dbs)
+            mail.collect(report.mail, dbs)
             read_stalls(report, stack)
         finally:
             dbs.close()
@@ -590,6 +598,8 @@ def print_report(r: Report) -> bool:
     if r.noops and "evaluation" in r.windows:
         print_rates(r)
         ok &= print_latency(r) or True  # a latency FAIL is a result, not a failed run
+        window = r.windows.get("evaluation")
+        ok &= mail.print_report(r.mail, a.mode, r.timings.expects, r.published, window) or True
         print_stalls(r)
         print_phases(r)
         print_requests(r)
@@ -600,7 +610,7 @@ def print_report(r: Report) -> bool:
         print(f"\n!!! {len(r.timings.errors)} dossiers stopped on a failed request; first:")
         for line in r.timings.errors[:5]:
             print(f"!!!   {line}")
-    for line in r.unfinished:
+    for line in [*r.unfinished, *r.mail.unfinished]:
         ok = False
         print(f"\n!!! not finished: {line}")
     print("=" * 100)

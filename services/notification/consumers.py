@@ -1,26 +1,20 @@
 """Handlers of the events the notification service listens to.
 
-``account.*`` and ``council.*`` keep the contacts read-model; every event the recipient rules
-name queues its emails (in the inbox's unit of work, so a redelivery queues nothing more).
+``account.*``, ``council.*`` and ``consultant.*`` keep the contacts read-model; every event the
+recipient rules name queues its emails (in the inbox's unit of work, so a redelivery queues
+nothing more).
 """
 
 from __future__ import annotations
-
-from functools import cache
 
 from services.notification import mail_settings
 from services.notification.domain.recipients import RULES
 from services.notification.service import contacts as contact_service
 from services.notification.service import deliveries as delivery_service
-from services.notification.templating import Catalogue
+from services.notification.templating import default_catalogue
 from shared.db import UnitOfWork
 from shared.events import Event
 from shared.messaging.consumer import Handler
-
-
-@cache
-def _catalogue() -> Catalogue:
-    return Catalogue()
 
 
 def on_account_created(*, uow: UnitOfWork, event: Event) -> None:
@@ -29,8 +23,11 @@ def on_account_created(*, uow: UnitOfWork, event: Event) -> None:
 
 
 def notify(*, uow: UnitOfWork, event: Event) -> None:
-    """Queue the emails the recipient rules call for."""
-    delivery_service.queue(uow=uow, event=event, catalogue=_catalogue(), mail=mail_settings.load())
+    """Queue the emails the recipient rules call for (a dossier event also says whose it is)."""
+    contact_service.record_case(uow=uow, payload=event.payload)
+    delivery_service.queue(
+        uow=uow, event=event, catalogue=default_catalogue(), mail=mail_settings.load()
+    )
 
 
 def on_member_added(*, uow: UnitOfWork, event: Event) -> None:
@@ -44,9 +41,15 @@ def on_member_removed(*, uow: UnitOfWork, event: Event) -> None:
     contact_service.record_seat(uow=uow, payload=event.payload, seated=False)
 
 
+def on_consultant_access(*, uow: UnitOfWork, event: Event) -> None:
+    """A producer granted or withdrew a consultant's access to its dossiers."""
+    contact_service.record_grant(uow=uow, payload=event.payload, occurred_at=event.occurred_at)
+
+
 HANDLERS: dict[str, Handler] = {
     **{event_type: notify for event_type in RULES},
     "account.created": on_account_created,
     "council.member_added": on_member_added,
     "council.member_removed": on_member_removed,
+    "consultant.access_changed": on_consultant_access,
 }

@@ -47,6 +47,37 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ConsultantGrant(Base):
+    """A producer's grant of access to a consultant, kept from ``consultant.access_changed``
+    (a withdrawn grant stays, ``granted`` false, so an older event cannot bring it back)."""
+
+    __tablename__ = "consultant_grants"
+
+    producer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    consultant_account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    granted: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseProducer(Base):
+    """Whose dossier a case is, from the dossier events (evaluation's events name no producer)."""
+
+    __tablename__ = "case_producers"
+
+    dossier_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    producer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class CouncilSeat(Base):
+    """A current seat on a council, kept from ``council.member_added``/``removed``."""
+
+    __tablename__ = "council_seats"
+
+    council_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
 class Preference(Base):
     """A person's own choices; they win over what ``account.*`` events say (language)."""
 
@@ -54,7 +85,7 @@ class Preference(Base):
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     language: Mapped[str | None] = mapped_column(String(2))
-    # Recorded; the daily digest itself is not built yet (issue #4).
+    # Routine messages in one email a day (officials; see recipients.ROUTINE).
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -70,6 +101,7 @@ class Delivery(Base):
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         Index("ix_deliveries_dossier", "dossier_id", "id"),
         Index("ix_deliveries_account", "account_id", "id"),
+        Index("ix_deliveries_digest", "digest_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -103,3 +135,5 @@ class Delivery(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A routine message held for its recipient's daily digest: the digest's own delivery.
+    digest_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -26,6 +26,9 @@ class DeliveryOut(Schema):
     next_attempt_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     sent_at = fields.AwareDateTime(allow_none=True)
+    digest_id = fields.UUID(
+        allow_none=True, metadata={"description": "the daily digest that carries it, if any"}
+    )
 
 
 class DeliveryList(Schema):
@@ -44,7 +47,10 @@ class PageArgs(Schema):
 class PreferencesIn(Schema):
     language = fields.Str(validate=validate.OneOf(LANGUAGES))
     digest = fields.Bool(
-        metadata={"description": "daily digest of routine messages (recorded; not built yet)"}
+        metadata={
+            "description": "routine messages in one email a day (decisions and deadlines "
+            "always go at once)"
+        }
     )
 
 

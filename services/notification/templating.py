@@ -1,6 +1,7 @@
 """The message catalogue: one Jinja2 template per (language, event type) under
 ``templates/<lang>/<event type>.j2``, with blocks ``subject``, ``text`` and ``html``; the
-language's label macros (``_labels.j2``) are available to every block as ``l``.
+language's label macros (``_labels.j2``) are available to every block as ``l``. The daily
+digest has its own template, ``_digest.j2``.
 
 The same file is loaded by two environments: the HTML block is rendered with autoescaping, the
 subject and the plain text without it (``&`` must stay ``&`` in a plain-text email). Each
@@ -10,8 +11,10 @@ link, footer).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,16 @@ from services.notification.domain.messages import Rendered
 from services.notification.domain.recipients import DEFAULT_LANGUAGE, LANGUAGES, Recipient
 
 TEMPLATES = Path(__file__).parent / "templates"
+DIGEST_TEMPLATE = "_digest"
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    """One routine message as a digest lists it."""
+
+    subject: str
+    link: str | None
+    at: datetime
 
 
 class UnknownTemplate(LookupError):
@@ -80,12 +93,20 @@ class Catalogue:
         dossier_id: str | None,
     ) -> Rendered:
         """Subject, plain text and HTML of ``event_type`` for ``recipient``."""
-        lang = recipient.language if recipient.language in LANGUAGES else DEFAULT_LANGUAGE
-        name = f"{lang}/{event_type}.j2"
-        if not (self.directory / name).is_file():
-            raise UnknownTemplate(name)
         link = f"{portal_url}/dossiers/{dossier_id}" if dossier_id else None
         context = {"p": payload, "recipient": recipient, "link": link, "event_type": event_type}
+        return self._render(event_type, recipient, context)
+
+    def render_digest(self, *, items: list[DigestItem], recipient: Recipient) -> Rendered:
+        """One email gathering a person's routine messages since the last digest."""
+        context = {"items": items, "recipient": recipient, "link": None}
+        return self._render(DIGEST_TEMPLATE, recipient, context)
+
+    def _render(self, template: str, recipient: Recipient, context: dict[str, Any]) -> Rendered:
+        lang = recipient.language if recipient.language in LANGUAGES else DEFAULT_LANGUAGE
+        name = f"{lang}/{template}.j2"
+        if not (self.directory / name).is_file():
+            raise UnknownTemplate(name)
         subject = self._block(self._plain, name, "subject", context)
         text = self._block(self._plain, name, "text", context)
         body = self._block(self._html, name, "html", context)
@@ -96,3 +117,9 @@ class Catalogue:
             # The body was escaped when rendered; mark it safe so the layout keeps its tags.
             html=self._html.get_template(f"{lang}/_layout.html").render(layout, body=Markup(body)),
         )
+
+
+@cache
+def default_catalogue() -> Catalogue:
+    """The service's catalogue, loaded once per process."""
+    return Catalogue()

@@ -19,6 +19,11 @@ class _Delivery(Schema):
     template = fields.Str(required=True, metadata={"description": "language/event type"})
     message_id = fields.Str(required=True)
     attempts = fields.Int(required=True)
+    digest_id = fields.UUID(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the daily digest that carried it, when it went in one"},
+    )
 
 
 class NotificationSent(_Delivery):

@@ -50,11 +50,20 @@ def tasks_queue(service: str) -> Queue:
     return Queue(f"{service}.tasks", durable=True)
 
 
+def mail_queue() -> Queue:
+    """The notification service's outgoing email, consumed by its sender processes only, so a
+    slow SMTP server never holds up the consumption of events."""
+    return Queue("notification.mail", durable=True)
+
+
 def all_queues() -> list[Queue]:
     return [
-        q
-        for service in SUBSCRIPTIONS
-        for q in (events_queue(service), dead_queue(service), tasks_queue(service))
+        *(
+            q
+            for service in SUBSCRIPTIONS
+            for q in (events_queue(service), dead_queue(service), tasks_queue(service))
+        ),
+        mail_queue(),
     ]
 
 

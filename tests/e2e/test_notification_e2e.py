@@ -1,12 +1,15 @@
 """Emails over real processes: a submission over HTTP reaches the notification worker through
 the relay and the broker, and the applicant's and the commune's emails land in the SMTP sink
-(run as its own process), once each."""
+(run as its own process), once each, sent by the sender process from its own queue."""
 
 from __future__ import annotations
 
 import email
+import os
+import signal
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from email import policy
 from pathlib import Path
 
@@ -40,6 +43,7 @@ def stack(migrated: Environment, tmp_path_factory: pytest.TempPathFactory) -> It
         s.web("registration", workers=1)
         s.start("registration-relay", "relay", "registration")
         s.start("notification-worker", "worker", "notification")
+        s.start("notification-sender", "worker", "notification", "--sender")
         yield s
     finally:
         s.stop()
@@ -54,31 +58,81 @@ def _messages_to(mail_dir: Path, address: str) -> list[email.message.EmailMessag
     return found
 
 
-def test_submission_emails_land_in_the_sink_once(stack: Stack) -> None:
+def _submitted(stack: Stack) -> tuple[flows.Actor, dict]:
     call = flows.http_transport(stack.urls["registration"])
     applicant = flows.register(call, "applicant")
     producer = flows.create_producer(applicant)
     dossier = flows.create_dossier(applicant, producer["id"])
     assert flows.act(applicant, dossier, "submit").status == 200
-    mail_dir: Path = stack.mail_dir  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        mine = _messages_to(mail_dir, applicant.account["email"])
-        commune = _messages_to(mail_dir, "xa.dongha@ocop.local")
-        if mine and commune:
-            break
-        time.sleep(0.5)
-    else:
-        raise AssertionError(stack.log("notification-worker"))
-    time.sleep(2)  # a duplicate would have arrived by now
-    mine = [
+    return applicant, dossier
+
+
+def _about(mail_dir: Path, address: str, dossier_id: str) -> list[email.message.EmailMessage]:
+    return [
         m
-        for m in _messages_to(mail_dir, applicant.account["email"])
-        if dossier["id"] in m.get_body(("plain",)).get_content()
+        for m in _messages_to(mail_dir, address)
+        if dossier_id in m.get_body(("plain",)).get_content()
     ]
+
+
+def _wait(predicate: Callable[[], bool], stack: Stack, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                stack.log("notification-worker") + stack.log("notification-sender")
+            )
+        time.sleep(0.5)
+
+
+def _statuses(env: Environment, dossier_id: str) -> list[str]:
+    from sqlalchemy import select
+
+    from services.notification.models import Delivery
+    from shared.db import make_engine
+
+    engine = make_engine(env.database_urls["notification"])
+    try:
+        with engine.connect() as conn:
+            query = select(Delivery.status).where(Delivery.dossier_id == uuid.UUID(dossier_id))
+            return sorted(conn.execute(query).scalars())
+    finally:
+        engine.dispose()
+
+
+def test_submission_emails_land_in_the_sink_once(stack: Stack) -> None:
+    applicant, dossier = _submitted(stack)
+    mail_dir: Path = stack.mail_dir  # type: ignore[attr-defined]
+
+    def arrived() -> bool:
+        mine = _messages_to(mail_dir, applicant.account["email"])
+        return bool(mine and _messages_to(mail_dir, "xa.dongha@ocop.local"))
+
+    _wait(arrived, stack)
+    time.sleep(2)  # a duplicate would have arrived by now
+    mine = _about(mail_dir, applicant.account["email"], dossier["id"])
     assert len(mine) == 1
     message = mine[0]
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["Message-ID"]
+
+
+def test_events_are_consumed_while_the_sender_is_down(stack: Stack, migrated: Environment) -> None:
+    """The event worker queues the emails without the sender; the sender sends them once back."""
+    sender = stack.processes["notification-sender"]
+    os.killpg(sender.pid, signal.SIGTERM)
+    sender.wait(30)
+    applicant, dossier = _submitted(stack)
+    _wait(lambda: "queued" in _statuses(migrated, dossier["id"]), stack)
+    time.sleep(2)  # nothing would send them
+    mail_dir: Path = stack.mail_dir  # type: ignore[attr-defined]
+    assert not _about(mail_dir, applicant.account["email"], dossier["id"])
+    assert set(_statuses(migrated, dossier["id"])) == {"queued"}
+
+    stack.start("notification-sender", "worker", "notification", "--sender")
+    _wait(lambda: set(_statuses(migrated, dossier["id"])) == {"sent"}, stack)
+    time.sleep(2)  # a duplicate would have arrived by now
+    assert len(_about(mail_dir, applicant.account["email"], dossier["id"])) == 1
+    assert len(_about(mail_dir, "xa.dongha@ocop.local", dossier["id"])) == 1

@@ -12,6 +12,10 @@ class Status(StrEnum):
     SENT = "sent"
     FAILED_TRANSIENT = "failed_transient"
     FAILED_PERMANENT = "failed_permanent"
+    # A routine message waiting for its recipient's daily digest, then gathered into one; it
+    # becomes sent (or failed) with the digest's own delivery.
+    HELD = "held"
+    IN_DIGEST = "in_digest"
 
 
 # Rows a sender may pick up (a transient failure once its next attempt is due).

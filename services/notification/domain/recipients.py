@@ -3,7 +3,8 @@
 ``RULES`` maps an event type to the audiences told about it; an audience is a pure function of
 the event (and a contacts lookup) returning account ids. ``recipients`` resolves the rules of an
 event into one ``Recipient`` per person: someone in two audiences (a commune officer who is also
-the applicant) gets one email, under the first audience that names them.
+the applicant) gets one email, under the first audience that names them. ``ROUTINE`` says which
+messages an official who opted in receives in the daily digest rather than at once.
 """
 
 from __future__ import annotations
@@ -27,17 +28,20 @@ class ContactInfo:
     language: str
     roles: frozenset[str]
     unit: str | None
+    digest: bool = False  # opted in to the daily digest of routine messages
 
 
 @dataclass(frozen=True, slots=True)
 class Recipient:
-    """One person to tell about one event, and why (the audience picks the wording)."""
+    """One person to tell about one event, and why (the audience picks the wording);
+    ``digest`` when the message waits for the person's daily digest."""
 
     account_id: uuid.UUID
     email: str
     display_name: str
     language: str
     audience: str
+    digest: bool = False
 
 
 class ContactsLookup(Protocol):
@@ -46,6 +50,17 @@ class ContactsLookup(Protocol):
     def get(self, account_id: uuid.UUID) -> ContactInfo | None: ...
 
     def with_role_in_unit(self, role: str, unit: str) -> list[ContactInfo]: ...
+
+    def grants(
+        self, *, producer_id: uuid.UUID | None, dossier_id: uuid.UUID | None
+    ) -> Mapping[uuid.UUID, bool]:
+        """Consultants whose access to the case's producer the read-model knows: True while
+        the grant holds, False once withdrawn (the producer found by id, else by dossier)."""
+        ...
+
+    def seats(self, council_id: uuid.UUID) -> Mapping[uuid.UUID, str]:
+        """The current seats of a council: account id → ``chair``, ``secretary`` or ``member``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +82,24 @@ def _ids(values: Iterable[Any]) -> list[uuid.UUID]:
     return [uuid.UUID(str(v)) for v in values if v]
 
 
+def _id(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
 def _applicant(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
     return _ids([e.payload.get("owner_account_id")])
 
 
-def _consultants(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
-    return _ids(e.payload.get("consultant_account_ids") or [])
+def _consultants(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
+    """The producer's consultants while their grant holds. The event's own list is its
+    producer's view when it was written; a grant or withdrawal the read-model has seen since
+    wins (evaluation's events carry the list copied at acceptance)."""
+    p = e.payload
+    known = c.grants(producer_id=_id(p.get("producer_id")), dossier_id=_id(p.get("dossier_id")))
+    listed = _ids(p.get("consultant_account_ids") or [])
+    return [x for x in listed if known.get(x, True)] + sorted(
+        (x for x, holds in known.items() if holds and x not in listed), key=str
+    )
 
 
 def _holders(role: str, level_key: str | None) -> Callable[[EventFacts, ContactsLookup], list]:
@@ -94,12 +121,34 @@ def _council(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
     return _ids(seats)
 
 
-def _chair(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
-    return _ids([e.payload.get("chair_id")])
-
-
 def _member(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
     return _ids([e.payload.get("account_id")])
+
+
+def _council_seats(*roles: str) -> Audience:
+    """Holders of ``roles`` on the council the event names (``council_id``), from the
+    read-model of council membership; no one when the event names no council."""
+
+    def resolve(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
+        council_id = _id(e.payload.get("council_id"))
+        if council_id is None:
+            return []
+        seats = c.seats(council_id)
+        return sorted((a for a, role in seats.items() if role in roles), key=str)
+
+    return resolve
+
+
+def _first_of(*audiences: Audience) -> Audience:
+    """The first of ``audiences`` that names anyone (an escalation with its fallback)."""
+
+    def resolve(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
+        for audience in audiences:
+            if found := audience(e, c):
+                return found
+        return []
+
+    return resolve
 
 
 def _at_commune_level(audience: Audience, otherwise: Audience | None = None) -> Audience:
@@ -115,20 +164,27 @@ def _at_commune_level(audience: Audience, otherwise: Audience | None = None) -> 
 
 Audience = Callable[[EventFacts, ContactsLookup], list[uuid.UUID]]
 
+# The office in charge of the case at its level: the secretariat (at the commune, its officers).
+_level_office = _at_commune_level(
+    _holders("commune_officer", "commune"), _holders("secretariat", "level")
+)
+
 # The audiences, by the name templates see as ``recipient.audience``.
 AUDIENCES: dict[str, Audience] = {
     "applicant": _applicant,
     "consultant": _consultants,
     "commune_officer": _holders("commune_officer", "commune"),
     "council": _council,
-    "council_chair": _chair,
     "member": _member,
     # The secretariat of the level the case is going to (forwarded, handed back).
     "next_secretariat": _holders("secretariat", "to_level"),
-    # The secretariat of the level the case is at (deadlines; at the commune, its officers).
-    "level_secretariat": _at_commune_level(
-        _holders("commune_officer", "commune"), _holders("secretariat", "level")
-    ),
+    # The secretariat of the level the case is at (at the commune, its officers).
+    "level_secretariat": _level_office,
+    # A deadline's reminder: the secretary of the council it concerns (the event's optional
+    # ``council_id``), else the office of the level.
+    "deadline_owner": _first_of(_council_seats("secretary"), _level_office),
+    # A breached deadline escalates to that council's chair and secretary, else the office.
+    "deadline_escalation": _first_of(_council_seats("chair", "secretary"), _level_office),
     "decision_authority": _holders("decision_authority", "level"),
     # An evaluation opened at the commune is the commune review: its officers do it.
     "reviewers": _at_commune_level(_holders("commune_officer", "commune"), _council),
@@ -152,10 +208,33 @@ RULES: dict[str, tuple[str, ...]] = {
     "certificate.revoked": _CASE,
     "certificate.expiring": _CASE,
     "certificate.expired": _CASE,
-    "deadline.approaching": ("level_secretariat",),
-    "deadline.breached": ("level_secretariat", "council_chair"),
+    "deadline.approaching": ("deadline_owner",),
+    "deadline.breached": ("deadline_escalation",),
     "council.member_added": ("member",),
 }
+
+# Routine messages: an official who opted in gets these in one email a day (the digest) rather
+# than one by one. Everything else goes at once: decisions (evaluation.decided, certificates),
+# deadlines, and what asks a person to act now (a re-score, a seat on a council). The applicant
+# and its consultant hear of their own case at once, whatever they chose.
+ROUTINE: frozenset[str] = frozenset(
+    {
+        "dossier.submitted",
+        "dossier.resubmitted",
+        "dossier.accepted",
+        "dossier.returned",
+        "dossier.withdrawn",
+        "evaluation.opened",
+        "evaluation.forwarded",
+        "evaluation.handed_back",
+    }
+)
+_NEVER_DIGESTED = frozenset(_CASE)
+
+
+def goes_to_digest(event_type: str, audience: str, contact: ContactInfo) -> bool:
+    """Whether this message waits for the person's daily digest."""
+    return contact.digest and event_type in ROUTINE and audience not in _NEVER_DIGESTED
 
 
 def recipients(event: EventFacts, contacts: ContactsLookup) -> list[Recipient]:
@@ -179,6 +258,7 @@ def recipients(event: EventFacts, contacts: ContactsLookup) -> list[Recipient]:
                     display_name=contact.display_name,
                     language=language,
                     audience=audience,
+                    digest=goes_to_digest(event.type, audience, contact),
                 )
             )
     return found

@@ -1,8 +1,10 @@
-"""The contacts read-model: kept from ``account.*`` and ``council.*`` events, read by the rules."""
+"""The contacts read-model: kept from ``account.*``, ``council.*``, ``consultant.*`` and dossier
+events, read by the recipient rules."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,8 +12,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.notification.domain.recipients import ContactInfo
-from services.notification.models import Contact, Preference
+from services.notification.models import (
+    CaseProducer,
+    ConsultantGrant,
+    Contact,
+    CouncilSeat,
+    Preference,
+)
 from shared.db import UnitOfWork
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands timestamps back naive (in UTC)."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def record_account(*, uow: UnitOfWork, payload: dict[str, Any]) -> Contact:
@@ -30,45 +47,94 @@ def record_account(*, uow: UnitOfWork, payload: dict[str, Any]) -> Contact:
 
 
 def record_seat(*, uow: UnitOfWork, payload: dict[str, Any], seated: bool) -> None:
-    """Add or remove a council from a contact's councils."""
-    contact = uow.session.get(Contact, uuid.UUID(payload["account_id"]))
+    """Add or remove a seat: the council's seats (with the role) and the contact's councils."""
+    council_id = uuid.UUID(str(payload["council_id"]))
+    account_id = uuid.UUID(str(payload["account_id"]))
+    seat = uow.session.get(CouncilSeat, (council_id, account_id))
+    if seated:
+        seat = seat or CouncilSeat(council_id=council_id, account_id=account_id)
+        seat.role = payload["role"]
+        uow.session.add(seat)
+    elif seat is not None:
+        uow.session.delete(seat)
+    contact = uow.session.get(Contact, account_id)
     if contact is None:
         return
-    councils = [c for c in contact.councils if c != payload["council_id"]]
-    contact.councils = [*councils, payload["council_id"]] if seated else councils
+    councils = [c for c in contact.councils if c != str(council_id)]
+    contact.councils = [*councils, str(council_id)] if seated else councils
     contact.updated_at = datetime.now(UTC)
 
 
-def _info(contact: Contact, language: str | None) -> ContactInfo:
+def record_grant(*, uow: UnitOfWork, payload: dict[str, Any], occurred_at: datetime) -> None:
+    """A producer granted or withdrew a consultant's access; an older event than the one
+    already recorded changes nothing (events may arrive out of order after a retry)."""
+    key = (uuid.UUID(str(payload["producer_id"])), uuid.UUID(str(payload["consultant_account_id"])))
+    grant = uow.session.get(ConsultantGrant, key)
+    if grant is not None and _aware(grant.changed_at) > occurred_at:
+        return
+    grant = grant or ConsultantGrant(producer_id=key[0], consultant_account_id=key[1])
+    grant.granted = bool(payload["granted"])
+    grant.changed_at = occurred_at
+    uow.session.add(grant)
+
+
+def record_case(*, uow: UnitOfWork, payload: Mapping[str, Any]) -> None:
+    """Remember whose dossier a case is, from an event that names both."""
+    dossier_id, producer_id = _uuid(payload.get("dossier_id")), _uuid(payload.get("producer_id"))
+    if dossier_id is None or producer_id is None:
+        return
+    if uow.session.get(CaseProducer, dossier_id) is None:
+        uow.session.add(CaseProducer(dossier_id=dossier_id, producer_id=producer_id))
+
+
+def _info(contact: Contact, preference: Preference | None) -> ContactInfo:
     return ContactInfo(
         account_id=contact.account_id,
         email=contact.email,
         display_name=contact.display_name,
-        language=language or contact.language,
+        language=(preference and preference.language) or contact.language,
         roles=frozenset(contact.roles),
         unit=contact.unit,
+        digest=bool(preference and preference.digest),
     )
 
 
 class SqlContacts:
-    """``ContactsLookup`` over the ``contacts`` table; a person's own language preference wins."""
+    """``ContactsLookup`` over the read-model's tables; a person's own preferences win."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _language(self, account_id: uuid.UUID) -> str | None:
-        preference = self.session.get(Preference, account_id)
-        return preference.language if preference is not None else None
-
     def get(self, account_id: uuid.UUID) -> ContactInfo | None:
         contact = self.session.get(Contact, account_id)
-        return _info(contact, self._language(account_id)) if contact is not None else None
+        if contact is None:
+            return None
+        return _info(contact, self.session.get(Preference, account_id))
 
     def with_role_in_unit(self, role: str, unit: str) -> list[ContactInfo]:
         # Roles are a JSON list: select by the indexed unit, filter the few rows in Python.
         rows = self.session.execute(select(Contact).where(Contact.unit == unit)).scalars()
         return [
-            _info(c, self._language(c.account_id))
+            _info(c, self.session.get(Preference, c.account_id))
             for c in sorted(rows, key=lambda c: str(c.account_id))
             if role in c.roles
         ]
+
+    def grants(
+        self, *, producer_id: uuid.UUID | None, dossier_id: uuid.UUID | None
+    ) -> dict[uuid.UUID, bool]:
+        if producer_id is None and dossier_id is not None:
+            case = self.session.get(CaseProducer, dossier_id)
+            producer_id = case.producer_id if case is not None else None
+        if producer_id is None:
+            return {}
+        rows = self.session.execute(
+            select(ConsultantGrant).where(ConsultantGrant.producer_id == producer_id)
+        ).scalars()
+        return {g.consultant_account_id: g.granted for g in rows}
+
+    def seats(self, council_id: uuid.UUID) -> dict[uuid.UUID, str]:
+        rows = self.session.execute(
+            select(CouncilSeat).where(CouncilSeat.council_id == council_id)
+        ).scalars()
+        return {s.account_id: s.role for s in rows}

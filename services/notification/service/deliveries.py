@@ -40,6 +40,8 @@ SYSTEM = Actor(user_id=None, role="system")
 # Set on a unit of work's session when it queued deliveries: the runtime wakes a sender after
 # commit (see runtime.Notification).
 QUEUED_FLAG = "notification.queued"
+# The ``event_type`` of a digest's own delivery (it is about many events, see digests.py).
+DIGEST = "digest"
 
 _CASE_FIELDS = ("unit_tree", "province_code", "district_code", "commune_code")
 
@@ -82,15 +84,16 @@ def queue(
             owner_account_id=_uuid(p.get("owner_account_id")),
             consultant_account_ids=[str(c) for c in p.get("consultant_account_ids") or []],
             **{name: p.get(name) for name in _CASE_FIELDS},
-            status=Status.QUEUED,
+            # A routine message for someone who opted in waits for the daily digest.
+            status=Status.HELD if r.digest else Status.QUEUED,
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=None if r.digest else now,
             created_at=now,
             updated_at=now,
         )
         uow.session.add(row)
         queued.append(row)
-    if queued:
+    if any(row.status == Status.QUEUED for row in queued):
         uow.session.info[QUEUED_FLAG] = True
     return queued
 
@@ -154,6 +157,21 @@ def _event(row: Delivery, type: str, **extra: Any) -> Event:
     )
 
 
+def _settle(uow: UnitOfWork, row: Delivery, type: str, **extra: Any) -> None:
+    """Record ``row``'s final outcome as its event. A digest has no event of its own: each
+    message it carried takes the digest's outcome and gets the event, with its case."""
+    if row.event_type != DIGEST:
+        uow.add_event(_event(row, type, **extra))
+        return
+    items = uow.session.execute(
+        select(Delivery).where(Delivery.digest_id == row.id, Delivery.status != Status.SENT)
+    ).scalars()
+    for item in items:
+        item.status, item.attempts, item.updated_at = row.status, row.attempts, row.updated_at
+        item.sent_at, item.last_error = row.sent_at, row.last_error
+        uow.add_event(_event(item, type, digest_id=row.id, **extra))
+
+
 def _record(
     *,
     db: Database,
@@ -176,7 +194,7 @@ def _record(
             row.status = Status.SENT
             row.sent_at = now
             row.next_attempt_at = None
-            uow.add_event(_event(row, "notification.sent", sent_at=now))
+            _settle(uow, row, "notification.sent", sent_at=now)
             report.sent += 1
         else:
             row.last_error = failure.error[:2000]
@@ -199,13 +217,12 @@ def _record(
                     row.attempts,
                     failure.error,
                 )
-                uow.add_event(
-                    _event(
-                        row,
-                        "notification.failed",
-                        error=row.last_error,
-                        permanent=failure.permanent,
-                    )
+                _settle(
+                    uow,
+                    row,
+                    "notification.failed",
+                    error=row.last_error,
+                    permanent=failure.permanent,
                 )
                 report.failed += 1
             else:

@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.notification.domain.messages import message_id
-from services.notification.sink import MAILBOX_UNAVAILABLE, TRY_AGAIN_LATER, FaultPlan
+from services.notification.sink import (
+    MAILBOX_UNAVAILABLE,
+    SERVICE_NOT_AVAILABLE,
+    TRY_AGAIN_LATER,
+    FaultPlan,
+)
 from shared.events import new_event
 from shared.events.envelope import Actor
 from tests.integration.notification.conftest import (
@@ -259,3 +264,53 @@ def test_a_drop_after_data_yields_at_most_one_duplicate_with_the_same_message_id
     copies = mailbox.to(applicant["email"])
     assert len(copies) == 2  # the ambiguous one and the retry
     assert len({m["Message-ID"] for m in copies}) == 1
+
+
+def test_mixed_faults_in_one_batch_and_redeliveries_never_double_beyond_the_ambiguous_one(
+    notification, sink, mailbox
+) -> None:
+    """One event, several recipients, each meeting another fault in the same SMTP session,
+    with the event redelivered between sender runs: every recipient gets the email, exactly
+    once, except the ambiguous drop (twice, same Message-ID); one ``notification.sent`` each."""
+    dropped = add_contact(notification, roles=["applicant"])
+    closing = add_contact(notification, roles=["council_chair"])
+    busy = add_contact(notification, roles=["council_member"])
+    refused = add_contact(notification, roles=["council_member"])
+    sink.faults = (
+        FaultPlan()
+        .drop_after_data(dropped["email"])
+        .reply(closing["email"], SERVICE_NOT_AVAILABLE)  # and closes the connection
+        .reply(busy["email"], TRY_AGAIN_LATER, times=2)
+        .reply(refused["email"], MAILBOX_UNAVAILABLE)
+    )
+    members = [busy["account_id"], refused["account_id"]]
+    event = decided_event(dropped["account_id"], members, closing["account_id"])
+    assert notification.inbox().consume(event.to_dict()) == "handled"
+    start = datetime.now(UTC)
+    for hour in range(6):
+        assert notification.inbox().consume(event.to_dict()) == "duplicate"
+        send(notification, now=lambda hour=hour: start + timedelta(hours=hour))
+
+    rows = {str(r.account_id): r for r in deliveries_of(notification, event.event_id)}
+    statuses = {p["email"]: rows[p["account_id"]].status for p in (dropped, closing, busy, refused)}
+    assert statuses == {
+        dropped["email"]: "sent",
+        closing["email"]: "sent",
+        busy["email"]: "sent",
+        refused["email"]: "failed_permanent",
+    }
+    assert rows[busy["account_id"]].attempts == 3
+    copies = mailbox.to(dropped["email"])
+    assert len(copies) == 2 and {m["Message-ID"] for m in copies} == {
+        rows[dropped["account_id"]].message_id
+    }
+    assert len(mailbox.to(closing["email"])) == len(mailbox.to(busy["email"])) == 1
+    assert not mailbox.to(refused["email"])
+    others = {r.email for r in rows.values()} - {
+        p["email"] for p in (dropped, closing, busy, refused)
+    }
+    assert all(len(mailbox.to(address)) == 1 for address in others)  # commune officers, if any
+    for row in rows.values():
+        sent = outbox_events(notification, "notification.sent", row.id)
+        failed = outbox_events(notification, "notification.failed", row.id)
+        assert (len(sent), len(failed)) == ((0, 1) if row.email == refused["email"] else (1, 0))

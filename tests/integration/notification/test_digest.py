@@ -1,0 +1,126 @@
+"""The daily digest: routine messages to an official who opted in wait and go out in one email
+a day; decisions go at once; each carried message still gets its own delivery event."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from services.notification import mail_settings
+from services.notification.domain.messages import message_id
+from services.notification.models import Delivery, Preference
+from services.notification.service import digests
+from services.notification.templating import default_catalogue
+from shared.events import new_event
+from shared.events.envelope import Actor
+from tests.integration.notification.conftest import (
+    PORTAL,
+    add_contact,
+    deliveries_of,
+    outbox_events,
+    send,
+)
+from tests.integration.notification.test_delivery import decided_event
+
+
+def opt_in(notification: Any, contact: dict[str, Any]) -> None:
+    account_id = uuid.UUID(contact["account_id"])
+    with notification.db.unit_of_work() as uow:
+        uow.session.add(
+            Preference(account_id=account_id, digest=True, updated_at=datetime.now(UTC))
+        )
+        uow.commit()
+
+
+def opened(members: list[str], product: str) -> Any:
+    """An evaluation opened for a council (a routine message to its members)."""
+    payload = {**decided_event(str(uuid.uuid4()), members, None).payload, "product_name": product}
+    for key in ("outcome", "reason", "result", "star_rank", "decision_number", "commune_report"):
+        payload.pop(key)
+    return new_event(
+        "evaluation.opened",
+        payload,
+        producer="evaluation",
+        actor=Actor(user_id=None, role="secretariat"),
+        dossier_id=payload["dossier_id"],
+    )
+
+
+def collect(notification: Any) -> int:
+    return digests.collect(
+        db=notification.db, catalogue=default_catalogue(), mail=mail_settings.load()
+    )
+
+
+def test_routine_messages_wait_for_the_digest_and_decisions_do_not(notification, mailbox) -> None:
+    keen = add_contact(notification, roles=["council_member"], language="en", name="Keen")
+    other = add_contact(notification, roles=["council_member"])
+    opt_in(notification, keen)
+    members = [keen["account_id"], other["account_id"]]
+    first, second = opened(members, "Trà sen Tây Hồ"), opened(members, "Mắm tôm Hậu Lộc")
+    decision = decided_event(str(uuid.uuid4()), members, None)
+    for event in (first, second, decision):
+        assert notification.inbox().consume(event.to_dict()) == "handled"
+    send(notification)
+
+    assert len(mailbox.to(other["email"])) == 3  # no digest chosen: each at once
+    (at_once,) = mailbox.to(keen["email"])  # the decision only
+    assert "not recognised" in at_once["Subject"]
+    held = [r for e in (first, second) for r in deliveries_of(notification, e.event_id)]
+    assert {r.status for r in held if r.email == keen["email"]} == {"held"}
+
+    assert collect(notification) == 1
+    assert collect(notification) == 0  # everything held was gathered
+    send(notification)
+    digest_mail = mailbox.to(keen["email"])[-1]
+    assert digest_mail["Subject"] == "[OCOP] Daily digest: 2 message(s)"
+    assert digest_mail.get_content_type() == "multipart/alternative"
+    text = digest_mail.get_body(("plain",)).get_content()
+    assert "Dear Keen" in text and "Trà sen Tây Hồ" in text and "Mắm tôm Hậu Lộc" in text
+    for event in (first, second):
+        link = f"{PORTAL}/dossiers/{event.dossier_id}"
+        assert link in text
+        assert f'href="{link}"' in digest_mail.get_body(("html",)).get_content()
+    assert len(mailbox.to(keen["email"])) == 2  # the decision, then one digest
+
+    # Each carried message is sent with the digest, and the case file hears of it.
+    def keens(event: Any) -> Delivery:
+        (row,) = [
+            r for r in deliveries_of(notification, event.event_id) if r.email == keen["email"]
+        ]
+        return row
+
+    with notification.db.reader() as session:
+        digest = session.get(Delivery, keens(first).digest_id)
+    assert digest is not None and digest.status == "sent"
+    assert digest_mail["Message-ID"] == message_id(digest.event_id, digest.account_id, "ocop.test")
+    for event in (first, second):
+        (row,) = [
+            r for r in deliveries_of(notification, event.event_id) if r.email == keen["email"]
+        ]
+        assert row.status == "sent" and row.digest_id == digest.id and row.sent_at is not None
+        (sent,) = outbox_events(notification, "notification.sent", row.id)
+        assert sent["payload"]["digest_id"] == str(digest.id)
+        assert sent["dossier_id"] == str(event.dossier_id)
+    assert not outbox_events(notification, "notification.sent", digest.id)
+
+
+def test_a_digest_that_finally_fails_fails_every_message_it_carried(
+    notification, sink, mailbox
+) -> None:
+    from services.notification.sink import MAILBOX_UNAVAILABLE, FaultPlan
+
+    keen = add_contact(notification, roles=["council_member"])
+    opt_in(notification, keen)
+    event = opened([keen["account_id"]], "Bưởi Diễn")
+    notification.inbox().consume(event.to_dict())
+    sink.faults = FaultPlan().reply(keen["email"], MAILBOX_UNAVAILABLE)
+    assert collect(notification) == 1
+    assert send(notification).failed == 1
+
+    (row,) = deliveries_of(notification, event.event_id)
+    assert row.status == "failed_permanent" and "550" in row.last_error
+    (failed,) = outbox_events(notification, "notification.failed", row.id)
+    assert failed["payload"]["permanent"] is True and failed["payload"]["digest_id"]
+    assert not mailbox.to(keen["email"])

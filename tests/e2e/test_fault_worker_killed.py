@@ -17,44 +17,19 @@ import uuid
 
 import pytest
 from kombu import Connection
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import func, select
 
 from shared.messaging import topology
 from tests.e2e.stack import Stack
 from tests.support import flows
+from tests.support.cases import accept_dossiers
+from tests.support.observe import rows, scalar, wait_until
 
 pytestmark = pytest.mark.e2e
 
 PROCESSES = ("registration-web", "registration-relay")
 DOSSIERS = 40
 KILLS = 6
-
-
-def _scalar(url: str, statement) -> int:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(statement).scalar_one()
-    finally:
-        engine.dispose()
-
-
-def _rows(url: str, statement) -> list:
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return conn.execute(statement).all()
-    finally:
-        engine.dispose()
-
-
-def _wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> None:
@@ -68,34 +43,28 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
     officer = flows.create_official(admin, ["commune_officer"], flows.COMMUNE)
     applicant = flows.register(call, "applicant")
     producer = flows.create_producer(applicant)
-    mine: set[str] = set()
-    for _ in range(DOSSIERS):
-        dossier = flows.create_dossier(applicant, producer["id"])
-        mine.add(dossier["id"])
-        assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
-        submitted = flows.act(applicant, dossier, "submit").body
-        assert flows.act(officer, submitted, "accept").status == 200
+    mine = {d["id"] for d in accept_dossiers(applicant, officer, producer["id"], DOSSIERS)}
 
     # The suite's other tests share these databases: count only this test's dossiers.
     o = reg.outbox.c
     expected = {
         event_id
-        for event_id, envelope in _rows(
+        for event_id, envelope in rows(
             urls["registration"], select(o.event_id, o.envelope).where(o.type.in_(HANDLERS))
         )
         if envelope.get("dossier_id") in mine
     }
     assert len(expected) == 2 * DOSSIERS  # accepted and document_added each
-    assert _wait(
+    assert wait_until(
         lambda: (
-            _scalar(urls["registration"], select(func.count()).where(o.published_at.is_(None))) == 0
+            scalar(urls["registration"], select(func.count()).where(o.published_at.is_(None))) == 0
         ),
         60,
     ), "the relay did not publish the backlog"
 
     def handled() -> int:
         inbox = ev.inbox.c
-        return _scalar(
+        return scalar(
             urls["evaluation"],
             select(func.count()).where(inbox.event_id.in_(expected)),
         )
@@ -105,14 +74,13 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
     rng = random.Random(1)
     kills = 0
     for _ in range(KILLS):
-        before = _scalar(urls["evaluation"], inbox_count)
+        before = scalar(urls["evaluation"], inbox_count)
         if handled() >= len(expected):
             break
         worker = stack.start("evaluation-worker", "worker", "evaluation")
         # Kill it while it is working: once it has handled something new, at a random moment.
-        assert _wait(lambda b=before: _scalar(urls["evaluation"], inbox_count) > b, 90), stack.log(
-            "evaluation-worker"
-        )
+        busy = wait_until(lambda b=before: scalar(urls["evaluation"], inbox_count) > b, 90)
+        assert busy, stack.log("evaluation-worker")
         time.sleep(rng.uniform(0.0, 0.4))
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
@@ -120,7 +88,7 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
     assert kills >= 2, "the backlog drained before the worker could be killed twice"
 
     stack.start("evaluation-worker", "worker", "evaluation")
-    assert _wait(lambda: handled() >= len(expected), 120), stack.log("evaluation-worker")
+    assert wait_until(lambda: handled() >= len(expected), 120), stack.log("evaluation-worker")
 
     # Nothing lost: every event handled; nothing doubled: one case, one document and one
     # evaluation.opened per dossier.
@@ -128,10 +96,10 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
     ids = [uuid.UUID(d) for d in mine]
     for model in (ev.Case, ev.CaseDocument):
         count = select(func.count()).select_from(model).where(model.dossier_id.in_(ids))
-        assert _scalar(urls["evaluation"], count) == DOSSIERS, model.__name__
+        assert scalar(urls["evaluation"], count) == DOSSIERS, model.__name__
     opened = [
         envelope["dossier_id"]
-        for (envelope,) in _rows(
+        for (envelope,) in rows(
             urls["evaluation"],
             select(ev.outbox.c.envelope).where(ev.outbox.c.type == "evaluation.opened"),
         )
@@ -145,4 +113,4 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
             queue = topology.events_queue("evaluation")(conn.default_channel)
             return queue.queue_declare(passive=True).message_count == 0
 
-    assert _wait(drained, 30)
+    assert wait_until(drained, 30)

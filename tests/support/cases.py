@@ -88,3 +88,18 @@ def make_case(uow: Any, **overrides: Any) -> Any:
     uow.session.add(case)
     uow.session.flush()
     return case
+
+
+def accept_dossiers(
+    applicant: flows.Actor, commune_officer: flows.Actor, producer_id: str, count: int
+) -> list[dict[str, Any]]:
+    """``count`` dossiers of one producer, each filed with one document and accepted."""
+    accepted = []
+    for _ in range(count):
+        dossier = flows.create_dossier(applicant, producer_id)
+        assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
+        submitted = flows.act(applicant, dossier, "submit").body
+        reply = flows.act(commune_officer, submitted, "accept")
+        assert reply.status == 200, reply.body
+        accepted.append(reply.body)
+    return accepted

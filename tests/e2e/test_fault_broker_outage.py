@@ -1,0 +1,124 @@
+"""QUALITY.md fault 2: the broker goes away hard during a burst of submissions and comes back.
+
+Requests keep succeeding while it is away (the outbox holds the events), and afterwards every
+event of every request that got a 2xx is delivered and applied exactly once.
+
+RabbitMQ is shared with other suites, so it is not stopped: the relay and the worker reach it
+through a TCP proxy that the test cuts (every connection reset, new ones refused) and restores.
+The embedded broker is a file the processes open themselves; there is no server to lose, so
+this test runs in servers mode only.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.e2e.stack import Stack
+from tests.support import flows
+from tests.support.cases import accept_dossiers
+from tests.support.observe import rows, scalar, wait_until
+from tests.support.proxy import Proxy
+
+pytestmark = [pytest.mark.e2e]
+
+PROCESSES = ("registration-web",)
+CLIENTS = 3
+DOSSIERS_EACH = 10
+
+
+def _through(broker_url: str, port: int) -> str:
+    parts = urlsplit(broker_url)
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"127.0.0.1:{port}"
+    return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) > 1 else host))
+
+
+def test_a_broker_outage_during_a_burst_loses_and_doubles_nothing(stack: Stack) -> None:
+    broker_url = stack.env["OCOP_BROKER_URL"]
+    if not broker_url.startswith("amqp"):
+        pytest.skip("the embedded broker is a file, not a server that can go away")
+    from services.evaluation import models as ev
+    from services.evaluation.consumers import HANDLERS
+    from services.registration import models as reg
+
+    upstream = urlsplit(broker_url)
+    proxy = Proxy((upstream.hostname or "127.0.0.1", upstream.port or 5672))
+    proxy.start()
+    stack.env["OCOP_BROKER_URL"] = _through(broker_url, proxy.port)
+    stack.start("registration-relay", "relay", "registration")
+    stack.start("evaluation-worker", "worker", "evaluation")
+    stack.env["OCOP_BROKER_URL"] = broker_url
+
+    urls = {s: stack.env[f"OCOP_{s.upper()}_DATABASE_URL"] for s in ("registration", "evaluation")}
+    call = flows.http_transport(stack.urls["registration"])
+    admin = flows.login(call, "admin@ocop.local")
+    officer = flows.create_official(admin, ["commune_officer"], flows.COMMUNE)
+    filed: list[dict] = []
+    failures: list[BaseException] = []
+
+    def client() -> None:
+        try:
+            applicant = flows.register(
+                flows.http_transport(stack.urls["registration"]), "applicant"
+            )
+            producer = flows.create_producer(applicant)
+            filed.extend(accept_dossiers(applicant, officer, producer["id"], DOSSIERS_EACH))
+        except BaseException as exc:  # reported below, with the burst's other results
+            failures.append(exc)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    proxy.cut()  # mid-burst: the relay and the worker lose the broker
+    time.sleep(4)
+    proxy.start()
+    for t in threads:
+        t.join(120)
+    assert not failures, failures  # every request answered 2xx while the broker was away
+    assert len(filed) == CLIENTS * DOSSIERS_EACH
+
+    mine = {d["id"] for d in filed}
+    o = reg.outbox.c
+    expected = {
+        event_id
+        for event_id, envelope in rows(
+            urls["registration"], select(o.event_id, o.envelope).where(o.type.in_(HANDLERS))
+        )
+        if envelope.get("dossier_id") in mine
+    }
+    assert len(expected) == 2 * len(mine)
+
+    def handled() -> int:
+        return scalar(
+            urls["evaluation"], select(func.count()).where(ev.inbox.c.event_id.in_(expected))
+        )
+
+    done = wait_until(lambda: handled() == len(expected), 180)
+    assert done, (
+        f"{handled()} of {len(expected)} events handled\n"
+        + stack.log("registration-relay")[-2000:]
+        + stack.log("evaluation-worker")
+    )
+    ids = [uuid.UUID(d) for d in mine]
+    for model in (ev.Case, ev.CaseDocument):
+        count = select(func.count()).select_from(model).where(model.dossier_id.in_(ids))
+        assert scalar(urls["evaluation"], count) == len(mine), model.__name__
+    opened = [
+        envelope["dossier_id"]
+        for (envelope,) in rows(
+            urls["evaluation"],
+            select(ev.outbox.c.envelope).where(ev.outbox.c.type == "evaluation.opened"),
+        )
+        if envelope.get("dossier_id") in mine
+    ]
+    assert sorted(opened) == sorted(mine)
+    # The fault did hit: the relay saw the broker go.
+    assert "relay could not publish" in (stack.log_dir / "registration-relay.log").read_text()
+    proxy.cut()

@@ -9,5 +9,6 @@ HANDLERS: dict[str, Handler] = {
     "dossier.accepted": cases.on_dossier_accepted,
     "dossier.document_added": cases.on_document_added,
     "dossier.withdrawn": cases.on_dossier_withdrawn,
-    "account.created": cases.on_account_created,
+    "account.created": cases.on_account,
+    "account.updated": cases.on_account,
 }

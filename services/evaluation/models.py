@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -43,7 +44,7 @@ Timestamp = DateTime(timezone=True)
 
 
 class Official(Base):
-    """An official's account as told by ``account.created`` (to check council members)."""
+    """An official's account as told by ``account.*`` events (to check council members)."""
 
     __tablename__ = "officials"
 
@@ -52,6 +53,11 @@ class Official(Base):
     email: Mapped[str] = mapped_column(String(254))
     roles: Mapped[list[Any]] = mapped_column(JSON)
     unit: Mapped[str | None] = mapped_column(String(40))
+    # A deactivated official is seated on no new council.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # When the newest account event applied here happened (a late redelivery of an older one
+    # must not undo a newer change).
+    account_as_of: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class Case(Base):

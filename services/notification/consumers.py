@@ -17,9 +17,9 @@ from shared.events import Event
 from shared.messaging.consumer import Handler
 
 
-def on_account_created(*, uow: UnitOfWork, event: Event) -> None:
-    """Remember how to reach a new account holder."""
-    contact_service.record_account(uow=uow, payload=event.payload)
+def on_account(*, uow: UnitOfWork, event: Event) -> None:
+    """Remember how to reach an account holder, as the newest account event says."""
+    contact_service.record_account(uow=uow, payload=event.payload, occurred_at=event.occurred_at)
 
 
 def notify(*, uow: UnitOfWork, event: Event) -> None:
@@ -48,7 +48,8 @@ def on_consultant_access(*, uow: UnitOfWork, event: Event) -> None:
 
 HANDLERS: dict[str, Handler] = {
     **{event_type: notify for event_type in RULES},
-    "account.created": on_account_created,
+    "account.created": on_account,
+    "account.updated": on_account,
     "council.member_added": on_member_added,
     "council.member_removed": on_member_removed,
     "consultant.access_changed": on_consultant_access,

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -44,6 +45,11 @@ class Contact(Base):
     roles: Mapped[list[Any]] = mapped_column(JSON)
     unit: Mapped[str | None] = mapped_column(String(40), index=True)
     councils: Mapped[list[Any]] = mapped_column(JSON)
+    # A deactivated account (an official who left) is told nothing more.
+    active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # When the newest account event applied here happened: an older one, redelivered late,
+    # must not undo a newer change.
+    account_as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

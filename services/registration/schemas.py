@@ -55,7 +55,23 @@ class AccountOut(Schema):
     roles = fields.List(fields.Str())
     unit = fields.Str(allow_none=True)
     councils = fields.List(fields.Str())
+    active = fields.Bool()
     created_at = fields.DateTime()
+
+
+class OwnAccountUpdateIn(Schema):
+    """What anyone may change about themselves; a field left out stays as it is."""
+
+    display_name = fields.Str(validate=validate.Length(min=1, max=200))
+    language = fields.Str(validate=validate.OneOf(LANGUAGES))
+
+
+class AccountUpdateIn(OwnAccountUpdateIn):
+    """What an administrator may change about an account; a field left out stays as it is."""
+
+    roles = fields.List(fields.Str(validate=validate.OneOf(ROLES)))
+    unit = fields.Str(allow_none=True)
+    active = fields.Bool()
 
 
 class LoginIn(Schema):

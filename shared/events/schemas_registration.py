@@ -19,6 +19,12 @@ class AccountCreated(Schema):
     councils = fields.List(fields.UUID(), load_default=list)
 
 
+class AccountUpdated(AccountCreated):
+    """The account as it now is, whole: consumers replace what they keep, newest event wins."""
+
+    active = fields.Bool(required=True, metadata={"description": "false: may no longer sign in"})
+
+
 class _DossierFacts(Schema):
     """What every dossier event says about the case, so consumers need no lookup."""
 
@@ -104,6 +110,12 @@ class ConsultantGranted(Schema):
 
 _P = "registration"
 register("account.created", AccountCreated, producer=_P, description="An account was created.")
+register(
+    "account.updated",
+    AccountUpdated,
+    producer=_P,
+    description="An account's name, language, roles, jurisdiction or active flag changed.",
+)
 register(
     "consultant.access_changed",
     ConsultantGranted,

@@ -180,9 +180,12 @@ def assert_refused(reply: flows.Reply, status: int, world: World) -> None:
 # test_every_route_with_an_id_is_classified until it gets a line here.
 TRANSITION = "transition"  # covered by the role × transition matrix below
 NO_OBJECT = "no-object"
+ACCOUNT = "account"  # one's own, or any for an admin: test_accounts_are_ones_own below
 
 ROUTES: dict[tuple[str, str], str] = {
     ("/static/<path:filename>", "GET"): NO_OBJECT,  # Flask's static files: no object behind it
+    ("/api/v1/accounts/<uuid:account_id>", "GET"): ACCOUNT,
+    ("/api/v1/accounts/<uuid:account_id>", "PATCH"): ACCOUNT,
     ("/api/v1/producers/<uuid:producer_id>", "GET"): "read-producer",
     ("/api/v1/producers/<uuid:producer_id>/consultants", "POST"): "grant-consultant",
     ("/api/v1/dossiers/<uuid:dossier_id>", "GET"): "read-dossier",
@@ -294,8 +297,22 @@ def _check_success(kind: str, reply: flows.Reply, world: World, obj: str) -> Non
 
 
 def test_matrix_covers_every_classified_route() -> None:
-    kinds = {k for k in ROUTES.values() if k not in (TRANSITION, NO_OBJECT)}
+    kinds = {k for k in ROUTES.values() if k not in (TRANSITION, NO_OBJECT, ACCOUNT)}
     assert kinds == set(REQUESTS) == set(RIGHTS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_accounts_are_ones_own(world: World, role: str) -> None:
+    """Everyone reads their own account; another's, existing or not, is out of reach (404) and
+    only an administrator changes it (403 for anyone else, before any lookup)."""
+    actor = world.actors[role]
+    own = f"/api/v1/accounts/{actor.account['id']}"
+    assert actor("GET", own).status == 200
+    for other in (world.actors["owner" if role != "owner" else "other_applicant"], None):
+        path = f"/api/v1/accounts/{other.account['id'] if other else uuid.uuid4()}"
+        # (The problem's "instance" echoes the path, so the id the caller sent is in it.)
+        assert_problem(actor("GET", path), 404, "not-found")
+        assert_problem(actor("PATCH", path, json={"display_name": "x"}), 403, "forbidden")
 
 
 @pytest.mark.parametrize("obj", OBJECTS)

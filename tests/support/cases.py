@@ -44,10 +44,11 @@ def accepted_dossier(
 
 
 def deliver_accounts(registration: Any, service_runtime: Any) -> None:
-    """Feed every ``account.created`` event so far to another service (its officials)."""
+    """Feed every account event so far to another service (its officials), in order."""
     o = registration.outbox.c
+    kinds = ("account.created", "account.updated")
     with registration.db.engine.connect() as conn:
-        rows = conn.execute(select(o.envelope).where(o.type == "account.created")).all()
+        rows = conn.execute(select(o.envelope).where(o.type.in_(kinds)).order_by(o.id)).all()
     inbox = service_runtime.inbox()
     for (envelope,) in rows:
         inbox.consume(envelope)

@@ -32,7 +32,7 @@ from services.evaluation.models import Case, CaseDocument, CommuneReview, Evalua
 from services.evaluation.service import access
 from shared import problems
 from shared.auth import Principal
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, as_utc
 from shared.events import Actor, Event, new_event
 from shared.rubrics import Sheet, load_rubric
 
@@ -299,17 +299,24 @@ def on_dossier_withdrawn(*, uow: UnitOfWork, event: Event) -> None:
         evaluation.closed_at = now
 
 
-def on_account_created(*, uow: UnitOfWork, event: Event) -> None:
-    """Officials may sit on councils; keep what is needed to seat them."""
+def on_account(*, uow: UnitOfWork, event: Event) -> None:
+    """Officials may sit on councils; keep what is needed to seat them, as the newest account
+    event says (an older one redelivered late changes nothing)."""
     p = event.payload
-    if set(p["roles"]) <= {"applicant", "consultant"}:
-        return
     account_id = uuid.UUID(p["account_id"])
-    official = uow.session.get(Official, account_id) or Official(account_id=account_id)
+    official = uow.session.get(Official, account_id)
+    if official is None:
+        if set(p["roles"]) <= {"applicant", "consultant"}:
+            return
+        official = Official(account_id=account_id)
+    elif official.account_as_of is not None and as_utc(official.account_as_of) > event.occurred_at:
+        return
     official.display_name = p["display_name"]
     official.email = p["email"]
     official.roles = p["roles"]
     official.unit = p["unit"]
+    official.active = p.get("active", True)
+    official.account_as_of = event.occurred_at
     uow.session.add(official)
 
 

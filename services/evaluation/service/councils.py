@@ -337,6 +337,8 @@ def add_member(
         raise problems.invalid(
             {"account_id": ["No official has this account id; only officials sit on councils."]}
         )
+    if not official.active:
+        raise problems.invalid({"account_id": ["This official's account is deactivated."]})
     seats = active_members(uow.session, council.id)
     if any(s.account_id == account_id for s in seats):
         raise problems.conflict("This official already sits on the council.")

@@ -19,28 +19,33 @@ from services.notification.models import (
     CouncilSeat,
     Preference,
 )
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, as_utc
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
     return uuid.UUID(str(value)) if value else None
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite hands timestamps back naive (in UTC)."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def record_account(*, uow: UnitOfWork, payload: dict[str, Any]) -> Contact:
-    """Remember (or refresh) how to reach an account holder."""
+def record_account(
+    *, uow: UnitOfWork, payload: dict[str, Any], occurred_at: datetime
+) -> Contact | None:
+    """Remember (or refresh) how to reach an account holder, from ``account.created`` or
+    ``account.updated``; an event older than the one already applied changes nothing."""
     account_id = uuid.UUID(payload["account_id"])
-    contact = uow.session.get(Contact, account_id) or Contact(account_id=account_id)
+    contact = uow.session.get(Contact, account_id)
+    if contact is None:
+        # A new contact starts with the councils its account names; after that the council
+        # events keep them (an account event may be older than a seat).
+        contact = Contact(account_id=account_id, councils=payload["councils"])
+    elif contact.account_as_of is not None and as_utc(contact.account_as_of) > occurred_at:
+        return None
     contact.email = payload["email"]
     contact.display_name = payload["display_name"]
     contact.language = payload["language"]
     contact.roles = payload["roles"]
     contact.unit = payload["unit"]
-    contact.councils = payload["councils"]
+    contact.active = payload.get("active", True)
+    contact.account_as_of = occurred_at
     contact.updated_at = datetime.now(UTC)
     uow.session.add(contact)
     return contact
@@ -70,7 +75,7 @@ def record_grant(*, uow: UnitOfWork, payload: dict[str, Any], occurred_at: datet
     already recorded changes nothing (events may arrive out of order after a retry)."""
     key = (uuid.UUID(str(payload["producer_id"])), uuid.UUID(str(payload["consultant_account_id"])))
     grant = uow.session.get(ConsultantGrant, key)
-    if grant is not None and _aware(grant.changed_at) > occurred_at:
+    if grant is not None and as_utc(grant.changed_at) > occurred_at:
         return
     grant = grant or ConsultantGrant(producer_id=key[0], consultant_account_id=key[1])
     grant.granted = bool(payload["granted"])
@@ -107,13 +112,15 @@ class SqlContacts:
 
     def get(self, account_id: uuid.UUID) -> ContactInfo | None:
         contact = self.session.get(Contact, account_id)
-        if contact is None:
+        if contact is None or not contact.active:
             return None
         return _info(contact, self.session.get(Preference, account_id))
 
     def with_role_in_unit(self, role: str, unit: str) -> list[ContactInfo]:
         # Roles are a JSON list: select by the indexed unit, filter the few rows in Python.
-        rows = self.session.execute(select(Contact).where(Contact.unit == unit)).scalars()
+        rows = self.session.execute(
+            select(Contact).where(Contact.unit == unit, Contact.active.is_(True))
+        ).scalars()
         return [
             _info(c, self.session.get(Preference, c.account_id))
             for c in sorted(rows, key=lambda c: str(c.account_id))

@@ -23,12 +23,8 @@ from services.notification.models import Delivery
 from services.notification.service.contacts import SqlContacts
 from services.notification.service.deliveries import DIGEST, QUEUED_FLAG
 from services.notification.templating import DIGEST_TEMPLATE, Catalogue, DigestItem
-from shared.db import Database, UnitOfWork, is_sqlite
+from shared.db import Database, UnitOfWork, as_utc, is_sqlite
 from shared.ids import new_id
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def collect(
@@ -89,7 +85,7 @@ def _gather(
             DigestItem(
                 subject=item.subject,
                 link=f"{mail.portal_url}/dossiers/{item.dossier_id}" if item.dossier_id else None,
-                at=_aware(item.created_at),
+                at=as_utc(item.created_at),
             )
             for item in items
         ],

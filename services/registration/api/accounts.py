@@ -13,7 +13,9 @@ from services.registration.runtime import current
 from services.registration.schemas import (
     AccountCreateIn,
     AccountOut,
+    AccountUpdateIn,
     LoginIn,
+    OwnAccountUpdateIn,
     RegisterIn,
     TokenOut,
 )
@@ -52,15 +54,55 @@ class Accounts(MethodView):
 
 
 @blp.route("/accounts/me")
-@blp.response(200, AccountOut)
-@document_errors(blp, 401, 404)
-def me() -> Any:
-    """The signed-in account"""
-    principal = current_principal()
-    with current().db.reader() as session:
-        return account_service.get(
-            session=session, principal=principal, account_id=uuid.UUID(principal.account_id)
-        )
+class Me(MethodView):
+    @blp.response(200, AccountOut)
+    @document_errors(blp, 401, 404)
+    def get(self) -> Any:
+        """The signed-in account"""
+        principal = current_principal()
+        with current().db.reader() as session:
+            return account_service.get(
+                session=session, principal=principal, account_id=uuid.UUID(principal.account_id)
+            )
+
+    @blp.arguments(OwnAccountUpdateIn)
+    @blp.response(200, AccountOut)
+    @document_errors(blp, 400, 401, 404, 422)
+    def patch(self, data: dict[str, Any]) -> Any:
+        """Change one's own display name or language"""
+        with current().db.unit_of_work() as uow:
+            account = account_service.update_own(
+                uow=uow,
+                principal=current_principal(),
+                display_name=data.get("display_name"),
+                language=data.get("language"),
+            )
+            uow.commit()
+        return account
+
+
+@blp.route("/accounts/<uuid:account_id>")
+class AccountById(MethodView):
+    @blp.response(200, AccountOut)
+    @document_errors(blp, 401, 404)
+    def get(self, account_id: uuid.UUID) -> Any:
+        """An account (one's own, or any for an administrator)"""
+        with current().db.reader() as session:
+            return account_service.get(
+                session=session, principal=current_principal(), account_id=account_id
+            )
+
+    @blp.arguments(AccountUpdateIn)
+    @blp.response(200, AccountOut)
+    @document_errors(blp, *WRITE_ERRORS)
+    def patch(self, data: dict[str, Any], account_id: uuid.UUID) -> Any:
+        """Change an account's name, language, roles or jurisdiction, or deactivate it (admins)"""
+        with current().db.unit_of_work() as uow:
+            account = account_service.update(
+                uow=uow, principal=current_principal(), account_id=account_id, changes=data
+            )
+            uow.commit()
+        return account
 
 
 @blp.route("/auth/token", methods=["POST"])

@@ -42,21 +42,19 @@ def _dummy_hash() -> str:
     return _hasher.hash("not-a-real-password")
 
 
-def _event(account: Account, actor: Actor) -> Any:
-    return new_event(
-        "account.created",
-        {
-            "account_id": account.id,
-            "email": account.email,
-            "display_name": account.display_name,
-            "language": account.language,
-            "roles": account.roles,
-            "unit": account.unit,
-            "councils": account.councils,
-        },
-        producer="registration",
-        actor=actor,
-    )
+def _event(kind: str, account: Account, actor: Actor) -> Any:
+    payload = {
+        "account_id": account.id,
+        "email": account.email,
+        "display_name": account.display_name,
+        "language": account.language,
+        "roles": account.roles,
+        "unit": account.unit,
+        "councils": account.councils,
+    }
+    if kind == "account.updated":
+        payload["active"] = account.active
+    return new_event(kind, payload, producer="registration", actor=actor)
 
 
 def _check_unit(session: Session, unit: str | None, roles: list[str]) -> str | None:
@@ -109,7 +107,8 @@ def _add(
         created_at=datetime.now(UTC),
     )
     uow.session.add(account)
-    uow.add_event(_event(account, actor if actor.user_id else Actor(str(account.id), roles[0])))
+    actor = actor if actor.user_id else Actor(str(account.id), roles[0])
+    uow.add_event(_event("account.created", account, actor))
     return account
 
 
@@ -162,6 +161,59 @@ def create(
         councils=councils,
         actor=Actor(principal.account_id, principal.primary_role),
     )
+
+
+def update_own(
+    *, uow: UnitOfWork, principal: Principal, display_name: str | None, language: str | None
+) -> Account:
+    """Anyone changes their own name or language (roles and jurisdiction are an admin's)."""
+    account = _load(uow.session, uuid.UUID(principal.account_id))
+    return _apply(uow, account, principal, {"display_name": display_name, "language": language})
+
+
+def update(
+    *, uow: UnitOfWork, principal: Principal, account_id: uuid.UUID, changes: dict[str, Any]
+) -> Account:
+    """An admin changes an account: name, language, roles, jurisdiction, or deactivates it
+    (an official who left). A deactivated account cannot sign in; tokens already issued run
+    out within their lifetime."""
+    if not principal.has("admin"):
+        raise problems.forbidden("Only administrators change other accounts.")
+    account = _load(uow.session, account_id)
+    if str(account.id) == principal.account_id and changes.get("active") is False:
+        raise problems.invalid({"active": ["You cannot deactivate your own account."]})
+    roles = changes.get("roles")
+    if roles is not None:
+        if not roles:
+            raise problems.invalid({"roles": ["At least one role."]})
+        changes["roles"] = sorted(set(roles))
+    new_roles = changes.get("roles") or account.roles
+    if "unit" in changes or roles is not None:
+        changes["unit"] = _check_unit(uow.session, changes.get("unit", account.unit), new_roles)
+    return _apply(uow, account, principal, changes)
+
+
+def _load(session: Session, account_id: uuid.UUID) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise problems.not_found("account")
+    return account
+
+
+def _apply(
+    uow: UnitOfWork, account: Account, principal: Principal, changes: dict[str, Any]
+) -> Account:
+    changed = False
+    for field, value in changes.items():
+        if value is None and field != "unit":
+            continue  # not given
+        if getattr(account, field) != value:
+            setattr(account, field, value)
+            changed = True
+    if changed:  # an unchanged account tells nobody anything
+        actor = Actor(principal.account_id, principal.primary_role)
+        uow.add_event(_event("account.updated", account, actor))
+    return account
 
 
 def limit(db: Database, action: str, per_minute: int, subject: str) -> None:

@@ -409,3 +409,16 @@ def test_levels_follow_the_two_tier_regime(two_tier_call, admin, evaluation) -> 
         reply = actor("POST", "/api/v1/councils", json={"name": "x", "level": level, "unit": unit})
         assert reply.status == 201, reply.body
         assert (reply.body["level"], reply.body["unit"]) == (level, unit)
+
+
+def test_a_deactivated_official_is_not_seated(
+    council, district_secretariat, admin, registration, evaluation
+) -> None:
+    leaving = flows.create_official(admin, ["council_member"], DISTRICT)
+    reply = admin("PATCH", f"/api/v1/accounts/{leaving.account['id']}", json={"active": False})
+    assert reply.status == 200, reply.body
+    deliver_accounts(registration, evaluation)
+    before = state(evaluation)
+    reply = seat(district_secretariat, council["id"], leaving.account["id"], "member")
+    assert problem(reply, 422, "validation-error")["errors"]["account_id"]
+    assert state(evaluation) == before

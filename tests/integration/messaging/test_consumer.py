@@ -12,7 +12,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from sqlalchemy import func, select
 
-from services.notification.consumers import on_account_created
+from services.notification.consumers import on_account
 from services.notification.models import Base, Contact, inbox, outbox
 from shared import config
 from shared.db import UnitOfWork
@@ -35,7 +35,7 @@ def flaky(*, uow: UnitOfWork, event: Event) -> None:
         raise RuntimeError("transient trouble in a dependency")
     if name.startswith("poison") and name not in HEALED:
         raise ValueError("this event can never be handled")
-    on_account_created(uow=uow, event=event)
+    on_account(uow=uow, event=event)
 
 
 @pytest.fixture()

@@ -155,3 +155,31 @@ def test_a_breached_deadline_escalates_to_the_council_or_else_the_secretariat(
         assert set(to_council) == {secretariat["email"]}
     assert set(told_of_breach(None)) == {secretariat["email"]}
     assert seated == 3
+
+
+def test_account_changes_reach_the_contacts_and_a_deactivated_one_hears_nothing(
+    call, admin, registration, notification
+) -> None:
+    from services.notification.models import Contact
+    from services.notification.service.contacts import SqlContacts
+
+    officer = flows.create_official(admin, ["commune_officer"], flows.COMMUNE)
+    account_id = uuid.UUID(officer.account["id"])
+    assert officer("PATCH", "/api/v1/accounts/me", json={"language": "en"}).status == 200
+    deliver_accounts(registration, notification)
+    with notification.db.reader() as session:
+        assert SqlContacts(session).get(account_id).language == "en"
+        assert account_id in {
+            c.account_id
+            for c in SqlContacts(session).with_role_in_unit("commune_officer", flows.COMMUNE)
+        }
+    reply = admin("PATCH", f"/api/v1/accounts/{account_id}", json={"active": False})
+    assert reply.status == 200, reply.body
+    deliver_accounts(registration, notification)
+    with notification.db.reader() as session:
+        contacts = SqlContacts(session)
+        assert contacts.get(account_id) is None
+        assert account_id not in {
+            c.account_id for c in contacts.with_role_in_unit("commune_officer", flows.COMMUNE)
+        }
+        assert session.get(Contact, account_id).active is False

@@ -1,0 +1,34 @@
+"""account updates for officials
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-11-29 19:59:59.430197
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision: str = "0007"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    with op.batch_alter_table("officials", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+        batch_op.add_column(sa.Column("account_as_of", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    with op.batch_alter_table("officials", schema=None) as batch_op:
+        batch_op.drop_column("account_as_of")
+        batch_op.drop_column("active")

@@ -274,6 +274,27 @@ def cmd_up(args: argparse.Namespace) -> int:
     return manager.returncode or 0
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    if args.action == "verify" and not args.online:
+        # Offline: the archive alone, no database (shared.ledger needs only cryptography).
+        from shared.ledger.__main__ import verify_file
+
+        if not args.file:
+            print("ocop audit verify: give a case file, or --online", file=sys.stderr)
+            return 2
+        return verify_file(args.file, args.key, args.json)
+    from services.registration.ledger import commands
+
+    with _opened("registration") as rt:
+        if args.action == "verify":
+            return commands.verify_online(rt, args.dossier, args.json)  # type: ignore[arg-type]
+        if args.action == "export":
+            return commands.export_case(rt, args.dossier, args.output)  # type: ignore[arg-type]
+        if args.action == "reconcile":
+            return commands.reconcile(rt, args.json, args.dossier)  # type: ignore[arg-type]
+        return commands.checkpoint(rt)  # type: ignore[arg-type]
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     import pytest
 
@@ -344,6 +365,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("services", nargs="*")
     p.add_argument("--check", action="store_true", help="fail if a committed copy differs")
     p.set_defaults(func=cmd_openapi)
+
+    p = sub.add_parser("audit", help="the case-file ledger: verify, export, checkpoint, reconcile")
+    p.add_argument("action", choices=["verify", "export", "checkpoint", "reconcile"])
+    p.add_argument("file", nargs="?", help="verify: the case file archive (offline)")
+    p.add_argument("--online", action="store_true", help="verify the stored ledger instead")
+    p.add_argument("--dossier", help="export, verify --online, reconcile: one case")
+    p.add_argument("--key", help="verify: the public key (PEM) you trust")
+    p.add_argument("--output", "-o", help="export: where to write the archive")
+    p.add_argument("--json", action="store_true", help="print reports as JSON")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("test", help="run the test suite (pytest arguments may follow)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER)

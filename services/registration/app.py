@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.registration.api import accounts, documents, dossiers, producers, reference
+from services.registration.api import (
+    accounts,
+    case_file,
+    documents,
+    dossiers,
+    producers,
+    reference,
+)
 from services.registration.runtime import Registration
 from shared import logs
 from shared.auth import TokenVerifier
@@ -34,6 +41,7 @@ def create_app(runtime: Registration | None = None) -> Flask:
         dossiers.blp,
         documents.blp,
         reference.blp,
+        case_file.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(accounts.wellknown)

@@ -1,6 +1,6 @@
-"""Handlers of events from other services: the public status of each dossier, and the
-certificates read model that upgrades and re-evaluations are checked against (the case file
-ledger comes later)."""
+"""Handlers of events: the public status of each dossier, the certificates read model that
+upgrades and re-evaluations are checked against, and the case file ledger, which records every
+event about a dossier from every service (this one's own included)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ import uuid
 
 from sqlalchemy import update
 
+from services.registration.ledger import checkpoints
+from services.registration.ledger import writer as ledger
 from services.registration.models import Dossier
 from services.registration.service import dossiers as dossier_service
 from services.registration.service import public_status
 from shared.db import UnitOfWork
 from shared.events import Event
+from shared.events.registry import EVENT_TYPES
 from shared.messaging.consumer import Handler
 
 
@@ -51,10 +54,29 @@ def on_certificate_event(*, uow: UnitOfWork, event: Event) -> None:
     on_case_event(uow=uow, event=event)
 
 
-HANDLERS: dict[str, Handler] = {
+def with_ledger(handler: Handler | None) -> Handler:
+    """The handler's effect, then the event's ledger entry, in the same unit of work (last, so
+    the global head is locked only for the end of the transaction)."""
+
+    def handle(*, uow: UnitOfWork, event: Event) -> None:
+        if handler is not None:
+            handler(uow=uow, event=event)
+        entry = ledger.record_event(session=uow.session, event=event)
+        if entry is not None:
+            checkpoints.maybe_on_count(uow.session, entry.seq)
+
+    return handle
+
+
+DOMAIN_HANDLERS: dict[str, Handler] = {
     **{event_type: on_case_event for event_type in public_status.TEMPLATES},
     "evaluation.decided": on_decided,
     "certificate.issued": on_certificate_event,
     "certificate.revoked": on_certificate_event,
     "certificate.expired": on_certificate_event,
+}
+
+# Every event type: the ledger hears them all (the queue is bound to "#").
+HANDLERS: dict[str, Handler] = {
+    event_type: with_ledger(DOMAIN_HANDLERS.get(event_type)) for event_type in EVENT_TYPES
 }

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     ForeignKey,
@@ -237,3 +238,69 @@ class Certificate(Base):
     # valid → expired | revoked | superseded (by the certificate an upgrade or re-evaluation
     # issued in its place)
     status: Mapped[str] = mapped_column(String(16))
+
+
+# --- the case file (ledger) -----------------------------------------------------------------
+
+# SQLite makes an INTEGER PRIMARY KEY the rowid (no second index); PostgreSQL gets 64 bits.
+_Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class LedgerEntry(Base):
+    """One entry of a case file: the canonical body of an event about a dossier (or of an
+    auditor's read), chained to the case's previous entry and to the global chain."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "n", name="uq_ledger_entries_position"),
+        # One entry per event, however often it is delivered.
+        UniqueConstraint("event_id", name="uq_ledger_entries_event"),
+        # The history filtered by kind pages within the case on this index.
+        Index("ix_ledger_entries_kind", "dossier_id", "kind", "n"),
+    )
+
+    seq: Mapped[int] = mapped_column(_Seq, primary_key=True, autoincrement=False)
+    dossier_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    n: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(100))
+    occurred_at: Mapped[datetime] = mapped_column(Timestamp)
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    # The exact bytes hashed (canonical JSON, UTF-8).
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    case_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    global_prev: Mapped[bytes] = mapped_column(LargeBinary(32))
+    global_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerHead(Base):
+    """The head of each chain: ``global`` and one per dossier (its id), so an append reads
+    and writes two rows by key whatever the size of the ledger."""
+
+    __tablename__ = "ledger_heads"
+
+    chain: Mapped[str] = mapped_column(String(36), primary_key=True)
+    length: Mapped[int] = mapped_column(BigInteger)
+    head: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LedgerCheckpoint(Base):
+    """A signed statement of the global head (Ed25519), chained to the previous one."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    statement: Mapped[bytes] = mapped_column(LargeBinary)
+    signature: Mapped[str] = mapped_column(String(120))
+    signed_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class LedgerKey(Base):
+    """Checkpoint signing keys (Ed25519), kept like the token keys; all are published."""
+
+    __tablename__ = "ledger_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    private_pem: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from celery import Celery
 from flask import current_app
 
 from services.registration import consumers
 from services.registration.keys import KeyRing
+from services.registration.ledger import tasks as ledger_tasks
 from services.registration.models import Base, inbox, outbox
 from services.registration.storage import LocalStorage
 from shared.config import Settings
@@ -25,6 +27,9 @@ class Registration(ServiceRuntime):
             settings=settings,
         )
         self.keyring = KeyRing(self.db)
+
+    def configure_celery(self, app: Celery) -> None:
+        ledger_tasks.register(app, self.db)
 
     @cached_property
     def storage(self) -> LocalStorage:

@@ -65,6 +65,8 @@ READ = {
 PRODUCER_SIDE = {"owner": {"A"}, "other_applicant": {"B"}, "granted_consultant": {"A"}}
 # ... and owns (grants consultants).
 OWNS = {"owner": {"A"}, "other_applicant": {"B"}}
+# ... and reads the whole case file (export, verification, report): auditors in reach.
+AUDITS = {"province_auditor": {"A", "B"}, "other_province_auditor": {"C"}}
 
 
 # --- the world ------------------------------------------------------------------------------
@@ -202,6 +204,10 @@ ROUTES: dict[tuple[str, str], str] = {
         "/versions/<int:number>/content",
         "GET",
     ): "download-document",
+    ("/api/v1/dossiers/<uuid:dossier_id>/history", "GET"): "read-history",
+    ("/api/v1/dossiers/<uuid:dossier_id>/case-file", "GET"): "export-case-file",
+    ("/api/v1/dossiers/<uuid:dossier_id>/case-file/verification", "GET"): "verify-case-file",
+    ("/api/v1/dossiers/<uuid:dossier_id>/case-file/report", "GET"): "report-case-file",
 }
 
 
@@ -262,6 +268,14 @@ REQUESTS: dict[str, Request] = {
         a, w.dossier_id(o), "other", "bang-chung.pdf", _pdf("matrix")
     ),
     "download-document": lambda w, a, o: a("GET", _download_path(w, o)),
+    "read-history": lambda w, a, o: a("GET", f"/api/v1/dossiers/{w.dossier_id(o)}/history"),
+    "export-case-file": lambda w, a, o: a("GET", f"/api/v1/dossiers/{w.dossier_id(o)}/case-file"),
+    "verify-case-file": lambda w, a, o: a(
+        "GET", f"/api/v1/dossiers/{w.dossier_id(o)}/case-file/verification"
+    ),
+    "report-case-file": lambda w, a, o: a(
+        "GET", f"/api/v1/dossiers/{w.dossier_id(o)}/case-file/report"
+    ),
 }
 
 # Which right each kind of endpoint needs, and what its success looks like.
@@ -273,6 +287,10 @@ RIGHTS: dict[str, tuple[dict[str, set[str]], int]] = {
     "list-documents": (READ, 200),
     "upload-document": (PRODUCER_SIDE, 201),
     "download-document": (READ, 200),
+    "read-history": (READ, 200),
+    "export-case-file": (AUDITS, 200),
+    "verify-case-file": (AUDITS, 200),
+    "report-case-file": (AUDITS, 200),
 }
 
 
@@ -284,7 +302,15 @@ def expected(kind: str, role: str, obj: str) -> int:
 
 
 def _check_success(kind: str, reply: flows.Reply, world: World, obj: str) -> None:
-    if kind == "download-document":
+    if kind == "read-history":
+        assert isinstance(reply.body["items"], list)
+    elif kind == "export-case-file":
+        assert reply.body.startswith(b"PK")
+    elif kind == "report-case-file":
+        assert world.dossiers[obj]["product_name"].encode() in reply.body
+    elif kind == "verify-case-file":
+        assert reply.body["dossier_id"] == world.dossier_id(obj)
+    elif kind == "download-document":
         assert reply.body == world.content[obj]
     elif kind == "list-documents":
         assert world.documents[obj] in [d["id"] for d in reply.body]

@@ -190,7 +190,8 @@ def test_events_of_other_kinds_leave_the_status_alone(registration, case) -> Non
         actor=SYSTEM,
         dossier_id=uuid.UUID(dossier["id"]),
     )
-    assert inbox.consume(conflict.to_dict()) == "ignored"
+    # Recorded in the case file (issue #5), and the status line is left alone.
+    assert inbox.consume(conflict.to_dict()) == "handled"
     assert seen(owner, dossier["id"])["public_status"] == "commune review"
 
 

@@ -1,0 +1,112 @@
+"""The words of the readable case file, in Vietnamese and English (a message catalogue)."""
+
+from __future__ import annotations
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    "vi": {
+        "title": "Hồ sơ vụ việc",
+        "product": "Sản phẩm",
+        "product_code": "Mã sản phẩm",
+        "producer": "Chủ thể",
+        "status": "Trạng thái",
+        "verification": "Kết quả kiểm tra tính toàn vẹn",
+        "valid": "Hợp lệ: không có mục nào bị sửa hay xoá",
+        "broken": "KHÔNG hợp lệ",
+        "checkpoint": "Điểm kiểm tra đã ký",
+        "key": "Khoá công khai (SHA-256)",
+        "timeline": "Diễn biến",
+        "when": "Thời điểm",
+        "what": "Sự việc",
+        "who": "Người thực hiện",
+        "details": "Chi tiết",
+        "scores": "Bảng điểm theo cấp",
+        "level": "Cấp",
+        "outcome": "Kết quả",
+        "total": "Tổng điểm",
+        "stars": "Hạng sao",
+        "members": "Thành viên chấm",
+        "member": "Thành viên",
+        "certificate": "Giấy chứng nhận",
+        "number": "Số",
+        "issued_on": "Ngày cấp",
+        "expires_on": "Hết hạn",
+        "authority": "Cơ quan",
+        "decision": "Quyết định",
+        "none": "Chưa có",
+        "system": "hệ thống",
+        "entries": "mục",
+        "generated": "Lập lúc",
+    },
+    "en": {
+        "title": "Case file",
+        "product": "Product",
+        "product_code": "Product code",
+        "producer": "Producer",
+        "status": "Status",
+        "verification": "Integrity check",
+        "valid": "Valid: no entry altered or removed",
+        "broken": "NOT valid",
+        "checkpoint": "Signed checkpoint",
+        "key": "Public key (SHA-256)",
+        "timeline": "Timeline",
+        "when": "When",
+        "what": "What",
+        "who": "Who",
+        "details": "Details",
+        "scores": "Scores per level",
+        "level": "Level",
+        "outcome": "Outcome",
+        "total": "Total",
+        "stars": "Stars",
+        "members": "Members scoring",
+        "member": "Member",
+        "certificate": "Certificate",
+        "number": "Number",
+        "issued_on": "Issued on",
+        "expires_on": "Expires on",
+        "authority": "Authority",
+        "decision": "Decision",
+        "none": "None yet",
+        "system": "system",
+        "entries": "entries",
+        "generated": "Generated at",
+    },
+}
+
+KINDS: dict[str, dict[str, str]] = {
+    "vi": {
+        "dossier.submitted": "Nộp hồ sơ",
+        "dossier.resubmitted": "Nộp lại hồ sơ",
+        "dossier.returned": "Trả hồ sơ để bổ sung",
+        "dossier.accepted": "Tiếp nhận hồ sơ",
+        "dossier.withdrawn": "Rút hồ sơ",
+        "dossier.document_added": "Thêm tài liệu",
+        "evaluation.opened": "Mở đánh giá",
+        "evaluation.conflict_declared": "Khai báo xung đột lợi ích",
+        "evaluation.sheet_submitted": "Nộp phiếu chấm",
+        "evaluation.sheet_revised": "Sửa phiếu chấm",
+        "evaluation.rescore_requested": "Yêu cầu chấm lại",
+        "evaluation.forwarded": "Đề xuất lên cấp trên",
+        "evaluation.handed_back": "Chuyển về cấp dưới",
+        "evaluation.decided": "Quyết định",
+        "certificate.issued": "Cấp giấy chứng nhận",
+        "certificate.revoked": "Thu hồi giấy chứng nhận",
+        "certificate.expired": "Giấy chứng nhận hết hạn",
+        "certificate.expiring": "Sắp đến hạn đánh giá lại",
+        "deadline.approaching": "Sắp đến hạn",
+        "deadline.breached": "Quá hạn",
+        "notification.sent": "Đã gửi email",
+        "notification.failed": "Gửi email thất bại",
+        "case_file.read": "Thanh tra đọc hồ sơ",
+    },
+    "en": {},
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    return CATALOGUE.get(lang, CATALOGUE["vi"])
+
+
+def kind(lang: str, name: str) -> str:
+    """A kind's label; English shows the event type itself, which is English already."""
+    return KINDS.get(lang, {}).get(name, name)

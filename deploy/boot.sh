@@ -5,6 +5,8 @@
 #   web SERVICE [--host H]   waits for SERVICE's database and the broker; with OCOP_MIGRATE=1
 #                            runs `ocop migrate SERVICE` first (one replica only: compose),
 #                            otherwise also waits until the database is at the schema head
+#   web portal [--host H]    runs `ocop` at once: the portal has no database or queue (its
+#                            /readyz tells when the registration API answers)
 #   worker|relay SERVICE     waits for the database (at the schema head) and the broker
 #   migrate [SERVICE...]     waits for the database(s), then migrates (Kubernetes Job)
 #   anything else            runs `ocop` at once (sink, seed, mail, --help)
@@ -23,7 +25,9 @@ wait_for() {
 case "$role" in
   web | worker | relay)
     service="${2:?usage: boot.sh $role SERVICE [OPTIONS]}"
-    if [[ "$role" == web && "${OCOP_MIGRATE:-0}" == 1 ]]; then
+    if [[ "$role" == web && "$service" == portal ]]; then
+      : # the portal: no database or queue to wait for
+    elif [[ "$role" == web && "${OCOP_MIGRATE:-0}" == 1 ]]; then
       wait_for "$service"
       ocop migrate "$service"
     else

@@ -260,6 +260,7 @@ def cmd_up(args: argparse.Namespace) -> int:
         print(
             f"  {service:<13} http://127.0.0.1:{config.DEFAULT_PORTS[service]}/api/v1/openapi.json"
         )
+    print(f"  portal        http://127.0.0.1:{config.DEFAULT_PORTS['portal']}/")
     print("  mail sink     smtp://127.0.0.1:8025  (sent mail: http://127.0.0.1:8026, `ocop mail`)")
     print(f"  data          {data}\n\n  demo accounts (password {DEMO_PASSWORD}):")
     for demo in DEMO_ACCOUNTS:
@@ -330,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
         ("beat", cmd_beat, "schedule a service's periodic tasks (Celery beat; one per service)"),
     ):
         p = sub.add_parser(name, help=helptext)
-        p.add_argument("service", choices=config.SERVICES)
+        # The portal is a web process only: it has no worker, relay or schedule.
+        web_choices = (*config.SERVICES, "portal")
+        p.add_argument("service", choices=web_choices if name == "web" else config.SERVICES)
         if name == "worker":
             p.add_argument(
                 "--sender", action="store_true", help="notification: send the queued emails"

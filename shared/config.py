@@ -105,3 +105,37 @@ def load(service: str) -> Settings:
         # district, province, national) or "two-tier" (commune review, province, central).
         regime=_env("OCOP_REGIME", "four-level"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PortalSettings:
+    """The web portal: where the three APIs are, and how its session cookie is kept."""
+
+    data_dir: Path
+    public_url: str
+    registration_url: str
+    evaluation_url: str
+    notification_url: str
+    #: Signs the session cookie; from the environment, else a random key kept in the data dir.
+    secret_key: str | None
+    #: ``Secure`` flag on the session cookie (browsers keep it on http://127.0.0.1 too).
+    secure_cookie: bool
+    api_timeout_seconds: float
+
+
+def load_portal() -> PortalSettings:
+    """Read the portal's settings from the environment."""
+
+    def url(service: str) -> str:
+        return _env(f"OCOP_{service.upper()}_URL", f"http://127.0.0.1:{DEFAULT_PORTS[service]}")
+
+    return PortalSettings(
+        data_dir=data_dir(),
+        public_url=url("portal"),
+        registration_url=url("registration"),
+        evaluation_url=url("evaluation"),
+        notification_url=url("notification"),
+        secret_key=os.environ.get("OCOP_PORTAL_SECRET_KEY", "").strip() or None,
+        secure_cookie=_env("OCOP_PORTAL_SECURE_COOKIE", "1") not in ("0", "false", "no"),
+        api_timeout_seconds=float(_env("OCOP_PORTAL_API_TIMEOUT_SECONDS", "15")),
+    )

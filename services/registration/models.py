@@ -129,6 +129,8 @@ class Dossier(Base):
         Index("ix_dossiers_province", "province_code", "id"),
         Index("ix_dossiers_district", "district_code", "id"),
         Index("ix_dossiers_commune", "commune_code", "id"),
+        # The commune officer's queues: one commune, one status, newest first.
+        Index("ix_dossiers_commune_status", "commune_code", "status", "id"),
         Index("ix_dossiers_producer", "producer_id", "id"),
         Index("ix_dossiers_status", "status", "id"),
         Index("ix_dossiers_product_set", "product_set_code", "id"),

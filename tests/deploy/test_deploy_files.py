@@ -43,6 +43,15 @@ DATA_DIR = "/var/lib/ocop"  # OCOP_DATA_DIR in the image, compose and the Config
 FIXED_PORTS = {"portal": 8000, "registration": 8001, "evaluation": 8002, "notification": 8003}
 SINK_PORTS = {8025, 8026}  # SMTP, and the page listing what it received
 
+# Every part with a web process on a fixed port (shared.config.DEFAULT_PORTS) is either one of
+# the three services (config.SERVICES: its own database, the broker, a migration) or a part
+# without data that only calls their APIs over HTTP: the portal. The tests tell the two kinds
+# apart through these names only.
+WEB_PARTS = tuple(config.DEFAULT_PORTS)
+DATALESS_PARTS = tuple(part for part in WEB_PARTS if part not in config.SERVICES)
+LOCAL_ONLY = {"mail-sink"}  # the SMTP sink: for local use; production sends through a relay
+API_PATHS = ("/api/v1", "/.well-known/jwks.json")  # what the ingress exposes of a service
+
 # Settings the deployment names before the code reads them: the notification service's SMTP
 # relay settings are announced but not implemented yet. Every other OCOP_* name in deploy/ must
 # be read somewhere in the source, so a misspelt one fails.
@@ -88,6 +97,21 @@ def procfile() -> dict[str, list[str]]:
             name, command = line.split(":", 1)
             processes[name.strip()] = shlex.split(command)
     return processes
+
+
+def part_of(process: str) -> str:
+    """The part of a process, Deployment or Job: ``evaluation`` for ``evaluation-beat``."""
+    return process.split("-", 1)[0]
+
+
+def service_processes() -> list[str]:
+    """The Procfile's processes of the three services (each with a database and the broker)."""
+    return sorted(name for name in procfile() if part_of(name) in config.SERVICES)
+
+
+def dataless_processes() -> list[str]:
+    """The Procfile's processes without data of their own (the portal's web process)."""
+    return sorted(name for name in procfile() if part_of(name) in DATALESS_PARTS)
 
 
 def kustomization() -> dict[str, Any]:
@@ -169,7 +193,24 @@ def test_kustomization_lists_every_manifest() -> None:
 
 def test_procfile_has_every_process_kind() -> None:
     expected = {f"{s}-{kind}" for s in config.SERVICES for kind in ("web", "worker", "relay")}
+    expected |= {f"{part}-web" for part in DATALESS_PARTS}
     assert expected <= set(procfile())
+
+
+def test_dataless_parts_are_web_processes_without_data() -> None:
+    assert DATALESS_PARTS == ("portal",)  # derived from shared.config; the portal today
+    for part in DATALESS_PARTS:
+        package = ROOT / "services" / part
+        assert (package / "wsgi.py").is_file(), f"{part} serves pages"
+        assert not (package / "migrations").exists(), f"{part} has a database after all"
+        assert not (package / "models.py").exists(), f"{part} has tables after all"
+    for name, argv in procfile().items():
+        if name in LOCAL_ONLY:
+            continue
+        assert part_of(name) in WEB_PARTS, f"{name}: of no known part"
+        if part_of(name) in DATALESS_PARTS:
+            # A web process only: no worker, relay or beat without a database and a queue.
+            assert argv == ["ocop", "web", part_of(name)], f"{name} runs {argv}"
 
 
 @pytest.mark.parametrize("name", sorted(procfile()))
@@ -180,13 +221,13 @@ def test_compose_runs_procfile_process(name: str) -> None:
     assert service is not None, f"no compose service {name!r} for the Procfile's {name!r}"
     command = service["command"]
     assert command[: len(argv) - 1] == argv[1:], f"{name} runs {command}, Procfile says {argv}"
+    assert "entrypoint" not in service, "through boot.sh, like the image and the cluster"
     assert with_defaults(service["image"]).startswith("ocop-platform:")
     assert service["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
 
 
-@pytest.mark.parametrize("name", sorted(set(procfile()) - {"mail-sink"}))
+@pytest.mark.parametrize("name", sorted(set(procfile()) - LOCAL_ONLY))
 def test_k8s_runs_procfile_process(name: str) -> None:
-    # The SMTP sink is for local use only; production sends through a real relay.
     argv = procfile()[name]
     deployment = k8s("Deployment").get(name)
     assert deployment is not None, f"no Deployment {name!r} for the Procfile's {name!r}"
@@ -200,6 +241,10 @@ def test_k8s_migration_job_per_service(service: str) -> None:
     (container,) = job["spec"]["template"]["spec"]["containers"]
     assert container["args"] == ["migrate", service]
     assert job["spec"]["template"]["spec"]["restartPolicy"] in ("Never", "OnFailure")
+
+
+def test_k8s_migration_jobs_only_for_services() -> None:
+    assert {part_of(name) for name in k8s("Job")} == set(config.SERVICES)
 
 
 # --- ports -----------------------------------------------------------------------------------
@@ -218,10 +263,10 @@ def test_code_uses_the_fixed_ports() -> None:
     assert config.DEFAULT_PORTS == FIXED_PORTS
 
 
-@pytest.mark.parametrize("service", config.SERVICES)
-def test_compose_web_publishes_its_fixed_port(service: str) -> None:
-    web = compose_services()[f"{service}-web"]
-    port = FIXED_PORTS[service]
+@pytest.mark.parametrize("part", WEB_PARTS)
+def test_compose_web_publishes_its_fixed_port(part: str) -> None:
+    web = compose_services()[f"{part}-web"]
+    port = FIXED_PORTS[part]
     assert published(web["ports"]) == {(port, port)}
     command = web["command"]
     if "--port" in command:
@@ -235,29 +280,57 @@ def test_compose_sink_publishes_its_ports_in_the_dev_profile() -> None:
     assert sink["profiles"] == ["dev"]
 
 
-@pytest.mark.parametrize("service", config.SERVICES)
-def test_k8s_web_ports(service: str) -> None:
-    port = FIXED_PORTS[service]
-    deployment = k8s("Deployment")[f"{service}-web"]
+@pytest.mark.parametrize("part", WEB_PARTS)
+def test_k8s_web_ports(part: str) -> None:
+    port = FIXED_PORTS[part]
+    deployment = k8s("Deployment")[f"{part}-web"]
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
     assert container["ports"] == [{"name": "http", "containerPort": port}]
-    svc = k8s("Service")[f"{service}-web"]
+    svc = k8s("Service")[f"{part}-web"]
     assert svc["spec"]["ports"] == [{"name": "http", "port": port, "targetPort": "http"}]
     assert svc["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
 
 
-def test_ingress_routes_every_service_to_an_existing_port() -> None:
+def ingress_routes() -> list[tuple[str, str, str, str]]:
+    """(host, path, pathType, Service) of every ingress rule."""
+    return [
+        (rule["host"], path["path"], path["pathType"], path["backend"]["service"]["name"])
+        for ingress in k8s("Ingress").values()
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+
+
+def test_ingress_routes_every_web_part_to_an_existing_port() -> None:
     services = k8s("Service")
     routed = set()
     for ingress in k8s("Ingress").values():
+        tls_hosts = {host for tls in ingress["spec"]["tls"] for host in tls["hosts"]}
         for rule in ingress["spec"]["rules"]:
+            assert rule["host"] in tls_hosts, f"{rule['host']} is served without TLS"
             for path in rule["http"]["paths"]:
                 backend = path["backend"]["service"]
                 ports = {p["name"] for p in services[backend["name"]]["spec"]["ports"]}
                 assert backend["port"]["name"] in ports
                 routed.add(backend["name"])
-                assert path["path"] in ("/api/v1", "/.well-known/jwks.json"), "keep probes private"
-    assert routed == {f"{s}-web" for s in config.SERVICES}
+    assert routed == {f"{part}-web" for part in WEB_PARTS}
+
+
+def test_ingress_exposes_only_the_api_paths_of_the_services() -> None:
+    for host, path, _, backend in ingress_routes():
+        if part_of(backend) in config.SERVICES:
+            assert path in API_PATHS, f"{host}{path}: keep probes and metrics private"
+
+
+@pytest.mark.parametrize("part", DATALESS_PARTS)
+def test_ingress_sends_everything_else_to_the_portal(part: str) -> None:
+    routes = [r for r in ingress_routes() if r[3] == f"{part}-web"]
+    assert [(path, kind) for _, path, kind, _ in routes] == [("/", "Prefix")]
+    (host,) = {host for host, *_ in routes}
+    # A host of its own: the API hosts keep routing only their API paths.
+    assert all(h != host for h, *_, backend in ingress_routes() if backend != f"{part}-web")
+    # The links in the emails (OCOP_PORTAL_URL, read by notification) point at that host.
+    assert k8s("ConfigMap")["ocop-config"]["data"][f"OCOP_{part.upper()}_URL"] == f"https://{host}"
 
 
 # --- environment variables -------------------------------------------------------------------
@@ -325,7 +398,7 @@ def test_compose_variables_named_like_settings_set_those_settings() -> None:
     )
 
 
-@pytest.mark.parametrize("name", sorted(set(procfile()) - {"mail-sink"}))
+@pytest.mark.parametrize("name", service_processes())
 def test_compose_processes_reach_postgres_and_rabbitmq(name: str) -> None:
     service = name.split("-", 1)[0]
     env = compose_services()[name]["environment"]
@@ -335,6 +408,30 @@ def test_compose_processes_reach_postgres_and_rabbitmq(name: str) -> None:
     # psycopg 3 is the driver the project installs; a bare postgresql:// would want psycopg2.
     assert url.startswith("postgresql+psycopg://")
     assert url.endswith(f"/ocop_{service}")
+
+
+def api_urls() -> dict[str, str]:
+    """What a data-less part is given for each API: its in-cluster / compose-network address."""
+    return {f"OCOP_{s.upper()}_URL": f"http://{s}-web:{FIXED_PORTS[s]}" for s in config.SERVICES}
+
+
+def is_data_setting(name: str) -> bool:
+    return name.endswith("_DATABASE_URL") or name == "OCOP_BROKER_URL"
+
+
+@pytest.mark.parametrize("name", dataless_processes())
+def test_compose_dataless_process_calls_the_apis_only(name: str) -> None:
+    service = compose_services()[name]
+    env = service["environment"]
+    assert env["OCOP_DATA_DIR"] == DATA_DIR
+    for setting, url in api_urls().items():
+        assert env[setting] == url
+        host, port = url.removeprefix("http://").split(":")
+        assert (int(port), int(port)) in published(compose_services()[host]["ports"])
+    assert "OCOP_PORTAL_SECRET_KEY" in env
+    assert not {s for s in env if is_data_setting(s)}, f"{name} owns no database or queue"
+    # Started once the three APIs answer; never waits on PostgreSQL or RabbitMQ itself.
+    assert set(service["depends_on"]) == {f"{s}-web" for s in config.SERVICES}
 
 
 def test_postgres_init_creates_one_database_per_service() -> None:
@@ -369,10 +466,41 @@ def test_k8s_env_references_resolve() -> None:
 
 @pytest.mark.parametrize("where", sorted(pod_templates()))
 def test_k8s_process_gets_only_its_own_database(where: str) -> None:
-    service = where.split("/", 1)[1].split("-", 1)[0]
+    part = part_of(where.split("/", 1)[1])
     (container,) = pod_templates()[where]["containers"]
     databases = {v["name"] for v in container.get("env", []) if v["name"].endswith("_DATABASE_URL")}
-    assert databases == {f"OCOP_{service.upper()}_DATABASE_URL"}
+    assert databases == (
+        {f"OCOP_{part.upper()}_DATABASE_URL"} if part in config.SERVICES else set()
+    )
+
+
+def k8s_dataless_deployments() -> list[str]:
+    return sorted(n for n in k8s("Deployment") if part_of(n) in DATALESS_PARTS)
+
+
+def test_k8s_dataless_deployments_are_the_procfiles() -> None:
+    assert k8s_dataless_deployments() == dataless_processes()
+
+
+@pytest.mark.parametrize("name", k8s_dataless_deployments())
+def test_k8s_dataless_pod_calls_the_apis_only(name: str) -> None:
+    (container,) = k8s("Deployment")[name]["spec"]["template"]["spec"]["containers"]
+    env = {v["name"]: v for v in container.get("env", [])}
+    for setting, url in api_urls().items():
+        assert env[setting].get("value") == url, f"{setting}: the API's Service, in the cluster"
+        host, port = url.removeprefix("http://").split(":")
+        assert [p["port"] for p in k8s("Service")[host]["spec"]["ports"]] == [int(port)]
+    secret = env["OCOP_PORTAL_SECRET_KEY"]["valueFrom"]["secretKeyRef"]
+    assert secret == {"name": "ocop-secrets", "key": "OCOP_PORTAL_SECRET_KEY"}
+    assert not {s for s in env if is_data_setting(s)}, f"{name} owns no database or queue"
+    # Nor through envFrom: not the whole Secret, and no ConfigMap holding connection URLs.
+    configmaps = k8s("ConfigMap")
+    for source in container.get("envFrom", []):
+        assert "secretRef" not in source, f"{name} would get every connection URL"
+        keys = configmaps[source["configMapRef"]["name"]].get("data", {})
+        assert not {k for k in keys if is_data_setting(k)}
+        # env would override the ConfigMap's public API addresses; say it once, in env.
+        assert not set(api_urls()) & set(keys), "the ConfigMap's OCOP_*_URL are the public ones"
 
 
 # --- Kubernetes pods -------------------------------------------------------------------------
@@ -396,12 +524,16 @@ def test_k8s_pod_is_hardened_and_bounded(where: str) -> None:
         assert DATA_DIR in mounts, f"{where}: OCOP_DATA_DIR must be writable"
 
 
-@pytest.mark.parametrize("service", config.SERVICES)
-def test_k8s_web_probes_and_replicas(service: str) -> None:
-    deployment = k8s("Deployment")[f"{service}-web"]
+@pytest.mark.parametrize("part", WEB_PARTS)
+def test_k8s_web_probes_and_replicas(part: str) -> None:
+    deployment = k8s("Deployment")[f"{part}-web"]
     assert deployment["spec"]["replicas"] == 2
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
+    for probe, path in (
+        ("startupProbe", "/healthz"),
+        ("readinessProbe", "/readyz"),
+        ("livenessProbe", "/healthz"),
+    ):
         assert container[probe]["httpGet"] == {"path": path, "port": "http"}
     limits, requests = container["resources"]["limits"], container["resources"]["requests"]
     assert (requests["memory"], limits["memory"]) == ("150Mi", "300Mi")
@@ -443,8 +575,8 @@ def test_compose_waits_for_healthy_dependencies() -> None:
         for dependency, condition in service.get("depends_on", {}).items():
             assert condition == {"condition": "service_healthy"}, f"{name} -> {dependency}"
             assert "healthcheck" in services[dependency], f"{dependency} has no healthcheck"
-    for service in config.SERVICES:
-        check = services[f"{service}-web"]["healthcheck"]["test"]
+    for part in WEB_PARTS:
+        check = services[f"{part}-web"]["healthcheck"]["test"]
         assert "/readyz" in check
 
 
@@ -489,6 +621,13 @@ def test_dockerfile_builds_on_python_311_slim_and_runs_as_non_root() -> None:
     assert entrypoint and "boot.sh" in entrypoint[-1]
     healthcheck = [args for ins, args in instructions if ins == "HEALTHCHECK"]
     assert healthcheck and "healthcheck.py" in healthcheck[-1] and "/healthz" in healthcheck[-1]
+
+
+def test_dockerfile_exposes_every_fixed_port() -> None:
+    exposed = {
+        int(p) for ins, args in dockerfile_instructions() if ins == "EXPOSE" for p in args.split()
+    }
+    assert exposed == set(FIXED_PORTS.values()) | SINK_PORTS
 
 
 def copy_sources() -> list[str]:
@@ -539,6 +678,29 @@ def test_boot_script_is_executable_and_parses() -> None:
     assert "set -euo pipefail" in text
     assert text.rstrip().endswith('exec ocop "$@"')
     assert 'ocop migrate "$service"' in text and "OCOP_MIGRATE" in text
+
+
+def run_boot(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """boot.sh with stand-ins: `ocop` prints its arguments, `python` (the wait) fails loudly."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir(exist_ok=True)
+    for name, body in (("ocop", 'echo "ocop $*"'), ("python", 'echo "waited: $*" >&2; exit 97')):
+        (stubs / name).write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        (stubs / name).chmod(0o755)
+    env = {"PATH": f"{stubs}{os.pathsep}/usr/bin{os.pathsep}/bin"}
+    return subprocess.run(
+        ["bash", str(BOOT), *args], capture_output=True, text=True, env=env, timeout=30
+    )
+
+
+@pytest.mark.parametrize("part", DATALESS_PARTS)
+def test_boot_starts_a_dataless_web_at_once(tmp_path: Path, part: str) -> None:
+    result = run_boot(tmp_path, "web", part, "--host", "0.0.0.0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"ocop web {part} --host 0.0.0.0\n"
+    # The stand-ins work: a service's web waits for its database first.
+    waiting = run_boot(tmp_path, "web", config.SERVICES[0], "--host", "0.0.0.0")
+    assert waiting.returncode == 97 and "waited:" in waiting.stderr
 
 
 # --- the scripts the image runs --------------------------------------------------------------

@@ -59,28 +59,36 @@ def test_a_broker_outage_during_a_burst_loses_and_doubles_nothing(stack: Stack) 
     call = flows.http_transport(stack.urls["registration"])
     admin = flows.login(call, "admin@ocop.local")
     officer = flows.create_official(admin, ["commune_officer"], flows.COMMUNE)
+    applicants = []
+    for _ in range(CLIENTS):
+        applicant = flows.register(flows.http_transport(stack.urls["registration"]), "applicant")
+        applicants.append((applicant, flows.create_producer(applicant)["id"]))
     filed: list[dict] = []
     failures: list[BaseException] = []
 
-    def client() -> None:
-        try:
-            applicant = flows.register(
-                flows.http_transport(stack.urls["registration"]), "applicant"
-            )
-            producer = flows.create_producer(applicant)
-            filed.extend(accept_dossiers(applicant, officer, producer["id"], DOSSIERS_EACH))
-        except BaseException as exc:  # reported below, with the burst's other results
-            failures.append(exc)
+    def burst(each: int) -> None:
+        """Every client files ``each`` dossiers at once (its own HTTP session per thread)."""
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    time.sleep(1.5)
-    proxy.cut()  # mid-burst: the relay and the worker lose the broker
-    time.sleep(4)
+        def client(applicant: flows.Actor, producer_id: str) -> None:
+            try:
+                filed.extend(accept_dossiers(applicant, officer, producer_id, each))
+            except BaseException as exc:  # reported below, with the burst's other results
+                failures.append(exc)
+
+        threads = [threading.Thread(target=client, args=pair) for pair in applicants]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+
+    # The burst spans the outage: filed with the broker there, while it is gone (the relay
+    # and the worker lose their connections mid-stream), and after it is back.
+    burst(DOSSIERS_EACH // 3)
+    proxy.cut()
+    burst(DOSSIERS_EACH - 2 * (DOSSIERS_EACH // 3))
+    time.sleep(2)  # the relay keeps trying meanwhile
     proxy.start()
-    for t in threads:
-        t.join(120)
+    burst(DOSSIERS_EACH // 3)
     assert not failures, failures  # every request answered 2xx while the broker was away
     assert len(filed) == CLIENTS * DOSSIERS_EACH
 

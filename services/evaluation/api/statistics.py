@@ -30,13 +30,29 @@ class Summary(Schema):
     district = fields.List(fields.Dict())
     product_set = fields.List(fields.Dict())
     round = fields.List(fields.Dict())
+    funnel = fields.List(
+        fields.Dict(),
+        metadata={"description": "per regime and level: reached, at_level, recognised"},
+    )
+    deadlines = fields.List(
+        fields.Dict(),
+        metadata={"description": "breached today, by deadline (decision, round) and level"},
+    )
+    council_scores = fields.List(
+        fields.Dict(),
+        metadata={"description": "per council: sheets, lowest, mean and highest total"},
+    )
+    council_bands = fields.List(
+        fields.Dict(),
+        metadata={"description": "per council: sheets per ten-point band of totals"},
+    )
 
 
 @blp.route("/statistics")
 @blp.response(200, Summary)
 @document_errors(blp, 401, 403)
 def summary() -> Any:
-    """Counts by star rank, level and stage, unit, product set and round, within your reach"""
+    """Counts, the funnel through the levels, deadlines breached and score spreads in reach"""
     with current().db.reader() as session:
         return statistics.summary(session=session, principal=current_principal())
 

@@ -1,21 +1,39 @@
 """Programme statistics within the caller's reach: counts of cases and certificates by star
-rank, level and stage, unit, product set and round (for dashboards and reports)."""
+rank, level and stage, unit, product set and round; the funnel of cases through the levels;
+deadlines breached today; and each council's distribution of sheet totals (for dashboards and
+reports)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from services.evaluation.models import Case, Certificate, Evaluation, Round
+from services.evaluation.domain.regime import regime_by_name
+from services.evaluation.domain.stages import OPEN_STAGES
+from services.evaluation.models import Case, Certificate, Council, Evaluation, Round, ScoreSheet
 from services.evaluation.service import access
+from services.evaluation.service.certificates import today
 from shared import problems
 from shared.auth import OFFICIAL_ROLES, Principal
 
 # Each grouping: the columns it groups by, and what it counts.
-GROUPINGS = ("star_rank", "level_stage", "province", "district", "product_set", "round")
+GROUPINGS = (
+    "star_rank",
+    "level_stage",
+    "province",
+    "district",
+    "product_set",
+    "round",
+    "funnel",
+    "deadlines",
+    "council_scores",
+    "council_bands",
+)
+# Sheet totals are counted in bands of ten points (the last one, 90 to 100, holds 100).
+BAND_WIDTH = 10
 
 
 def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
@@ -53,12 +71,138 @@ def _query(grouping: str, principal: Principal) -> Any:
     return select(*columns, count).where(reach).group_by(*columns).order_by(*columns)
 
 
+def _funnel(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """Per regime and level, in the regime's order: the cases that ``reached`` the level (are
+    at it or above it now), those ``at_level`` now, and those ``recognised`` there."""
+    query = (
+        select(Case.regime, Case.level, Case.stage, func.count().label("count"))
+        .where(access.case_reach(principal))
+        .group_by(Case.regime, Case.level, Case.stage)
+    )
+    at: dict[tuple[str, str], int] = {}
+    recognised: dict[tuple[str, str], int] = {}
+    for regime, level, stage, count in session.execute(query).all():
+        at[regime, level] = at.get((regime, level), 0) + count
+        if stage == "recognised":
+            recognised[regime, level] = recognised.get((regime, level), 0) + count
+    rows: list[dict[str, Any]] = []
+    for regime in sorted({regime for regime, _ in at}):
+        try:
+            levels = [lvl.code.value for lvl in regime_by_name(regime).levels]
+        except KeyError:
+            levels = sorted(level for r, level in at if r == regime)
+        for index, level in enumerate(levels):
+            rows.append(
+                {
+                    "regime": regime,
+                    "level": level,
+                    "reached": sum(at.get((regime, above), 0) for above in levels[index:]),
+                    "at_level": at.get((regime, level), 0),
+                    "recognised": recognised.get((regime, level), 0),
+                }
+            )
+    return rows
+
+
+def _deadlines(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """Deadlines breached today (Vietnam), by level: ``decision`` — re-evaluations past their
+    45-day decision limit and still open; ``round`` — evaluations still open after their
+    round closed."""
+    reach, day = access.case_reach(principal), today()
+    count = func.count().label("count")
+    decision = (
+        select(Case.level, count)
+        .where(reach, Case.decision_due_on < day, Case.stage.in_(OPEN_STAGES))
+        .group_by(Case.level)
+    )
+    round_ = (
+        select(Evaluation.level, count)
+        .join(Round, Evaluation.round_id == Round.id)
+        .join(Case, Evaluation.dossier_id == Case.dossier_id)
+        .where(reach, Evaluation.status != "closed", Round.closes_on < day)
+        .group_by(Evaluation.level)
+    )
+    rows = [
+        {"deadline": name, "level": level, "count": n}
+        for name, query in (("decision", decision), ("round", round_))
+        for level, n in session.execute(query).all()
+    ]
+    return sorted(rows, key=lambda r: (r["deadline"], r["level"]))
+
+
+def _band() -> Any:
+    """The lower bound of a sheet total's band, in SQL both databases run the same way."""
+    whens = [(ScoreSheet.total < edge, edge - BAND_WIDTH) for edge in range(10, 100, BAND_WIDTH)]
+    return case(*whens, else_=100 - BAND_WIDTH).label("band")
+
+
+def _council_scores(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """Each council's sheets (current revisions): how many, lowest, mean and highest total."""
+    query = (
+        select(
+            Council.id,
+            Council.name,
+            Council.level,
+            func.count().label("sheets"),
+            func.min(ScoreSheet.total),
+            func.avg(ScoreSheet.total),
+            func.max(ScoreSheet.total),
+        )
+        .join(Evaluation, ScoreSheet.evaluation_id == Evaluation.id)
+        .join(Council, Evaluation.council_id == Council.id)
+        .join(Case, Evaluation.dossier_id == Case.dossier_id)
+        .where(access.case_reach(principal))
+        .group_by(Council.id, Council.name, Council.level)
+        .order_by(Council.name, Council.id)
+    )
+    return [
+        {
+            "council_id": str(council_id),
+            "council": name,
+            "level": level,
+            "sheets": sheets,
+            "lowest": round(float(low), 1),
+            "mean": round(float(mean), 1),
+            "highest": round(float(high), 1),
+        }
+        for council_id, name, level, sheets, low, mean, high in session.execute(query).all()
+    ]
+
+
+def _council_bands(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    """Each council's sheet totals in bands of ten points (``band`` is the lower bound)."""
+    band = _band()
+    query = (
+        select(Council.id, Council.name, band, func.count().label("sheets"))
+        .join(Evaluation, ScoreSheet.evaluation_id == Evaluation.id)
+        .join(Council, Evaluation.council_id == Council.id)
+        .join(Case, Evaluation.dossier_id == Case.dossier_id)
+        .where(access.case_reach(principal))
+        .group_by(Council.id, Council.name, band)
+        .order_by(Council.name, Council.id, band)
+    )
+    return [
+        {"council_id": str(council_id), "council": name, "band": int(low), "sheets": sheets}
+        for council_id, name, low, sheets in session.execute(query).all()
+    ]
+
+
+_COMPUTED = {
+    "funnel": _funnel,
+    "deadlines": _deadlines,
+    "council_scores": _council_scores,
+    "council_bands": _council_bands,
+}
+
+
 def counts(*, session: Session, principal: Principal, grouping: str) -> list[dict[str, Any]]:
     """Counts for one grouping, only over the cases the caller may read."""
     if not principal.has(*OFFICIAL_ROLES):
         raise problems.forbidden("Statistics are for officials.")
     if grouping not in GROUPINGS:
         raise problems.invalid({"group_by": [f"Expected one of {', '.join(GROUPINGS)}."]})
+    if grouping in _COMPUTED:
+        return _COMPUTED[grouping](session, principal)
     return _rows(session, _query(grouping, principal))
 
 

@@ -60,3 +60,165 @@ def test_csv_export_and_bad_input(seeded, admin, call, eval_call) -> None:
     applicant = flows.register(call, "applicant")
     assert eval_call("GET", "/api/v1/statistics", token=applicant.token).status == 403
     assert eval_call("GET", "/api/v1/statistics").status == 401
+
+
+# --- the funnel, deadlines breached and councils' score distributions ---------------------
+
+CA_MAU = {"province_code": "96", "district_code": "964", "commune_code": "32002"}
+
+
+@pytest.fixture(scope="module")
+def programme(evaluation) -> str:
+    """Cases of one province (Cà Mau, no other test's) at every level, a round that closed
+    yesterday with an evaluation still open, an overdue re-evaluation, and one council's
+    sheets (62, 64, 66 on one case; 95 and 100 on another). Returns the council's id."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from services.evaluation.models import Council, Evaluation, Round, ScoreSheet
+    from services.evaluation.service.certificates import today
+
+    now, day = datetime.now(UTC), today()
+    with evaluation.db.unit_of_work() as uow:
+
+        def case(level: str, stage: str, **extra):
+            return make_case(uow, **CA_MAU, level=level, stage=stage, **extra)
+
+        for _ in range(2):
+            case("commune", "commune_review")
+        case("district", "recognised", decision_due_on=day - timedelta(days=3))  # decided
+        late = case("district", "in_evaluation")
+        case("district", "awaiting_decision", decision_due_on=day - timedelta(days=1))
+        case("province", "in_evaluation", decision_due_on=day + timedelta(days=5))
+        high = case("national", "recognised")
+        council = Council(
+            name=f"Hội đồng huyện Cà Mau {uuid.uuid4().hex[:6]}",
+            level="district",
+            unit="pre2025:district:964",
+            created_at=now,
+        )
+        closed = Round(
+            level="district",
+            unit=council.unit,
+            name="closed",
+            proposals_due=day - timedelta(days=30),
+            closes_on=day - timedelta(days=1),
+        )
+        coming = Round(
+            level="district",
+            unit=council.unit,
+            name="coming",
+            proposals_due=day + timedelta(days=10),
+            closes_on=day + timedelta(days=30),
+        )
+        uow.session.add_all([council, closed, coming])
+        uow.session.flush()
+
+        def evaluation_of(dossier, round_, status):
+            found = Evaluation(
+                dossier_id=dossier.dossier_id,
+                level="district",
+                council_id=council.id,
+                round_id=round_.id,
+                status=status,
+                opened_at=now,
+            )
+            uow.session.add(found)
+            uow.session.flush()
+            return found
+
+        overdue = evaluation_of(late, closed, "open")  # the round closed, still open
+        evaluation_of(high, closed, "closed")  # closed in time: not a breach
+        other = evaluation_of(case("district", "in_evaluation"), coming, "open")
+        uow.session.flush()
+        for found, totals in ((overdue, (62, 64, 66)), (other, (95, 100))):
+            for total in totals:
+                uow.session.add(
+                    ScoreSheet(
+                        evaluation_id=found.id,
+                        account_id=uuid.uuid4(),
+                        answers={},
+                        total=float(total),
+                        part_points={},
+                        document_hashes={},
+                        submitted_at=now,
+                        updated_at=now,
+                    )
+                )
+        uow.commit()
+        return str(council.id)
+
+
+def _funnel(rows: list[dict]) -> dict[str, tuple[int, int, int]]:
+    return {
+        r["level"]: (r["reached"], r["at_level"], r["recognised"])
+        for r in rows
+        if r["regime"] == "four-level"
+    }
+
+
+def test_the_funnel_through_the_levels(programme, admin, eval_call) -> None:
+    ca_mau = flows.create_official(admin, ["auditor"], "pre2025:province:96")
+    body = eval_call("GET", "/api/v1/statistics", token=ca_mau.token).body
+    # 8 cases: 2 at the commune, 4 at the district (one recognised), 1 each above.
+    assert _funnel(body["funnel"]) == {
+        "commune": (8, 2, 0),
+        "district": (6, 4, 1),
+        "province": (2, 1, 0),
+        "national": (1, 1, 1),
+    }
+    assert [r["level"] for r in body["funnel"] if r["regime"] == "four-level"] == [
+        "commune",
+        "district",
+        "province",
+        "national",
+    ]
+
+
+def test_deadlines_breached_today(programme, admin, eval_call) -> None:
+    ca_mau = flows.create_official(admin, ["auditor"], "pre2025:province:96")
+    rows = eval_call("GET", "/api/v1/statistics", token=ca_mau.token).body["deadlines"]
+    # The overdue re-evaluation still awaiting its decision; the evaluation left open after
+    # its round closed. Decided cases, closed evaluations and future dates are no breach.
+    assert rows == [
+        {"deadline": "decision", "level": "district", "count": 1},
+        {"deadline": "round", "level": "district", "count": 1},
+    ]
+
+
+def test_each_councils_score_distribution(programme, admin, eval_call) -> None:
+    ca_mau = flows.create_official(admin, ["auditor"], "pre2025:province:96")
+    body = eval_call("GET", "/api/v1/statistics", token=ca_mau.token).body
+    (scores,) = [r for r in body["council_scores"] if r["council_id"] == programme]
+    assert (scores["sheets"], scores["lowest"], scores["mean"], scores["highest"]) == (
+        5,
+        62.0,
+        77.4,
+        100.0,
+    )
+    bands = {r["band"]: r["sheets"] for r in body["council_bands"] if r["council_id"] == programme}
+    assert bands == {60: 3, 90: 2}  # 100 falls in the last band, 90 to 100
+    # Outside the province the council's sheets are not counted.
+    quang_tri = flows.create_official(admin, ["auditor"], "pre2025:province:45")
+    other = eval_call("GET", "/api/v1/statistics", token=quang_tri.token).body
+    assert all(r["council_id"] != programme for r in other["council_scores"])
+
+
+def test_the_new_groupings_export_as_csv(programme, admin, eval_call) -> None:
+    ca_mau = flows.create_official(admin, ["auditor"], "pre2025:province:96")
+    for grouping, header in (
+        ("funnel", "regime,level,reached,at_level,recognised"),
+        ("deadlines", "deadline,level,count"),
+        ("council_scores", "council_id,council,level,sheets,lowest,mean,highest"),
+        ("council_bands", "council_id,council,band,sheets"),
+    ):
+        reply = eval_call(
+            "GET", f"/api/v1/statistics/export.csv?group_by={grouping}", token=ca_mau.token
+        )
+        assert reply.status == 200, grouping
+        lines = reply.body.decode("utf-8-sig").splitlines()
+        assert lines[0] == header
+    reply = eval_call(
+        "GET", "/api/v1/statistics/export.csv?group_by=council_bands", token=ca_mau.token
+    )
+    assert f"{programme}," in reply.body.decode("utf-8-sig")

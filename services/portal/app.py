@@ -1,0 +1,137 @@
+"""``create_app``: the portal's Flask application (pages, session, language, CSRF)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, g, render_template
+from werkzeug.exceptions import HTTPException
+
+from services.portal import csrf, i18n, signin
+from services.portal.api_client import ApiClient, ApiError
+from services.portal.views import VIEWS
+from services.portal.views.common import VIETNAM
+from shared import config
+from shared.config import PortalSettings
+
+
+def _secret_key(settings: PortalSettings) -> str:
+    """The configured key, else one generated once and kept in the data directory, so that
+    every worker process (and a restart) accepts the same session cookies."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "portal" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Workers start side by side: each writes its own file, the first hard link wins, so
+        # no one ever reads a half-written key.
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+def local_day(value: str | None) -> str:
+    """The day of an API timestamp (UTC) or date, as it was in Vietnam."""
+    if not value:
+        return "—"
+    if len(value) <= 10:
+        return value
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(VIETNAM).date().isoformat()
+
+
+def create_app(settings: PortalSettings | None = None, api: ApiClient | None = None) -> Flask:
+    settings = settings or config.load_portal()
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.update(
+        SECRET_KEY=_secret_key(settings),
+        SESSION_COOKIE_NAME="ocop_portal",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookie,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+    )
+    app.extensions["portal_api"] = api or ApiClient(settings)
+    app.extensions["portal_settings"] = settings
+
+    app.jinja_env.globals.update(
+        t=i18n.translate,
+        label=i18n.label,
+        set_name=i18n.set_name,
+        field_label=i18n.field_label,
+        csrf_token=csrf.token,
+        current_account=signin.account,
+        has_role=signin.has,
+        current_language=i18n.current_language,
+        languages=i18n.LANGUAGES,
+    )
+    app.jinja_env.filters["one_decimal"] = lambda v: "—" if v is None else f"{float(v):.1f}"
+    app.jinja_env.filters["day"] = local_day
+
+    @app.before_request
+    def _before() -> None:
+        g.started = time.perf_counter()
+        i18n.pick_language()
+        csrf.protect()
+
+    @app.after_request
+    def _after(resp: Response) -> Response:
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+        )
+        if "started" in g:
+            resp.headers["Server-Timing"] = (
+                f"app;dur={(time.perf_counter() - g.started) * 1000:.1f}"
+            )
+        if signin.token() is not None:
+            resp.headers.setdefault("Cache-Control", "private, no-store")
+        return resp
+
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError) -> Any:
+        if error.status == 401:
+            return signin.expired()
+        status = error.status if error.status in (403, 404, 409, 422, 503) else 502
+        return render_template("error.html", status=status, detail=error.message), status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        return render_template("error.html", status=status, detail=None), status
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> Any:
+        # Ready when the API that signs people in answers; the others are checked per page.
+        try:
+            app.extensions["portal_api"].call("registration", "GET", "/product-sets")
+        except ApiError as exc:
+            # The page is public: the cause goes to the log, not to whoever asks.
+            app.logger.warning("not ready: registration API: %s", exc.message)
+            return {"status": "unavailable"}, 503
+        return {"status": "ok"}
+
+    for blueprint in VIEWS:
+        app.register_blueprint(blueprint)
+    return app

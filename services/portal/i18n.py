@@ -1,0 +1,104 @@
+"""Message catalogues: Vietnamese by default, English on request (``catalogue/<lang>.json``).
+
+A key missing in English falls back to Vietnamese, then to the key itself, so a page never
+breaks; the test suite checks that both catalogues carry every key the templates use.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from flask import request, session
+
+from shared.rubrics import load_rubric
+
+LANGUAGES = ("vi", "en")
+DEFAULT = "vi"
+CATALOGUE_DIR = Path(__file__).parent / "catalogue"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    return json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def current_language() -> str:
+    """The language chosen with the switch (kept in the session), else Vietnamese."""
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else DEFAULT
+
+
+def translate(key: str, lang: str | None = None, **values: Any) -> str:
+    """The message ``key`` in ``lang`` (default: the current one), ``{name}`` filled in."""
+    lang = lang or current_language()
+    text = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or key
+    return text.format(**values) if values else text
+
+
+def label(prefix: str, value: object) -> str:
+    """The label of a code (``status.submitted``, ``role.applicant``); the code if unknown."""
+    if value is None:
+        return "—"
+    key = f"{prefix}.{value}"
+    text = translate(key)
+    return str(value) if text == key else text
+
+
+def set_name(code: str | None) -> str:
+    """A product set's name from the rubric catalogue, in the current language."""
+    if not code:
+        return "—"
+    for product_set in load_rubric().catalog.sets:
+        if product_set.set_code == code:
+            name = product_set.name_en if current_language() == "en" else product_set.name
+            return f"{code} · {name}"
+    return code
+
+
+# The API's validation messages (marshmallow's, in English) that have a catalogue entry.
+_API_MESSAGES = (
+    ("Missing data for required field", "apierror.required"),
+    ("Field may not be null", "apierror.required"),
+    ("Not a valid email address", "apierror.email"),
+    ("String does not match expected pattern", "apierror.pattern"),
+    ("Shorter than minimum length", "apierror.length"),
+    ("Longer than maximum length", "apierror.length"),
+    ("Length must be", "apierror.length"),
+    ("Must be one of", "apierror.choice"),
+    ("Not a valid integer", "apierror.number"),
+    ("Not a valid number", "apierror.number"),
+    ("Not a valid date", "apierror.date"),
+    ("Not a valid UUID", "apierror.choice"),
+)
+
+
+def api_message(text: str) -> str:
+    """An API's field message in the current language where the catalogue has it; the API's
+    own words otherwise (they are specific: a rule of the sheet, a missing document)."""
+    for prefix, key in _API_MESSAGES:
+        if text.startswith(prefix):
+            return translate(key)
+    return text
+
+
+def field_label(name: str) -> str:
+    """The label of a form field for the error summary (``representative.name`` and the like
+    map to their catalogue entries; anything else shows its last part)."""
+    for key in (
+        f"field.{name.replace('.', '_')}",
+        f"field.{name.replace('representative.', 'rep_')}",
+    ):
+        text = translate(key)
+        if text != key:
+            return text
+    return name.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def pick_language() -> None:
+    """Honour ``?lang=`` on any page (a shared link keeps its language)."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang

@@ -1,0 +1,51 @@
+"""A case's timeline as the applicant and officials follow it, assembled from what the APIs
+return (dossier timestamps, the commune review, each council's evaluation, certificates)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def timeline(
+    dossier: dict[str, Any], case: dict[str, Any] | None, certificates: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Entries ``{"at", "key", "values"}`` (a catalogue key and its placeholders), oldest first."""
+    entries = [
+        {"at": dossier.get("created_at"), "key": "timeline.created", "values": {}},
+        {"at": dossier.get("submitted_at"), "key": "timeline.submitted", "values": {}},
+        {"at": dossier.get("accepted_at"), "key": "timeline.accepted", "values": {}},
+    ]
+    if dossier.get("status") == "returned":
+        entries.append({"at": dossier.get("updated_at"), "key": "timeline.returned", "values": {}})
+    if case:
+        review = case.get("commune_review")
+        if review:
+            entries.append(
+                {
+                    "at": review["reviewed_at"],
+                    "key": f"timeline.review.{review['proposal']}",
+                    "values": {},
+                }
+            )
+        for ev in case.get("evaluations", ()):
+            level = {"level": ev["level"]}
+            entries.append({"at": ev["opened_at"], "key": "timeline.opened", "values": level})
+            if ev.get("closed_at"):
+                entries.append(
+                    {
+                        "at": ev["closed_at"],
+                        "key": f"timeline.outcome.{ev.get('outcome')}",
+                        "values": {**level, "stars": ev.get("star_rank") or "—"},
+                    }
+                )
+    for cert in certificates:
+        entries.append(
+            {
+                "at": cert["issued_on"],
+                "key": "timeline.certificate",
+                "values": {"number": cert["number"], "stars": cert["star_rank"]},
+            }
+        )
+        if cert.get("revoked_on"):
+            entries.append({"at": cert["revoked_on"], "key": "timeline.revoked", "values": {}})
+    return sorted((e for e in entries if e["at"]), key=lambda e: e["at"])

@@ -1,0 +1,33 @@
+"""Choosing an administrative unit without typing its code: province, then district, then
+commune, each list read from the registration API (``GET /units``, the pre-2025 tree with
+districts that the four-level regime uses). Works without JavaScript: the form is sent back
+with ``action=units`` to load the next list; ``unit_picker.js`` does that on change."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from services.portal.views.common import call
+
+TREE = "pre2025"
+
+
+def _units(parent: str | None = None) -> list[dict[str, Any]]:
+    params = {"tree": TREE, **({"parent": parent} if parent else {})}
+    return call("registration", "GET", "/units", params=params)
+
+
+def choices(values: Mapping[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """The lists to offer given what is chosen so far (a chosen commune keeps its parents)."""
+    province, district = values.get("unit.province"), values.get("unit.district")
+    lists: dict[str, list[dict[str, Any]]] = {
+        "provinces": _units(),
+        "districts": [],
+        "communes": [],
+    }
+    if province:
+        lists["districts"] = _units(province)
+        if district and any(d["code"] == district for d in lists["districts"]):
+            lists["communes"] = _units(district)
+    return lists

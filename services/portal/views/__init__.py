@@ -1,0 +1,25 @@
+"""The portal's pages, one blueprint per area of work."""
+
+from services.portal.views import (
+    audit,
+    auth,
+    cases,
+    certificates,
+    council,
+    councils,
+    dashboard,
+    dossiers,
+    home,
+)
+
+VIEWS = (
+    auth.bp,
+    home.bp,
+    dossiers.bp,
+    cases.bp,
+    council.bp,
+    councils.bp,
+    certificates.bp,
+    dashboard.bp,
+    audit.bp,
+)

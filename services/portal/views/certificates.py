@@ -1,0 +1,107 @@
+"""Certificates: the public check of a number (no sign-in: what a label's QR code opens), the
+printable certificate, and revocation by the authority that recognised it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from services.portal import pdf, signin
+from services.portal.api_client import ApiError
+from services.portal.i18n import translate
+from services.portal.views.common import api, call, done, form, refused, today
+from services.portal.vocab import REVOCATION_GROUNDS
+
+bp = Blueprint("certificates", __name__, url_prefix="/certificates")
+
+# Certificate numbers look like OCOP-45-2026-00017; anything else is not worth a call.
+NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./-]{0,39}$")
+
+
+@bp.get("/check")
+def check() -> Any:
+    number = request.args.get("number", "").strip()
+    certificate, not_found = None, False
+    if number:
+        if NUMBER.match(number):
+            try:
+                certificate = api().call("evaluation", "GET", f"/certificates/{number}")
+            except ApiError as exc:
+                if exc.status != 404:
+                    raise
+                not_found = True
+        else:
+            not_found = True
+    return render_template(
+        "certificates/check.html", number=number, certificate=certificate, not_found=not_found
+    )
+
+
+def _latest(dossier_id: Any) -> dict[str, Any] | None:
+    found = call("evaluation", "GET", "/certificates", params={"dossier_id": str(dossier_id)})
+    return found["items"][-1] if found["items"] else None
+
+
+@bp.get("/of/<uuid:dossier_id>")
+@signin.required()
+def printable(dossier_id: Any) -> Any:
+    """The certificate of a case, as a page to print or save (the applicant's download)."""
+    certificate = _latest(dossier_id)
+    if certificate is None:
+        return render_template("error.html", status=404, detail=None), 404
+    check_url = url_for("certificates.check", number=certificate["number"], _external=True)
+    # The QR code a label carries: scanning it opens the public check of this number.
+    qr = segno.make(check_url, error="m").svg_inline(
+        scale=4, title=translate("certificate.qr", number=certificate["number"])
+    )
+    return render_template(
+        "certificates/printable.html",
+        certificate=certificate,
+        check_url=check_url,
+        qr=Markup(qr),
+    )
+
+
+@bp.get("/of/<uuid:dossier_id>.pdf")
+@signin.required()
+def printable_pdf(dossier_id: Any) -> Any:
+    """The certificate as a PDF, its QR code linking to the public check of its number."""
+    certificate = _latest(dossier_id)
+    if certificate is None:
+        return render_template("error.html", status=404, detail=None), 404
+    check_url = url_for("certificates.check", number=certificate["number"], _external=True)
+    resp = Response(pdf.certificate(certificate, check_url), mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'inline; filename="{certificate["number"]}.pdf"'
+    return resp
+
+
+@bp.route("/<number>/revoke", methods=["GET", "POST"])
+@signin.required("decision_authority")
+def revoke(number: str) -> Any:
+    certificate = call("evaluation", "GET", f"/certificates/{number}")
+    values, errors = form(), {}
+    if request.method == "POST":
+        body = {
+            "ground": values.get("ground", ""),
+            "found_on": values.get("found_on", ""),
+            "note": values.get("note") or None,
+        }
+        try:
+            call("evaluation", "POST", f"/certificates/{number}/revocation", json=body)
+        except ApiError as exc:
+            errors = refused(exc)
+        else:
+            done("flash.revoked", number=number)
+            return redirect(url_for("certificates.check", number=number))
+    values.setdefault("found_on", today())
+    return render_template(
+        "certificates/revoke.html",
+        certificate=certificate,
+        values=values,
+        errors=errors,
+        grounds=REVOCATION_GROUNDS,
+    )

@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from sqlalchemy import func, select
 
 from tests.e2e.stack import Stack
 from tests.support import flows
 from tests.support.cases import accept_dossiers
-from tests.support.observe import rows, scalar, wait_until
+from tests.support.intake_effects import (
+    assert_each_case_opened_once,
+    events_for_evaluation,
+    handled,
+)
+from tests.support.observe import wait_until
 from tests.support.proxy import Proxy
 
 pytestmark = [pytest.mark.e2e]
@@ -43,9 +46,6 @@ def test_a_broker_outage_during_a_burst_loses_and_doubles_nothing(stack: Stack) 
     broker_url = stack.env["OCOP_BROKER_URL"]
     if not broker_url.startswith("amqp"):
         pytest.skip("the embedded broker is a file, not a server that can go away")
-    from services.evaluation import models as ev
-    from services.evaluation.consumers import HANDLERS
-    from services.registration import models as reg
 
     upstream = urlsplit(broker_url)
     proxy = Proxy((upstream.hostname or "127.0.0.1", upstream.port or 5672))
@@ -93,40 +93,15 @@ def test_a_broker_outage_during_a_burst_loses_and_doubles_nothing(stack: Stack) 
     assert len(filed) == CLIENTS * DOSSIERS_EACH
 
     mine = {d["id"] for d in filed}
-    o = reg.outbox.c
-    expected = {
-        event_id
-        for event_id, envelope in rows(
-            urls["registration"], select(o.event_id, o.envelope).where(o.type.in_(HANDLERS))
-        )
-        if envelope.get("dossier_id") in mine
-    }
-    assert len(expected) == 2 * len(mine)
-
-    def handled() -> int:
-        return scalar(
-            urls["evaluation"], select(func.count()).where(ev.inbox.c.event_id.in_(expected))
-        )
-
-    done = wait_until(lambda: handled() == len(expected), 180)
+    expected = events_for_evaluation(urls["registration"], mine)
+    assert len(expected) == 2 * len(mine)  # accepted and document_added each
+    done = wait_until(lambda: handled(urls["evaluation"], expected) == len(expected), 180)
     assert done, (
-        f"{handled()} of {len(expected)} events handled\n"
+        f"{handled(urls['evaluation'], expected)} of {len(expected)} events handled\n"
         + stack.log("registration-relay")[-2000:]
         + stack.log("evaluation-worker")
     )
-    ids = [uuid.UUID(d) for d in mine]
-    for model in (ev.Case, ev.CaseDocument):
-        count = select(func.count()).select_from(model).where(model.dossier_id.in_(ids))
-        assert scalar(urls["evaluation"], count) == len(mine), model.__name__
-    opened = [
-        envelope["dossier_id"]
-        for (envelope,) in rows(
-            urls["evaluation"],
-            select(ev.outbox.c.envelope).where(ev.outbox.c.type == "evaluation.opened"),
-        )
-        if envelope.get("dossier_id") in mine
-    ]
-    assert sorted(opened) == sorted(mine)
+    assert_each_case_opened_once(urls["evaluation"], mine)
     # The fault did hit: the relay saw the broker go.
     assert "relay could not publish" in (stack.log_dir / "registration-relay.log").read_text()
     proxy.cut()

@@ -13,7 +13,6 @@ import os
 import random
 import signal
 import time
-import uuid
 
 import pytest
 from kombu import Connection
@@ -23,7 +22,12 @@ from shared.messaging import topology
 from tests.e2e.stack import Stack
 from tests.support import flows
 from tests.support.cases import accept_dossiers
-from tests.support.observe import rows, scalar, wait_until
+from tests.support.intake_effects import (
+    assert_each_case_opened_once,
+    events_for_evaluation,
+    handled,
+)
+from tests.support.observe import scalar, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +38,6 @@ KILLS = 6
 
 def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> None:
     from services.evaluation import models as ev
-    from services.evaluation.consumers import HANDLERS
     from services.registration import models as reg
 
     urls = {s: stack.env[f"OCOP_{s.upper()}_DATABASE_URL"] for s in ("registration", "evaluation")}
@@ -46,28 +49,15 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
     mine = {d["id"] for d in accept_dossiers(applicant, officer, producer["id"], DOSSIERS)}
 
     # The suite's other tests share these databases: count only this test's dossiers.
-    o = reg.outbox.c
-    expected = {
-        event_id
-        for event_id, envelope in rows(
-            urls["registration"], select(o.event_id, o.envelope).where(o.type.in_(HANDLERS))
-        )
-        if envelope.get("dossier_id") in mine
-    }
+    expected = events_for_evaluation(urls["registration"], mine)
     assert len(expected) == 2 * DOSSIERS  # accepted and document_added each
-    assert wait_until(
-        lambda: (
-            scalar(urls["registration"], select(func.count()).where(o.published_at.is_(None))) == 0
-        ),
-        60,
-    ), "the relay did not publish the backlog"
+    o = reg.outbox.c
+    unpublished = select(func.count()).where(o.published_at.is_(None))
+    published = wait_until(lambda: scalar(urls["registration"], unpublished) == 0, 60)
+    assert published, "the relay did not publish the backlog"
 
-    def handled() -> int:
-        inbox = ev.inbox.c
-        return scalar(
-            urls["evaluation"],
-            select(func.count()).where(inbox.event_id.in_(expected)),
-        )
+    def done() -> int:
+        return handled(urls["evaluation"], expected)
 
     inbox_count = select(func.count()).select_from(ev.inbox)
     stack.env["OCOP_BROKER_VISIBILITY_SECONDS"] = "3"
@@ -75,7 +65,7 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
     kills = 0
     for _ in range(KILLS):
         before = scalar(urls["evaluation"], inbox_count)
-        if handled() >= len(expected):
+        if done() >= len(expected):
             break
         worker = stack.start("evaluation-worker", "worker", "evaluation")
         # Kill it while it is working: once it has handled something new, at a random moment.
@@ -88,24 +78,11 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
     assert kills >= 2, "the backlog drained before the worker could be killed twice"
 
     stack.start("evaluation-worker", "worker", "evaluation")
-    assert wait_until(lambda: handled() >= len(expected), 120), stack.log("evaluation-worker")
+    assert wait_until(lambda: done() >= len(expected), 120), stack.log("evaluation-worker")
 
-    # Nothing lost: every event handled; nothing doubled: one case, one document and one
-    # evaluation.opened per dossier.
-    assert handled() == len(expected)
-    ids = [uuid.UUID(d) for d in mine]
-    for model in (ev.Case, ev.CaseDocument):
-        count = select(func.count()).select_from(model).where(model.dossier_id.in_(ids))
-        assert scalar(urls["evaluation"], count) == DOSSIERS, model.__name__
-    opened = [
-        envelope["dossier_id"]
-        for (envelope,) in rows(
-            urls["evaluation"],
-            select(ev.outbox.c.envelope).where(ev.outbox.c.type == "evaluation.opened"),
-        )
-        if envelope.get("dossier_id") in mine
-    ]
-    assert sorted(opened) == sorted(mine)
+    # Nothing lost: every event handled; nothing doubled.
+    assert done() == len(expected)
+    assert_each_case_opened_once(urls["evaluation"], mine)
 
     # The queue drains: nothing waits and nothing stays claimed.
     def drained() -> bool:

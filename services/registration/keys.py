@@ -29,6 +29,25 @@ def _passphrase() -> bytes | None:
     return value.encode() if value else None
 
 
+def seal(key: Any) -> bytes:
+    """A private key as stored in the database: PKCS#8 PEM, encrypted with the passphrase
+    when one is configured (token keys and ledger keys alike)."""
+    passphrase = _passphrase()
+    encryption = (
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+    )
+
+
+def unseal(pem: bytes) -> Any:
+    """The private key stored by ``seal``."""
+    return serialization.load_pem_private_key(pem, _passphrase())
+
+
 class KeyRing:
     """The service's signing keys, loaded once per process (created on first use if none)."""
 
@@ -41,10 +60,7 @@ class KeyRing:
     def _load(self) -> None:
         with self.db.reader() as session:
             rows = session.execute(select(SigningKey).order_by(SigningKey.created_at)).scalars()
-            keys = {
-                row.kid: serialization.load_pem_private_key(row.private_pem, _passphrase())
-                for row in rows
-            }
+            keys = {row.kid: unseal(row.private_pem) for row in rows}
         if not keys:
             self._generate()
             return self._load()
@@ -52,16 +68,7 @@ class KeyRing:
         self._current = list(keys)[-1]
 
     def _generate(self) -> None:
-        key = ec.generate_private_key(ec.SECP256R1())
-        passphrase = _passphrase()
-        encryption = (
-            serialization.BestAvailableEncryption(passphrase)
-            if passphrase
-            else serialization.NoEncryption()
-        )
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
+        pem = seal(ec.generate_private_key(ec.SECP256R1()))
         # Two processes starting at once may both generate a key; both stay valid in the set.
         with self.db.unit_of_work() as uow:
             uow.session.add(

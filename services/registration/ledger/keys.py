@@ -7,18 +7,17 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration.keys import _passphrase
+from services.registration.keys import seal, unseal
 from services.registration.models import LedgerKey
 from shared.ledger import checkpoint as checkpoints
 
 
 def _load(row: LedgerKey) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(row.private_pem, _passphrase())
+    key = unseal(row.private_pem)
     assert isinstance(key, Ed25519PrivateKey)
     return key
 
@@ -36,15 +35,7 @@ def signing_key(session: Session) -> tuple[str, Ed25519PrivateKey]:
     if row is not None:
         return row.kid, _load(row)
     key = Ed25519PrivateKey.generate()
-    passphrase = _passphrase()
-    encryption = (
-        serialization.BestAvailableEncryption(passphrase)
-        if passphrase
-        else serialization.NoEncryption()
-    )
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
+    pem = seal(key)
     kid = key_id(key)
     session.add(LedgerKey(kid=kid, private_pem=pem, created_at=datetime.now(UTC)))
     session.flush()

@@ -71,6 +71,7 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
     app.jinja_env.globals.update(
         t=i18n.translate,
         label=i18n.label,
+        public_status=i18n.public_status,
         set_name=i18n.set_name,
         field_label=i18n.field_label,
         csrf_token=csrf.token,

@@ -47,6 +47,21 @@ def label(prefix: str, value: object) -> str:
     return str(value) if text == key else text
 
 
+def public_status(dossier: dict[str, Any]) -> str | None:
+    """Where a case stands, in the current language: from the status rule's key and values
+    when the API gives them (levels named in the catalogue), else its English line."""
+    key = dossier.get("public_status_key")
+    params = dossier.get("public_status_params")
+    if not key or params is None:
+        return dossier.get("public_status")
+    values = {
+        name: label("level", value) if name in ("level", "to_level") else value
+        for name, value in params.items()
+    }
+    text = translate(f"public_status.{key}", **values)
+    return dossier.get("public_status") if text == f"public_status.{key}" else text
+
+
 def set_name(code: str | None) -> str:
     """A product set's name from the rubric catalogue, in the current language."""
     if not code:

@@ -21,8 +21,8 @@ from shared.messaging.consumer import Handler
 
 def on_case_event(*, uow: UnitOfWork, event: Event) -> None:
     """Keep the dossier's public status from evaluation's events about its case."""
-    text = public_status.describe(event.type, event.payload)
-    if text is None:
+    status = public_status.status_of(event.type, event.payload)
+    if status is None:
         return
     # A statement on the table, not the mapped object: the version counter is the applicant's
     # optimistic lock on what they edit, and a status line written by another service must not
@@ -31,7 +31,11 @@ def on_case_event(*, uow: UnitOfWork, event: Event) -> None:
     uow.session.execute(
         update(table)
         .where(table.c.id == uuid.UUID(str(event.payload["dossier_id"])))
-        .values(public_status=text)
+        .values(
+            public_status=status.text,
+            public_status_key=status.key,
+            public_status_params=dict(status.params),
+        )
     )
 
 

@@ -164,6 +164,9 @@ class Dossier(Base):
     missing_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # The public status of the case as other services report it (e.g. "at province council").
     public_status: Mapped[str | None] = mapped_column(String(200))
+    # The same in parts, so a client can say it in its own language (public_status.py).
+    public_status_key: Mapped[str | None] = mapped_column(String(60))
+    public_status_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     submitted_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -193,6 +193,12 @@ class DossierOut(Schema):
     version = fields.Int()
     status = fields.Str(validate=validate.OneOf([s.value for s in Status]))
     public_status = fields.Str(allow_none=True)
+    public_status_key = fields.Str(
+        allow_none=True, metadata={"description": "catalogue id of public_status's rule"}
+    )
+    public_status_params = fields.Dict(
+        allow_none=True, metadata={"description": "the values public_status's template uses"}
+    )
     producer_id = fields.UUID()
     registration_type = fields.Str()
     product_name = fields.Str()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from string import Formatter
 from types import MappingProxyType
 from typing import Any
 
@@ -67,9 +68,27 @@ def rule_for(event_type: str, payload: Mapping[str, Any]) -> Rule | None:
     return next((r for r in TEMPLATES.get(event_type, ()) if r.matches(payload)), None)
 
 
-def describe(event_type: str, payload: Mapping[str, Any]) -> str | None:
+@dataclass(frozen=True, slots=True)
+class Status:
+    """A public status line, and what a client needs to say it in its own language: the rule's
+    key (a catalogue id) and the values its template uses."""
+
+    text: str
+    key: str
+    params: Mapping[str, Any]
+
+
+def status_of(event_type: str, payload: Mapping[str, Any]) -> Status | None:
     """The public status an event gives its case; ``None`` when the event does not change it."""
     rule = rule_for(event_type, payload)
     if rule is None or rule.template is None:
         return None
-    return rule.template.format_map(payload)
+    names = [name for _, name, _, _ in Formatter().parse(rule.template) if name]
+    params = {name: payload[name] for name in names}
+    return Status(rule.template.format_map(payload), rule.key, params)
+
+
+def describe(event_type: str, payload: Mapping[str, Any]) -> str | None:
+    """The public status line an event gives its case (English), if it changes it."""
+    status = status_of(event_type, payload)
+    return status.text if status else None

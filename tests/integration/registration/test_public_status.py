@@ -133,6 +133,10 @@ def test_evaluation_events_set_the_public_status(registration, case) -> None:
         ev("certificate.issued", "province", **certificate_facts()),
         "recognised 4★ until 2029-11-30",
     )
+    # The same line in parts, for a client to say in its own language.
+    now = seen(owner, dossier["id"])
+    assert now["public_status_key"] == "certificate.issued"
+    assert now["public_status_params"] == {"star_rank": 4, "expires_on": "2029-11-30"}
     # The recognition's own event arriving after the certificate's leaves its line in place.
     decided = ev("evaluation.decided", "province", outcome="recognised", star_rank=4, **opened)
     feed(decided, "recognised 4★ until 2029-11-30")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -156,3 +157,55 @@ def test_a_case_climbs_to_a_province_certificate(stack: Stack) -> None:
         lambda d: (d.get("public_status") or "").startswith("recognised 4"),
     )
     assert public.body["expires_on"] in status["public_status"]
+
+    # The case file, kept by registration from every service's events, exports and verifies
+    # offline with nothing but the archive and the published key.
+    auditor = flows.create_official(admin, ["auditor"], "pre2025:province:45")
+    history = _eventually(
+        lambda: auditor("GET", f"/api/v1/dossiers/{dossier_id}/history?limit=200").body,
+        lambda page: "certificate.issued" in {e["kind"] for e in page.get("items", [])},
+    )
+    producers = {e["producer"] for e in history["items"]}
+    assert {"registration", "evaluation"} <= producers, producers
+    kinds = [e["kind"] for e in history["items"]]
+    assert kinds.count("evaluation.sheet_submitted") == 8  # four members at each council
+    archive = auditor("GET", f"/api/v1/dossiers/{dossier_id}/case-file")
+    assert archive.status == 200, archive.body
+    (key,) = rcall("GET", "/api/v1/ledger/keys").body["keys"]
+    _verify_offline(stack, archive.body, key["public_key_pem"])
+
+
+def _verify_offline(stack: Stack, archive: bytes, public_key_pem: str) -> None:
+    """``python -m shared.ledger`` in a bare environment: the archive passes, and the same
+    archive with one byte of one entry changed does not."""
+    import io
+    import subprocess
+    import sys
+    import zipfile
+
+    folder = stack.log_dir
+    (folder / "ledger.pem").write_text(public_key_pem)
+
+    def verdict(data: bytes) -> subprocess.CompletedProcess[str]:
+        path = folder / "case.zip"
+        path.write_bytes(data)
+        return subprocess.run(
+            [sys.executable, "-m", "shared.ledger", str(path), "--key", str(folder / "ledger.pem")],
+            capture_output=True,
+            text=True,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).parents[2])},
+            timeout=60,
+        )
+
+    good = verdict(archive)
+    assert good.returncode == 0 and good.stdout.startswith("VALID"), good.stdout + good.stderr
+    tampered = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive)) as source, zipfile.ZipFile(tampered, "w") as out:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "entries.jsonl":  # one digit, half-way through
+                k = next(i for i in range(len(data) // 2, len(data)) if data[i : i + 1].isdigit())
+                data = data[:k] + (b"7" if data[k : k + 1] != b"7" else b"8") + data[k + 1 :]
+            out.writestr(item, data)
+    bad = verdict(tampered.getvalue())
+    assert bad.returncode == 1, bad.stdout + bad.stderr

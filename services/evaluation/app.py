@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask import Flask
 
-from services.evaluation.api import certificates, councils, evaluations, rubrics, statistics
+from services.evaluation.api import (
+    certificates,
+    councils,
+    evaluations,
+    officials,
+    rubrics,
+    statistics,
+)
 from services.evaluation.runtime import Evaluation
 from shared import logs
 from shared.auth import TokenVerifier
@@ -30,6 +37,7 @@ def create_app(runtime: Evaluation | None = None, verifier: TokenVerifier | None
         certificates.blp,
         statistics.blp,
         rubrics.blp,
+        officials.blp,
     ):
         api.register_blueprint(blueprint)
     return app

@@ -6,6 +6,7 @@ rounds created here do not show up in other suites' calendars."""
 
 from __future__ import annotations
 
+import html
 import re
 import uuid
 from typing import Any
@@ -26,6 +27,19 @@ def office(admin: flows.Actor, eval_call: flows.Transport) -> flows.Actor:
     return kit.official(admin, eval_call, ["secretariat"], HUONG_HOA)
 
 
+def _option(page: str, account_id: str) -> str | None:
+    """The text of the seat form's choice of ``account_id`` (None: not offered)."""
+    found = re.search(rf'<option value="{account_id}"[^>]*>([^<]*)</option>', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def _value(page: str, text: str) -> str:
+    """The value of the seat form's choice whose text is ``text`` (what the browser sends)."""
+    choices = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', page)
+    (value,) = [value for value, label in choices if html.unescape(label) == text]
+    return value
+
+
 def _council_ids(actor: flows.Actor) -> set[str]:
     reply = actor("GET", "/api/v1/councils")
     assert reply.status == 200
@@ -40,8 +54,10 @@ def test_a_secretariat_forms_a_council_and_seats_its_members(
     registration: Any,
     evaluation: Any,
 ) -> None:
-    chair = kit.official(admin, eval_call, ["council_chair"], kit.DISTRICT)
-    member = kit.official(admin, eval_call, ["council_member"], kit.DISTRICT)
+    # Officials of Hướng Hóa (in the secretariat's reach), and one of another district.
+    chair = kit.official(admin, eval_call, ["council_chair"], HUONG_HOA)
+    member = kit.official(admin, eval_call, ["council_member"], HUONG_HOA)
+    elsewhere = kit.official(admin, eval_call, ["council_member"], kit.DISTRICT)
     deliver_accounts(registration, evaluation)
     before = _council_ids(office)
 
@@ -91,16 +107,32 @@ def test_a_secretariat_forms_a_council_and_seats_its_members(
     assert "ít nhất 2/3 thành viên chấm, độ chênh tối đa 8.0 điểm" in page
     path = f"/councils/{council_id}"
 
-    # Seats: an id that is not one, an unknown official, then the chair and a member.
+    # The seat form offers the district's officials to choose from (name — email — roles),
+    # not those of another district, and no free account id field.
+    chair_option = _option(page, chair.account["id"])
+    assert chair_option == f"Test council_chair — {chair.account['email']} — Chủ tịch hội đồng"
+    assert _option(page, member.account["id"]) is not None
+    assert _option(page, elsewhere.account["id"]) is None
+    assert 'list="known-officials"' not in page
+
+    # Seats: nothing chosen, an id that is not one, an unknown official, then the chair and a
+    # member, chosen from the list.
+    page = browser.post(f"{path}/members", {"account_id": "", "role": "chair"})
+    assert 'id="f-account_id-error"' in page and browser.status == 422
     page = browser.post(f"{path}/members", {"account_id": "chu-tich", "role": "chair"})
     assert 'id="f-account_id-error"' in page and "UUID" in page
-    assert 'value="chu-tich"' in page
     page = browser.post(f"{path}/members", {"account_id": str(uuid.uuid4()), "role": "chair"})
     assert 'id="f-account_id-error"' in page and "No official has this account id" in page
     assert office("GET", f"/api/v1/councils/{council_id}").body["members"] == []
-    browser.post(f"{path}/members", {"account_id": chair.account["id"], "role": "chair"})
+    browser.post(f"{path}/members", {"account_id": _value(page, chair_option), "role": "chair"})
     assert "Đã bổ nhiệm Test council_chair." in browser.html
-    browser.post(f"{path}/members", {"account_id": member.account["id"], "role": "member"})
+    # Once seated, the chair is no longer offered; the member still is.
+    assert _option(browser.html, chair.account["id"]) is None
+    member_option = _option(browser.html, member.account["id"])
+    assert member_option is not None
+    browser.post(
+        f"{path}/members", {"account_id": _value(browser.html, member_option), "role": "member"}
+    )
     assert browser.html.count('data-seat="') == 2
     # A second chair is refused beside the field; nothing changes.
     page = browser.post(f"{path}/members", {"account_id": member.account["id"], "role": "chair"})
@@ -164,3 +196,35 @@ def test_only_the_secretariat_manages_councils(
     assert browser.client.get("/councils/new").status_code == 403
     assert browser.client.get("/rounds/new").status_code == 403
     assert re.search(r'href="/councils/"', browser.get("/")) is None
+
+
+def test_without_officials_listed_a_seat_is_given_by_account_id(
+    browser: Browser,
+    office: flows.Actor,
+    admin: flows.Actor,
+    eval_call: flows.Transport,
+    registration: Any,
+    evaluation: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.portal.views import councils as council_views
+
+    monkeypatch.setattr(council_views, "_officials", lambda seated: [])
+    member = kit.official(admin, eval_call, ["council_member"], HUONG_HOA)
+    deliver_accounts(registration, evaluation)
+    reply = office(
+        "POST",
+        "/api/v1/councils",
+        json={"name": "HĐ dự phòng", "level": "district", "unit": HUONG_HOA},
+    )
+    assert reply.status == 201, reply.body
+    path = f"/councils/{reply.body['id']}"
+
+    browser.sign_in(office.account["email"])
+    page = browser.get(path)
+    assert 'list="known-officials"' in page and 'type="text"' in page
+    page = browser.post(f"{path}/members", {"account_id": "chu-tich", "role": "member"})
+    assert 'id="f-account_id-error"' in page and 'value="chu-tich"' in page
+    browser.post(f"{path}/members", {"account_id": member.account["id"], "role": "member"})
+    assert "Đã bổ nhiệm Test council_member." in browser.html
+    assert browser.html.count('data-seat="') == 1

@@ -54,6 +54,7 @@ EVALUATION_ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("/api/v1/councils", "POST"): (ROLE, "secretariat of the council's unit"),
     ("/api/v1/rounds", "POST"): (ROLE, "secretariat of the round's unit"),
     ("/api/v1/rounds/defaults", "POST"): (ROLE, "secretariat of the unit"),
+    ("/api/v1/officials", "GET"): (ROLE, "secretariat and admin, listing officials in reach"),
     ("/api/v1/statistics", "GET"): (ROLE, "officials, counting what they reach"),
     ("/api/v1/statistics/export.csv", "GET"): (ROLE, "officials, counting what they reach"),
     ("/api/v1/certificates", "GET"): (OBJECT, "read-certificates"),
@@ -553,3 +554,8 @@ def test_only_admins_replay_deliveries(notification_app: Any, world: World, role
     )
     assert_problem(actor("POST", f"/api/v1/deliveries/{uuid.uuid4()}/replay"), 404, "not-found")
     assert_problem(actor("GET", "/api/v1/deliveries/failed"), 403, "forbidden")
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if not r.endswith("secretariat")])
+def test_only_secretariats_list_officials(world: World, role: str) -> None:
+    assert_problem(world.actors[role]("GET", "/api/v1/officials"), 403, "forbidden")

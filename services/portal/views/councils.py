@@ -3,8 +3,9 @@ rule, maximum spread), seat and remove its chair, secretary and members, and sch
 evaluation rounds of its level (one at a time, or the year's default calendar).
 
 The level and unit come from the person's jurisdiction: a district secretariat forms district
-councils of its district. The APIs list no officials, so a seat is given by account id; the
-form offers, as suggestions, the officials already seated on councils within reach.
+councils of its district. A seat is given by choosing one of the active officials of the
+secretariat's jurisdiction (the evaluation API's list); only when that list is empty does the
+form ask for an account id, suggesting the officials already seated on councils within reach.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ bp = Blueprint("councils", __name__)
 
 MANAGERS = ("secretariat", "admin")
 SEAT_ROLES = ("chair", "secretary", "member")
+# The seat form's choice of officials: the API's largest page, sorted by name.
+OFFICIALS_SHOWN = 200
 SCORING_LEVELS = ("district", "province", "national", "central")
 # The scoring levels a jurisdiction's unit level serves (the API checks the regime).
 LEVELS_OF_UNIT = {
@@ -122,6 +125,23 @@ def _known_officials(councils: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(seen.values(), key=lambda s: s.get("display_name") or s["account_id"])
 
 
+def _officials(seated: set[str]) -> list[tuple[str, str]]:
+    """(account id, "name — email — roles") of the active officials in the person's reach who
+    do not sit on the council yet; empty if the API lists none (or refuses to)."""
+    try:
+        listed = call("evaluation", "GET", "/officials", params={"limit": OFFICIALS_SHOWN})
+    except ApiError:
+        return []
+    options = []
+    for official in listed.get("items", ()):
+        if official["account_id"] in seated:
+            continue
+        roles = ", ".join(translate(f"role.{r}") for r in official.get("roles", ()))
+        name = official.get("display_name") or official["account_id"]
+        options.append((official["account_id"], f"{name} — {official.get('email', '')} — {roles}"))
+    return options
+
+
 def _council_page(council_id: Any, values: dict[str, str], errors: dict[str, str]) -> Any:
     got = items_of(
         {
@@ -138,6 +158,7 @@ def _council_page(council_id: Any, values: dict[str, str], errors: dict[str, str
     return render_template(
         "councils/council.html",
         council=council,
+        officials=_officials(seated),
         history=[s for s in got["history"] if s.get("removed_at")],
         known=[s for s in _known_officials(got["councils"]) if s["account_id"] not in seated],
         roles=[(r, translate(f"seat.{r}")) for r in SEAT_ROLES],
@@ -159,10 +180,13 @@ def seat(council_id: Any) -> Any:
     account_id = values.get("account_id", "").strip()
     role = values.get("role", "")
     errors: dict[str, str] = {}
-    try:
-        uuid.UUID(account_id)
-    except ValueError:
-        errors["account_id"] = translate("seat.account_id_invalid")
+    if not account_id:
+        errors["account_id"] = translate("apierror.required")
+    else:
+        try:
+            uuid.UUID(account_id)
+        except ValueError:
+            errors["account_id"] = translate("seat.account_id_invalid")
     if role not in SEAT_ROLES:
         errors["role"] = translate("apierror.choice")
     if errors:

@@ -1,0 +1,100 @@
+"""The officials a secretariat may seat on councils: the evaluation service's read model of
+officials (fed by ``account.*`` events), within the caller's jurisdiction.
+
+A unit's reach is its whole subtree: a district secretariat sees the officials of its district
+and of its communes, a province's sees its districts' and communes' too, a national one (or an
+admin without a unit) sees everyone. Deactivated officials are never listed.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Text, and_, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from services.evaluation.models import Official
+from services.evaluation.service.councils import enclosed_units
+from shared import problems
+from shared.auth import Principal, UnitRef
+from shared.units import CURRENT_TREE, LEGACY_TREE, iter_current_units, iter_legacy_units, subtree
+
+# Who lists officials: those who seat them on councils.
+LISTERS = ("secretariat", "admin")
+MAX_LIMIT = 200
+
+
+@functools.cache
+def _subtree(tree: str, level: str, code: str) -> tuple[str, ...]:
+    """``tree:level:code`` of the unit and every unit below it (the unit alone if unknown)."""
+    own = (f"{tree}:{level}:{code}",)
+    if tree == LEGACY_TREE:
+        rows: Iterable[Any] = iter_legacy_units()
+    elif tree == CURRENT_TREE:
+        rows = iter_current_units()
+    else:
+        return own
+    try:
+        return tuple(f"{r.tree}:{r.level}:{r.code}" for r in subtree(rows, level, code))
+    except (LookupError, ValueError):
+        return own
+
+
+def reach(principal: Principal) -> ColumnElement[bool]:
+    """A SQL condition on ``Official``: those whose unit lies in the caller's jurisdiction."""
+    unit: UnitRef | None = principal.unit
+    if unit is None:
+        return true() if principal.has("admin") else false()
+    if enclosed_units(unit) is None:  # national
+        return true()
+    return Official.unit.in_(_subtree(unit.tree, unit.level, unit.code))
+
+
+def list_(
+    *,
+    session: Session,
+    principal: Principal,
+    role: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    after: uuid.UUID | None = None,
+) -> tuple[list[Official], uuid.UUID | None]:
+    """A page of the active officials in reach, by name; returns the cursor of the next page."""
+    if not principal.has(*LISTERS):
+        raise problems.forbidden("Only a secretariat lists the officials it may seat.")
+    limit = max(1, min(limit, MAX_LIMIT))
+    query = select(Official).where(Official.active.is_(True), reach(principal))
+    if role:
+        # roles is a JSON list of names from a fixed vocabulary; the quotes delimit one name.
+        query = query.where(Official.roles.cast(Text).contains(f'"{role}"', autoescape=True))
+    if q and q.strip():
+        text = q.strip()
+        query = query.where(
+            or_(
+                Official.display_name.icontains(text, autoescape=True),
+                Official.email.icontains(text, autoescape=True),
+            )
+        )
+    if after is not None:
+        # Only a cursor in reach: an id elsewhere answers like one that does not exist.
+        last = session.execute(
+            select(Official).where(Official.account_id == after, reach(principal))
+        ).scalar_one_or_none()
+        if last is None:
+            raise problems.invalid({"after": ["Not a cursor of this list."]})
+        query = query.where(
+            or_(
+                Official.display_name > last.display_name,
+                and_(Official.display_name == last.display_name, Official.account_id > after),
+            )
+        )
+    rows = list(
+        session.execute(
+            query.order_by(Official.display_name, Official.account_id).limit(limit + 1)
+        ).scalars()
+    )
+    next_cursor = rows[limit - 1].account_id if len(rows) > limit else None
+    return rows[:limit], next_cursor

@@ -1,0 +1,181 @@
+"""Listing officials to seat on councils: only secretariats (and admins) may, and they see the
+active officials of their jurisdiction's subtree, filtered by role and text, by name."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.support import councils as kit
+from tests.support import flows
+from tests.support.cases import deliver_accounts
+
+
+@dataclass
+class People:
+    tag: str  # in every listed official's name, so that a query sees only this module's people
+    ids: dict[str, str]
+    emails: dict[str, str]
+
+
+def _account(admin: flows.Actor, name: str, roles: list[str], unit: str) -> dict[str, Any]:
+    reply = admin(
+        "POST",
+        "/api/v1/accounts",
+        json={
+            "email": f"off-{uuid.uuid4().hex[:12]}@example.gov.vn",
+            "password": flows.DEMO_PASSWORD,
+            "display_name": name,
+            "roles": roles,
+            "unit": unit,
+        },
+    )
+    assert reply.status == 201, reply.body
+    return reply.body
+
+
+@pytest.fixture(scope="module")
+def people(admin: flows.Actor, registration: Any, evaluation: Any) -> People:
+    tag = uuid.uuid4().hex[:8]
+    specs = {
+        # key: (name, roles, unit)
+        "chair": (f"Bà Chủ tịch {tag}", ["council_chair"], kit.DISTRICT),
+        "member": (f"Anh Thành viên {tag}", ["council_member"], kit.DISTRICT),
+        "commune": (f"Cán bộ xã {tag}", ["commune_officer"], flows.COMMUNE),
+        "province": (f"Dương Tỉnh {tag}", ["council_member"], kit.PROVINCE),
+        "other_district": (f"Em Thị xã {tag}", ["council_member"], kit.OTHER_DISTRICT),
+        "other_province": (f"Hà Nội {tag}", ["council_member"], kit.OTHER_PROVINCE),
+        "inactive": (f"Cựu cán bộ {tag}", ["council_member"], kit.DISTRICT),
+    }
+    accounts = {key: _account(admin, *spec) for key, spec in specs.items()}
+    reply = admin("PATCH", f"/api/v1/accounts/{accounts['inactive']['id']}", json={"active": False})
+    assert reply.status == 200, reply.body
+    deliver_accounts(registration, evaluation)
+    return People(
+        tag,
+        {key: a["id"] for key, a in accounts.items()},
+        {key: a["email"] for key, a in accounts.items()},
+    )
+
+
+@pytest.fixture(scope="module")
+def district_secretariat(admin: flows.Actor, eval_call: flows.Transport) -> flows.Actor:
+    return kit.official(admin, eval_call, ["secretariat"], kit.DISTRICT)
+
+
+@pytest.fixture(scope="module")
+def province_secretariat(admin: flows.Actor, eval_call: flows.Transport) -> flows.Actor:
+    return kit.official(admin, eval_call, ["secretariat"], kit.PROVINCE)
+
+
+def listed(actor: flows.Actor, people: People, query: str = "") -> list[dict[str, Any]]:
+    reply = actor("GET", f"/api/v1/officials?q={people.tag}&limit=200{query}")
+    assert reply.status == 200, reply.body
+    assert reply.body["next"] is None
+    return reply.body["items"]
+
+
+def keys(people: People, items: list[dict[str, Any]]) -> set[str]:
+    by_id = {v: k for k, v in people.ids.items()}
+    return {by_id[item["account_id"]] for item in items}
+
+
+def problem(reply: flows.Reply, status: int, slug: str) -> None:
+    assert reply.status == status, reply.body
+    assert reply.headers["Content-Type"] == "application/problem+json"
+    assert reply.body["type"] == f"urn:ocop:problem:{slug}"
+
+
+def test_a_district_secretariat_sees_its_districts_active_officials(
+    people: People, district_secretariat: flows.Actor
+) -> None:
+    items = listed(district_secretariat, people)
+    # The district's officials and its communes'; not the province above it, not the
+    # neighbouring district, not another province, and never a deactivated account.
+    assert keys(people, items) == {"chair", "member", "commune"}
+    chair = next(i for i in items if i["account_id"] == people.ids["chair"])
+    assert chair == {
+        "account_id": people.ids["chair"],
+        "display_name": f"Bà Chủ tịch {people.tag}",
+        "email": people.emails["chair"],
+        "roles": ["council_chair"],
+        "unit": kit.DISTRICT,
+    }
+
+
+def test_listed_by_name(people: People, district_secretariat: flows.Actor) -> None:
+    names = [i["display_name"] for i in listed(district_secretariat, people)]
+    assert names == sorted(names)
+    assert names[0].startswith("Anh")
+
+
+def test_a_province_secretariat_sees_its_whole_province(
+    people: People, province_secretariat: flows.Actor
+) -> None:
+    assert keys(people, listed(province_secretariat, people)) == {
+        "chair",
+        "member",
+        "commune",
+        "province",
+        "other_district",
+    }
+
+
+def test_a_national_admin_sees_every_province(
+    people: People, admin: flows.Actor, eval_call: flows.Transport
+) -> None:
+    everyone = kit.on_evaluation(eval_call, admin)
+    assert keys(people, listed(everyone, people)) == set(people.ids) - {"inactive"}
+
+
+def test_filter_by_role(people: People, district_secretariat: flows.Actor) -> None:
+    assert keys(people, listed(district_secretariat, people, "&role=council_chair")) == {"chair"}
+    assert keys(people, listed(district_secretariat, people, "&role=council_member")) == {"member"}
+    assert listed(district_secretariat, people, "&role=auditor") == []
+
+
+def test_filter_by_text_in_name_or_email(people: People, district_secretariat: flows.Actor) -> None:
+    def found(q: str) -> set[str]:
+        reply = district_secretariat("GET", "/api/v1/officials?" + urlencode({"q": q}))
+        assert reply.status == 200, reply.body
+        return {i["account_id"] for i in reply.body["items"]}
+
+    assert found(f"chủ tịch {people.tag.upper()}") == {people.ids["chair"]}
+    assert found(people.emails["member"].split("@")[0].upper()) == {people.ids["member"]}
+    assert found(f"{people.tag}%") == set()  # no wildcards
+
+
+def test_pages(people: People, province_secretariat: flows.Actor) -> None:
+    seen: list[str] = []
+    after = ""
+    while True:
+        reply = province_secretariat("GET", f"/api/v1/officials?q={people.tag}&limit=2{after}")
+        assert reply.status == 200, reply.body
+        assert len(reply.body["items"]) <= 2
+        seen += [i["display_name"] for i in reply.body["items"]]
+        if reply.body["next"] is None:
+            break
+        after = f"&after={reply.body['next']}"
+    assert len(seen) == 5 and seen == sorted(seen)
+
+
+def test_bad_arguments_answer_422(district_secretariat: flows.Actor) -> None:
+    for query in ("limit=201", "limit=0", "role=applicant", f"after={uuid.uuid4()}"):
+        problem(district_secretariat("GET", f"/api/v1/officials?{query}"), 422, "validation-error")
+
+
+def test_council_members_and_applicants_are_refused(
+    people: People, admin: flows.Actor, call: flows.Transport, eval_call: flows.Transport
+) -> None:
+    member = kit.official(admin, eval_call, ["council_member"], kit.DISTRICT)
+    applicant = kit.on_evaluation(eval_call, kit.applicant(call))
+    for actor in (member, applicant):
+        problem(actor("GET", "/api/v1/officials"), 403, "forbidden")
+
+
+def test_anonymous_calls_answer_401(eval_call: flows.Transport) -> None:
+    problem(eval_call("GET", "/api/v1/officials"), 401, "unauthorized")

@@ -1,5 +1,6 @@
-"""The auditor's view of a case file: the ledger's timeline with its verification badge, and
-the signed export and inspection report (registration's case-file API, read as the auditor)."""
+"""The auditor's work: searching the cases in reach, and a case file's view (the ledger's
+timeline with its verification badge, the signed export and the inspection report), all read
+from registration's APIs as the auditor."""
 
 from __future__ import annotations
 
@@ -8,11 +9,43 @@ from typing import Any
 from flask import Blueprint, Response, render_template, request
 
 from services.portal import i18n, signin
+from services.portal.api_client import ApiError
 from services.portal.views.common import api, call, maybe
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 AUDITORS = ("auditor", "admin")
+STATUSES = ("draft", "submitted", "returned", "resubmitted", "accepted", "withdrawn")
+FILTERS = ("status", "product_set_code", "unit")
+
+
+@bp.get("/")
+@signin.required(*AUDITORS)
+def search() -> Any:
+    """Cases in the auditor's reach, by status, product set and administrative unit (the
+    registration list's own filters, index-backed), a page at a time."""
+    values = {k: request.args[k].strip() for k in FILTERS if request.args.get(k, "").strip()}
+    params = {**values, "limit": 50}
+    if request.args.get("after"):
+        params["after"] = request.args["after"]
+    page, errors = {"items": [], "next": None}, {}
+    try:
+        page = call("registration", "GET", "/dossiers", params=params)
+    except ApiError as exc:
+        if exc.status != 422:
+            raise
+        # Query-string errors come back under "query."; the form's fields are the bare names.
+        errors = {
+            k.removeprefix("query."): i18n.api_message(v) for k, v in exc.field_errors.items()
+        }
+    return render_template(
+        "audit/search.html",
+        values=values,
+        errors=errors,
+        page=page,
+        statuses=STATUSES,
+        product_sets=call("registration", "GET", "/product-sets"),
+    )
 
 
 @bp.get("/<uuid:dossier_id>")

@@ -41,7 +41,11 @@ class Proxy:
             with contextlib.suppress(OSError):
                 # Linger 0: close with a reset, not an orderly goodbye.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.close()
+            with contextlib.suppress(OSError):
+                # close() alone neither wakes a pump blocked in recv() on this socket nor tells
+                # the peer anything while that call holds it; shutdown() does both.
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
 
     def _accept(self, listener: socket.socket) -> None:
         while True:

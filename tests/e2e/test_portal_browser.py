@@ -20,20 +20,14 @@ from playwright.sync_api import expect
 
 from shared.rubrics import load_rubric
 from tests.e2e.stack import Stack
+from tests.e2e.test_evaluation_e2e import PROCESSES as EVALUATION_PROCESSES
 from tests.e2e.test_evaluation_e2e import _council, _eventually, _official
 from tests.support import flows
 from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
 
-PROCESSES = (
-    "registration-web",
-    "evaluation-web",
-    "registration-relay",
-    "registration-worker",
-    "evaluation-relay",
-    "evaluation-worker",
-)
+PROCESSES = EVALUATION_PROCESSES  # the same climb, driven through the portal's pages
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",

@@ -5,22 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from services.evaluation import models
 from tests.support import councils as kit
 from tests.support import flows
 from tests.support.cases import deliver
-
-
-@pytest.fixture(scope="module")
-def owner(call):
-    return kit.applicant(call)
-
-
-@pytest.fixture(scope="module")
-def officer(commune_officer, eval_call):
-    return kit.on_evaluation(eval_call, commune_officer)
 
 
 def test_accepted_dossier_opens_the_commune_review_once(

@@ -8,16 +8,6 @@ from tests.support import councils as kit
 from tests.support import flows
 
 
-@pytest.fixture(scope="module")
-def owner(call):
-    return kit.applicant(call)
-
-
-@pytest.fixture(scope="module")
-def officer(commune_officer, eval_call):
-    return kit.on_evaluation(eval_call, commune_officer)
-
-
 @pytest.fixture()
 def case(registration, evaluation, owner, commune_officer, officer) -> dict:
     dossier = kit.accepted_case(registration, evaluation, owner, commune_officer)

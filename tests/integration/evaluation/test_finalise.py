@@ -19,16 +19,6 @@ CLOSING = {"evaluation.forwarded", "evaluation.handed_back", "evaluation.decided
 
 
 @pytest.fixture(scope="module")
-def owner(call):
-    return kit.applicant(call)
-
-
-@pytest.fixture(scope="module")
-def officer(commune_officer, eval_call):
-    return kit.on_evaluation(eval_call, commune_officer)
-
-
-@pytest.fixture(scope="module")
 def secretariats(admin, eval_call) -> dict[str, object]:
     return {
         level: kit.official(admin, eval_call, ["secretariat"], unit)

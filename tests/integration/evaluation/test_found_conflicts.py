@@ -16,16 +16,6 @@ REASON = "Con gái là thành viên hợp tác xã của chủ thể"
 
 
 @pytest.fixture(scope="module")
-def owner(call):
-    return kit.applicant(call)
-
-
-@pytest.fixture(scope="module")
-def officer(commune_officer, eval_call):
-    return kit.on_evaluation(eval_call, commune_officer)
-
-
-@pytest.fixture(scope="module")
 def secretariats(admin, eval_call) -> dict[str, flows.Actor]:
     return {
         name: kit.official(admin, eval_call, ["secretariat"], unit)

@@ -15,21 +15,6 @@ from tests.unit.evaluation.sheets import answers_for
 
 
 @pytest.fixture(scope="module")
-def owner(call):
-    return kit.applicant(call)
-
-
-@pytest.fixture(scope="module")
-def officer(commune_officer, eval_call):
-    return kit.on_evaluation(eval_call, commune_officer)
-
-
-@pytest.fixture(scope="module")
-def secretariat(admin, eval_call):
-    return kit.official(admin, eval_call, ["secretariat"], kit.DISTRICT)
-
-
-@pytest.fixture(scope="module")
 def councils(admin, eval_call, evaluation) -> tuple[kit.Council, kit.Council]:
     """Two district councils of four seats each (quorum 3 with the chair)."""
     return tuple(  # type: ignore[return-value]

@@ -15,21 +15,6 @@ from tests.unit.evaluation.sheets import answers_for
 
 
 @pytest.fixture(scope="module")
-def owner(call):
-    return kit.applicant(call)
-
-
-@pytest.fixture(scope="module")
-def officer(commune_officer, eval_call):
-    return kit.on_evaluation(eval_call, commune_officer)
-
-
-@pytest.fixture(scope="module")
-def secretariat(admin, eval_call):
-    return kit.official(admin, eval_call, ["secretariat"], kit.DISTRICT)
-
-
-@pytest.fixture(scope="module")
 def council(admin, eval_call, evaluation) -> kit.Council:
     """Chair, secretary and two members: a quorum is 3 sheets with the chair's."""
     return kit.form_council(

@@ -115,10 +115,15 @@ def _holders(role: str, level_key: str | None) -> Callable[[EventFacts, Contacts
     return resolve
 
 
-def _council(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
+def _council(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
+    """The council's seats the event lists; else, when it names only the council (the
+    authority's recognition, written after the council closed), its seats in the read-model."""
     p = e.payload
-    seats = [*(p.get("council_member_ids") or []), p.get("chair_id"), p.get("secretary_id")]
-    return _ids(seats)
+    listed = _ids([*(p.get("council_member_ids") or []), p.get("chair_id"), p.get("secretary_id")])
+    if listed:
+        return listed
+    council_id = _id(p.get("council_id"))
+    return sorted(c.seats(council_id), key=str) if council_id is not None else []
 
 
 def _member(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:

@@ -5,6 +5,9 @@ Gathering is one unit of work per person: the held rows move to ``in_digest`` an
 digest's delivery in the same transaction that creates it, so a second run (or a concurrent
 one) finds nothing left to gather. The digest's outcome is passed on to each message it carried,
 with its own ``notification.sent``/``failed`` event (see deliveries._settle).
+
+Opting out releases what is still held (``release``): each message is queued as the ordinary
+delivery it would have been, so it goes out at once, on its own, once.
 """
 
 from __future__ import annotations
@@ -120,3 +123,23 @@ def _gather(
         item.updated_at = now
     uow.session.info[QUEUED_FLAG] = True
     return True
+
+
+def release(*, uow: UnitOfWork, account_id: uuid.UUID, now: datetime) -> int:
+    """Queue for sending at once the messages held for ``account_id``'s digest (someone who
+    opted out must not wait for a digest they no longer get); returns how many."""
+    query = select(Delivery).where(
+        Delivery.account_id == account_id, Delivery.status == Status.HELD
+    )
+    if uow.session.get_bind().dialect.name != "sqlite":
+        # Wait for a digest being gathered right now: PostgreSQL re-checks the status after
+        # the lock, so a row it took (in_digest) is not released as well.
+        query = query.with_for_update()
+    items = list(uow.session.execute(query).scalars())
+    for item in items:
+        item.status = Status.QUEUED
+        item.next_attempt_at = now
+        item.updated_at = now
+    if items:
+        uow.session.info[QUEUED_FLAG] = True  # wakes the sender after commit
+    return len(items)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from services.notification.domain.recipients import DEFAULT_LANGUAGE
 from services.notification.models import Contact, Preference
+from services.notification.service import digests
 from services.notification.service.access import me
 from shared.auth import Principal
 from shared.db import UnitOfWork
@@ -28,16 +29,20 @@ def get(*, session: Session, principal: Principal) -> dict[str, object]:
 def update(
     *, uow: UnitOfWork, principal: Principal, language: str | None, digest: bool | None
 ) -> dict[str, object]:
-    """Change the caller's language and/or digest opt-in."""
+    """Change the caller's language and/or digest opt-in; opting out of the digest sends what
+    it held at once."""
     account_id = me(principal)
     preference = uow.session.get(Preference, account_id) or Preference(
         account_id=account_id, digest=False
     )
     if language is not None:
         preference.language = language
+    now = datetime.now(UTC)
     if digest is not None:
         preference.digest = digest
-    preference.updated_at = datetime.now(UTC)
+        if not digest:
+            digests.release(uow=uow, account_id=account_id, now=now)
+    preference.updated_at = now
     uow.session.add(preference)
     uow.session.flush()
     return get(session=uow.session, principal=principal)

@@ -1,5 +1,6 @@
 """The daily digest: routine messages to an official who opted in wait and go out in one email
-a day; decisions go at once; each carried message still gets its own delivery event."""
+a day; decisions go at once; each carried message still gets its own delivery event; opting
+out sends what was still held, at once and once each."""
 
 from __future__ import annotations
 
@@ -7,11 +8,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from services.notification import mail_settings
 from services.notification.domain.messages import message_id
 from services.notification.models import Delivery, Preference
 from services.notification.service import digests
+from services.notification.service import preferences as preference_service
+from services.notification.tasks import SEND_PENDING
 from services.notification.templating import default_catalogue
+from shared.auth import Principal
 from shared.events import new_event
 from shared.events.envelope import Actor
 from tests.integration.notification.conftest import (
@@ -22,6 +28,11 @@ from tests.integration.notification.conftest import (
     send,
 )
 from tests.integration.notification.test_delivery import decided_event
+from tests.integration.notification.test_sender_queue import task_names
+from tests.support import flows
+from tests.support.cases import deliver_accounts
+
+PREFERENCES = "/api/v1/preferences/me"
 
 
 def opt_in(notification: Any, contact: dict[str, Any]) -> None:
@@ -124,3 +135,92 @@ def test_a_digest_that_finally_fails_fails_every_message_it_carried(
     (failed,) = outbox_events(notification, "notification.failed", row.id)
     assert failed["payload"]["permanent"] is True and failed["payload"]["digest_id"]
     assert not mailbox.to(keen["email"])
+
+
+def _rows_to(notification: Any, account_id: str) -> list[Delivery]:
+    with notification.db.reader() as session:
+        query = select(Delivery).where(Delivery.account_id == uuid.UUID(account_id))
+        return list(session.execute(query.order_by(Delivery.id)).scalars())
+
+
+def test_opting_out_sends_what_was_held_at_once_each_once(
+    call, admin, registration, notification, note_call, mailbox
+) -> None:
+    official = flows.create_official(admin, ["council_member"], "pre2025:province:45")
+    deliver_accounts(registration, notification)
+    me, address = official.account["id"], official.account["email"]
+    chose = note_call("PUT", PREFERENCES, token=official.token, json={"digest": True})
+    assert chose.status == 200 and chose.body["digest"] is True
+    held = [opened([me], product) for product in ("Trà sen Tây Hồ", "Mắm tôm Hậu Lộc")]
+    for event in held:
+        assert notification.inbox().consume(event.to_dict()) == "handled"
+    send(notification)
+    assert not mailbox.to(address)
+    assert {r.status for r in _rows_to(notification, me)} == {"held"}
+
+    left = note_call("PUT", PREFERENCES, token=official.token, json={"digest": False})
+    assert left.status == 200 and left.body["digest"] is False
+    assert {r.status for r in _rows_to(notification, me)} == {"queued"}  # due now, not at 07:00
+    send(notification)
+
+    # Each as the ordinary message it would have been: its own email under its own Message-ID,
+    # its own notification.sent; no digest made for it.
+    received = mailbox.to(address)
+    rows = _rows_to(notification, me)
+    assert sorted(m["Subject"] for m in received) == sorted(r.subject for r in rows)
+    assert sorted(m["Message-ID"] for m in received) == sorted(
+        message_id(e.event_id, uuid.UUID(me), "ocop.test") for e in held
+    )
+    for row in rows:
+        assert row.status == "sent" and row.digest_id is None and row.sent_at is not None
+        (sent,) = outbox_events(notification, "notification.sent", row.id)
+        assert sent["payload"].get("digest_id") is None
+    assert all(r.event_type != "digest" for r in rows)
+
+    # Nothing is left for a digest, and neither a collection nor a second opt-out sends more.
+    collect(notification)
+    assert not note_call("PUT", PREFERENCES, token=official.token, json={"digest": False}).body[
+        "digest"
+    ]
+    send(notification)
+    assert len(mailbox.to(address)) == 2
+    assert {r.status for r in _rows_to(notification, me)} == {"sent"}
+
+
+def test_opting_out_leaves_a_gathered_digest_alone(notification, mailbox) -> None:
+    """Messages already in a digest go with it; opting out afterwards does not send them twice."""
+    keen = add_contact(notification, roles=["council_member"])
+    opt_in(notification, keen)
+    event = opened([keen["account_id"]], "Bưởi Phúc Trạch")
+    notification.inbox().consume(event.to_dict())
+    assert collect(notification) >= 1
+    principal = Principal(account_id=keen["account_id"], roles=frozenset({"council_member"}))
+    with notification.db.unit_of_work() as uow:
+        preference_service.update(uow=uow, principal=principal, language=None, digest=False)
+        uow.commit()
+    send(notification)
+    (digest_mail,) = mailbox.to(keen["email"])
+    assert digest_mail["Subject"].startswith("[OCOP] Tin tổng hợp trong ngày: 1 ")
+    (row,) = deliveries_of(notification, event.event_id)
+    assert row.status == "sent" and row.digest_id is not None
+
+
+def test_opting_out_wakes_the_sender(env, notification) -> None:
+    """The released messages do not wait for the minute beat: the commit wakes the sender."""
+    from services.notification.runtime import Notification
+
+    keen = add_contact(notification, roles=["council_member"])
+    opt_in(notification, keen)
+    notification.inbox().consume(opened([keen["account_id"]], "Nước mắm Cửa Việt").to_dict())
+    waking = Notification(wake_sender=True)  # as the web process runs
+    try:
+        task_names(env.broker_url, "notification.mail", wait=0)  # start from an empty queue
+        principal = Principal(account_id=keen["account_id"], roles=frozenset({"council_member"}))
+        with waking.db.unit_of_work() as uow:
+            preference_service.update(uow=uow, principal=principal, language=None, digest=False)
+            uow.commit()
+        assert task_names(env.broker_url, "notification.mail", wait=10) == [SEND_PENDING]
+    finally:
+        waking.close()
+    (row,) = [r for r in _rows_to(notification, keen["account_id"])]
+    assert row.status == "queued"

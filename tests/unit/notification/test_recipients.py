@@ -227,6 +227,19 @@ def seated_council() -> FakeContacts:
     return contacts
 
 
+def test_a_recognition_naming_only_its_council_tells_the_seats_the_read_model_knows() -> None:
+    # The authority's decision comes after the council closed and lists no seats (issue #4).
+    contacts = seated_council()
+    payload = {k: v for k, v in case().items() if k not in ("chair_id", "secretary_id")}
+    del payload["council_member_ids"]
+    facts = EventFacts("evaluation.decided", {**payload, "council_id": str(COUNCIL_ID)})
+    council = {r.account_id for r in recipients(facts, contacts) if r.audience == "council"}
+    assert council == COUNCIL
+    # A commune decision names no council: no council is told.
+    commune = EventFacts("evaluation.decided", {**payload, "council_id": None})
+    assert not [r for r in recipients(commune, contacts) if r.audience == "council"]
+
+
 def deadline_told(event_type: str, contacts: FakeContacts, **extra: object) -> set[uuid.UUID]:
     payload = {k: v for k, v in case(**extra).items() if k not in ("chair_id", "secretary_id")}
     payload.pop("council_member_ids")

@@ -59,6 +59,8 @@ class Settings:
     relay_batch_size: int
     relay_poll_seconds: float
     consumer_max_retries: int
+    consumer_batch_size: int
+    consumer_batch_seconds: float
     broker_visibility_seconds: float
     regime: str
     extra: dict[str, str] = field(default_factory=dict)
@@ -98,6 +100,10 @@ def load(service: str) -> Settings:
         relay_batch_size=_int("OCOP_RELAY_BATCH_SIZE", 200),
         relay_poll_seconds=float(_env("OCOP_RELAY_POLL_SECONDS", "2.0")),
         consumer_max_retries=_int("OCOP_CONSUMER_MAX_RETRIES", 5),
+        # Events are applied in batches, one transaction each: up to this many, or what arrived
+        # within this many seconds of the first (ADR 0008).
+        consumer_batch_size=_int("OCOP_CONSUMER_BATCH_SIZE", 50),
+        consumer_batch_seconds=float(_env("OCOP_CONSUMER_BATCH_SECONDS", "0.02")),
         # Embedded broker only: a message claimed this long ago without an ack is delivered
         # again (its worker died); longer than any task runs.
         broker_visibility_seconds=float(_env("OCOP_BROKER_VISIBILITY_SECONDS", "300")),

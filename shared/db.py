@@ -95,6 +95,23 @@ class UnitOfWork:
         if self._after_commit is not None:
             self._after_commit(self)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the transaction that an exception undoes alone: its rows, its events and its
+        side effects go, what came before stays (several events applied in one transaction)."""
+        events, undos = len(self.events), len(self._undo)
+        nested = self.session.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self.events[events:]
+            for undo in reversed(self._undo[undos:]):
+                undo()
+            del self._undo[undos:]
+            raise
+        nested.commit()
+
     def on_rollback(self, undo: Callable[[], None]) -> None:
         """Register a compensation for a side effect outside the database (e.g. a stored file)."""
         self._undo.append(undo)

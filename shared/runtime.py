@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cached_property
 
-from celery import Celery
+from celery import Celery, signals
 from sqlalchemy import MetaData, Table
 
 from shared import config
@@ -60,8 +60,17 @@ class ServiceRuntime:
             service=self.service,
             inbox=Inbox(db=self.db, table=self.inbox_table, handlers=self.handlers),
             max_retries=self.settings.consumer_max_retries,
+            batch_size=self.settings.consumer_batch_size,
+            batch_seconds=self.settings.consumer_batch_seconds,
         )
         self.configure_celery(app)
+
+        def _forget_parent_connections(**_: object) -> None:
+            # A prefork child must not share the database connections of its parent, which
+            # applies the events (ADR 0008); the child opens its own.
+            self.db.engine.dispose(close=False)
+
+        signals.worker_process_init.connect(_forget_parent_connections, weak=False)
         return app
 
     def configure_celery(self, app: Celery) -> None:

@@ -26,10 +26,10 @@ def make_celery(settings: Settings) -> Celery:
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        # Acks are late, so a prefetched message is never lost. With one message in flight the
-        # worker idles for a timer tick between messages on RabbitMQ (celery#3978); four keep
-        # it fed.
-        worker_prefetch_multiplier=4,
+        # Acks are late, so a prefetched message is never lost. Events are applied in batches
+        # (consumer.EventBatches): the worker must hold two batches' worth, one being applied
+        # and the next arriving, or it would wait for the batch timer instead.
+        worker_prefetch_multiplier=2 * settings.consumer_batch_size,
         task_default_delivery_mode="persistent",
         task_serializer="json",
         accept_content=["json"],

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from celery import Celery, Task
-from sqlalchemy import Table
+from celery.worker.request import Request
+from celery_batches import Batches, SimpleRequest
+from sqlalchemy import Table, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from shared import context
@@ -18,10 +21,20 @@ from shared.events import EVENT_TYPES, Event, EventError, load_event
 from shared.messaging import topology
 
 log = logging.getLogger(__name__)
+received_log = logging.getLogger("celery.worker.strategy")
 
 
 class Handler(Protocol):
     def __call__(self, *, uow: UnitOfWork, event: Event) -> None: ...
+
+
+#: What became of one event of a batch: "handled", "duplicate", "ignored", or why it failed (an
+#: EventError for a message that can never be handled, any other exception for a failed handler).
+Outcome = str | Exception
+
+
+class _Duplicate(Exception):
+    """The inbox already holds this event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,31 +48,100 @@ class Inbox:
     def consume(self, envelope: dict[str, Any]) -> str:
         """Apply one event at most once; returns "handled", "duplicate" or "ignored".
 
-        Raises EventError for a message that can never be handled (poison) and lets database
-        errors propagate for the caller to retry.
+        Raises EventError for a message that can never be handled (poison) and the handler's
+        exception when it failed (nothing of it is kept).
         """
-        kind = envelope.get("type") if isinstance(envelope, dict) else None
-        if kind in EVENT_TYPES and kind not in self.handlers:
-            return "ignored"  # a known type this service does not read: no need to validate it
-        event = load_event(envelope)
-        handler = self.handlers.get(event.type)
-        if handler is None:
-            return "ignored"
+        (outcome,) = self.consume_batch([envelope])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def consume_batch(self, envelopes: Sequence[Any]) -> list[Outcome]:
+        """Apply events in order, each at most once, in one transaction; one outcome each.
+
+        A failing handler loses only its own changes and the others commit. An error of the
+        transaction itself (the database went away, the commit failed) propagates: then nothing
+        of the batch is kept and all of it is to be retried.
+        """
+        outcomes: list[Outcome] = []
+        todo: list[tuple[int, Event]] = []
+        for envelope in envelopes:
+            kind = envelope.get("type") if isinstance(envelope, dict) else None
+            if kind in EVENT_TYPES and kind not in self.handlers:
+                outcomes.append("ignored")  # a known type this service does not read: unread
+                continue
+            try:
+                event = load_event(envelope)
+            except EventError as exc:
+                outcomes.append(exc)
+                continue
+            outcomes.append("handled" if event.type in self.handlers else "ignored")
+            if event.type in self.handlers:
+                todo.append((len(outcomes) - 1, event))
+        if todo:
+            try:
+                self._apply_together(todo, outcomes)
+            except Exception as exc:
+                # Rare (a failing handler, a redelivery racing its original): start over, each
+                # event on its own savepoint, to find out which.
+                log.info(
+                    "a batch of %d events failed as one (%r); applying them one by one",
+                    len(todo),
+                    exc,
+                )
+                self._apply_one_by_one(todo, outcomes)
+        return outcomes
+
+    def _apply_together(self, todo: list[tuple[int, Event]], outcomes: list[Outcome]) -> None:
+        """The usual case, at the least cost: one query for what was handled before, the
+        handlers one after the other, one insert of the inbox rows, one commit."""
+        with self.db.unit_of_work() as uow:
+            column = self.table.c.event_id
+            wanted = [event.event_id for _, event in todo]
+            seen = set(uow.session.execute(select(column).where(column.in_(wanted))).scalars())
+            rows = []
+            for index, event in todo:
+                if event.event_id in seen:
+                    outcomes[index] = "duplicate"
+                    continue
+                seen.add(event.event_id)
+                self._handle(uow, event)
+                rows.append({"event_id": event.event_id, "type": event.type, "handled_at": _now()})
+            if rows:
+                uow.session.execute(self.table.insert(), rows)
+            uow.commit()
+
+    def _apply_one_by_one(self, todo: list[tuple[int, Event]], outcomes: list[Outcome]) -> None:
+        with self.db.unit_of_work() as uow:
+            for index, event in todo:
+                try:
+                    with uow.savepoint():
+                        try:
+                            uow.session.execute(
+                                self.table.insert().values(
+                                    event_id=event.event_id, type=event.type, handled_at=_now()
+                                )
+                            )
+                        except IntegrityError:
+                            raise _Duplicate from None
+                        self._handle(uow, event)
+                        uow.session.flush()  # the handler's constraint errors are its own
+                except _Duplicate:
+                    outcomes[index] = "duplicate"
+                except Exception as exc:
+                    outcomes[index] = exc
+                else:
+                    outcomes[index] = "handled"
+            uow.commit()
+
+    def _handle(self, uow: UnitOfWork, event: Event) -> None:
         context.event_id.set(str(event.event_id))
         context.dossier_id.set(str(event.dossier_id) if event.dossier_id else None)
-        with self.db.unit_of_work() as uow:
-            try:
-                uow.session.execute(
-                    self.table.insert().values(
-                        event_id=event.event_id, type=event.type, handled_at=datetime.now(UTC)
-                    )
-                )
-                uow.session.flush()
-            except IntegrityError:
-                return "duplicate"
-            handler(uow=uow, event=event)
-            uow.commit()
-        return "handled"
+        self.handlers[event.type](uow=uow, event=event)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -73,34 +155,111 @@ def backoff(retries: int, *, base: float = 1.0, cap: float = 60.0) -> float:
     return min(cap, base * (2**retries))
 
 
+class EventBatches(Batches):
+    """Celery task base that hands the events a worker received to its handler as batches.
+
+    celery-batches buffers the messages and flushes the buffer when it holds ``flush_every``
+    messages, or every ``flush_interval`` seconds. Our changes: a flush runs where it is
+    triggered, not in the pool, and flushes are serialised (without an event loop, as on the
+    embedded broker, the timer fires in a thread of its own, and events must be applied in the
+    order they came); each message is acknowledged or put back as the batch says, where
+    celery-batches acknowledges all of them whatever happened; and each message gets Celery's
+    "received" log line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._flushing = threading.Lock()
+
+    def Strategy(self, task: Task, app: Celery, consumer: Any) -> Callable[..., None]:
+        buffer = super().Strategy(task, app, consumer)
+
+        def on_message(message: Any, *args: Any, **kwargs: Any) -> None:
+            # The line Celery's own strategy writes for each message, which operators (and
+            # bench/pipeline's stall finder) read; celery-batches writes none.
+            received_log.info("Task %s[%s] received", task.name, message.headers.get("id"))
+            buffer(message, *args, **kwargs)
+
+        return on_message
+
+    def _do_flush(self) -> None:
+        with self._flushing:
+            super()._do_flush()
+
+    def flush(self, requests: Collection[Request]) -> None:
+        settled = self.run([SimpleRequest.from_request(r) for r in requests])
+        for request, done in zip(requests, settled, strict=True):
+            if done:
+                request.acknowledge()
+            else:
+                request.reject(requeue=True)
+
+
 def register_event_task(
-    app: Celery, *, service: str, inbox: Inbox, max_retries: int
-) -> Callable[..., Any]:
+    app: Celery,
+    *,
+    service: str,
+    inbox: Inbox,
+    max_retries: int,
+    batch_size: int,
+    batch_seconds: float,
+) -> Task:
     """Register the ``ocop.event`` task every event message names, for this service's worker."""
     own_queue = topology.events_queue(service).name
 
-    # shared=False: each service app has its own handler under the one task name.
-    @app.task(name="ocop.event", bind=True, max_retries=None, acks_late=True, shared=False)
-    def handle_event(self: Task, envelope: dict[str, Any]) -> str:
-        try:
-            return inbox.consume(envelope)
-        except EventError as exc:
-            dead_letter(app, service=service, envelope=envelope, reason=f"invalid: {exc}")
-            return "dead"
-        except Exception as exc:
-            retries = self.request.retries
-            if not is_transient(exc) and retries >= max_retries:
-                log.exception("giving up on event after %d tries", retries + 1)
-                dead_letter(app, service=service, envelope=envelope, reason=repr(exc))
-                return "dead"
-            log.warning("event handling failed (try %d), retrying: %r", retries + 1, exc)
-            # Retry into this service's own queue only: the default would republish to the
-            # topic exchange and hand the event to every subscriber again.
-            raise self.retry(
-                exc=exc, countdown=backoff(retries), exchange="", routing_key=own_queue
-            ) from exc
+    def settle(envelope: Any, retries: int, outcome: Outcome) -> None:
+        """Retry a failed event later, or park it for an operator once it is hopeless."""
+        if isinstance(outcome, EventError):
+            dead_letter(app, service=service, envelope=envelope, reason=f"invalid: {outcome}")
+        elif isinstance(outcome, Exception):
+            if not is_transient(outcome) and retries >= max_retries:
+                log.error("giving up on event after %d tries: %r", retries + 1, outcome)
+                dead_letter(app, service=service, envelope=envelope, reason=repr(outcome))
+                return
+            log.warning("event handling failed (try %d), retrying: %r", retries + 1, outcome)
+            # Into this service's own queue only: the topic exchange would hand the event to
+            # every subscriber again.
+            app.send_task(
+                "ocop.event",
+                args=[envelope],
+                countdown=backoff(retries),
+                retries=retries + 1,
+                exchange="",
+                routing_key=own_queue,
+            )
 
-    return handle_event
+    # shared=False: each service app has its own handler under the one task name.
+    @app.task(
+        name="ocop.event",
+        base=EventBatches,
+        bind=True,
+        acks_late=True,
+        shared=False,
+        flush_every=batch_size,
+        flush_interval=batch_seconds,
+    )
+    def handle_events(self: Task, requests: list[SimpleRequest]) -> list[bool]:
+        """Apply the batch; True for each message that may be acknowledged."""
+        envelopes = [r.args[0] if len(r.args) == 1 else None for r in requests]
+        try:
+            outcomes: list[Outcome] = list(inbox.consume_batch(envelopes))
+        except Exception as exc:
+            log.warning("a batch of %d events failed as a whole: %r", len(envelopes), exc)
+            outcomes = [exc] * len(envelopes)
+        settled = []
+        for request, envelope, outcome in zip(requests, envelopes, outcomes, strict=True):
+            try:
+                settle(envelope, (request.request_dict or {}).get("retries") or 0, outcome)
+            except Exception:
+                # The broker refused the retry or the dead letter: the message goes back to
+                # its queue instead, so nothing is lost.
+                log.exception("could not settle a failed event; it is put back")
+                settled.append(False)
+            else:
+                settled.append(True)
+        return settled
+
+    return handle_events
 
 
 def dead_letter(app: Celery, *, service: str, envelope: dict[str, Any], reason: str) -> None:

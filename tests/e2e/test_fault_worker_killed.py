@@ -32,7 +32,7 @@ from tests.support.observe import scalar, wait_until
 pytestmark = pytest.mark.e2e
 
 PROCESSES = ("registration-web", "registration-relay")
-DOSSIERS = 40
+DOSSIERS = 60
 KILLS = 6
 
 
@@ -61,6 +61,8 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
 
     inbox_count = select(func.count()).select_from(ev.inbox)
     stack.env["OCOP_BROKER_VISIBILITY_SECONDS"] = "3"
+    # Small batches, so that the worker is killed between batches and in the middle of one.
+    stack.env["OCOP_CONSUMER_BATCH_SIZE"] = "2"
     rng = random.Random(1)
     kills = 0
     for _ in range(KILLS):
@@ -69,9 +71,11 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
             break
         worker = stack.start("evaluation-worker", "worker", "evaluation")
         # Kill it while it is working: once it has handled something new, at a random moment.
-        busy = wait_until(lambda b=before: scalar(urls["evaluation"], inbox_count) > b, 90)
+        busy = wait_until(
+            lambda b=before: scalar(urls["evaluation"], inbox_count) > b, 90, every=0.01
+        )
         assert busy, stack.log("evaluation-worker")
-        time.sleep(rng.uniform(0.0, 0.4))
+        time.sleep(rng.uniform(0.0, 0.05))
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
         kills += 1

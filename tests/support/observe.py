@@ -22,10 +22,10 @@ def scalar(url: str, statement: Any) -> Any:
     return rows(url, statement)[0][0]
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+def wait_until(predicate: Callable[[], bool], timeout: float, *, every: float = 0.2) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.2)
+        time.sleep(every)
     return predicate()

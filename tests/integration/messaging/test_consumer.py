@@ -196,3 +196,44 @@ def test_operator_lists_and_replays_dead_letters(env, rt: ServiceRuntime) -> Non
         assert dead_letters.replay(rt.celery, "notification") == 1
         assert _wait_for(lambda: _contacts(rt, poison["payload"]["account_id"]) == 1)
     assert dead_letters.list_dead(rt.celery, "notification") == []
+
+
+def emits_then_fails(*, uow: UnitOfWork, event: Event) -> None:
+    """Applies the account, announces it, then fails when the name asks for it."""
+    on_account(uow=uow, event=event)
+    uow.add_event(_event(f"echo of {event.payload['display_name']}"))
+    if event.payload["display_name"].startswith("poison"):
+        raise ValueError("this event can never be handled")
+
+
+def _outbox_names(rt: ServiceRuntime) -> list[str]:
+    with rt.db.reader() as session:
+        rows = session.execute(select(outbox.c.envelope).order_by(outbox.c.id)).scalars()
+        return [row["payload"].get("display_name") for row in rows]
+
+
+def test_a_batch_applies_each_event_once_and_keeps_a_failure_to_itself(
+    rt: ServiceRuntime,
+) -> None:
+    rt.handlers["account.created"] = emits_then_fails
+    first, poison, last = (_event(n).to_dict() for n in ("first", "poison-b", "last"))
+    malformed = _event("malformed").to_dict()
+    malformed["payload"].pop("email")
+    before = _outbox_names(rt)
+
+    outcomes = rt.inbox().consume_batch(
+        [first, first, poison, malformed, {"type": "dossier.submitted"}, last]
+    )
+
+    assert outcomes[:2] == ["handled", "duplicate"]
+    assert isinstance(outcomes[2], ValueError)
+    assert isinstance(outcomes[3], EventError)
+    assert outcomes[4:] == ["ignored", "handled"]
+    for envelope, kept in ((first, 1), (poison, 0), (last, 1)):
+        assert _contacts(rt, envelope["payload"]["account_id"]) == kept
+    # The failed event's own outbox event went with it; the others' were committed.
+    assert _outbox_names(rt)[len(before) :] == ["echo of first", "echo of last"]
+    # Its inbox row went too, so a retry applies it once healed.
+    rt.handlers["account.created"] = on_account
+    assert rt.inbox().consume_batch([poison, first]) == ["handled", "duplicate"]
+    assert _contacts(rt, poison["payload"]["account_id"]) == 1

@@ -72,6 +72,35 @@ def test_an_acknowledged_message_leaves_the_table(broker_url: str, channel_of) -
     assert _rows(broker_url) == []
 
 
+def test_a_consumer_claims_what_its_prefetch_allows_at_once(broker_url: str, channel_of) -> None:
+    bodies = [f"m{i}" for i in range(8)]
+    _publish(broker_url, *bodies)
+    channel = channel_of()
+    channel.basic_qos(0, 5, False)
+    received: list = []
+    consumer = channel.Consumer(QUEUE, callbacks=[lambda body, message: received.append(message)])
+    consumer.consume()
+    channel.connection.client.drain_events(timeout=1)
+    # One claim took five (the prefetch); one was delivered, four wait in the channel.
+    assert [visible for _, visible in _rows(broker_url)] == [0] * 5 + [1] * 3
+    while len(received) < 5:
+        channel.connection.client.drain_events(timeout=1)
+    for message in received:
+        message.ack()
+    assert [visible for _, visible in _rows(broker_url)] == [0] * 5 + [1] * 3  # acks pending
+    channel.connection.client.drain_events(timeout=1)
+    # The next claim deleted the five acknowledged messages and claimed the other three.
+    assert [visible for _, visible in _rows(broker_url)] == [0] * 3
+    while len(received) < 8:
+        channel.connection.client.drain_events(timeout=1)
+    assert [m.decode() for m in received] == bodies  # once each, in order
+    received[5].ack()
+    # Closing deletes what was acknowledged and hands back what was delivered, unacknowledged.
+    consumer.cancel()
+    channel.close()
+    assert [visible for _, visible in _rows(broker_url)] == [1, 1]
+
+
 def test_unacknowledged_messages_return_in_place_when_the_channel_closes(
     broker_url: str, channel_of
 ) -> None:

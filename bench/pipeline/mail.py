@@ -9,8 +9,9 @@ rate against the sink's own ceiling, measured in the same run.
   dossiers are filed, so the intake's emails wait in the deliveries table (the event worker keeps
   consuming: that is the point of the separate queue). It is then started on that backlog; its
   saturated rate (tenth-percentile to last ``sent_at``, like the no-op ceiling) is judged against
-  **raw SMTP sends from one process** (``smtplib``, one connection, messages built by the
-  product's own ``messages.build``) to the same sink, measured while the stack is quiet.
+  **raw SMTP sends from one process** (``smtplib``, one connection, messages encoded
+  beforehand by the product's own ``messages.encode``) to the same sink, measured while the
+  stack is quiet.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy import func, select
 from bench.pipeline.drive import Expect
 from bench.pipeline.measure import Databases, Percentiles, Published, Rate, epoch, steady_rate
 from bench.pipeline.stack import Stack, ocop_argv, wait_log
-from services.notification.domain.messages import Rendered, build, message_id
+from services.notification.domain.messages import Rendered, encode, message_id
 from services.notification.models import Delivery
 from shared.messaging import topology
 
@@ -116,26 +117,31 @@ def collect(report: MailReport, dbs: Databases) -> None:
 
 
 def smtp_ceiling(port: int, count: int = CEILING_MESSAGES, host: str = "127.0.0.1") -> Rate:
-    """Raw SMTP sends from this one process over one connection, of messages built like the
-    product's (a Vietnamese subject and body, multipart/alternative)."""
+    """Raw SMTP sends from this one process over one connection, of messages encoded like the
+    product's (``messages.encode``: a Vietnamese subject and body, multipart/alternative),
+    all encoded before the clock starts: what the sink takes, with nothing else to do."""
     text = "Hồ sơ sản phẩm “Mật ong hoa cà phê” của HTX Đông Hà đã được nộp. " * 6
     rendered = Rendered("[OCOP] Hồ sơ đã nộp: Mật ong hoa cà phê", text, f"<p>{text}</p>")
+    sender = "no-reply@ocop.local"
     messages = [
-        build(
-            rendered=rendered,
-            sender="no-reply@ocop.local",
-            sender_name="OCOP",
-            to_email=f"ceiling-{i}@bench.invalid",
-            to_name="Nguyễn Thị Hoa",
-            message_id=message_id(uuid.uuid4(), uuid.uuid4(), "ocop.local"),
-            date=datetime.now(UTC),
+        (
+            f"ceiling-{i}@bench.invalid",
+            encode(
+                rendered=rendered,
+                sender=sender,
+                sender_name="OCOP",
+                to_email=f"ceiling-{i}@bench.invalid",
+                to_name="Nguyễn Thị Hoa",
+                message_id=message_id(uuid.uuid4(), uuid.uuid4(), "ocop.local"),
+                date=datetime.now(UTC),
+            ),
         )
         for i in range(count)
     ]
     stamps = []
     with smtplib.SMTP(host, port, timeout=30) as smtp:
-        for message in messages:
-            smtp.send_message(message)
+        for to, message in messages:
+            smtp.sendmail(sender, [to], message)
             stamps.append(time.time())
     return steady_rate(stamps)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
 from types import TracebackType
 
 from services.notification.domain.delivery import Failure
@@ -60,12 +59,19 @@ class Mailer:
             raise
         return smtp
 
-    def send(self, message: EmailMessage, *, sender: str, to: str) -> None:
-        """Hand ``message`` to the server; raises SendFailed with the classified failure."""
+    def send(self, message: bytes, *, sender: str, to: str) -> None:
+        """Hand ``message`` (``messages.encode``) to the server; raises SendFailed with the
+        classified failure."""
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
-            self._smtp.send_message(message, from_addr=sender, to_addrs=[to])
+            options: list[str] = []
+            if not (sender + to).isascii():
+                # An internationalised address (RFC 6531), as smtplib.send_message handles it.
+                if not self._smtp.has_extn("smtputf8"):
+                    raise smtplib.SMTPNotSupportedError("the server does not support SMTPUTF8")
+                options = ["SMTPUTF8", "BODY=8BITMIME"]
+            self._smtp.sendmail(sender, [to], message, mail_options=options)
         except (smtplib.SMTPException, OSError) as exc:
             # The connection's state is unknown after a failure: start afresh next time.
             self.close()

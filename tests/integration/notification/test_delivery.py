@@ -314,3 +314,173 @@ def test_mixed_faults_in_one_batch_and_redeliveries_never_double_beyond_the_ambi
         sent = outbox_events(notification, "notification.sent", row.id)
         failed = outbox_events(notification, "notification.failed", row.id)
         assert (len(sent), len(failed)) == ((0, 1) if row.email == refused["email"] else (1, 0))
+
+
+def test_a_batch_is_sent_over_one_connection_and_its_outcomes_recorded_together(
+    notification, sink, mailbox, monkeypatch
+) -> None:
+    """Several claims of two rows each in one run, one SMTP connection for all of them; every
+    email arrives once and gets its ``notification.sent``."""
+    from services.notification.smtp import Mailer
+
+    monkeypatch.setenv("OCOP_MAIL_BATCH_SIZE", "2")
+    applicant = add_contact(notification, roles=["applicant"])
+    chair = add_contact(notification, roles=["council_chair"], language="en", name="Le, Van Tam")
+    members = [add_contact(notification, roles=["council_member"]) for _ in range(3)]
+    event = decided_event(
+        applicant["account_id"],
+        [m["account_id"] for m in members],
+        chair["account_id"],
+        product_name="Coffee blossom honey",
+    )
+    notification.inbox().consume(event.to_dict())
+    connections = []
+
+    class Counting(Mailer):
+        def _connect(self) -> Any:
+            connections.append(1)
+            return super()._connect()
+
+    send(notification, mailer=Counting)
+    rows = deliveries_of(notification, event.event_id)
+    assert len(rows) >= 5 and {r.status for r in rows} == {"sent"}
+    assert len(connections) == 1
+    for row in rows:
+        assert len(mailbox.to(row.email)) == 1
+        assert len(outbox_events(notification, "notification.sent", row.id)) == 1
+    # An ASCII name that needs quoting, and an English subject, arrive as written.
+    (chair_mail,) = mailbox.to(chair["email"])
+    assert chair_mail["To"].addresses[0].display_name == "Le, Van Tam"
+    assert chair_mail["Subject"] == (
+        "[OCOP] District decision: Coffee blossom honey not recognised"
+    )
+    (raw,) = mailbox.raw_to(chair["email"])
+    assert all(len(line) <= 78 for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n"))
+
+
+def test_an_outcome_is_not_recorded_once_another_sender_holds_the_row(
+    notification, sink, mailbox
+) -> None:
+    """Outcomes are recorded per batch, but each only while its lease is still the sender's:
+    a row another sender took over mid-batch is left to that sender."""
+    from sqlalchemy import update
+
+    from services.notification.models import Delivery
+    from services.notification.smtp import Mailer
+
+    applicant = add_contact(notification, roles=["applicant"])
+    member = add_contact(notification, roles=["council_member"])
+    event = decided_event(applicant["account_id"], [member["account_id"]], None)
+    notification.inbox().consume(event.to_dict())
+
+    class TakenOver(Mailer):
+        def send(self, message: bytes, *, sender: str, to: str) -> None:
+            super().send(message, sender=sender, to=to)
+            if to == applicant["email"]:  # as if our lease had lapsed and another claimed it
+                with notification.db.unit_of_work() as uow:
+                    uow.session.execute(
+                        update(Delivery)
+                        .where(Delivery.email == to, Delivery.event_id == event.event_id)
+                        .values(claimed_by="sender-other")
+                    )
+                    uow.commit()
+
+    send(notification, mailer=TakenOver)
+    (taken,) = mine(notification, event, applicant)
+    assert taken.status == "queued" and taken.attempts == 0
+    assert taken.claimed_by == "sender-other"
+    assert not outbox_events(notification, "notification.sent", taken.id)
+    (other,) = mine(notification, event, member)
+    assert other.status == "sent" and other.claimed_by is None
+    assert len(outbox_events(notification, "notification.sent", other.id)) == 1
+
+
+def test_a_sender_hands_back_what_its_lease_no_longer_covers(
+    notification, sink, mailbox, monkeypatch
+) -> None:
+    """When the lease is about to lapse mid-batch, the sender stops and frees the rest, so no
+    other sender sends them at the same time; the next run sends them."""
+    from services.notification.smtp import Mailer
+
+    monkeypatch.setenv("OCOP_MAIL_LEASE_SECONDS", "60")  # the sink fixture's timeout is 5 s
+    applicant = add_contact(notification, roles=["applicant"])
+    members = [add_contact(notification, roles=["council_member"]) for _ in range(2)]
+    event = decided_event(applicant["account_id"], [m["account_id"] for m in members], None)
+    notification.inbox().consume(event.to_dict())
+    ours = {r.email for r in deliveries_of(notification, event.event_id)}
+    start = datetime.now(UTC)
+    clock = [start]
+
+    class Slow(Mailer):
+        def send(self, message: bytes, *, sender: str, to: str) -> None:
+            super().send(message, sender=sender, to=to)
+            if to in ours:  # the first of ours took most of the lease
+                clock[0] = start + timedelta(seconds=58)
+
+    send(notification, mailer=Slow, now=lambda: clock[0])
+    rows = deliveries_of(notification, event.event_id)
+    assert sorted(r.status for r in rows).count("sent") == 1
+    assert all(r.claimed_by is None for r in rows)
+    assert all(r.attempts == 0 for r in rows if r.status == "queued")
+
+    send(notification)
+    rows = deliveries_of(notification, event.event_id)
+    assert {r.status for r in rows} == {"sent"}
+    assert all(len(mailbox.to(r.email)) == 1 for r in rows)
+
+
+def _set_row(notification: Any, event: Any, contact: dict[str, Any], **values: Any) -> None:
+    from sqlalchemy import update
+
+    from services.notification.models import Delivery
+
+    with notification.db.unit_of_work() as uow:
+        uow.session.execute(
+            update(Delivery)
+            .where(Delivery.account_id == uuid.UUID(contact["account_id"]))
+            .where(Delivery.event_id == event.event_id)
+            .values(**values)
+        )
+        uow.commit()
+
+
+def test_a_row_that_cannot_make_a_message_fails_at_once_and_the_batch_goes_on(
+    notification, sink, mailbox, caplog
+) -> None:
+    applicant = add_contact(notification, roles=["applicant"])
+    member = add_contact(notification, roles=["council_member"])
+    event = decided_event(applicant["account_id"], [member["account_id"]], None)
+    notification.inbox().consume(event.to_dict())
+    # A newline would start a header of its own (here, a Bcc): nothing is sent.
+    _set_row(notification, event, applicant, message_id="<x@ocop.test>\r\nBcc: x@evil.test")
+
+    report = send(notification)
+    assert report.failed >= 1
+    (bad,) = mine(notification, event, applicant)
+    assert bad.status == "failed_permanent" and "cannot build the message" in bad.last_error
+    (failed,) = outbox_events(notification, "notification.failed", bad.id)
+    assert failed["payload"]["permanent"] is True
+    assert any(r.levelname == "ERROR" and str(bad.id) in r.getMessage() for r in caplog.records)
+    assert not mailbox.to("x@evil.test") and not mailbox.to(applicant["email"])
+    (good,) = mine(notification, event, member)
+    assert good.status == "sent" and len(mailbox.to(member["email"])) == 1
+
+
+def test_an_outcome_that_cannot_be_recorded_does_not_take_the_batch_with_it(
+    notification, sink, mailbox, caplog
+) -> None:
+    """Outcomes are recorded together; if that fails (here the failure event of a row with an
+    address no event accepts), each is recorded alone, so the others are not sent again."""
+    applicant = add_contact(notification, roles=["applicant"])
+    member = add_contact(notification, roles=["council_member"])
+    event = decided_event(applicant["account_id"], [member["account_id"]], None)
+    notification.inbox().consume(event.to_dict())
+    _set_row(notification, event, applicant, email="two words@example.vn")
+
+    send(notification)
+    (good,) = mine(notification, event, member)
+    assert good.status == "sent" and len(mailbox.to(member["email"])) == 1
+    assert len(outbox_events(notification, "notification.sent", good.id)) == 1
+    (bad,) = mine(notification, event, applicant)
+    assert bad.status == "queued" and bad.claimed_by is not None  # tried again after the lease
+    assert any("could not record" in r.getMessage() for r in caplog.records)

@@ -8,7 +8,7 @@ from email import policy
 
 import pytest
 
-from services.notification.domain.messages import Rendered, build
+from services.notification.domain.messages import Rendered, build, encode
 
 
 def roundtrip(subject: str) -> tuple[bytes, email.message.EmailMessage]:
@@ -47,3 +47,36 @@ def test_a_newline_in_a_subject_cannot_start_a_header() -> None:
     _raw, parsed = roundtrip("[OCOP] one\r\nBcc: x@evil.test")
     assert parsed["Bcc"] is None
     assert parsed["Subject"] == "[OCOP] one Bcc: x@evil.test"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Nguyễn Văn An",
+        "Hợp tác xã Nông nghiệp Đông Hà",
+        'Office, "OCOP" (province)',
+        "",
+        "A plain ASCII display name long enough that the header has to be folded somewhere",
+    ],
+)
+@pytest.mark.parametrize("address", ["an@example.vn", "an@ví-dụ.vn"])
+def test_names_and_addresses_arrive_as_written_within_the_line_limit(
+    name: str, address: str
+) -> None:
+    raw = encode(
+        rendered=Rendered("Thông báo", "Kính gửi", "<p>Kính gửi</p>"),
+        sender="ocop@example.vn",
+        sender_name="Văn phòng OCOP",
+        to_email=address,
+        to_name=name,
+        message_id="<id@example.vn>",
+        date=datetime(2026, 11, 30, tzinfo=UTC),
+    )
+    # A non-ASCII address goes as SMTPUTF8: raw UTF-8 headers.
+    text = raw.decode("utf-8" if not address.isascii() else "ascii")
+    mail = email.message_from_string(text, policy=policy.default)
+    (to,) = mail["To"].addresses
+    assert (to.display_name, to.addr_spec) == (name, address)
+    assert str(mail["Subject"]) == "Thông báo"
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78

@@ -182,11 +182,11 @@ def queue_depths(broker_url: str) -> dict[str, int]:
 
 def subscribers(event_type: str) -> list[str]:
     """The services whose events queue gets a copy of ``event_type`` (topic bindings of the
-    forms ``#`` and ``prefix.#``, the only ones the topology uses)."""
+    forms ``#``, ``prefix.#`` and exact types, the only ones the topology uses)."""
     found = []
     for service, keys in topology.SUBSCRIPTIONS.items():
         for key in keys:
-            if key == "#" or (key.endswith(".#") and event_type.startswith(key[:-1])):
+            if key in ("#", event_type) or (key.endswith(".#") and event_type.startswith(key[:-1])):
                 found.append(service)
                 break
     return found

@@ -14,9 +14,45 @@ EVENTS = Exchange("ocop.events", type="topic", durable=True)
 DEAD = Exchange("ocop.dead", type="direct", durable=True)
 
 # What each service listens to. The registration service keeps every case's history, so it hears
-# every event, its own included.
+# every event, its own included. The others hear exactly the types they have a handler for
+# (tests/contract checks it): a message nobody reads still costs the broker and the worker.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "registration": ("#",),
+    "evaluation": (
+        "account.created",
+        "account.updated",
+        "dossier.accepted",
+        "dossier.document_added",
+        "dossier.withdrawn",
+    ),
+    "notification": (
+        "account.created",
+        "account.updated",
+        "certificate.expired",
+        "certificate.expiring",
+        "certificate.issued",
+        "certificate.revoked",
+        "consultant.access_changed",
+        "council.member_added",
+        "council.member_removed",
+        "deadline.approaching",
+        "deadline.breached",
+        "dossier.accepted",
+        "dossier.resubmitted",
+        "dossier.returned",
+        "dossier.submitted",
+        "dossier.withdrawn",
+        "evaluation.decided",
+        "evaluation.forwarded",
+        "evaluation.handed_back",
+        "evaluation.opened",
+        "evaluation.rescore_requested",
+    ),
+}
+
+# Bindings of earlier releases, removed at declaration: a durable queue on RabbitMQ keeps every
+# binding it was ever given.
+RETIRED_BINDINGS: dict[str, tuple[str, ...]] = {
     "evaluation": ("dossier.#", "account.#"),
     "notification": (
         "account.#",
@@ -74,3 +110,6 @@ def declare(connection: Connection) -> None:
     DEAD(channel).declare()
     for queue in all_queues():
         queue(channel).declare()
+    for service, keys in RETIRED_BINDINGS.items():
+        for key in keys:
+            channel.queue_unbind(events_queue(service).name, EVENTS.name, routing_key=key)

@@ -46,3 +46,18 @@ def test_every_issue_2_event_is_registered() -> None:
         "account.created",
     ):
         assert name in EVENT_TYPES
+
+
+@pytest.mark.parametrize("service", ["evaluation", "notification"])
+def test_a_service_hears_exactly_the_events_it_handles(service: str) -> None:
+    from shared.messaging import topology
+
+    consumers = importlib.import_module(f"services.{service}.consumers")
+    assert set(topology.SUBSCRIPTIONS[service]) == set(consumers.HANDLERS)
+    assert set(consumers.HANDLERS) <= set(EVENT_TYPES)
+
+
+def test_the_registration_service_hears_every_event() -> None:
+    from shared.messaging import topology
+
+    assert topology.SUBSCRIPTIONS["registration"] == ("#",)

@@ -114,6 +114,11 @@ class Decided(_EvaluationFacts):
     commune_report = fields.Nested(CommuneReport, allow_none=True, load_default=None)
 
 
+class AwaitingDecision(_EvaluationFacts):
+    star_rank = fields.Int(required=True, metadata={"description": "the rank to recognise"})
+    result = fields.Nested(Result, required=True)
+
+
 class Moved(_EvaluationFacts):
     """Forwarded up or handed back down: from ``level`` to ``to_level``."""
 
@@ -215,6 +220,12 @@ for name, schema, text in (
         "evaluation.decided",
         Decided,
         "A level decided: recognised (by its authority), not recognised, returned or rejected.",
+    ),
+    (
+        "evaluation.awaiting_decision",
+        AwaitingDecision,
+        "A council closed with a result its level recognises: the case waits for the level's "
+        "authority to decide.",
     ),
     ("evaluation.forwarded", Moved, "The case was proposed to the next level up."),
     (

@@ -42,6 +42,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "dossier.returned",
         "dossier.submitted",
         "dossier.withdrawn",
+        "evaluation.awaiting_decision",
         "evaluation.decided",
         "evaluation.forwarded",
         "evaluation.handed_back",

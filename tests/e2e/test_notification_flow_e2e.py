@@ -43,7 +43,7 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # decisions are dated in Vietnam's day
 
 # Who is told of each event of this flow, as the issue's recipient rules say (written out here,
 # not asked of the product): audience names, resolved to this test's people in ``_addresses``.
-# Not told of anything here: the decision authority, the admin, other communes' officers.
+# Not told of anything here: the admin, other communes' officers.
 TOLD: dict[str, tuple[str, ...]] = {
     "dossier.submitted": ("applicant", "consultant", "commune officers"),
     "dossier.accepted": ("applicant", "consultant"),
@@ -57,6 +57,8 @@ TOLD: dict[str, tuple[str, ...]] = {
         "district council",  # the council whose result sends it up
     ),
     "evaluation.opened province": ("province council",),
+    # The province council's result is the province's to recognise: its authority is asked.
+    "evaluation.awaiting_decision province": ("province authority", "province council"),
     "evaluation.decided province": (
         "applicant",
         "consultant",
@@ -96,6 +98,10 @@ SUBJECTS: dict[str, dict[str, str]] = {
     "evaluation.opened province": {
         "en": "[OCOP] Province evaluation: {product}",
         "vi": "[OCOP] Đánh giá cấp tỉnh: {product}",
+    },
+    "evaluation.awaiting_decision province": {
+        "en": "[OCOP] Awaiting the province decision: {product}, 4 stars",
+        "vi": "[OCOP] Chờ quyết định công nhận cấp tỉnh: {product}, 4 sao",
     },
     "evaluation.decided province": {
         "en": "[OCOP] Province decision: {product} recognised",
@@ -313,11 +319,12 @@ def _drive(stack: Stack) -> Flow:
             "province secretariat": [province_office],
             "district council": district_people,
             "province council": province_people,
+            "province authority": [province_chair],
         },
         english={applicant.account["email"], english_member.account["email"]},
         seats={p.account["email"]: district_council for p in district_people}
         | {p.account["email"]: province_council for p in province_people},
-        bystanders={province_chair.account["email"], admin.account["email"]},
+        bystanders={admin.account["email"]},
         dossier_id=dossier_id,
         product=product,
         product_code=accepted.body["product_code"],
@@ -403,6 +410,11 @@ def _facts(event: str, lang: str, flow: Flow) -> list[str]:
         return [flow.product_code]
     if event == "evaluation.forwarded to province":
         return ["(result: 4 stars)" if en else "(kết quả 4 sao)"]
+    if event == "evaluation.awaiting_decision province":
+        return [
+            "4 stars" if en else "hạng 4 sao",
+            f"{'Total' if en else 'Tổng điểm'}: {_one_decimal(flow.result['total'])}",
+        ]
     if event == "evaluation.decided province":
         parts = flow.result["parts"]
         assert set(parts) == {"A", "B", "C"}

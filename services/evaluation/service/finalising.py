@@ -4,10 +4,10 @@ the product and the outcome moves the case on.
 
 A closing emits, by outcome: forwarded → ``evaluation.forwarded``; handed back →
 ``evaluation.handed_back``; not recognised → ``evaluation.decided`` (outcome
-``not_recognised``); recognised at this level → **nothing new**: recognition is the act of the
-level's authority, whose confirmation emits ``evaluation.decided`` (``recognised``), so saying
-it at the council's close would be premature. The sheets' events already put the scoring in
-the case file, and the case waits at stage ``awaiting_decision`` with its ``pending_rank``.
+``not_recognised``); recognised at this level → ``evaluation.awaiting_decision``: the case
+waits at stage ``awaiting_decision`` with its ``pending_rank`` for the level's authority, whose
+confirmation emits ``evaluation.decided`` (``recognised``). The council's close is not the
+recognition, so it is not said as a decision; it tells the authority there is one to take.
 """
 
 from __future__ import annotations
@@ -150,3 +150,5 @@ def _close(
         cases.publish(
             uow, case, "evaluation.decided", {**payload, "outcome": "not_recognised"}, actor
         )
+    elif outcome.kind is OutcomeKind.RECOGNISED:
+        cases.publish(uow, case, "evaluation.awaiting_decision", payload, actor)

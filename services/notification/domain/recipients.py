@@ -208,6 +208,9 @@ RULES: dict[str, tuple[str, ...]] = {
     "evaluation.rescore_requested": ("council",),
     "evaluation.forwarded": (*_CASE, "next_secretariat", "council"),
     "evaluation.handed_back": (*_CASE, "next_secretariat", "council"),
+    # The council closed on a result its level recognises: the authority has a decision to
+    # take, and the members learn of the close. The applicant hears of the decision itself.
+    "evaluation.awaiting_decision": ("decision_authority", "council"),
     "evaluation.decided": (*_CASE, "commune_officer", "council"),
     "certificate.issued": _CASE,
     "certificate.revoked": _CASE,

@@ -86,6 +86,7 @@ KINDS: dict[str, dict[str, str]] = {
         "evaluation.sheet_submitted": "Nộp phiếu chấm",
         "evaluation.sheet_revised": "Sửa phiếu chấm",
         "evaluation.rescore_requested": "Yêu cầu chấm lại",
+        "evaluation.awaiting_decision": "Chờ quyết định công nhận",
         "evaluation.forwarded": "Đề xuất lên cấp trên",
         "evaluation.handed_back": "Chuyển về cấp dưới",
         "evaluation.decided": "Quyết định",

@@ -25,8 +25,15 @@ SHEETS = frozenset({"evaluation.sheet_submitted", "evaluation.sheet_revised"})
 CONFLICTS = frozenset({"evaluation.conflict_declared"})
 EMAILS = frozenset({"notification.sent", "notification.failed"})
 READS = frozenset({"case_file.read"})
-# Events that close a council's evaluation (a recognition closes with the authority's decision).
-CLOSING = frozenset({"evaluation.forwarded", "evaluation.handed_back", "evaluation.decided"})
+# Events that close a council's evaluation.
+CLOSING = frozenset(
+    {
+        "evaluation.awaiting_decision",
+        "evaluation.forwarded",
+        "evaluation.handed_back",
+        "evaluation.decided",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,12 @@ TEMPLATES: Mapping[str, tuple[Rule, ...]] = MappingProxyType(
             Rule("opened.review", "{level} review", {"council_id": None}),
             Rule("opened.council", "at {level} council"),
         ),
+        "evaluation.awaiting_decision": (
+            Rule(
+                "awaiting_decision",
+                "at {level} level, {star_rank}★ awaiting the authority's decision",
+            ),
+        ),
         "evaluation.forwarded": (Rule("forwarded", "at {to_level} level, awaiting a council"),),
         "evaluation.handed_back": (
             Rule("handed_back", "handed back to {to_level} level", {"star_rank": None}),

@@ -131,8 +131,14 @@ def test_five_stars_climb_from_district_to_national(
         "awaiting_decision",
         5,
     )
-    # Recognition is the minister's act: the council's close announces nothing yet.
-    assert kit.event_types(evaluation, dossier_id)[-1] == "evaluation.sheet_submitted"
+    # Recognition is the minister's act: the council's close says a decision awaits, not one.
+    assert kit.event_types(evaluation, dossier_id)[-1] == "evaluation.awaiting_decision"
+    awaiting = kit.events(evaluation, dossier_id)[-1]["payload"]
+    assert (awaiting["level"], awaiting["star_rank"], awaiting["result"]["total"]) == (
+        "national",
+        5,
+        94.0,
+    )
     assert [e["level"] for e in case["evaluations"]] == ["district", "province", "national"]
     assert [e["outcome"] for e in case["evaluations"]] == ["forwarded", "forwarded", "recognised"]
     assert all(e["result"] for e in case["evaluations"])

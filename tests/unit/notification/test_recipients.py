@@ -119,6 +119,8 @@ BACK_TO_DISTRICT = {"level": "province", "to_level": "district"}
         ("evaluation.forwarded", {"to_level": "province"}, CLOSE | ids(PROVINCE)),
         ("evaluation.forwarded", UP_TO_NATIONAL, CLOSE | ids(NATIONAL)),
         ("evaluation.handed_back", BACK_TO_DISTRICT, CLOSE | ids(DISTRICT)),
+        ("evaluation.awaiting_decision", {}, ids(AUTHORITY) | COUNCIL),
+        ("evaluation.awaiting_decision", {"level": "province"}, COUNCIL),  # not that authority
         ("evaluation.decided", {}, APPLICANT_SIDE | ids(OFFICER) | COUNCIL),
         ("certificate.issued", {}, APPLICANT_SIDE),
         ("certificate.revoked", {}, APPLICANT_SIDE),

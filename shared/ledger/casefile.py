@@ -249,17 +249,19 @@ def _check_signed(
 ) -> Report:
     """The checkpoint's signature, and the global links from the last entry it covers to it."""
     dossier = case.dossier_id.bytes
-    try:
-        key = trusted_key or checkpoints.load_public_pem(case.public_key_pem)
-    except (checkpoints.CheckpointError, ValueError) as exc:
-        return _fail(report, None, f"public key: {exc}")
-    report.key_fingerprint = checkpoints.fingerprint(key)
     if case.checkpoint is None:
+        # Nothing is signed yet, so there is no key to load either (a ledger before its first
+        # checkpoint has none published).
         if not require_checkpoint:
             report.valid = True
             report.notes.append("no signed checkpoint covers the last entries yet")
             return report
         return _fail(report, None, "no signed checkpoint covers this case file yet")
+    try:
+        key = trusted_key or checkpoints.load_public_pem(case.public_key_pem)
+    except (checkpoints.CheckpointError, ValueError) as exc:
+        return _fail(report, None, f"public key: {exc}")
+    report.key_fingerprint = checkpoints.fingerprint(key)
     try:
         statement = checkpoints.verify(case.checkpoint.statement, case.checkpoint.signature, key)
     except checkpoints.CheckpointError as exc:

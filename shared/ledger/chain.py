@@ -12,8 +12,8 @@ global links that follow it) therefore authenticates the whole case file.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from hashlib import sha256
 
 GENESIS = bytes(32)
@@ -30,11 +30,13 @@ def global_link(previous: bytes, case_hash: bytes, dossier: bytes) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Break:
-    """The first place a chain does not hold, and why."""
+    """The first place a chain does not hold, and why. ``check`` orders the checks made on one
+    entry (see ``earliest``), so two passes over the ledger report what one walk would."""
 
     seq: int | None
     n: int | None
     reason: str
+    check: int = field(default=0, compare=False)
 
     def describe(self) -> str:
         where = ", ".join(
@@ -106,15 +108,25 @@ def check_bridge(
     return None, seq_expected - 1, head
 
 
+# The checks made on each entry, in the order a walk makes them (``Break.check``).
+SEQ_CHECK, N_CHECK, PREV_CHECK, CONTENT_CHECK, LINK_CHECK = range(5)
+CONTENT = "content does not match its hash (altered, or chain broken)"
+LINK = "global link does not match"
+
+
 def _misplaced(
     seq: int, n: int, seq_expected: int, last_n: int, global_prev: bytes, head: bytes
 ) -> Break:
     """Why an entry is not where the chains say it should be (checked in this order)."""
     if seq != seq_expected:
-        return Break(seq, n, f"expected seq {seq_expected} here")
+        return Break(seq, n, f"expected seq {seq_expected} here", SEQ_CHECK)
     if n != last_n + 1:
-        return Break(seq, n, f"expected entry {last_n + 1} of its case here")
-    return Break(seq, n, "not linked to the previous entry")
+        return _out_of_case_order(seq, n, last_n)
+    return Break(seq, n, "not linked to the previous entry", PREV_CHECK)
+
+
+def _out_of_case_order(seq: int, n: int, last_n: int) -> Break:
+    return Break(seq, n, f"expected entry {last_n + 1} of its case here", N_CHECK)
 
 
 # Rows of the whole ledger in sequence order:
@@ -123,8 +135,14 @@ LedgerRow = tuple[int, bytes, int, bytes, bytes, bytes, bytes]
 
 
 class LedgerWalk:
-    """Both chains over the whole ledger, fed in sequence order (in batches, to stream from a
-    database); remembers each case's head and the global hash at the sequence numbers asked."""
+    """Both chains over the whole ledger in one pass, fed in sequence order; remembers each
+    case's head and the global hash at the sequence numbers asked.
+
+    The reference for ``GlobalWalk`` + ``CaseWalk``, which the online verifier uses: this walk
+    looks up the case of every entry in a dict that holds one head per case, and over tens of
+    thousands of cases those lookups miss the CPU caches (each case comes back only after
+    megabytes of other entries have streamed through), which cost it ~40 % of its speed at 1M
+    entries over 50,000 cases."""
 
     def __init__(self, watch: Iterable[int] = ()) -> None:
         self.seq = 0
@@ -151,14 +169,10 @@ class LedgerWalk:
                     _misplaced(seq, n, seq_expected, last_n, global_prev, head), seq - 1, head
                 )
             if hash_(last_hash + body).digest() != case_hash:
-                return self._stop(
-                    Break(seq, n, "content does not match its hash (altered, or chain broken)"),
-                    seq - 1,
-                    head,
-                )
+                return self._stop(Break(seq, n, CONTENT, CONTENT_CHECK), seq - 1, head)
             head = hash_(head + case_hash + dossier).digest()
             if head != global_hash:
-                return self._stop(Break(seq, n, "global link does not match"), seq - 1, head)
+                return self._stop(Break(seq, n, LINK, LINK_CHECK), seq - 1, head)
             cases[dossier] = (n, case_hash)
             if watch and seq in watch:
                 self.seen[seq] = head
@@ -169,3 +183,115 @@ class LedgerWalk:
     def _stop(self, broken: Break, seq: int, head: bytes) -> bool:
         self.broken, self.seq, self.head = broken, seq, head
         return False
+
+
+# The two passes of the online verifier. Each streams its rows in an order an index gives and
+# keeps O(1) state per row, so its speed does not depend on how many cases the ledger holds.
+#   link rows  (seq, dossier, n, case_hash, global_prev, global_hash), in order of seq
+#   entry rows (dossier, n, seq, body, case_hash), in order of (dossier, n)
+LinkRow = tuple[int, bytes, int, bytes, bytes, bytes]
+EntryRow = tuple[bytes, int, int, bytes, bytes]
+
+
+class GlobalWalk:
+    """The global chain over the whole ledger, fed in sequence order: each entry in its place,
+    linked to the one before, its link hash; the global hash at the sequence numbers asked."""
+
+    def __init__(self, watch: Iterable[int] = ()) -> None:
+        self.seq = 0
+        self.head = GENESIS
+        self.watch = set(watch)
+        self.seen: dict[int, bytes] = {}
+        self.broken: Break | None = None
+
+    def feed(self, rows: Iterable[LinkRow]) -> bool:
+        """Check more rows in sequence order; False once a break is found."""
+        if self.broken is not None:
+            return False
+        seq_expected, head, watch, hash_ = self.seq + 1, self.head, self.watch, sha256
+        for seq, dossier, n, case_hash, global_prev, global_hash in rows:
+            if seq != seq_expected:
+                return self._stop(Break(seq, n, f"expected seq {seq_expected} here"), seq, head)
+            if global_prev != head:
+                return self._stop(
+                    Break(seq, n, "not linked to the previous entry", PREV_CHECK), seq, head
+                )
+            head = hash_(head + case_hash + dossier).digest()
+            if head != global_hash:
+                return self._stop(Break(seq, n, LINK, LINK_CHECK), seq, head)
+            if watch and seq in watch:
+                self.seen[seq] = head
+            seq_expected += 1
+        self.seq, self.head = seq_expected - 1, head
+        return True
+
+    def _stop(self, broken: Break, seq: int, head: bytes) -> bool:
+        self.broken, self.seq, self.head = broken, seq - 1, head
+        return False
+
+
+class CaseWalk:
+    """Every case chain, fed in order of (dossier, n): entries numbered 1, 2, … in increasing
+    sequence order, each body hashed onto the one before. A case whose rows do not chain in
+    this order is a suspect: ``case_break`` over its rows in sequence order then says where the
+    one-pass walk would have stopped (it always finds a break there). ``cases`` holds the head
+    (n, case hash) of every case that holds."""
+
+    def __init__(self) -> None:
+        self.cases: dict[bytes, tuple[int, bytes]] = {}
+        self.suspects: list[bytes] = []
+        self.entries = 0
+        # The case being walked: its dossier, the next n (None once suspect), last seq and hash.
+        self._dossier: bytes | None = None
+        self._next: int | None = 1
+        self._seq = 0
+        self._last = GENESIS
+
+    def feed(self, rows: Sequence[EntryRow]) -> None:
+        """Check more rows, in order of (dossier, n)."""
+        dossier, expected, last_seq, last = self._dossier, self._next, self._seq, self._last
+        hash_, cases = sha256, self.cases
+        for d, n, seq, body, case_hash in rows:
+            if d != dossier:
+                if dossier is not None and expected is not None:
+                    cases[dossier] = (expected - 1, last)
+                dossier, expected, last_seq, last = d, 1, 0, GENESIS
+            # A suspect's `expected` is None, so its later rows fail here at no cost to the rest.
+            if n != expected or seq <= last_seq or hash_(last + body).digest() != case_hash:
+                if expected is not None:
+                    self.suspects.append(d)
+                    expected = None
+                continue
+            expected, last_seq, last = n + 1, seq, case_hash
+        self._dossier, self._next, self._seq, self._last = dossier, expected, last_seq, last
+        self.entries += len(rows)
+
+    def close(self) -> None:
+        """The last case's head (call once every row is fed)."""
+        if self._dossier is not None and self._next is not None:
+            self.cases[self._dossier] = (self._next - 1, self._last)
+        self._dossier = None
+
+    @property
+    def count(self) -> int:
+        return len(self.cases) + len(self.suspects)
+
+
+def case_break(rows: Iterable[EntryRow]) -> Break | None:
+    """The first break of one case's rows given in sequence order, as the one-pass walk finds
+    it: an entry out of its case's numbering, or a body that does not hash to its case hash."""
+    last_n, last = 0, GENESIS
+    for _dossier, n, seq, body, case_hash in rows:
+        if n != last_n + 1:
+            return _out_of_case_order(seq, n, last_n)
+        if sha256(last + body).digest() != case_hash:
+            return Break(seq, n, CONTENT, CONTENT_CHECK)
+        last_n, last = n, case_hash
+    return None
+
+
+def earliest(*breaks: Break | None) -> Break | None:
+    """The break the one-pass walk reports: the lowest sequence number, and on one entry the
+    check it makes first."""
+    found = [b for b in breaks if b is not None]
+    return min(found, key=lambda b: (b.seq or 0, b.check)) if found else None

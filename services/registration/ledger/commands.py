@@ -13,7 +13,6 @@ from services.registration.ledger import reconcile as reconciliation
 from services.registration.ledger import verify as ledger_verify
 from services.registration.runtime import Registration
 from shared import config
-from shared.db import Database
 
 
 def checkpoint(rt: Registration) -> int:
@@ -64,22 +63,10 @@ def reconcile(rt: Registration, as_json: bool, dossier: str | None = None) -> in
         if one is None:
             return 2
         scope = {one}
-    others = {s: Database(config.load(s).database_url) for s in ("evaluation", "notification")}
-    try:
-        with (
-            rt.db.reader() as registration,
-            others["evaluation"].reader() as evaluation,
-            others["notification"].reader() as notification,
-        ):
-            result = reconciliation.reconcile(
-                registration=registration,
-                evaluation=evaluation,
-                notification=notification,
-                dossiers=scope,
-            )
-    finally:
-        for db in others.values():
-            db.dispose()
+    urls = {s: config.load(s).database_url for s in ("evaluation", "notification")}
+    result = reconciliation.reconcile_urls(
+        {"registration": rt.settings.database_url, **urls}, scope
+    )
     print(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.text())
     return 0 if result.clean else 1
 

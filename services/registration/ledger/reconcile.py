@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +123,32 @@ def reconcile(
     _check_evaluation(evaluation, ledger, dossiers, result)
     _check_notification(notification, ledger, dossiers, result)
     return result
+
+
+def reconcile_urls(
+    urls: Mapping[str, str], dossiers: Collection[uuid.UUID] | None = None
+) -> Reconciliation:
+    """``reconcile`` over the databases at ``urls`` (registration, evaluation, notification),
+    read-only: ``ocop audit reconcile`` with the configured ones, an end-to-end test with its
+    stack's."""
+    from shared.db import Database
+
+    databases = {s: Database(urls[s]) for s in ("registration", "evaluation", "notification")}
+    try:
+        with (
+            databases["registration"].reader() as registration,
+            databases["evaluation"].reader() as evaluation,
+            databases["notification"].reader() as notification,
+        ):
+            return reconcile(
+                registration=registration,
+                evaluation=evaluation,
+                notification=notification,
+                dossiers=dossiers,
+            )
+    finally:
+        for database in databases.values():
+            database.dispose()
 
 
 def _read_ledger(

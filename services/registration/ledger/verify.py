@@ -8,18 +8,21 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, type_coerce
 from sqlalchemy.orm import Session
+from sqlalchemy.types import NullType
 
 from services.registration.ledger import export, keys
 from services.registration.ledger.writer import GLOBAL
 from services.registration.models import LedgerCheckpoint, LedgerEntry, LedgerHead
 from shared.ledger import casefile
 from shared.ledger import checkpoint as signed
-from shared.ledger.chain import GENESIS, Break, LedgerWalk
+from shared.ledger.chain import GENESIS, Break, CaseWalk, EntryRow, GlobalWalk, case_break, earliest
 
 E = LedgerEntry
 BATCH = 5000
+# The dossier column as the driver returns it (see ``_raw``).
+DOSSIER = type_coerce(E.dossier_id, NullType())
 
 
 def verify_case(session: Session, dossier_id: uuid.UUID) -> casefile.Report:
@@ -100,38 +103,90 @@ class LedgerReport:
 
 
 def verify_ledger(session: Session) -> LedgerReport:
-    """Walk every entry in sequence order, then compare heads and checkpoints with the walk."""
+    """Both chains over every entry, then the heads and checkpoints against what was walked.
+
+    Two streaming passes, each in the order of an index: the global chain in order of seq (no
+    bodies), then every case chain in order of (dossier, n). One pass in seq order would have
+    to look up each entry's case among all the others, and over many cases those lookups miss
+    the CPU caches. A case that does not chain in (dossier, n) order is read again in seq order
+    to find the entry a walk in seq order stops at, and the first break of either pass is the
+    one reported."""
     report = LedgerReport()
     stored = session.execute(select(LedgerCheckpoint).order_by(LedgerCheckpoint.number)).scalars()
     rows_cp = list(stored)
-    walk = LedgerWalk(watch=(c.seq for c in rows_cp))
-    query = (
-        select(E.seq, E.dossier_id, E.n, E.body, E.case_hash, E.global_prev, E.global_hash)
-        .order_by(E.seq)
-        .execution_options(yield_per=BATCH)
-    )
-    for partition in session.execute(query).partitions():
-        rows = [(s, d.bytes, n, b, c, gp, g) for s, d, n, b, c, gp, g in partition]
-        report.entries += len(rows)
-        if not walk.feed(rows):
-            break
-    if walk.broken is not None:
-        report.problems.append(f"entry {_where(walk.broken)}")
-    report.cases = len(walk.cases)
-    if walk.broken is None:
-        _check_heads(session, walk, report)
-    _check_checkpoints(session, rows_cp, walk, report)
+    walk = GlobalWalk(watch=(c.seq for c in rows_cp))
+    links = select(E.seq, DOSSIER, E.n, E.case_hash, E.global_prev, E.global_hash).order_by(E.seq)
+    with _stream(session, links) as result:  # closed on a break too (a server-side cursor)
+        for partition in result.partitions():
+            rows = [(s, _raw(d), n, c, gp, g) for s, d, n, c, gp, g in partition]
+            report.entries += len(rows)
+            if not walk.feed(rows):
+                break
+    cases = CaseWalk()
+    entries = select(DOSSIER, E.n, E.seq, E.body, E.case_hash).order_by(E.dossier_id, E.n)
+    if walk.broken is not None:  # nothing after the global break can come before it
+        entries = entries.where(E.seq <= walk.broken.seq)
+    with _stream(session, entries) as result:
+        for partition in result.partitions():
+            cases.feed([(_raw(d), n, s, b, c) for d, n, s, b, c in partition])
+    cases.close()
+    found = [walk.broken]
+    for dossier in cases.suspects:
+        found.append(case_break(_in_seq_order(session, dossier, walk.broken)))
+        if found[-1] is None:
+            # Only when the case's rows are not together in (dossier, n) order: its id written
+            # in more than one way (SQLite keeps it as text), which the product never does.
+            report.problems.append(
+                f"case {uuid.UUID(bytes=dossier)}: its entries are stored under different "
+                "spellings of its id"
+            )
+    broken = earliest(*found)
+    if broken is not None:
+        report.problems.insert(0, f"entry {_where(broken)}")
+    report.cases = cases.count
+    intact = not report.problems
+    if intact:
+        _check_heads(session, walk, cases, report)
+    _check_checkpoints(session, rows_cp, walk, report, intact=intact)
     report.checkpoints = len(rows_cp)
     return report
 
 
-def _check_heads(session: Session, walk: LedgerWalk, report: LedgerReport) -> None:
+def _stream(session: Session, query: Any) -> CursorResult[Any]:
+    """Rows streamed in batches, as the driver gives them (Core, without the ORM's layer)."""
+    return session.connection().execute(query.execution_options(yield_per=BATCH))
+
+
+def _raw(value: Any) -> bytes:
+    """A dossier id as the driver returns it (32 hex digits on SQLite, a UUID on PostgreSQL)
+    as its 16 bytes: SQLAlchemy's UUID conversion cost more than both hashes of an entry."""
+    if isinstance(value, str):
+        return bytes.fromhex(value) if len(value) == 32 else uuid.UUID(value).bytes
+    return value.bytes if isinstance(value, uuid.UUID) else bytes(value)
+
+
+def _in_seq_order(session: Session, dossier: bytes, broken: Break | None) -> list[EntryRow]:
+    """A suspect case's rows in order of seq (up to the global break, as the case pass)."""
+    query = (
+        select(DOSSIER, E.n, E.seq, E.body, E.case_hash)
+        .where(E.dossier_id == uuid.UUID(bytes=dossier))
+        .order_by(E.seq)
+    )
+    if broken is not None:
+        query = query.where(E.seq <= broken.seq)
+    return [(_raw(d), n, s, b, c) for d, n, s, b, c in session.connection().execute(query)]
+
+
+def _check_heads(session: Session, walk: GlobalWalk, cases: CaseWalk, report: LedgerReport) -> None:
     heads = {h.chain: (h.length, h.head) for h in session.execute(select(LedgerHead)).scalars()}
-    if heads.pop(GLOBAL, None) != (walk.seq, walk.head):
+    top = heads.pop(GLOBAL, None)
+    if top != (walk.seq, walk.head):
+        # Name both ends: when the ledger's last entries are deleted, the head is where they were.
+        said = f"seq {top[0]}" if top is not None else "missing"
         report.problems.append(
-            f"global head does not match the last entry (seq {walk.seq}): entries removed?"
+            f"global head ({said}) does not match the last entry (seq {walk.seq}): entries removed?"
         )
-    for dossier, (n, case_hash) in walk.cases.items():
+    for dossier, (n, case_hash) in cases.cases.items():
         key = str(uuid.UUID(bytes=dossier))
         if heads.pop(key, None) != (n, case_hash):
             report.problems.append(f"case {key}: head does not match its last entry {n}")
@@ -140,7 +195,12 @@ def _check_heads(session: Session, walk: LedgerWalk, report: LedgerReport) -> No
 
 
 def _check_checkpoints(
-    session: Session, rows: list[LedgerCheckpoint], walk: LedgerWalk, report: LedgerReport
+    session: Session,
+    rows: list[LedgerCheckpoint],
+    walk: GlobalWalk,
+    report: LedgerReport,
+    *,
+    intact: bool,
 ) -> None:
     published = {
         kid: signed.load_public_pem(pem.encode()) for kid, pem in keys.public_keys(session).items()
@@ -167,7 +227,7 @@ def _check_checkpoints(
             report.problems.append(f"{where}: sequence number {row.seq} out of order (replayed?)")
             return
         at = walk.seen.get(statement.seq)
-        if walk.broken is None and (at is None or at.hex() != statement.head):
+        if intact and (at is None or at.hex() != statement.head):
             report.problems.append(
                 f"{where}: the ledger at seq {statement.seq} does not match the signed head"
             )

@@ -49,7 +49,7 @@ class PreferencesIn(Schema):
     digest = fields.Bool(
         metadata={
             "description": "routine messages in one email a day (decisions and deadlines "
-            "always go at once)"
+            "always go at once); opting out sends what the digest held at once"
         }
     )
 

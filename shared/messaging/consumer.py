@@ -7,11 +7,12 @@ import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import count
 from typing import Any, Protocol
 
 from celery import Celery, Task
 from celery.worker.request import Request
-from celery_batches import Batches, SimpleRequest
+from celery_batches import Batches, SimpleRequest, consume_queue
 from sqlalchemy import Table, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -172,6 +173,10 @@ class EventBatches(Batches):
         self._flushing = threading.Lock()
 
     def Strategy(self, task: Task, app: Celery, consumer: Any) -> Callable[..., None]:
+        # Built each time the consumer (re)connects. What the buffer holds came over the old
+        # connection, unacknowledged, so the broker delivers it again; and the flush timer
+        # went with the old event loop: without a new one a partial batch would wait forever.
+        self._start_afresh()
         buffer = super().Strategy(task, app, consumer)
 
         def on_message(message: Any, *args: Any, **kwargs: Any) -> None:
@@ -182,6 +187,18 @@ class EventBatches(Batches):
 
         return on_message
 
+    def _start_afresh(self) -> None:
+        with self._flushing:
+            dropped = len(list(consume_queue(self._buffer))) + len(
+                list(consume_queue(self._pending))
+            )
+            if self._tref is not None:
+                self._tref.cancel()
+                self._tref = None
+            self._count = count(1)
+        if dropped:
+            log.info("reconnected: %d buffered events will come again", dropped)
+
     def _do_flush(self) -> None:
         with self._flushing:
             super()._do_flush()
@@ -189,10 +206,15 @@ class EventBatches(Batches):
     def flush(self, requests: Collection[Request]) -> None:
         settled = self.run([SimpleRequest.from_request(r) for r in requests])
         for request, done in zip(requests, settled, strict=True):
-            if done:
-                request.acknowledge()
-            else:
-                request.reject(requeue=True)
+            try:
+                if done:
+                    request.acknowledge()
+                else:
+                    request.reject(requeue=True)
+            except Exception:
+                # The connection went while the batch was applied: the broker delivers the
+                # message again and the inbox knows it.
+                log.warning("could not settle message %s", request.id, exc_info=True)
 
 
 def register_event_task(

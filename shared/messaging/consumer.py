@@ -189,9 +189,7 @@ class EventBatches(Batches):
 
     def _start_afresh(self) -> None:
         with self._flushing:
-            dropped = len(list(consume_queue(self._buffer))) + len(
-                list(consume_queue(self._pending))
-            )
+            dropped = sum(1 for q in (self._buffer, self._pending) for _ in consume_queue(q))
             if self._tref is not None:
                 self._tref.cancel()
                 self._tref = None
@@ -254,13 +252,12 @@ def register_event_task(
     @app.task(
         name="ocop.event",
         base=EventBatches,
-        bind=True,
         acks_late=True,
         shared=False,
         flush_every=batch_size,
         flush_interval=batch_seconds,
     )
-    def handle_events(self: Task, requests: list[SimpleRequest]) -> list[bool]:
+    def handle_events(requests: list[SimpleRequest]) -> list[bool]:
         """Apply the batch; True for each message that may be acknowledged."""
         envelopes = [r.args[0] if len(r.args) == 1 else None for r in requests]
         try:

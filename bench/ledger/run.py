@@ -436,7 +436,8 @@ def _walk_rates(
 ) -> int:
     """The verifier's walk against bare loops over the same objects, each list in the order it
     was read; alternated rounds, best of each. Returns the number of entries."""
-    from shared.ledger.chain import CaseWalk, GlobalWalk, LedgerWalk
+    from shared.ledger.chain import CaseWalk, GlobalWalk
+    from tests.support.ledger import LedgerWalk
 
     bodies = [r[3] for r in entries]
     pairs = [(r[1], r[3]) for r in links]  # (dossier, case hash) of each entry, in seq order

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from hashlib import sha256
 
 GENESIS = bytes(32)
-_START = (0, GENESIS)
 
 
 def case_link(previous: bytes, body: bytes) -> bytes:
@@ -114,75 +113,8 @@ CONTENT = "content does not match its hash (altered, or chain broken)"
 LINK = "global link does not match"
 
 
-def _misplaced(
-    seq: int, n: int, seq_expected: int, last_n: int, global_prev: bytes, head: bytes
-) -> Break:
-    """Why an entry is not where the chains say it should be (checked in this order)."""
-    if seq != seq_expected:
-        return Break(seq, n, f"expected seq {seq_expected} here", SEQ_CHECK)
-    if n != last_n + 1:
-        return _out_of_case_order(seq, n, last_n)
-    return Break(seq, n, "not linked to the previous entry", PREV_CHECK)
-
-
-def _out_of_case_order(seq: int, n: int, last_n: int) -> Break:
+def out_of_case_order(seq: int, n: int, last_n: int) -> Break:
     return Break(seq, n, f"expected entry {last_n + 1} of its case here", N_CHECK)
-
-
-# Rows of the whole ledger in sequence order:
-#   (seq, dossier, n, body, case_hash, global_prev, global_hash)
-LedgerRow = tuple[int, bytes, int, bytes, bytes, bytes, bytes]
-
-
-class LedgerWalk:
-    """Both chains over the whole ledger in one pass, fed in sequence order; remembers each
-    case's head and the global hash at the sequence numbers asked.
-
-    The reference for ``GlobalWalk`` + ``CaseWalk``, which the online verifier uses: this walk
-    looks up the case of every entry in a dict that holds one head per case, and over tens of
-    thousands of cases those lookups miss the CPU caches (each case comes back only after
-    megabytes of other entries have streamed through), which cost it ~40 % of its speed at 1M
-    entries over 50,000 cases."""
-
-    def __init__(self, watch: Iterable[int] = ()) -> None:
-        self.seq = 0
-        self.head = GENESIS
-        # dossier → (n, case hash) of its last entry.
-        self.cases: dict[bytes, tuple[int, bytes]] = {}
-        self.watch = set(watch)
-        self.seen: dict[int, bytes] = {}
-        self.broken: Break | None = None
-
-    def feed(self, rows: Iterable[LedgerRow]) -> bool:
-        """Check more rows in sequence order; False once a break is found (``broken`` says
-        where and why)."""
-        if self.broken is not None:
-            return False
-        # The loop the ledger benchmark measures: names bound locally, the rare checks kept
-        # out of the way of the two hashes every entry needs.
-        seq_expected, head, cases, watch = self.seq + 1, self.head, self.cases, self.watch
-        hash_, start, get = sha256, _START, cases.get
-        for seq, dossier, n, body, case_hash, global_prev, global_hash in rows:
-            last_n, last_hash = get(dossier, start)
-            if seq != seq_expected or n != last_n + 1 or global_prev != head:
-                return self._stop(
-                    _misplaced(seq, n, seq_expected, last_n, global_prev, head), seq - 1, head
-                )
-            if hash_(last_hash + body).digest() != case_hash:
-                return self._stop(Break(seq, n, CONTENT, CONTENT_CHECK), seq - 1, head)
-            head = hash_(head + case_hash + dossier).digest()
-            if head != global_hash:
-                return self._stop(Break(seq, n, LINK, LINK_CHECK), seq - 1, head)
-            cases[dossier] = (n, case_hash)
-            if watch and seq in watch:
-                self.seen[seq] = head
-            seq_expected += 1
-        self.seq, self.head = seq_expected - 1, head
-        return True
-
-    def _stop(self, broken: Break, seq: int, head: bytes) -> bool:
-        self.broken, self.seq, self.head = broken, seq, head
-        return False
 
 
 # The two passes of the online verifier. Each streams its rows in an order an index gives and
@@ -283,7 +215,7 @@ def case_break(rows: Iterable[EntryRow]) -> Break | None:
     last_n, last = 0, GENESIS
     for _dossier, n, seq, body, case_hash in rows:
         if n != last_n + 1:
-            return _out_of_case_order(seq, n, last_n)
+            return out_of_case_order(seq, n, last_n)
         if sha256(last + body).digest() != case_hash:
             return Break(seq, n, CONTENT, CONTENT_CHECK)
         last_n, last = n, case_hash

@@ -68,6 +68,13 @@ def test_form_choices_match_the_api(codes: tuple[str, ...], spec: str) -> None:
     assert list(codes) == _enum(spec)
 
 
+def test_document_kinds_match_the_upload_api() -> None:
+    doc = json.loads((ROOT / "docs" / "openapi" / "registration.json").read_text())
+    upload = doc["paths"]["/api/v1/dossiers/{dossier_id}/documents"]["post"]
+    (kind,) = [p for p in upload["parameters"] if p["name"] == "kind"]
+    assert list(vocab.DOCUMENT_KINDS) == kind["schema"]["enum"]
+
+
 @pytest.mark.parametrize(("prefix", "spec"), sorted(LABELS.items()))
 def test_every_api_code_has_a_label_in_both_languages(prefix: str, spec: str) -> None:
     for lang in i18n.LANGUAGES:

@@ -13,12 +13,12 @@ from shared.ledger.chain import (
     Break,
     CaseWalk,
     GlobalWalk,
-    LedgerWalk,
     case_break,
     check_case,
     earliest,
 )
 from tests.support import ledger as synthetic
+from tests.support.ledger import LedgerWalk
 
 CASES = [uuid.UUID(int=i + 1) for i in range(5)]
 

@@ -8,11 +8,9 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shared import problems
-from shared.db import Database
+from shared.db import Database, dialect_insert
 
 
 def define_rate_limit_table(metadata: MetaData) -> Table:
@@ -37,8 +35,7 @@ def hit(db: Database, table: Table, rule: RateLimit, subject: str) -> None:
     now = time.time()
     window = int(now // rule.window_seconds) * rule.window_seconds
     key = f"{rule.name}:{subject}"[:200]
-    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(table).values(key=key, window_start=window, hits=1)
+    stmt = dialect_insert(db.engine)(table).values(key=key, window_start=window, hits=1)
     stmt = stmt.on_conflict_do_update(
         index_elements=["key", "window_start"], set_={"hits": table.c.hits + 1}
     ).returning(table.c.hits)

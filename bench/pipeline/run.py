@@ -352,18 +352,10 @@ def _row(label: str, product: str = "", noop: str = "", ratio: str = "", target:
     print(ROW.format(label, product, noop, ratio, target, ""))
 
 
-def _judged(label: str, product: float, ceiling: float) -> None:
+def _judged(label: str, product: float, ceiling: float, *, judge: bool = True) -> None:
     ratio = product / ceiling if ceiling else 0.0
-    print(
-        ROW.format(
-            label,
-            f"{product:.1f}/s",
-            f"{ceiling:.1f}/s",
-            f"{ratio:.2f}",
-            f"≥ {RATIO_TARGET}",
-            verdict(ratio >= RATIO_TARGET),
-        )
-    )
+    target, result = (f"≥ {RATIO_TARGET}", verdict(ratio >= RATIO_TARGET)) if judge else ("", "")
+    print(ROW.format(label, f"{product:.1f}/s", f"{ceiling:.1f}/s", f"{ratio:.2f}", target, result))
 
 
 def print_pipeline_rate(r: Report, ceiling: float) -> None:
@@ -372,7 +364,14 @@ def print_pipeline_rate(r: Report, ceiling: float) -> None:
     in_window = measure.window(r.handled, "handled_at", t0, t1)
     end = max((h.handled_at for h in in_window), default=t1)
     pipeline = Rate(len(in_window), end - t0)
-    _judged("events handled /s, all services (evaluation phase)", pipeline.per_second, ceiling)
+    # Paced by the clients' requests, not by what the workers can take: shown, not judged
+    # (the drain below is the capacity figure).
+    _judged(
+        "events handled /s, all services, paced by the clients",
+        pipeline.per_second,
+        ceiling,
+        judge=False,
+    )
     counts = {s: sum(1 for h in in_window if h.service == s) for s in SERVICES}
     parts = ", ".join(
         f"{s} {Rate(c, pipeline.seconds).per_second:.1f}/s" for s, c in counts.items()

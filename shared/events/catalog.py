@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from shared.events.registry import EVENT_TYPES
+from shared.events.types import StrMap
 
 _ENVELOPE = """\
 Every message on the `ocop.events` topic exchange is a JSON envelope; the routing key is `type`.
@@ -25,7 +26,9 @@ Every message on the `ocop.events` topic exchange is a JSON envelope; the routin
 
 def _describe(field: fields.Field) -> str:
     kind = type(field).__name__
-    if isinstance(field, fields.List):
+    if isinstance(field, StrMap):
+        kind = "Dict[String, String]"
+    elif isinstance(field, fields.List):
         kind = f"List[{_describe(field.inner)}]"
     elif isinstance(field, fields.Nested):
         nested = field.schema

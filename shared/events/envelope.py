@@ -112,13 +112,20 @@ def load_event(data: dict[str, Any]) -> Event:
         raise EventError("malformed envelope", exc.messages) from exc
     spec = EVENT_TYPES[env["type"]]
     payload = spec.upgrade(env["version"], env["payload"])
+    schema = spec.validator()
     try:
         # Tolerate fields added by a newer producer: consumers read what they know.
-        clean = spec.validator().load(payload, unknown=EXCLUDE)
+        clean = schema.load(payload, unknown=EXCLUDE)
     except ValidationError as exc:
         raise EventError(
             f"payload of {env['type']} does not match its schema", exc.messages
         ) from exc
+    if env["version"] == spec.version and spec.flat and payload.keys() >= schema.fields.keys():
+        # As new_event wrote it, the usual case: dumping it again would only cost time
+        # (about a fifth of reading an event).
+        payload = {name: payload[name] for name in schema.fields}
+    else:
+        payload = schema.dump(clean)
     actor = env["actor"]
     return Event(
         event_id=env["event_id"],
@@ -127,7 +134,7 @@ def load_event(data: dict[str, Any]) -> Event:
         occurred_at=env["occurred_at"],
         producer=env["producer"],
         actor=Actor(user_id=actor["user_id"], role=actor["role"]),
-        payload=spec.validator().dump(clean),
+        payload=payload,
         dossier_id=env["dossier_id"],
         correlation_id=env["correlation_id"],
     )

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 Upgrader = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -30,6 +30,12 @@ class EventType:
         """The payload schema, instantiated once (schemas keep no per-call state)."""
         return _schema_instance(self.schema)
 
+    @property
+    def flat(self) -> bool:
+        """No nested objects in the payload: a payload that validates and has every field is
+        the form the schema would dump, once what a newer producer added is dropped."""
+        return _flat(self.schema)
+
     def upgrade(self, version: int, payload: dict[str, Any]) -> dict[str, Any]:
         if version > self.version:
             # A newer producer: its extra fields are ignored by the schema on load.
@@ -46,6 +52,16 @@ class EventType:
 @functools.cache
 def _schema_instance(schema: type[Schema]) -> Schema:
     return schema()
+
+
+@functools.cache
+def _flat(schema: type[Schema]) -> bool:
+    def nested(field: fields.Field) -> bool:
+        if isinstance(field, fields.List):
+            return nested(field.inner)
+        return isinstance(field, fields.Nested)
+
+    return not any(nested(f) for f in _schema_instance(schema).fields.values())
 
 
 EVENT_TYPES: dict[str, EventType] = {}

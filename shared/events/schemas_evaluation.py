@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.events.registry import register
+from shared.events.types import StrMap
 
 LEVELS = ["commune", "district", "province", "national", "central"]
 Level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
@@ -84,15 +85,15 @@ class SheetSubmitted(_EvaluationFacts):
     account_id = fields.UUID(required=True)
     sheet_id = fields.UUID(required=True)
     revision = fields.Int(required=True)
-    answers = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+    answers = StrMap(required=True)
     part_points = fields.Dict(keys=fields.Str(), values=fields.Float(), required=True)
     total = fields.Float(required=True)
     comment = fields.Str(allow_none=True, load_default=None)
-    document_hashes = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+    document_hashes = StrMap(required=True)
 
 
 class SheetRevised(SheetSubmitted):
-    old_answers = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+    old_answers = StrMap(required=True)
     old_total = fields.Float(required=True)
     old_comment = fields.Str(allow_none=True, load_default=None)
 

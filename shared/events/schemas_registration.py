@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from shared.events.registry import register
+from shared.events.types import StrMap
 
 DOSSIER_STATUSES = ("draft", "submitted", "returned", "resubmitted", "accepted", "withdrawn")
 
@@ -67,7 +68,7 @@ class _DossierFacts(Schema):
 
 
 class DossierSubmitted(_DossierFacts):
-    self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str(), required=True)
+    self_assessment = StrMap(required=True)
     samples_count = fields.Int(required=True)
 
 

@@ -37,7 +37,15 @@ from sqlalchemy.exc import IntegrityError
 from shared.db import make_engine
 
 DEFAULT_VISIBILITY_TIMEOUT = 300.0
-MAX_CLAIM = 50  # messages claimed, and acknowledged ones deleted, per transaction at most
+MAX_CLAIM = 50  # messages claimed per transaction at most
+# Acknowledged messages are deleted in the transaction of the next claim or poll (a consumer
+# comes back at once), in their own only when this many wait: a batch's worth of acks does
+# not cost a write of its own.
+MAX_ACKED = 500
+# A consumer found empty is not read again for this long while its other queues keep the worker
+# busy: kombu's fair cycle would otherwise read every idle queue between two deliveries. When
+# all are empty the worker sleeps the polling interval anyway, so a message waits no longer.
+IDLE_RECHECK_SECONDS = 0.1
 SWEEP_EVERY_SECONDS = 5.0
 READY_INDEX = "ix_kombu_message_ready"
 # Options of ours and kombu's that are not create_engine() arguments.
@@ -76,6 +84,7 @@ class Channel(kombu_sqla.Channel):
         self._lock = threading.RLock()
         self._queue_ids: dict[str, int] = {}
         self._next_sweep = 0.0
+        self._idle_until: dict[str, float] = {}  # queue -> when a consumer reads it again
 
     # -- engine and tables ---------------------------------------------------------------------
 
@@ -152,8 +161,15 @@ class Channel(kombu_sqla.Channel):
         return self._take(queue, 1)  # basic_get: one message, whatever the prefetch
 
     def _get_and_deliver(self, queue: str, callback: Any) -> None:
+        if not self._ready.get(queue) and monotonic() < self._idle_until.get(queue, 0.0):
+            raise Empty()
         room = self.qos.can_consume_max_estimate() if self.qos.prefetch_count else 1
-        callback(self._take(queue, max(1, min(room or 1, MAX_CLAIM))), queue)
+        try:
+            message = self._take(queue, max(1, min(room or 1, MAX_CLAIM)))
+        except Empty:
+            self._idle_until[queue] = monotonic() + IDLE_RECHECK_SECONDS
+            raise
+        callback(message, queue)
 
     def _take(self, queue: str, claim: int) -> dict[str, Any]:
         """The next message of ``queue``: from what this channel claimed before, else claim up
@@ -231,7 +247,7 @@ class Channel(kombu_sqla.Channel):
             if row_id is not None:
                 self._acked.append(row_id)
                 # A consumer polls again at once; a basic_get caller may never come back.
-                if len(self._acked) >= MAX_CLAIM or not self._consumers:
+                if len(self._acked) >= MAX_ACKED or not self._consumers:
                     with self._engine.begin() as conn:
                         self._delete_acked(conn)
 

@@ -32,7 +32,7 @@ from services.evaluation.models import Case, CaseDocument, CommuneReview, Evalua
 from services.evaluation.service import access
 from shared import problems
 from shared.auth import Principal
-from shared.db import UnitOfWork, as_utc
+from shared.db import UnitOfWork, as_utc, insert_new
 from shared.events import Actor, Event, new_event
 from shared.rubrics import Sheet, load_rubric
 
@@ -201,33 +201,7 @@ def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
     dossier_id = uuid.UUID(p["dossier_id"])
     regime = regime_by_name(p["regime"])
     now = datetime.now(UTC)
-    existing = uow.session.get(Case, dossier_id)
-    if existing is not None:
-        if existing.stage != RETURNED:
-            return  # accepted once already; nothing new
-        # Returned by the commune review, completed by the applicant, accepted again: the case
-        # starts over at the commune with what was resubmitted.
-        existing.self_assessment = p["self_assessment"]
-        existing.product_name = p["product_name"]
-        existing.consultant_account_ids = p["consultant_account_ids"]
-        existing.registration_type = p["registration_type"]
-        for name, value in _follow_up(event).items():
-            setattr(existing, name, value)
-        touch(
-            existing,
-            level=regime.levels[0].code.value,
-            stage=stages.next_stage(existing.stage, stages.Step.REOPEN),
-        )
-        uow.session.flush()
-        publish(
-            uow,
-            existing,
-            "evaluation.opened",
-            {"evaluation_id": None, "council_id": None},
-            Actor(None, "system"),
-        )
-        return
-    case = Case(
+    row = dict(
         dossier_id=dossier_id,
         producer_id=uuid.UUID(p["producer_id"]),
         producer_name=p["producer_name"],
@@ -250,8 +224,34 @@ def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
         opened_at=now,
         updated_at=now,
     )
-    uow.session.add(case)
+    # The usual case first, in one statement that writes on the connection: no read before,
+    # and no flush per event of what the batch's earlier events did.
+    if insert_new(uow.session, Case.__table__, row, unique=["dossier_id"]):
+        # The row is written; this Case, never added to the session, gives the event its facts.
+        _announce_opened(uow, Case(**row))
+        return
+    existing = uow.session.get_one(Case, dossier_id)
+    if existing.stage != RETURNED:
+        return  # accepted once already; nothing new
+    # Returned by the commune review, completed by the applicant, accepted again: the case
+    # starts over at the commune with what was resubmitted.
+    existing.self_assessment = p["self_assessment"]
+    existing.product_name = p["product_name"]
+    existing.consultant_account_ids = p["consultant_account_ids"]
+    existing.registration_type = p["registration_type"]
+    for name, value in _follow_up(event).items():
+        setattr(existing, name, value)
+    touch(
+        existing,
+        level=regime.levels[0].code.value,
+        stage=stages.next_stage(existing.stage, stages.Step.REOPEN),
+    )
     uow.session.flush()
+    _announce_opened(uow, existing)
+
+
+def _announce_opened(uow: UnitOfWork, case: Case) -> None:
+    """The case is at its first level (the commune review), with no council yet."""
     publish(
         uow,
         case,
@@ -264,23 +264,16 @@ def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
 def on_document_added(*, uow: UnitOfWork, event: Event) -> None:
     """Remember each document version's SHA-256, for the sheets that cite what members had."""
     p = event.payload
-    exists = uow.session.execute(
-        select(CaseDocument.id).where(
-            CaseDocument.document_id == uuid.UUID(p["document_id"]),
-            CaseDocument.document_version == p["document_version"],
-        )
-    ).first()
-    if exists is None:
-        uow.session.add(
-            CaseDocument(
-                dossier_id=uuid.UUID(p["dossier_id"]),
-                document_id=uuid.UUID(p["document_id"]),
-                kind=p["kind"],
-                document_version=p["document_version"],
-                sha256=p["sha256"],
-                original_name=p["original_name"],
-            )
-        )
+    row = {
+        "dossier_id": uuid.UUID(p["dossier_id"]),
+        "document_id": uuid.UUID(p["document_id"]),
+        "kind": p["kind"],
+        "document_version": p["document_version"],
+        "sha256": p["sha256"],
+        "original_name": p["original_name"],
+    }
+    unique = ["dossier_id", "document_id", "document_version"]
+    insert_new(uow.session, CaseDocument.__table__, row, unique=unique)
 
 
 def on_dossier_withdrawn(*, uow: UnitOfWork, event: Event) -> None:

@@ -21,8 +21,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.evaluation.domain.calendar import local_date
@@ -32,7 +30,7 @@ from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
 from shared import problems
 from shared.auth import Principal
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, dialect_insert
 from shared.events import Actor
 
 VALID = "valid"
@@ -115,16 +113,11 @@ def format_number(series_: str, year: int, serial: int) -> str:
     return f"OCOP-{series_}-{year:04d}-{serial:05d}"
 
 
-def _dialect_insert(uow: UnitOfWork) -> Any:
-    dialect = uow.session.get_bind().dialect.name
-    return pg_insert if dialect == "postgresql" else sqlite_insert
-
-
 def _next_serial(uow: UnitOfWork, authority_unit: str, year: int) -> int:
     # One atomic upsert: concurrent decisions of one authority queue on the counter row.
     table = CertificateCounter.__table__
     stmt = (
-        _dialect_insert(uow)(table)
+        dialect_insert(uow.session)(table)
         .values(authority_unit=authority_unit, year=year, last_serial=1)
         .on_conflict_do_update(
             index_elements=["authority_unit", "year"],
@@ -145,7 +138,7 @@ def _insert_numbered(uow: UnitOfWork, *, series_: str, values: dict[str, Any]) -
         # yield one number: skip a taken one. ON CONFLICT DO NOTHING also waits out a
         # concurrent insert of the same number on PostgreSQL instead of failing the request.
         stmt = (
-            _dialect_insert(uow)(table)
+            dialect_insert(uow.session)(table)
             .values(number=number, **values)
             .on_conflict_do_nothing(index_elements=["number"])
             .returning(table.c.number)

@@ -21,8 +21,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from services.registration.domain import lifecycle
@@ -33,7 +31,7 @@ from services.registration.service import access
 from services.registration.service import producers as producer_service
 from shared import problems
 from shared.auth import Principal, UnitRef
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, dialect_insert
 from shared.events import Actor, new_event
 from shared.ids import new_id
 from shared.jurisdiction import within
@@ -380,8 +378,7 @@ def _check_ready_to_submit(dossier: Dossier) -> None:
 
 def _assign_product_code(uow: UnitOfWork, dossier: Dossier) -> str:
     year = datetime.now(VIETNAM).year
-    dialect = uow.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(uow.session)
     table = ProductCodeCounter.__table__
     stmt = (
         insert(table)

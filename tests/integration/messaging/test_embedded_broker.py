@@ -147,6 +147,39 @@ def test_a_claim_abandoned_by_a_dead_consumer_is_offered_again(broker_url: str, 
     assert _rows(broker_url) == []
 
 
+def test_an_idle_queue_is_not_read_between_deliveries_of_a_busy_one(
+    broker_url: str, channel_of, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    idle = Queue("t.idle", exchange=EXCHANGE, routing_key="idle")
+    _publish(broker_url, *(f"m{i}" for i in range(20)))
+    channel = channel_of()
+    channel.basic_qos(0, 50, False)
+    claims: list[str] = []
+    claim = embedded_broker.Channel._claim
+
+    def counting(self, queue, *args):
+        claims.append(queue)
+        return claim(self, queue, *args)
+
+    monkeypatch.setattr(embedded_broker.Channel, "_claim", counting)
+    received: list = []
+    consumer = channel.Consumer([QUEUE, idle], callbacks=[lambda b, m: received.append(m)])
+    consumer.consume()
+    while len(received) < 20:
+        channel.connection.client.drain_events(timeout=1)
+    # kombu's fair cycle turns to the idle queue between two deliveries; it was read once, not
+    # twenty times, within the recheck interval (the twenty came in one claim).
+    assert claims.count("t.idle") == 1
+    assert claims.count("t.work") == 1
+    _publish(broker_url, "late")  # into t.work; and a message for the idle queue still comes:
+    with _connection(broker_url) as conn:
+        conn.Producer().publish("wake", exchange=EXCHANGE, routing_key="idle", declare=[idle])
+    deadline = time.monotonic() + 5
+    while len(received) < 22 and time.monotonic() < deadline:
+        channel.connection.client.drain_events(timeout=1)
+    assert sorted(m.decode() for m in received[20:]) == ["late", "wake"]
+
+
 def test_an_empty_poll_does_not_wait_for_the_write_lock(broker_url: str, channel_of) -> None:
     queue = QUEUE(channel_of())
     assert queue.get(no_ack=False) is None  # creates the tables

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 from shared.events import EVENT_TYPES, Actor, EventError, load_event, new_event
 from shared.events.registry import EventType
+from shared.events.types import StrMap
 from shared.ids import new_id
 
 
@@ -91,3 +92,42 @@ def test_ids_are_uuid7_and_time_ordered() -> None:
     # Millisecond prefix never goes backwards.
     prefixes = [i.int >> 80 for i in ids]
     assert prefixes == sorted(prefixes)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"1.1": "A"}, {}],
+)
+def test_a_string_map_keeps_what_it_is_given(value: dict) -> None:
+    class Answers(Schema):
+        answers = StrMap(required=True)
+
+    schema = Answers()
+    assert schema.dump(schema.load({"answers": value})) == {"answers": value}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [["1.1", "A"], {"1.1": 3}, {"1.1": None}, "A", None],
+)
+def test_a_string_map_refuses_anything_but_strings_to_strings(value: object) -> None:
+    class Answers(Schema):
+        answers = StrMap(required=True)
+
+    with pytest.raises(ValidationError) as info:
+        Answers().load({"answers": value})
+    assert "answers" in info.value.messages
+
+
+def test_a_consumer_gets_the_payload_as_the_producer_dumped_it() -> None:
+    data = _account_event().to_dict()
+    written = dict(data["payload"])
+    data["payload"]["added_by_a_newer_producer"] = 1
+    assert load_event(data).payload == written  # every field there: taken as it came
+    del data["payload"]["councils"]  # an older producer, before the field had a default
+    assert load_event(data).payload == written  # dumped again: the default is filled in
+
+
+def test_payloads_with_nested_objects_are_always_dumped_again() -> None:
+    assert EVENT_TYPES["account.created"].flat
+    assert not EVENT_TYPES["dossier.returned"].flat  # missing_items: [{item, note}]

@@ -196,4 +196,9 @@ def insert_new(
 @functools.cache
 def _insert_new(dialect: str, table: Table, unique: tuple[str, ...]) -> Insert:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(table).on_conflict_do_nothing(index_elements=list(unique))
+    # Without preserve_rowcount SQLAlchemy reports -1 for an INSERT on psycopg.
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .execution_options(preserve_rowcount=True)
+    )

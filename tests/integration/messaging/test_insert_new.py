@@ -1,0 +1,42 @@
+"""``shared.db.insert_new``, which the hot event handlers write with, on the run mode's own
+database (SQLite or PostgreSQL): it must tell a new row from one that was there."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, UniqueConstraint, select
+from sqlalchemy.orm import Session
+
+from shared.db import insert_new, make_engine
+
+
+def test_insert_new_tells_a_new_row_from_a_known_one(migrated) -> None:
+    engine = make_engine(migrated.database_urls["evaluation"])
+    table = Table(
+        f"t_insert_new_{uuid.uuid4().hex[:8]}",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("key", String(20)),
+        Column("version", Integer),
+        Column("note", String(20)),
+        UniqueConstraint("key", "version"),
+    )
+    table.create(engine)
+    try:
+        with Session(engine) as session:
+
+            def add(version: int, note: str) -> bool:
+                row = {"key": "a", "version": version, "note": note}
+                return insert_new(session, table, row, unique=["key", "version"])
+
+            assert add(1, "x")
+            assert not add(1, "y")
+            assert add(2, "z")
+            session.commit()
+        with engine.connect() as conn:
+            rows = conn.execute(select(table.c.version, table.c.note).order_by(table.c.id)).all()
+        assert [tuple(r) for r in rows] == [(1, "x"), (2, "z")]  # the first one stays
+    finally:
+        table.drop(engine)
+        engine.dispose()

@@ -156,8 +156,8 @@ class Stack:
     def worker(self, service: str, name: str | None = None) -> Server:
         return self.start(name or f"{service}-worker", ocop_argv("worker", service))
 
-    def relay(self, service: str) -> Server:
-        return self.start(f"{service}-relay", ocop_argv("relay", service))
+    def relay(self, service: str, name: str | None = None) -> Server:
+        return self.start(name or f"{service}-relay", ocop_argv("relay", service))
 
     def sink(self, smtp_port: int, http_port: int) -> Server:
         argv = ocop_argv("sink", "--port", str(smtp_port), "--http-port", str(http_port))

@@ -178,7 +178,10 @@ class Database:
 def dialect_insert(bind: Session | Engine | Connection) -> Callable[..., Any]:
     """The INSERT construct of the database's own dialect: both have ``ON CONFLICT``, so a
     counter or a fact seen before is written in one statement, with no read first."""
-    dialect = (bind.get_bind() if isinstance(bind, Session) else bind).dialect.name
+    return _insert_of((bind.get_bind() if isinstance(bind, Session) else bind).dialect.name)
+
+
+def _insert_of(dialect: str) -> Callable[..., Any]:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
@@ -195,10 +198,9 @@ def insert_new(
 
 @functools.cache
 def _insert_new(dialect: str, table: Table, unique: tuple[str, ...]) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # Without preserve_rowcount SQLAlchemy reports -1 for an INSERT on psycopg.
     return (
-        insert(table)
+        _insert_of(dialect)(table)
         .on_conflict_do_nothing(index_elements=list(unique))
         .execution_options(preserve_rowcount=True)
     )

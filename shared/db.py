@@ -186,21 +186,26 @@ def _insert_of(dialect: str) -> Callable[..., Any]:
 
 
 def insert_new(
-    session: Session, table: Table, row: dict[str, Any], *, unique: Sequence[str]
-) -> bool:
-    """Insert ``row`` unless ``table`` has a row with the same ``unique`` columns; True if it
-    was inserted. For the hot paths of event handlers: one statement, built once, no read
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, unique: Sequence[str]
+) -> set[tuple[Any, ...]]:
+    """Insert each of ``rows`` unless ``table`` has a row with the same ``unique`` columns (or
+    an earlier one of ``rows`` has); returns the ``unique`` values of the rows inserted.
+
+    For the hot paths of event handlers: one statement for all the rows, built once, no read
     first, and no flush of what the session holds pending (it goes on the connection)."""
+    if not rows:
+        return set()
     conn = session.connection()
     statement = _insert_new(conn.dialect.name, table, tuple(unique))
-    return conn.execute(statement, row).rowcount == 1
+    return {tuple(key) for key in conn.execute(statement, list(rows))}
 
 
 @functools.cache
 def _insert_new(dialect: str, table: Table, unique: tuple[str, ...]) -> Insert:
-    # Without preserve_rowcount SQLAlchemy reports -1 for an INSERT on psycopg.
+    # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT (its "insertmanyvalues")
+    # on both databases, and a row that conflicts returns nothing.
     return (
         _insert_of(dialect)(table)
         .on_conflict_do_nothing(index_elements=list(unique))
-        .execution_options(preserve_rowcount=True)
+        .returning(*(table.c[name] for name in unique))
     )

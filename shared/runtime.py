@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, Table
 from shared import config
 from shared.db import Database, UnitOfWork
 from shared.messaging.celery_app import make_celery
-from shared.messaging.consumer import Handler, Inbox, register_event_task
+from shared.messaging.consumer import Bulk, Handler, Inbox, register_event_task
 from shared.messaging.outbox import write_events
 from shared.messaging.relay import Relay
 from shared.messaging.wakeup import Nudger
@@ -27,7 +27,7 @@ class ServiceRuntime:
         metadata: MetaData,
         outbox: Table,
         inbox: Table,
-        handlers: Mapping[str, Handler] | None = None,
+        handlers: Mapping[str, Handler | Bulk] | None = None,
         settings: config.Settings | None = None,
     ) -> None:
         self.settings = settings or config.load(service)

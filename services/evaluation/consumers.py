@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from services.evaluation.service import cases
-from shared.messaging.consumer import Handler
+from shared.messaging.consumer import Bulk, Handler
 
-HANDLERS: dict[str, Handler] = {
-    "dossier.accepted": cases.on_dossier_accepted,
-    "dossier.document_added": cases.on_document_added,
+HANDLERS: dict[str, Handler | Bulk] = {
+    # The bulk of a backlog: written many at a time (ADR 0008).
+    "dossier.accepted": Bulk(cases.on_dossiers_accepted, cases.ACCEPTED_READS),
+    "dossier.document_added": Bulk(cases.on_documents_added, cases.DOCUMENT_READS),
     "dossier.withdrawn": cases.on_dossier_withdrawn,
     "account.created": cases.on_account,
     "account.updated": cases.on_account,

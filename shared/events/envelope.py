@@ -104,15 +104,18 @@ def new_event(
     )
 
 
-def load_event(data: dict[str, Any]) -> Event:
-    """Validate an incoming envelope, upgrade an older payload version, validate the payload."""
+def load_event(data: dict[str, Any], *, only: frozenset[str] | None = None) -> Event:
+    """Validate an incoming envelope, upgrade an older payload version, validate the payload.
+
+    With ``only``, the consumer's handler reads those payload fields alone: only they are
+    validated and handed over (a tolerant reader; new_event checked the whole payload)."""
     try:
         env = _ENVELOPE.load(data)
     except ValidationError as exc:
         raise EventError("malformed envelope", exc.messages) from exc
     spec = EVENT_TYPES[env["type"]]
     payload = spec.upgrade(env["version"], env["payload"])
-    schema = spec.validator()
+    schema = spec.validator(only)
     try:
         # Tolerate fields added by a newer producer: consumers read what they know.
         clean = schema.load(payload, unknown=EXCLUDE)
@@ -120,7 +123,11 @@ def load_event(data: dict[str, Any]) -> Event:
         raise EventError(
             f"payload of {env['type']} does not match its schema", exc.messages
         ) from exc
-    if env["version"] == spec.version and spec.flat and payload.keys() >= schema.fields.keys():
+    if (
+        env["version"] == spec.version
+        and spec.flat(only)
+        and payload.keys() >= schema.fields.keys()
+    ):
         # As new_event wrote it, the usual case: dumping it again would only cost time
         # (about a fifth of reading an event).
         payload = {name: payload[name] for name in schema.fields}

@@ -26,15 +26,16 @@ class EventType:
     # upgraders[n] turns a version-n payload into version n+1.
     upgraders: dict[int, Upgrader] = field(default_factory=dict)
 
-    def validator(self) -> Schema:
-        """The payload schema, instantiated once (schemas keep no per-call state)."""
-        return _schema_instance(self.schema)
+    def validator(self, only: frozenset[str] | None = None) -> Schema:
+        """The payload schema, or the part of it with the fields ``only``, instantiated once
+        (schemas keep no per-call state)."""
+        return _schema_instance(self.schema, only)
 
-    @property
-    def flat(self) -> bool:
-        """No nested objects in the payload: a payload that validates and has every field is
-        the form the schema would dump, once what a newer producer added is dropped."""
-        return _flat(self.schema)
+    def flat(self, only: frozenset[str] | None = None) -> bool:
+        """No nested objects in the payload (or its fields ``only``): a payload that validates
+        and has every field is the form the schema would dump, once what a newer producer added
+        is dropped."""
+        return _flat(self.schema, only)
 
     def upgrade(self, version: int, payload: dict[str, Any]) -> dict[str, Any]:
         if version > self.version:
@@ -50,18 +51,18 @@ class EventType:
 
 
 @functools.cache
-def _schema_instance(schema: type[Schema]) -> Schema:
-    return schema()
+def _schema_instance(schema: type[Schema], only: frozenset[str] | None = None) -> Schema:
+    return schema(only=only)
 
 
 @functools.cache
-def _flat(schema: type[Schema]) -> bool:
+def _flat(schema: type[Schema], only: frozenset[str] | None = None) -> bool:
     def nested(field: fields.Field) -> bool:
         if isinstance(field, fields.List):
             return nested(field.inner)
         return isinstance(field, fields.Nested)
 
-    return not any(nested(f) for f in _schema_instance(schema).fields.values())
+    return not any(nested(f) for f in _schema_instance(schema, only).fields.values())
 
 
 EVENT_TYPES: dict[str, EventType] = {}

@@ -29,6 +29,24 @@ class Handler(Protocol):
     def __call__(self, *, uow: UnitOfWork, event: Event) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Bulk:
+    """A handler that records the facts of many events of its type at once: one statement for
+    all of them instead of one each, for the event types a backlog is made of (ADR 0008).
+
+    Within a batch, the inbox gathers the events of bulk handlers until an event of an ordinary
+    handler comes, and applies what it gathered first: an ordinary handler sees everything that
+    came before it. Bulk handlers of different types may run in another order than their events
+    came, so each must write only what no other bulk handler reads.
+
+    ``reads`` names the payload fields ``apply`` reads: only they are validated and handed
+    over, a tolerant reader's way (the producer checked the whole payload when it wrote it).
+    """
+
+    apply: Callable[[UnitOfWork, list[Event]], None]
+    reads: frozenset[str]
+
+
 #: What became of one event of a batch: "handled", "duplicate", "ignored", or why it failed (an
 #: EventError for a message that can never be handled, any other exception for a failed handler).
 Outcome = str | Exception
@@ -44,7 +62,7 @@ class Inbox:
 
     db: Database
     table: Table
-    handlers: Mapping[str, Handler]
+    handlers: Mapping[str, Handler | Bulk]
 
     def consume(self, envelope: dict[str, Any]) -> str:
         """Apply one event at most once; returns "handled", "duplicate" or "ignored".
@@ -71,8 +89,11 @@ class Inbox:
             if kind in EVENT_TYPES and kind not in self.handlers:
                 outcomes.append("ignored")  # a known type this service does not read: unread
                 continue
+            handler = self.handlers.get(kind) if isinstance(kind, str) else None
             try:
-                event = load_event(envelope)
+                event = load_event(
+                    envelope, only=handler.reads if isinstance(handler, Bulk) else None
+                )
             except EventError as exc:
                 outcomes.append(exc)
                 continue
@@ -95,19 +116,26 @@ class Inbox:
 
     def _apply_together(self, todo: list[tuple[int, Event]], outcomes: list[Outcome]) -> None:
         """The usual case, at the least cost: one query for what was handled before, the
-        handlers one after the other, one insert of the inbox rows, one commit."""
+        handlers one after the other (bulk ones on all their events at once), one insert of the
+        inbox rows, one commit."""
         with self.db.unit_of_work() as uow:
             column = self.table.c.event_id
             wanted = [event.event_id for _, event in todo]
             seen = set(uow.session.execute(select(column).where(column.in_(wanted))).scalars())
             rows = []
+            gathered: dict[str, list[Event]] = {}
             for index, event in todo:
                 if event.event_id in seen:
                     outcomes[index] = "duplicate"
                     continue
                 seen.add(event.event_id)
-                self._handle(uow, event)
+                if isinstance(self.handlers[event.type], Bulk):
+                    gathered.setdefault(event.type, []).append(event)
+                else:
+                    self._apply_gathered(uow, gathered)
+                    self._handle(uow, event)
                 rows.append({"event_id": event.event_id, "type": event.type, "handled_at": _now()})
+            self._apply_gathered(uow, gathered)
             if rows:
                 uow.session.execute(self.table.insert(), rows)
             uow.commit()
@@ -138,7 +166,23 @@ class Inbox:
     def _handle(self, uow: UnitOfWork, event: Event) -> None:
         context.event_id.set(str(event.event_id))
         context.dossier_id.set(str(event.dossier_id) if event.dossier_id else None)
-        self.handlers[event.type](uow=uow, event=event)
+        handler = self.handlers[event.type]
+        if isinstance(handler, Bulk):
+            handler.apply(uow, [event])
+        else:
+            handler(uow=uow, event=event)
+
+    def _apply_gathered(self, uow: UnitOfWork, gathered: dict[str, list[Event]]) -> None:
+        """Apply what bulk handlers gathered, and forget it."""
+        if not gathered:
+            return
+        context.event_id.set(None)  # many events at once: the log lines name none of them
+        context.dossier_id.set(None)
+        for type_, events in gathered.items():
+            handler = self.handlers[type_]
+            assert isinstance(handler, Bulk)
+            handler.apply(uow, events)
+        gathered.clear()
 
 
 def _now() -> datetime:

@@ -4,6 +4,7 @@ along the stage table, listing and detail."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -41,34 +42,47 @@ from shared.rubrics import Sheet, load_rubric
 UPGRADE, RE_EVALUATION = "upgrade", "re_evaluation"
 
 
-def facts(case: Case) -> dict[str, Any]:
-    """What every event about a case carries (``level`` is where the case is now)."""
-    return {
-        "dossier_id": case.dossier_id,
-        "product_name": case.product_name,
-        "product_code": case.product_code,
-        "product_set_code": case.product_set_code,
-        "producer_name": case.producer_name,
-        "owner_account_id": case.owner_account_id,
-        "consultant_account_ids": case.consultant_account_ids,
-        "regime": case.regime,
-        "unit_tree": case.unit_tree,
-        "province_code": case.province_code,
-        "district_code": case.district_code,
-        "commune_code": case.commune_code,
-        "level": case.level,
-    }
+#: What every event about a case carries (``level`` is where the case is now).
+FACTS = (
+    "dossier_id",
+    "product_name",
+    "product_code",
+    "product_set_code",
+    "producer_name",
+    "owner_account_id",
+    "consultant_account_ids",
+    "regime",
+    "unit_tree",
+    "province_code",
+    "district_code",
+    "commune_code",
+    "level",
+)
 
 
-def publish(uow: UnitOfWork, case: Case, type_: str, payload: dict[str, Any], actor: Actor) -> None:
+def facts(case: Case | Mapping[str, Any]) -> dict[str, Any]:
+    """The FACTS of a case, or of the row of one just written and not loaded."""
+    if isinstance(case, Case):
+        return {name: getattr(case, name) for name in FACTS}
+    return {name: case[name] for name in FACTS}
+
+
+def publish(
+    uow: UnitOfWork,
+    case: Case | Mapping[str, Any],
+    type_: str,
+    payload: dict[str, Any],
+    actor: Actor,
+) -> None:
     """Queue an event about ``case`` for the outbox."""
+    about = facts(case)
     uow.add_event(
         new_event(
             type_,
-            {**facts(case), **payload},
+            {**about, **payload},
             producer="evaluation",
             actor=actor,
-            dossier_id=case.dossier_id,
+            dossier_id=about["dossier_id"],
         )
     )
 
@@ -195,14 +209,56 @@ def _follow_up(event: Event) -> dict[str, Any]:
     }
 
 
-def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
-    """The commune accepted a dossier: open its commune review (the first level)."""
+#: What the bulk handlers below read of their events' payloads (and all that is validated).
+ACCEPTED_READS = frozenset(
+    {
+        "dossier_id",
+        "producer_id",
+        "producer_name",
+        "owner_account_id",
+        "consultant_account_ids",
+        "product_name",
+        "product_set_code",
+        "product_code",
+        "registration_type",
+        "certificate_number",
+        "filed_on",
+        "rubric_version",
+        "regime",
+        "unit_tree",
+        "province_code",
+        "district_code",
+        "commune_code",
+        "self_assessment",
+    }
+)
+DOCUMENT_READS = frozenset(
+    {"dossier_id", "document_id", "kind", "document_version", "sha256", "original_name"}
+)
+
+
+def on_dossiers_accepted(uow: UnitOfWork, events: list[Event]) -> None:
+    """The commune accepted dossiers: open each one's commune review (the first level).
+
+    A bulk handler (ADR 0008): the cases of all ``events`` are written in one statement; a
+    dossier that already has a case is looked at on its own, in the order the events came."""
+    rows = [_case_row(event) for event in events]
+    opened = insert_new(uow.session, Case.__table__, rows, unique=["dossier_id"])
+    for event, row in zip(events, rows, strict=True):
+        key = (row["dossier_id"],)
+        if key in opened:
+            opened.discard(key)  # a second acceptance in the same batch finds the case
+            _announce_opened(uow, row)
+        else:
+            _reopen(uow, event)
+
+
+def _case_row(event: Event) -> dict[str, Any]:
     p = event.payload
-    dossier_id = uuid.UUID(p["dossier_id"])
     regime = regime_by_name(p["regime"])
     now = datetime.now(UTC)
-    row = dict(
-        dossier_id=dossier_id,
+    return dict(
+        dossier_id=uuid.UUID(p["dossier_id"]),
         producer_id=uuid.UUID(p["producer_id"]),
         producer_name=p["producer_name"],
         owner_account_id=uuid.UUID(p["owner_account_id"]),
@@ -224,17 +280,16 @@ def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
         opened_at=now,
         updated_at=now,
     )
-    # The usual case first, in one statement that writes on the connection: no read before,
-    # and no flush per event of what the batch's earlier events did.
-    if insert_new(uow.session, Case.__table__, row, unique=["dossier_id"]):
-        # The row is written; this Case, never added to the session, gives the event its facts.
-        _announce_opened(uow, Case(**row))
-        return
-    existing = uow.session.get_one(Case, dossier_id)
+
+
+def _reopen(uow: UnitOfWork, event: Event) -> None:
+    """An acceptance of a dossier that has a case: returned by the commune review, completed by
+    the applicant and accepted again, the case starts over at the commune with what was
+    resubmitted; otherwise it was accepted once already, and nothing is new."""
+    p = event.payload
+    existing = uow.session.get_one(Case, uuid.UUID(p["dossier_id"]))
     if existing.stage != RETURNED:
-        return  # accepted once already; nothing new
-    # Returned by the commune review, completed by the applicant, accepted again: the case
-    # starts over at the commune with what was resubmitted.
+        return
     existing.self_assessment = p["self_assessment"]
     existing.product_name = p["product_name"]
     existing.consultant_account_ids = p["consultant_account_ids"]
@@ -243,14 +298,14 @@ def on_dossier_accepted(*, uow: UnitOfWork, event: Event) -> None:
         setattr(existing, name, value)
     touch(
         existing,
-        level=regime.levels[0].code.value,
+        level=regime_by_name(p["regime"]).levels[0].code.value,
         stage=stages.next_stage(existing.stage, stages.Step.REOPEN),
     )
     uow.session.flush()
     _announce_opened(uow, existing)
 
 
-def _announce_opened(uow: UnitOfWork, case: Case) -> None:
+def _announce_opened(uow: UnitOfWork, case: Case | Mapping[str, Any]) -> None:
     """The case is at its first level (the commune review), with no council yet."""
     publish(
         uow,
@@ -261,19 +316,22 @@ def _announce_opened(uow: UnitOfWork, case: Case) -> None:
     )
 
 
-def on_document_added(*, uow: UnitOfWork, event: Event) -> None:
-    """Remember each document version's SHA-256, for the sheets that cite what members had."""
-    p = event.payload
-    row = {
-        "dossier_id": uuid.UUID(p["dossier_id"]),
-        "document_id": uuid.UUID(p["document_id"]),
-        "kind": p["kind"],
-        "document_version": p["document_version"],
-        "sha256": p["sha256"],
-        "original_name": p["original_name"],
-    }
+def on_documents_added(uow: UnitOfWork, events: list[Event]) -> None:
+    """Remember each document version's SHA-256, for the sheets that cite what members had
+    (a bulk handler: one statement for all ``events``)."""
+    rows = [
+        {
+            "dossier_id": uuid.UUID(p["dossier_id"]),
+            "document_id": uuid.UUID(p["document_id"]),
+            "kind": p["kind"],
+            "document_version": p["document_version"],
+            "sha256": p["sha256"],
+            "original_name": p["original_name"],
+        }
+        for p in (event.payload for event in events)
+    ]
     unique = ["dossier_id", "document_id", "document_version"]
-    insert_new(uow.session, CaseDocument.__table__, row, unique=unique)
+    insert_new(uow.session, CaseDocument.__table__, rows, unique=unique)
 
 
 def on_dossier_withdrawn(*, uow: UnitOfWork, event: Event) -> None:

@@ -1,5 +1,6 @@
 """``shared.db.insert_new``, which the hot event handlers write with, on the run mode's own
-database (SQLite or PostgreSQL): it must tell a new row from one that was there."""
+database (SQLite or PostgreSQL): it must tell new rows from ones that were there, one or
+many at a time."""
 
 from __future__ import annotations
 
@@ -26,17 +27,20 @@ def test_insert_new_tells_a_new_row_from_a_known_one(migrated) -> None:
     try:
         with Session(engine) as session:
 
-            def add(version: int, note: str) -> bool:
-                row = {"key": "a", "version": version, "note": note}
-                return insert_new(session, table, row, unique=["key", "version"])
+            def add(*rows: tuple[int, str]) -> set[tuple[object, ...]]:
+                new = [{"key": "a", "version": v, "note": note} for v, note in rows]
+                return insert_new(session, table, new, unique=["key", "version"])
 
-            assert add(1, "x")
-            assert not add(1, "y")
-            assert add(2, "z")
+            assert add((1, "x")) == {("a", 1)}
+            assert add((1, "y")) == set()
+            # Several at once: a known one, two new ones, and one repeated within the rows.
+            assert add((1, "w"), (2, "z"), (3, "v"), (3, "u")) == {("a", 2), ("a", 3)}
+            assert add() == set()
             session.commit()
         with engine.connect() as conn:
             rows = conn.execute(select(table.c.version, table.c.note).order_by(table.c.id)).all()
-        assert [tuple(r) for r in rows] == [(1, "x"), (2, "z")]  # the first one stays
+        # The first one of each stays.
+        assert [tuple(r) for r in rows] == [(1, "x"), (2, "z"), (3, "v")]
     finally:
         table.drop(engine)
         engine.dispose()

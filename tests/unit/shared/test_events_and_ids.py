@@ -129,5 +129,5 @@ def test_a_consumer_gets_the_payload_as_the_producer_dumped_it() -> None:
 
 
 def test_payloads_with_nested_objects_are_always_dumped_again() -> None:
-    assert EVENT_TYPES["account.created"].flat
-    assert not EVENT_TYPES["dossier.returned"].flat  # missing_items: [{item, note}]
+    assert EVENT_TYPES["account.created"].flat()
+    assert not EVENT_TYPES["dossier.returned"].flat()  # missing_items: [{item, note}]

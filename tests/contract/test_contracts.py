@@ -57,6 +57,17 @@ def test_a_service_hears_exactly_the_events_it_handles(service: str) -> None:
     assert set(consumers.HANDLERS) <= set(EVENT_TYPES)
 
 
+@pytest.mark.parametrize("service", ["registration", "evaluation", "notification"])
+def test_a_bulk_handler_reads_fields_its_event_has(service: str) -> None:
+    from shared.messaging.consumer import Bulk
+
+    consumers = importlib.import_module(f"services.{service}.consumers")
+    for type_, handler in consumers.HANDLERS.items():
+        if isinstance(handler, Bulk):
+            schema = EVENT_TYPES[type_].validator()
+            assert handler.reads and handler.reads <= set(schema.fields), type_
+
+
 def test_the_registration_service_hears_every_event() -> None:
     from shared.messaging import topology
 

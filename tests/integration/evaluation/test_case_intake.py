@@ -3,9 +3,14 @@ reach."""
 
 from __future__ import annotations
 
+import copy
 import uuid
 
+from sqlalchemy import select
+
 from services.evaluation import models
+from services.evaluation.service import cases
+from shared.events import EventError
 from tests.support import councils as kit
 from tests.support import flows
 from tests.support.cases import deliver
@@ -32,6 +37,64 @@ def test_accepted_dossier_opens_the_commune_review_once(
     before = kit.snapshot(evaluation, dossier["id"])
     assert deliver(registration, evaluation, dossier["id"]) == 0
     assert kit.snapshot(evaluation, dossier["id"]) == before
+
+
+def _accepted_not_delivered(owner, commune_officer) -> dict:
+    producer = flows.create_producer(owner)
+    dossier = flows.create_dossier(owner, producer["id"], kit.SET_CODE)
+    assert flows.upload(owner, dossier["id"], "business_registration").status == 201
+    submitted = flows.act(owner, dossier, "submit").body
+    accepted = flows.act(commune_officer, submitted, "accept")
+    assert accepted.status == 200, accepted.body
+    return accepted.body
+
+
+def _outbox_of(registration, dossier_id: str) -> list[dict]:
+    o = registration.outbox.c
+    with registration.db.engine.connect() as conn:
+        rows = conn.execute(select(o.envelope).order_by(o.id)).scalars()
+        return [e for e in rows if e.get("dossier_id") == dossier_id]
+
+
+def test_a_batch_of_acceptances_opens_each_case_once(
+    registration, evaluation, owner, commune_officer
+) -> None:
+    """Acceptances and documents come in one batch, as from a backlog; the evaluation worker
+    writes them many at a time (bulk handlers) and must still open each case exactly once."""
+    dossiers = [_accepted_not_delivered(owner, commune_officer) for _ in range(3)]
+    envelopes = [e for d in dossiers for e in _outbox_of(registration, d["id"])]
+    first_acceptance = next(
+        e
+        for e in envelopes
+        if e["type"] == "dossier.accepted" and e["dossier_id"] == dossiers[0]["id"]
+    )
+    # Another acceptance of the first dossier, not a redelivery (a new event id), in the same
+    # batch: the case is at the commune review already, so nothing is new.
+    again = copy.deepcopy(first_acceptance) | {"event_id": str(uuid.uuid4())}
+    # What evaluation does not read cannot make it fail (the producer checked all of it).
+    for e in envelopes:
+        if e["type"] == "dossier.accepted" and e["dossier_id"] == dossiers[2]["id"]:
+            e["payload"]["form01"] = "not the Form 01 block"
+
+    outcomes = evaluation.inbox().consume_batch([*envelopes, again])
+
+    assert "handled" in outcomes and not any(isinstance(o, Exception) for o in outcomes)
+    for dossier in dossiers:
+        with evaluation.db.reader() as session:
+            case = session.get(models.Case, uuid.UUID(dossier["id"]))
+            assert case is not None and case.stage == "commune_review"
+            assert case.self_assessment == dossier["self_assessment"]
+            hashes = cases.latest_document_hashes(session, case.dossier_id)
+        assert list(hashes.values()) == [kit.PDF_SHA256]
+        assert len(kit.events(evaluation, dossier["id"], "evaluation.opened")) == 1
+
+    # What it reads is checked: a malformed dossier id is poison, and nothing is written.
+    broken = copy.deepcopy(first_acceptance) | {"event_id": str(uuid.uuid4())}
+    broken["payload"]["dossier_id"] = "not-a-uuid"
+    before = kit.snapshot(evaluation)
+    (outcome,) = evaluation.inbox().consume_batch([broken])
+    assert isinstance(outcome, EventError)
+    assert kit.snapshot(evaluation) == before
 
 
 def test_the_case_keeps_each_documents_sha256(registration, evaluation, owner, commune_officer):

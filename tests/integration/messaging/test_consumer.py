@@ -17,6 +17,7 @@ from services.notification.models import Base, Contact, inbox, outbox
 from shared import config
 from shared.db import UnitOfWork
 from shared.events import Actor, Event, EventError, new_event
+from shared.messaging.consumer import Bulk
 from shared.messaging.topology import EVENTS
 from shared.runtime import ServiceRuntime
 from tests.support.broker import drain
@@ -237,3 +238,58 @@ def test_a_batch_applies_each_event_once_and_keeps_a_failure_to_itself(
     rt.handlers["account.created"] = on_account
     assert rt.inbox().consume_batch([poison, first]) == ["handled", "duplicate"]
     assert _contacts(rt, poison["payload"]["account_id"]) == 1
+
+
+def test_bulk_handlers_get_their_events_together_and_in_order_with_ordinary_ones(
+    rt: ServiceRuntime,
+) -> None:
+    calls: list[tuple[str, list[str]]] = []
+
+    def bulk(uow: UnitOfWork, events: list[Event]) -> None:
+        names = [e.payload["display_name"] for e in events]
+        calls.append(("bulk", names))
+        # Only what it reads is validated and handed over.
+        assert all(e.payload.keys() == {"display_name"} for e in events)
+        if any(name.startswith("poison") for name in names):
+            raise ValueError("this event can never be handled")
+
+    def ordinary(*, uow: UnitOfWork, event: Event) -> None:
+        calls.append(("ordinary", [event.payload["display_name"]]))
+
+    rt.handlers.update(
+        {"account.created": Bulk(bulk, frozenset({"display_name"})), "account.updated": ordinary}
+    )
+    a, b, c = (_event(n).to_dict() for n in ("a", "b", "c"))
+    update = _event("update").to_dict() | {"type": "account.updated"}
+    update["payload"]["active"] = True
+    unread = _event("unread-field-broken").to_dict()
+    unread["payload"]["email"] = "not an address"  # the bulk handler does not read it
+
+    outcomes = rt.inbox().consume_batch([a, b, a, update, unread, c])
+
+    assert outcomes == ["handled", "handled", "duplicate", "handled", "handled", "handled"]
+    # What came before the ordinary handler's event was applied before it.
+    assert calls == [
+        ("bulk", ["a", "b"]),
+        ("ordinary", ["update"]),
+        ("bulk", ["unread-field-broken", "c"]),
+    ]
+
+    # A bulk call that fails: the batch starts over one event at a time, and only the failing
+    # event fails.
+    calls.clear()
+    d, poison, e = (_event(n).to_dict() for n in ("d", "poison-bulk", "e"))
+    outcomes = rt.inbox().consume_batch([d, poison, e])
+    assert outcomes[0] == "handled" and outcomes[2] == "handled"
+    assert isinstance(outcomes[1], ValueError)
+    assert calls == [
+        ("bulk", ["d", "poison-bulk", "e"]),
+        ("bulk", ["d"]),
+        ("bulk", ["poison-bulk"]),
+        ("bulk", ["e"]),
+    ]
+    # A field it reads is still checked: a malformed one is poison.
+    broken = _event("x").to_dict()
+    broken["payload"]["display_name"] = 42
+    (outcome,) = rt.inbox().consume_batch([broken])
+    assert isinstance(outcome, EventError)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -185,27 +185,56 @@ def _insert_of(dialect: str) -> Callable[..., Any]:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def insert_new(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, unique: Sequence[str]
-) -> set[tuple[Any, ...]]:
-    """Insert each of ``rows`` unless ``table`` has a row with the same ``unique`` columns (or
-    an earlier one of ``rows`` has); returns the ``unique`` values of the rows inserted.
+class ConcurrentInsert(Exception):
+    """Another transaction inserted a row this one was about to insert (after it looked)."""
 
-    For the hot paths of event handlers: one statement for all the rows, built once, no read
-    first, and no flush of what the session holds pending (it goes on the connection)."""
-    if not rows:
-        return set()
+
+def insert_new(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, key: str
+) -> set[Any]:
+    """Insert the rows whose ``key`` ``table`` does not hold yet (of rows sharing a key, the
+    first); returns the keys inserted.
+
+    For the hot paths of event handlers: one read of the keys, one statement for the rows, no
+    flush of what the session holds pending (both go on the connection). Raises
+    ConcurrentInsert, having written nothing the caller will keep, if another transaction
+    inserted one of the keys between the read and the insert; the caller's retry then finds it.
+    """
+    column = table.c[key]
     conn = session.connection()
-    statement = _insert_new(conn.dialect.name, table, tuple(unique))
-    return {tuple(key) for key in conn.execute(statement, list(rows))}
+    known = set(
+        conn.execute(select(column).where(column.in_(list({row[key] for row in rows})))).scalars()
+    )
+    fresh: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        if row[key] not in known:
+            fresh.setdefault(row[key], row)
+    if fresh and insert_missing(session, table, list(fresh.values()), unique=[key]) != len(fresh):
+        raise ConcurrentInsert(f"{table.name}: a row was inserted by another transaction")
+    return set(fresh)
+
+
+def insert_missing(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, unique: Sequence[str]
+) -> int:
+    """Insert each of ``rows`` unless ``table`` holds one with the same ``unique`` columns;
+    returns how many were inserted.
+
+    One statement, built once and executed for all the rows (psycopg sends them in one
+    pipeline), on the session's connection: no read first, no flush of pending ORM objects."""
+    if not rows:
+        return 0
+    conn = session.connection()
+    statement = _insert_missing(conn.dialect.name, table, tuple(unique))
+    return conn.execute(statement, list(rows)).rowcount
 
 
 @functools.cache
-def _insert_new(dialect: str, table: Table, unique: tuple[str, ...]) -> Insert:
-    # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT (its "insertmanyvalues")
-    # on both databases, and a row that conflicts returns nothing.
+def _insert_missing(dialect: str, table: Table, unique: tuple[str, ...]) -> Insert:
+    # Not one multi-row INSERT (…VALUES (…), (…) RETURNING): psycopg would parse its hundreds of
+    # placeholders anew each time. Without preserve_rowcount SQLAlchemy reports -1 on psycopg.
     return (
         _insert_of(dialect)(table)
         .on_conflict_do_nothing(index_elements=list(unique))
-        .returning(*(table.c[name] for name in unique))
+        .execution_options(preserve_rowcount=True)
     )

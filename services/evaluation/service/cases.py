@@ -33,7 +33,7 @@ from services.evaluation.models import Case, CaseDocument, CommuneReview, Evalua
 from services.evaluation.service import access
 from shared import problems
 from shared.auth import Principal
-from shared.db import UnitOfWork, as_utc, insert_new
+from shared.db import UnitOfWork, as_utc, insert_missing, insert_new
 from shared.events import Actor, Event, new_event
 from shared.rubrics import Sheet, load_rubric
 
@@ -243,11 +243,10 @@ def on_dossiers_accepted(uow: UnitOfWork, events: list[Event]) -> None:
     A bulk handler (ADR 0008): the cases of all ``events`` are written in one statement; a
     dossier that already has a case is looked at on its own, in the order the events came."""
     rows = [_case_row(event) for event in events]
-    opened = insert_new(uow.session, Case.__table__, rows, unique=["dossier_id"])
+    opened = insert_new(uow.session, Case.__table__, rows, key="dossier_id")
     for event, row in zip(events, rows, strict=True):
-        key = (row["dossier_id"],)
-        if key in opened:
-            opened.discard(key)  # a second acceptance in the same batch finds the case
+        if row["dossier_id"] in opened:
+            opened.discard(row["dossier_id"])  # a second acceptance in the batch finds the case
             _announce_opened(uow, row)
         else:
             _reopen(uow, event)
@@ -331,7 +330,7 @@ def on_documents_added(uow: UnitOfWork, events: list[Event]) -> None:
         for p in (event.payload for event in events)
     ]
     unique = ["dossier_id", "document_id", "document_version"]
-    insert_new(uow.session, CaseDocument.__table__, rows, unique=unique)
+    insert_missing(uow.session, CaseDocument.__table__, rows, unique=unique)
 
 
 def on_dossier_withdrawn(*, uow: UnitOfWork, event: Event) -> None:

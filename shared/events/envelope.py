@@ -48,8 +48,20 @@ class Event:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form that goes into the outbox and on the wire."""
-        return _ENVELOPE.dump(self)
+        """The JSON form that goes into the outbox and on the wire: what the envelope schema
+        dumps (a test holds the two equal), built directly, as every event written pays for it
+        and the schema's dump took a third of building an event."""
+        return {
+            "event_id": str(self.event_id),
+            "type": self.type,
+            "version": self.version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "producer": self.producer,
+            "dossier_id": str(self.dossier_id) if self.dossier_id is not None else None,
+            "actor": {"user_id": self.actor.user_id, "role": self.actor.role},
+            "correlation_id": self.correlation_id,
+            "payload": dict(self.payload),
+        }
 
 
 class _ActorSchema(Schema):

@@ -31,8 +31,8 @@ class Handler(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Bulk:
-    """A handler that records the facts of many events of its type at once: one statement for
-    all of them instead of one each, for the event types a backlog is made of (ADR 0008).
+    """A handler that records the facts of many events of its type at once (a statement or two
+    for all of them, not for each), for the event types a backlog is made of (ADR 0008).
 
     Within a batch, the inbox gathers the events of bulk handlers until an event of an ordinary
     handler comes, and applies what it gathered first: an ordinary handler sees everything that

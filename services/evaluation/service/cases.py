@@ -240,8 +240,8 @@ DOCUMENT_READS = frozenset(
 def on_dossiers_accepted(uow: UnitOfWork, events: list[Event]) -> None:
     """The commune accepted dossiers: open each one's commune review (the first level).
 
-    A bulk handler (ADR 0008): the cases of all ``events`` are written in one statement; a
-    dossier that already has a case is looked at on its own, in the order the events came."""
+    A bulk handler (ADR 0008): the cases of all ``events`` are written together; a dossier
+    that already has a case is looked at on its own, in the order the events came."""
     rows = [_case_row(event) for event in events]
     opened = insert_new(uow.session, Case.__table__, rows, key="dossier_id")
     for event, row in zip(events, rows, strict=True):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError, fields
 
-from shared.events import EVENT_TYPES, Actor, EventError, load_event, new_event
+from shared.events import EVENT_TYPES, Actor, Event, EventError, load_event, new_event
+from shared.events.envelope import _ENVELOPE
 from shared.events.registry import EventType
 from shared.events.types import StrMap
 from shared.ids import new_id
@@ -46,6 +50,32 @@ def test_round_trip_through_json() -> None:
     again = load_event(data)
     assert again.event_id == event.event_id
     assert again.payload == event.payload
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    dossier_id=st.none() | st.uuids(),
+    correlation_id=st.none() | st.text(max_size=40),
+    user_id=st.none() | st.text(max_size=40),
+    role=st.none() | st.text(max_size=20),
+    occurred_at=st.datetimes(timezones=st.timezones() | st.just(UTC)),
+    payload=st.dictionaries(st.text(max_size=10), st.text(max_size=10) | st.integers()),
+)
+def test_an_envelope_is_written_as_its_schema_dumps_it(
+    dossier_id, correlation_id, user_id, role, occurred_at, payload
+) -> None:
+    event = Event(
+        event_id=new_id(),
+        type="account.created",
+        version=1,
+        occurred_at=occurred_at,
+        producer="registration",
+        actor=Actor(user_id, role),
+        payload=payload,
+        dossier_id=dossier_id,
+        correlation_id=correlation_id,
+    )
+    assert event.to_dict() == _ENVELOPE.dump(event)
 
 
 def test_producer_side_refuses_a_bad_payload() -> None:

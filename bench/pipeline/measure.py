@@ -375,8 +375,11 @@ class Percentiles:
 
 # --- stalls of a Celery worker -------------------------------------------------------------
 
+# Celery's line for each task it receives, and the event worker's line for each batch:
+# "Task bench.noop[<id>] received", "Tasks ocop.event received: <id> <id> …".
 _RECEIVED = re.compile(
-    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/\w+\] Task [\w.]+\[([0-9a-f-]+)\] received"
+    r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/\w+\] "
+    r"(?:Task [\w.]+\[([0-9a-f-]+)\] received|Tasks [\w.]+ received: ([0-9a-f -]+))"
 )
 
 
@@ -417,15 +420,16 @@ def busy(log: Path) -> dict[str, tuple[int, float]]:
 
 
 def received(log: Path) -> list[tuple[float, str]]:
-    """(time, task id) of every "Task … received" line of a Celery worker's log (local time,
-    to the millisecond). The relays publish each event with its event id as the task id."""
+    """(time, task id) of every task a Celery worker's log says it received (local time, to
+    the millisecond). The relays publish each event with its event id as the task id."""
     found = []
     with contextlib.suppress(OSError), log.open(errors="replace") as f:
         for line in f:
             m = _RECEIVED.match(line)
             if m:
                 t = time.mktime(time.strptime(m[1][:19], "%Y-%m-%d %H:%M:%S"))
-                found.append((t + int(m[1][20:]) / 1000, m[2]))
+                at = t + int(m[1][20:]) / 1000
+                found.extend((at, task_id) for task_id in (m[2] or m[3]).split())
     return found
 
 

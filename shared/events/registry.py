@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema
 
 Upgrader = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -31,12 +31,6 @@ class EventType:
         (schemas keep no per-call state)."""
         return _schema_instance(self.schema, only)
 
-    def flat(self, only: frozenset[str] | None = None) -> bool:
-        """No nested objects in the payload (or its fields ``only``): a payload that validates
-        and has every field is the form the schema would dump, once what a newer producer added
-        is dropped."""
-        return _flat(self.schema, only)
-
     def upgrade(self, version: int, payload: dict[str, Any]) -> dict[str, Any]:
         if version > self.version:
             # A newer producer: its extra fields are ignored by the schema on load.
@@ -53,16 +47,6 @@ class EventType:
 @functools.cache
 def _schema_instance(schema: type[Schema], only: frozenset[str] | None = None) -> Schema:
     return schema(only=only)
-
-
-@functools.cache
-def _flat(schema: type[Schema], only: frozenset[str] | None = None) -> bool:
-    def nested(field: fields.Field) -> bool:
-        if isinstance(field, fields.List):
-            return nested(field.inner)
-        return isinstance(field, fields.Nested)
-
-    return not any(nested(f) for f in _schema_instance(schema, only).fields.values())
 
 
 EVENT_TYPES: dict[str, EventType] = {}

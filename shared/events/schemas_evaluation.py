@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.events import types
 from shared.events.registry import register
-from shared.events.types import StrMap
 
 LEVELS = ["commune", "district", "province", "national", "central"]
 Level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
@@ -15,13 +15,13 @@ class _CaseFacts(Schema):
     """What every event about a case says of it, so consumers (notification, the case file)
     need no lookup."""
 
-    dossier_id = fields.UUID(required=True)
+    dossier_id = types.UUID(required=True)
     product_name = fields.Str(required=True)
     product_code = fields.Str(required=True)
     product_set_code = fields.Str(required=True)
     producer_name = fields.Str(required=True)
-    owner_account_id = fields.UUID(required=True)
-    consultant_account_ids = fields.List(fields.UUID(), load_default=list)
+    owner_account_id = types.UUID(required=True)
+    consultant_account_ids = fields.List(types.UUID(), load_default=list)
     regime = fields.Str(required=True)
     unit_tree = fields.Str(required=True)
     province_code = fields.Str(required=True)
@@ -51,23 +51,23 @@ class CommuneReport(Schema):
 
 
 class _EvaluationFacts(_CaseFacts):
-    evaluation_id = fields.UUID(allow_none=True, required=True)
-    council_id = fields.UUID(allow_none=True, required=True)
-    council_member_ids = fields.List(fields.UUID(), load_default=list)
-    chair_id = fields.UUID(allow_none=True, load_default=None)
-    secretary_id = fields.UUID(allow_none=True, load_default=None)
+    evaluation_id = types.UUID(allow_none=True, required=True)
+    council_id = types.UUID(allow_none=True, required=True)
+    council_member_ids = fields.List(types.UUID(), load_default=list)
+    chair_id = types.UUID(allow_none=True, load_default=None)
+    secretary_id = types.UUID(allow_none=True, load_default=None)
 
 
 class EvaluationOpened(_EvaluationFacts):
-    round_id = fields.UUID(allow_none=True, load_default=None)
-    round_closes_on = fields.Date(allow_none=True, load_default=None)
+    round_id = types.UUID(allow_none=True, load_default=None)
+    round_closes_on = types.Date(allow_none=True, load_default=None)
 
 
 class ConflictDeclared(_EvaluationFacts):
-    account_id = fields.UUID(required=True, metadata={"description": "the member concerned"})
+    account_id = types.UUID(required=True, metadata={"description": "the member concerned"})
     conflicted = fields.Bool(required=True)
     reason = fields.Str(allow_none=True, load_default=None)
-    recorded_by = fields.UUID(
+    recorded_by = types.UUID(
         allow_none=True,
         load_default=None,
         metadata={
@@ -82,18 +82,18 @@ class ConflictDeclared(_EvaluationFacts):
 
 
 class SheetSubmitted(_EvaluationFacts):
-    account_id = fields.UUID(required=True)
-    sheet_id = fields.UUID(required=True)
+    account_id = types.UUID(required=True)
+    sheet_id = types.UUID(required=True)
     revision = fields.Int(required=True)
-    answers = StrMap(required=True)
+    answers = types.StrMap(required=True)
     part_points = fields.Dict(keys=fields.Str(), values=fields.Float(), required=True)
     total = fields.Float(required=True)
     comment = fields.Str(allow_none=True, load_default=None)
-    document_hashes = StrMap(required=True)
+    document_hashes = types.StrMap(required=True)
 
 
 class SheetRevised(SheetSubmitted):
-    old_answers = StrMap(required=True)
+    old_answers = types.StrMap(required=True)
     old_total = fields.Float(required=True)
     old_comment = fields.Str(allow_none=True, load_default=None)
 
@@ -135,8 +135,8 @@ class CertificateFacts(_CaseFacts):
     star_rank = fields.Int(required=True, validate=validate.Range(min=3, max=5))
     authority_unit = fields.Str(required=True)
     decision_number = fields.Str(required=True)
-    issued_on = fields.Date(required=True)
-    expires_on = fields.Date(required=True)
+    issued_on = types.Date(required=True)
+    expires_on = types.Date(required=True)
 
 
 class CertificateIssued(CertificateFacts):
@@ -149,9 +149,9 @@ class CertificateIssued(CertificateFacts):
 
 class CertificateRevoked(CertificateFacts):
     ground = fields.Str(required=True)
-    revoked_on = fields.Date(required=True)
+    revoked_on = types.Date(required=True)
     note = fields.Str(allow_none=True, load_default=None)
-    found_on = fields.Date(
+    found_on = types.Date(
         allow_none=True,
         load_default=None,
         metadata={"description": "the day the ground was found (null in older payloads)"},
@@ -166,15 +166,15 @@ class CertificateRevoked(CertificateFacts):
 
 
 class CertificateExpiring(CertificateFacts):
-    window_opens_on = fields.Date(required=True)
-    window_closes_on = fields.Date(required=True)
+    window_opens_on = types.Date(required=True)
+    window_closes_on = types.Date(required=True)
 
 
 class DeadlineEvent(_CaseFacts):
     deadline = fields.Str(required=True, metadata={"description": "e.g. intake, revocation"})
-    due_on = fields.Date(required=True)
+    due_on = types.Date(required=True)
     responsible_unit = fields.Str(allow_none=True, load_default=None)
-    council_id = fields.UUID(
+    council_id = types.UUID(
         allow_none=True,
         load_default=None,
         metadata={
@@ -185,11 +185,11 @@ class DeadlineEvent(_CaseFacts):
 
 
 class CouncilMembership(Schema):
-    council_id = fields.UUID(required=True)
+    council_id = types.UUID(required=True)
     council_name = fields.Str(required=True)
     level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
     unit = fields.Str(required=True)
-    account_id = fields.UUID(required=True)
+    account_id = types.UUID(required=True)
     role = fields.Str(required=True, validate=validate.OneOf(["chair", "secretary", "member"]))
 
 

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from shared.events import types
 from shared.events.registry import register
 
 
 class _Delivery(Schema):
     """One email about one event to one person (the case file records it)."""
 
-    delivery_id = fields.UUID(required=True)
-    dossier_id = fields.UUID(allow_none=True, required=True)
-    event_id = fields.UUID(required=True, metadata={"description": "the event the email is about"})
+    delivery_id = types.UUID(required=True)
+    dossier_id = types.UUID(allow_none=True, required=True)
+    event_id = types.UUID(required=True, metadata={"description": "the event the email is about"})
     event_type = fields.Str(required=True)
-    account_id = fields.UUID(required=True, metadata={"description": "the recipient"})
+    account_id = types.UUID(required=True, metadata={"description": "the recipient"})
     email = fields.Email(required=True)
     template = fields.Str(required=True, metadata={"description": "language/event type"})
     message_id = fields.Str(required=True)
     attempts = fields.Int(required=True)
-    digest_id = fields.UUID(
+    digest_id = types.UUID(
         allow_none=True,
         load_default=None,
         metadata={"description": "the daily digest that carried it, when it went in one"},
@@ -27,7 +28,7 @@ class _Delivery(Schema):
 
 
 class NotificationSent(_Delivery):
-    sent_at = fields.AwareDateTime(required=True, format="iso")
+    sent_at = types.AwareDateTime(required=True, format="iso")
 
 
 class NotificationFailed(_Delivery):

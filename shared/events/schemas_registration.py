@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from shared.events import types
 from shared.events.registry import register
-from shared.events.types import StrMap
 
 DOSSIER_STATUSES = ("draft", "submitted", "returned", "resubmitted", "accepted", "withdrawn")
 
 
 class AccountCreated(Schema):
-    account_id = fields.UUID(required=True)
+    account_id = types.UUID(required=True)
     email = fields.Email(required=True)
     display_name = fields.Str(required=True)
     language = fields.Str(required=True, validate=validate.OneOf(["vi", "en"]))
     roles = fields.List(fields.Str(), required=True)
     unit = fields.Str(allow_none=True, required=True, metadata={"description": "jurisdiction"})
-    councils = fields.List(fields.UUID(), load_default=list)
+    councils = fields.List(types.UUID(), load_default=list)
 
 
 class AccountUpdated(AccountCreated):
@@ -29,16 +29,16 @@ class AccountUpdated(AccountCreated):
 class _DossierFacts(Schema):
     """What every dossier event says about the case, so consumers need no lookup."""
 
-    dossier_id = fields.UUID(required=True)
+    dossier_id = types.UUID(required=True)
     version = fields.Int(required=True)
     from_status = fields.Str(
         allow_none=True, required=True, validate=validate.OneOf(DOSSIER_STATUSES)
     )
     to_status = fields.Str(required=True, validate=validate.OneOf(DOSSIER_STATUSES))
-    producer_id = fields.UUID(required=True)
+    producer_id = types.UUID(required=True)
     producer_name = fields.Str(required=True)
-    owner_account_id = fields.UUID(required=True)
-    consultant_account_ids = fields.List(fields.UUID(), load_default=list)
+    owner_account_id = types.UUID(required=True)
+    consultant_account_ids = fields.List(types.UUID(), load_default=list)
     product_name = fields.Str(required=True)
     product_set_code = fields.Str(required=True)
     registration_type = fields.Str(required=True)
@@ -55,7 +55,7 @@ class _DossierFacts(Schema):
         load_default=None,
         metadata={"description": "the certificate an upgrade or re-evaluation concerns"},
     )
-    filed_on = fields.Date(
+    filed_on = types.Date(
         allow_none=True,
         load_default=None,
         metadata={"description": "the day (Vietnam) the dossier was first submitted"},
@@ -68,7 +68,7 @@ class _DossierFacts(Schema):
 
 
 class DossierSubmitted(_DossierFacts):
-    self_assessment = StrMap(required=True)
+    self_assessment = types.StrMap(required=True)
     samples_count = fields.Int(required=True)
 
 
@@ -94,7 +94,7 @@ class DossierWithdrawn(_DossierFacts):
 
 
 class DocumentAdded(_DossierFacts):
-    document_id = fields.UUID(required=True)
+    document_id = types.UUID(required=True)
     kind = fields.Str(required=True)
     document_version = fields.Int(required=True)
     sha256 = fields.Str(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
@@ -104,8 +104,8 @@ class DocumentAdded(_DossierFacts):
 
 
 class ConsultantGranted(Schema):
-    producer_id = fields.UUID(required=True)
-    consultant_account_id = fields.UUID(required=True)
+    producer_id = types.UUID(required=True)
+    consultant_account_id = types.UUID(required=True)
     granted = fields.Bool(required=True)
 
 

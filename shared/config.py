@@ -102,7 +102,7 @@ def load(service: str) -> Settings:
         consumer_max_retries=_int("OCOP_CONSUMER_MAX_RETRIES", 5),
         # Events are applied in batches, one transaction each: up to this many, or what arrived
         # within this many seconds of the first (ADR 0008).
-        consumer_batch_size=_int("OCOP_CONSUMER_BATCH_SIZE", 50),
+        consumer_batch_size=_int("OCOP_CONSUMER_BATCH_SIZE", 100),
         consumer_batch_seconds=float(_env("OCOP_CONSUMER_BATCH_SECONDS", "0.02")),
         # Embedded broker only: a message claimed this long ago without an ack is delivered
         # again (its worker died); longer than any task runs.

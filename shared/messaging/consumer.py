@@ -209,8 +209,9 @@ class EventBatches(Batches):
     triggered, not in the pool, and flushes are serialised (without an event loop, as on the
     embedded broker, the timer fires in a thread of its own, and events must be applied in the
     order they came); each message is acknowledged or put back as the batch says, where
-    celery-batches acknowledges all of them whatever happened; and a batch gets a "received"
-    log line naming its messages.
+    celery-batches acknowledges all of them whatever happened; a timer tick leaves a partial
+    batch to fill until its first message is ``batch_seconds`` old; and a batch gets a
+    "received" log line naming its messages.
     """
 
     #: A partial batch is applied once its first message has waited this long. The timer

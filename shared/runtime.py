@@ -8,8 +8,9 @@ from functools import cached_property
 from celery import Celery, signals
 from sqlalchemy import MetaData, Table
 
-from shared import config
+from shared import config, participants
 from shared.db import Database, UnitOfWork
+from shared.events import EVENT_TYPES, Event
 from shared.messaging.celery_app import make_celery
 from shared.messaging.consumer import Bulk, Handler, Inbox, register_event_task
 from shared.messaging.outbox import write_events
@@ -28,6 +29,7 @@ class ServiceRuntime:
         outbox: Table,
         inbox: Table,
         handlers: Mapping[str, Handler | Bulk] | None = None,
+        participants: participants.Tables | None = None,
         settings: config.Settings | None = None,
     ) -> None:
         self.settings = settings or config.load(service)
@@ -35,7 +37,12 @@ class ServiceRuntime:
         self.metadata = metadata
         self.outbox = outbox
         self.inbox_table = inbox
-        self.handlers = dict(handlers or {})
+        self.participants = participants
+        self.handlers = (
+            with_participants(handlers or {}, participants, service)
+            if participants is not None
+            else dict(handlers or {})
+        )
         self.db = Database(
             self.settings.database_url,
             before_commit=self._write_outbox,
@@ -45,6 +52,10 @@ class ServiceRuntime:
 
     def _write_outbox(self, uow: UnitOfWork) -> None:
         if uow.events:
+            if self.participants is not None:
+                # The service's own events change who is on a case in their own transaction:
+                # the officer who takes a dossier has it the moment the request returns.
+                participants.apply_all(uow.session, self.participants, uow.events)
             write_events(uow.session, self.outbox, uow.events)
             self.nudger.in_transaction(uow.session)
 
@@ -92,3 +103,34 @@ class ServiceRuntime:
 
     def inbox(self) -> Inbox:
         return Inbox(db=self.db, table=self.inbox_table, handlers=self.handlers)
+
+
+def with_participants(
+    handlers: Mapping[str, Handler | Bulk], tables: participants.Tables, service: str
+) -> dict[str, Handler | Bulk]:
+    """The handlers, each first keeping the people on the case from another service's event
+    (a service's own events were applied when it wrote them)."""
+
+    def keep(uow: UnitOfWork, events: list[Event]) -> None:
+        participants.apply_all(uow.session, tables, (e for e in events if e.producer != service))
+
+    def wrap(event_type: str, handler: Handler | Bulk) -> Handler | Bulk:
+        if isinstance(handler, Bulk):
+            fields = set(EVENT_TYPES[event_type].schema._declared_fields)
+
+            def apply_bulk(uow: UnitOfWork, events: list[Event]) -> None:
+                keep(uow, events)
+                handler.apply(uow, events)
+
+            return Bulk(apply_bulk, handler.reads | (participants.READS & fields))
+
+        def apply_one(*, uow: UnitOfWork, event: Event) -> None:
+            keep(uow, [event])
+            handler(uow=uow, event=event)
+
+        return apply_one
+
+    return {
+        event_type: wrap(event_type, handler) if event_type in participants.RULES else handler
+        for event_type, handler in handlers.items()
+    }

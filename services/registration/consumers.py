@@ -10,9 +10,10 @@ from sqlalchemy import update
 
 from services.registration.ledger import checkpoints
 from services.registration.ledger import writer as ledger
-from services.registration.models import Dossier
+from services.registration.models import Dossier, participant_tables
 from services.registration.service import dossiers as dossier_service
 from services.registration.service import public_status
+from shared import participants
 from shared.db import UnitOfWork
 from shared.events import Event
 from shared.events.registry import EVENT_TYPES
@@ -58,6 +59,16 @@ def on_certificate_event(*, uow: UnitOfWork, event: Event) -> None:
     on_case_event(uow=uow, event=event)
 
 
+def on_seat(*, uow: UnitOfWork, event: Event) -> None:
+    """Keep the council seats: a council's members are on the cases assigned to it."""
+    participants.record_seat(
+        uow.session,
+        participant_tables,
+        event.payload,
+        seated=event.type == "council.member_added",
+    )
+
+
 def with_ledger(handler: Handler | None) -> Handler:
     """The handler's effect, then the event's ledger entry, in the same unit of work (last, so
     the global head is locked only for the end of the transaction)."""
@@ -78,6 +89,8 @@ DOMAIN_HANDLERS: dict[str, Handler] = {
     "certificate.issued": on_certificate_event,
     "certificate.revoked": on_certificate_event,
     "certificate.expired": on_certificate_event,
+    "council.member_added": on_seat,
+    "council.member_removed": on_seat,
 }
 
 # Every event type: the ledger hears them all (the queue is bound to "#").

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared import participants
 from shared.ids import new_id
 from shared.messaging.outbox import define_inbox, define_outbox
 from shared.ratelimit import define_rate_limit_table
@@ -34,6 +35,8 @@ class Base(DeclarativeBase):
 outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)
 rate_limits = define_rate_limit_table(Base.metadata)
+# The officials on each case (shared.participants), kept from every service's events.
+participant_tables = participants.define_tables(Base.metadata, seats=True)
 
 Timestamp = DateTime(timezone=True)
 
@@ -162,6 +165,11 @@ class Dossier(Base):
     # A re-evaluation filed after its window closed (None for other registration types).
     late_filing: Mapped[bool | None] = mapped_column()
     missing_items: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The commune officer handling the dossier: who took it from the commune's queue (or acted
+    # on it first), or whom the commune assigned; None while it waits in the queue.
+    handler_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", name="fk_dossiers_handler")
+    )
     # The public status of the case as other services report it (e.g. "at province council").
     public_status: Mapped[str | None] = mapped_column(String(200))
     # The same in parts, so a client can say it in its own language (public_status.py).

@@ -10,7 +10,7 @@ from flask import current_app
 from services.registration import consumers
 from services.registration.keys import KeyRing
 from services.registration.ledger import tasks as ledger_tasks
-from services.registration.models import Base, inbox, outbox
+from services.registration.models import Base, inbox, outbox, participant_tables
 from services.registration.storage import LocalStorage
 from shared.config import Settings
 from shared.runtime import ServiceRuntime
@@ -24,6 +24,7 @@ class Registration(ServiceRuntime):
             outbox=outbox,
             inbox=inbox,
             handlers=consumers.HANDLERS,
+            participants=participant_tables,
             settings=settings,
         )
         self.keyring = KeyRing(self.db)

@@ -181,6 +181,13 @@ class MissingItemSchema(Schema):
     note = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
+class AssignIn(VersionIn):
+    account_id = fields.UUID(
+        load_default=None,
+        metadata={"description": "an officer of the dossier's commune; omitted: yourself"},
+    )
+
+
 class ReturnIn(VersionIn):
     missing_items = fields.List(
         fields.Nested(MissingItemSchema), required=True, validate=validate.Length(min=1, max=50)
@@ -225,6 +232,10 @@ class DossierOut(Schema):
     self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str())
     samples_count = fields.Int()
     missing_items = fields.List(fields.Nested(MissingItemSchema))
+    handler_account_id = fields.UUID(
+        allow_none=True,
+        metadata={"description": "the commune officer handling it; none while in the queue"},
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     submitted_at = fields.DateTime(allow_none=True)
@@ -234,6 +245,10 @@ class DossierOut(Schema):
 
 class DossierListArgs(Schema):
     status = fields.Str(validate=validate.OneOf([s.value for s in Status]))
+    handler = fields.Str(
+        validate=validate.OneOf(["me", "none"]),
+        metadata={"description": "`me`: the dossiers you handle; `none`: the commune's queue"},
+    )
     unit = fields.Str()
     product_set_code = fields.Str(validate=validate.Regexp(r"^\d{2}$"))
     producer_id = fields.UUID()

@@ -18,12 +18,32 @@ class AccountCreated(Schema):
     roles = fields.List(fields.Str(), required=True)
     unit = fields.Str(allow_none=True, required=True, metadata={"description": "jurisdiction"})
     councils = fields.List(types.UUID(), load_default=list)
+    powers_changed_at = types.AwareDateTime(
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "when roles, jurisdiction, councils or the active flag last changed: "
+            "tokens issued before are refused (none: not since creation)"
+        },
+    )
 
 
 class AccountUpdated(AccountCreated):
     """The account as it now is, whole: consumers replace what they keep, newest event wins."""
 
     active = fields.Bool(required=True, metadata={"description": "false: may no longer sign in"})
+
+
+class AccountSignedOut(Schema):
+    account_id = types.UUID(required=True)
+    token_id = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "the signed-out token's jti"},
+    )
+    expires_at = types.AwareDateTime(
+        required=True, metadata={"description": "when the token expires: forget it after"}
+    )
 
 
 class _DossierFacts(Schema):
@@ -65,6 +85,11 @@ class _DossierFacts(Schema):
         load_default=None,
         metadata={"description": "a re-evaluation filed after its window closed"},
     )
+    handler_account_id = types.UUID(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the commune officer handling the dossier (none: the queue)"},
+    )
 
 
 class DossierSubmitted(_DossierFacts):
@@ -93,6 +118,10 @@ class DossierWithdrawn(_DossierFacts):
     pass
 
 
+class DossierAssigned(_DossierFacts):
+    previous_handler_account_id = types.UUID(allow_none=True, load_default=None)
+
+
 class DocumentAdded(_DossierFacts):
     document_id = types.UUID(required=True)
     kind = fields.Str(required=True)
@@ -116,6 +145,12 @@ register(
     AccountUpdated,
     producer=_P,
     description="An account's name, language, roles, jurisdiction or active flag changed.",
+)
+register(
+    "account.signed_out",
+    AccountSignedOut,
+    producer=_P,
+    description="Someone signed out: the token they signed out with is refused from now on.",
 )
 register(
     "consultant.access_changed",
@@ -153,6 +188,13 @@ register(
     DossierWithdrawn,
     producer=_P,
     description="The applicant withdrew the dossier before a decision.",
+)
+register(
+    "dossier.assigned",
+    DossierAssigned,
+    producer=_P,
+    description="A commune officer took the dossier from the commune's queue, or was assigned "
+    "it: from now on they handle it.",
 )
 register(
     "dossier.document_added",

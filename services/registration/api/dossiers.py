@@ -13,6 +13,7 @@ from services.registration.domain.lifecycle import Action, Status
 from services.registration.models import Dossier
 from services.registration.runtime import current
 from services.registration.schemas import (
+    AssignIn,
     DossierCreateIn,
     DossierListArgs,
     DossierOut,
@@ -22,6 +23,7 @@ from services.registration.schemas import (
     VersionIn,
     WithdrawIn,
 )
+from services.registration.service import access
 from services.registration.service import dossiers as dossier_service
 from shared.auth import Principal
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
@@ -35,7 +37,12 @@ _FIELDS = [name for name in DossierOut().fields if name != "allowed_actions"]
 def _out(dossier: Dossier, principal: Principal) -> dict[str, Any]:
     """The dossier's fields plus what this caller may do next (the schema renders them)."""
     data = {name: getattr(dossier, name) for name in _FIELDS}
-    data["allowed_actions"] = lifecycle.allowed_actions(Status(dossier.status), principal.roles)
+    status = Status(dossier.status)
+    intake = access.handles_intake(principal, dossier)
+    roles = principal.roles if intake else principal.roles - lifecycle.COMMUNE
+    data["allowed_actions"] = lifecycle.allowed_actions(status, roles)
+    if intake and status in lifecycle.AT_THE_COMMUNE:
+        data["allowed_actions"].append("assign")
     return data
 
 
@@ -52,6 +59,7 @@ class Dossiers(MethodView):
             unit=args.get("unit"),
             product_set_code=args.get("product_set_code"),
             producer_id=args.get("producer_id"),
+            handler=args.get("handler"),
         )
         with current().db.reader() as session:
             items, cursor = dossier_service.list_(
@@ -169,6 +177,29 @@ def return_(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
 def accept(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
     """Accept the dossier and hand it to evaluation (commune officer)"""
     return _transition(dossier_id, Action.ACCEPT, data)
+
+
+@blp.route("/<uuid:dossier_id>/assign", methods=["POST"])
+@blp.arguments(AssignIn)
+@blp.response(200, DossierOut)
+@document_errors(blp, *WRITE_ERRORS)
+def assign(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+    """Take the dossier from the commune's queue, or hand it to another officer of the commune
+
+    Without ``account_id`` the caller takes it. From then on only its handler (and the
+    applicant's side) sees it at the commune; other officers of the commune no longer do.
+    """
+    principal = current_principal()
+    with current().db.unit_of_work() as uow:
+        dossier = dossier_service.assign(
+            uow=uow,
+            principal=principal,
+            dossier_id=dossier_id,
+            expected_version=data["version"],
+            handler_id=data["account_id"],
+        )
+        uow.commit()
+    return _out(dossier, principal)
 
 
 @blp.route("/<uuid:dossier_id>/withdraw", methods=["POST"])

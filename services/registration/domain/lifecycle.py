@@ -64,6 +64,9 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     },
 }
 
+# Where the commune's intake has the dossier: its officers take and hand it on (the handler).
+AT_THE_COMMUNE = frozenset({Status.SUBMITTED, Status.RETURNED, Status.RESUBMITTED})
+
 # The applicant may change the content only while the dossier is in its hands.
 EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
 

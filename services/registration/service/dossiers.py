@@ -26,7 +26,13 @@ from sqlalchemy.orm import Session
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Action, Status
 from services.registration.domain.product_code import format_product_code
-from services.registration.models import Certificate, Dossier, Producer, ProductCodeCounter
+from services.registration.models import (
+    Account,
+    Certificate,
+    Dossier,
+    Producer,
+    ProductCodeCounter,
+)
 from services.registration.service import access
 from services.registration.service import producers as producer_service
 from shared import problems
@@ -132,6 +138,7 @@ def facts(dossier: Dossier, producer: Producer) -> dict[str, Any]:
         "certificate_number": dossier.certificate_number,
         "filed_on": dossier.filed_on,
         "late_filing": dossier.late_filing,
+        "handler_account_id": dossier.handler_account_id,
     }
 
 
@@ -422,6 +429,11 @@ def transition(
         raise problems.transition_refused(str(exc)) from exc
     if step.roles is lifecycle.APPLICANT_SIDE and not access.acts_for_producer(principal, producer):
         raise problems.forbidden("Only the producer or its consultant may do this.")
+    if step.roles is lifecycle.COMMUNE:
+        if not access.handles_intake(principal, dossier):
+            raise problems.forbidden("Only the officer handling this dossier may do this.")
+        # An officer who acts on a dossier from the commune's queue takes it (ADR 0009).
+        dossier.handler_account_id = access.me(principal)
     _check_version(dossier, expected_version)
     previous = dossier.status
     now = _now()
@@ -466,6 +478,59 @@ def transition(
                 "to_status": dossier.status,
                 "reason": decision.reason,
                 **extra,
+            },
+            producer="registration",
+            actor=_actor(principal),
+            dossier_id=dossier.id,
+        )
+    )
+    return dossier
+
+
+def assign(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    expected_version: int,
+    handler_id: uuid.UUID | None,
+) -> Dossier:
+    """Take a dossier from the commune's queue (no ``handler_id``: oneself), or hand it to
+    another officer of its commune; its handler, or any officer of the commune while it waits
+    in the queue, may do so."""
+    dossier, producer = get_with_producer(
+        session=uow.session, principal=principal, dossier_id=dossier_id
+    )
+    if not access.handles_intake(principal, dossier):
+        raise problems.forbidden("Only the officer handling this dossier may hand it on.")
+    if Status(dossier.status) not in lifecycle.AT_THE_COMMUNE:
+        raise problems.transition_refused(
+            f"A {dossier.status} dossier is not at the commune's intake."
+        )
+    _check_version(dossier, expected_version)
+    handler = handler_id or access.me(principal)
+    officer = uow.session.get(Account, handler)
+    if (
+        officer is None
+        or not officer.active
+        or "commune_officer" not in officer.roles
+        or officer.unit != str(access.commune_of(dossier))
+    ):
+        raise problems.invalid({"account_id": ["Not an officer of the dossier's commune."]})
+    previous = dossier.handler_account_id
+    if previous == handler:
+        return dossier
+    dossier.handler_account_id = handler
+    dossier.updated_at = _now()
+    uow.session.flush()
+    uow.add_event(
+        new_event(
+            "dossier.assigned",
+            {
+                **facts(dossier, producer),
+                "from_status": dossier.status,
+                "to_status": dossier.status,
+                "previous_handler_account_id": previous,
             },
             producer="registration",
             actor=_actor(principal),
@@ -521,6 +586,7 @@ class Filters:
     unit: str | None = None
     product_set_code: str | None = None
     producer_id: uuid.UUID | None = None
+    handler: str | None = None  # "me" or "none"
 
 
 def _filtered(principal: Principal, filters: Filters) -> Select[tuple[Dossier]]:
@@ -531,6 +597,10 @@ def _filtered(principal: Principal, filters: Filters) -> Select[tuple[Dossier]]:
         query = query.where(Dossier.product_set_code == filters.product_set_code)
     if filters.producer_id:
         query = query.where(Dossier.producer_id == filters.producer_id)
+    if filters.handler == "me":
+        query = query.where(Dossier.handler_account_id == access.me(principal))
+    elif filters.handler == "none":
+        query = query.where(Dossier.handler_account_id.is_(None))
     if filters.unit:
         try:
             ref = UnitRef.parse(filters.unit)

@@ -1,4 +1,5 @@
-"""Bearer-token verification (JWT, asymmetric keys from a JWKS), roles and jurisdiction."""
+"""Bearer-token verification (JWT, asymmetric keys from a JWKS), roles and jurisdiction, and
+the check that a token still speaks for its account (current powers, ADR 0002)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import jwt
@@ -112,8 +114,92 @@ KeyResolver = Callable[[str], Any]
 _CACHE_SIZE = 2048
 
 
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    """A token whose signature and claims hold, with what the current-powers check reads."""
+
+    principal: Principal
+    token_id: str | None  # ``jti``: what a sign-out revokes
+    issued_at: float  # ``iat``; the issuer writes it to the millisecond
+    expires_at: float  # ``exp``
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """What a service knows of an account now, from its own table: tokens that no longer speak
+    for the account are refused although their signature holds."""
+
+    active: bool = True
+    # Tokens issued before this carry roles, a jurisdiction or councils the account has lost.
+    not_before: datetime | None = None
+    # Ids of its tokens that were signed out and have not expired yet.
+    revoked: frozenset[str] = frozenset()
+
+
+#: ``account_id -> AccountState``, or None for an account the service has not heard of.
+AccountStateLookup = Callable[[str], AccountState | None]
+
+
+class CurrentPowers:
+    """Refuses tokens of deactivated accounts, tokens issued before the account's last change of
+    powers, and signed-out tokens.
+
+    The state of an account is looked up at most once per ``ttl`` seconds per process: the same
+    token comes with every request of a session, and a query each time would double the cost of
+    a cheap read. So a change takes effect within ``ttl`` (plus, in other services, the time its
+    event takes to arrive); ``forget`` makes it immediate in the process that made it.
+    """
+
+    def __init__(
+        self,
+        lookup: AccountStateLookup,
+        *,
+        ttl: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lookup = lookup
+        self._ttl = ttl
+        self._clock = clock
+        self._states: dict[str, tuple[AccountState | None, float]] = {}
+
+    def state(self, account_id: str) -> AccountState | None:
+        now = self._clock()
+        cached = self._states.get(account_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        state = self._lookup(account_id)
+        if len(self._states) >= _CACHE_SIZE:
+            self._states.pop(next(iter(self._states)))  # oldest first (insertion order)
+        self._states.pop(account_id, None)  # re-inserted last, so eviction stays oldest-first
+        self._states[account_id] = (state, now + self._ttl)
+        return state
+
+    def forget(self, account_id: str) -> None:
+        """Look the account up afresh on its next request (this process changed it)."""
+        self._states.pop(account_id, None)
+
+    def check(self, token: VerifiedToken) -> None:
+        """401 unless the token still speaks for its account."""
+        state = self.state(token.principal.account_id)
+        if state is None:
+            return  # not heard of yet: nothing has changed since its creation
+        if not state.active:
+            raise problems.unauthorized("The account is deactivated.")
+        if token.token_id is not None and token.token_id in state.revoked:
+            raise problems.unauthorized("The token was signed out; sign in again.")
+        # Tokens of earlier releases carry ``iat`` in whole seconds, at most a second early:
+        # one issued in the same second after a change is refused too (its holder signs in
+        # again), never one issued before it.
+        if state.not_before is not None and token.issued_at < state.not_before.timestamp():
+            raise problems.unauthorized(
+                "The account's roles or jurisdiction changed after this token was issued; "
+                "sign in again."
+            )
+
+
 class TokenVerifier:
-    """Verifies tokens against a key set: a JWKS URL, or a local resolver (the issuer itself)."""
+    """Verifies tokens against a key set: a JWKS URL, or a local resolver (the issuer itself);
+    with ``powers``, also that the token still speaks for its account."""
 
     def __init__(
         self,
@@ -122,14 +208,16 @@ class TokenVerifier:
         audience: str,
         jwks_url: str | None = None,
         resolve_key: KeyResolver | None = None,
+        powers: CurrentPowers | None = None,
     ) -> None:
         if (jwks_url is None) == (resolve_key is None):
             raise ValueError("give exactly one of jwks_url and resolve_key")
         self.issuer = issuer
         self.audience = audience
+        self.powers = powers
         self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
         self._resolve = resolve_key
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._verified: dict[str, VerifiedToken] = {}
 
     def _key_for(self, token: str) -> Any:
         if self._jwks is not None:
@@ -142,21 +230,28 @@ class TokenVerifier:
         return self._resolve(kid)
 
     def verify(self, token: str) -> Principal:
-        """The caller the token names; any defect answers 401.
+        """The caller the token names; any defect answers 401."""
+        return self.verify_token(token).principal
 
-        A token already verified is answered from a small cache until it expires: the same
-        token arrives with every request of a session, and the signature check dominates.
+    def verify_token(self, token: str) -> VerifiedToken:
+        """The token's caller and facts; any defect, or a token that no longer speaks for its
+        account, answers 401.
+
+        A token whose signature was checked is answered from a small cache until it expires:
+        the same token arrives with every request of a session, and the signature check
+        dominates. Its account's current state is checked every time (itself cached briefly).
         """
-        cached = self._verified.get(token)
-        if cached is not None and cached[1] > time.time():
-            return cached[0]
-        principal, expires = self._verify(token)
-        if len(self._verified) >= _CACHE_SIZE:
-            self._verified.pop(next(iter(self._verified)))  # oldest first (insertion order)
-        self._verified[token] = (principal, expires)
-        return principal
+        verified = self._verified.get(token)
+        if verified is None or verified.expires_at <= time.time():
+            verified = self._verify(token)
+            if len(self._verified) >= _CACHE_SIZE:
+                self._verified.pop(next(iter(self._verified)))  # oldest first (insertion order)
+            self._verified[token] = verified
+        if self.powers is not None:
+            self.powers.check(verified)
+        return verified
 
-    def _verify(self, token: str) -> tuple[Principal, float]:
+    def _verify(self, token: str) -> VerifiedToken:
         try:
             key = self._key_for(token)
             claims = jwt.decode(
@@ -170,4 +265,15 @@ class TokenVerifier:
             )
         except (jwt.PyJWTError, KeyError, ValueError) as exc:
             raise problems.unauthorized("The bearer token is not valid.") from exc
-        return principal_from_claims(claims), float(claims["exp"])
+        issued_at, token_id = claims["iat"], claims.get("jti")
+        # PyJWT accepts any iat that int() takes ("123" too); the comparison needs a number.
+        if isinstance(issued_at, bool) or not isinstance(issued_at, int | float):
+            raise problems.unauthorized("The bearer token is not valid.")
+        if token_id is not None and not isinstance(token_id, str):
+            raise problems.unauthorized("The bearer token is not valid.")
+        return VerifiedToken(
+            principal=principal_from_claims(claims),
+            token_id=token_id,
+            issued_at=float(issued_at),
+            expires_at=float(claims["exp"]),
+        )

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api, Blueprint
 from kombu import Connection
 from prometheus_client import (
@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from shared import context, problems
-from shared.auth import Principal, TokenVerifier
+from shared.auth import AccountStateLookup, CurrentPowers, Principal, TokenVerifier, VerifiedToken
 from shared.config import Settings
 from shared.db import Database
 
@@ -108,14 +108,35 @@ def current_principal() -> Principal:
     return principal
 
 
+def current_token() -> VerifiedToken:
+    """The bearer token of the request, verified, or a 401 problem."""
+    token = g.get("token")
+    if token is None:
+        raise problems.unauthorized()
+    return token
+
+
+def forget_powers(account_id: str) -> None:
+    """This process changed the account's powers or sessions: check its next request afresh
+    rather than from the few seconds' cache (other processes catch up within that time)."""
+    powers = current_app.extensions["ocop.verifier"].powers
+    if powers is not None:
+        powers.forget(account_id)
+
+
 def create_base_app(
     settings: Settings,
     *,
     title: str,
     db: Database,
     verifier: TokenVerifier,
+    account_state: AccountStateLookup | None = None,
     description: str = "",
 ) -> tuple[Flask, ProblemApi]:
+    """The app with what every service shares; with ``account_state`` (the service's own view
+    of accounts), tokens that no longer speak for their account are refused (ADR 0002)."""
+    if account_state is not None:
+        verifier.powers = CurrentPowers(account_state)
     app = Flask(settings.service)
     app.config.update(
         API_TITLE=title,
@@ -159,13 +180,14 @@ def _install_request_hooks(app: Flask, settings: Settings, verifier: TokenVerifi
         context.event_id.set(None)
         context.dossier_id.set(None)
         g.started = time.perf_counter()
-        g.principal = None
+        g.principal = g.token = None
         header = request.headers.get("Authorization", "")
         if header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
                 raise problems.unauthorized("Use the Bearer scheme.")
-            g.principal = verifier.verify(token.strip())
+            g.token = verifier.verify_token(token.strip())
+            g.principal = g.token.principal
 
     @app.after_request
     def _finish(response: Response) -> Response:

@@ -13,6 +13,7 @@ from services.evaluation.api import (
     statistics,
 )
 from services.evaluation.runtime import Evaluation
+from services.evaluation.service import powers
 from shared import logs
 from shared.auth import TokenVerifier
 from shared.web import create_base_app, jwks_verifier
@@ -27,6 +28,7 @@ def create_app(runtime: Evaluation | None = None, verifier: TokenVerifier | None
         title="OCOP evaluation",
         db=rt.db,
         verifier=verifier or jwks_verifier(rt.settings),
+        account_state=powers.account_state(rt.db),
         description="Councils, rounds, evaluations, score sheets, star ranks, decisions and "
         "certificates.",
     )

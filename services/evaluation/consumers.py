@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.evaluation.service import cases
+from services.evaluation.service import cases, powers
 from shared.messaging.consumer import Bulk, Handler
 
 HANDLERS: dict[str, Handler | Bulk] = {
@@ -10,6 +10,7 @@ HANDLERS: dict[str, Handler | Bulk] = {
     "dossier.accepted": Bulk(cases.on_dossiers_accepted, cases.ACCEPTED_READS),
     "dossier.document_added": Bulk(cases.on_documents_added, cases.DOCUMENT_READS),
     "dossier.withdrawn": cases.on_dossier_withdrawn,
-    "account.created": cases.on_account,
-    "account.updated": cases.on_account,
+    "account.created": powers.on_account,
+    "account.updated": powers.on_account,
+    "account.signed_out": powers.on_signed_out,
 }

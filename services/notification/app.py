@@ -6,6 +6,7 @@ from flask import Flask
 
 from services.notification.api import deliveries, preferences
 from services.notification.runtime import Notification
+from services.notification.service import powers
 from shared import logs
 from shared.auth import TokenVerifier
 from shared.web import create_base_app, jwks_verifier
@@ -20,6 +21,7 @@ def create_app(runtime: Notification | None = None, verifier: TokenVerifier | No
         title="OCOP notification",
         db=rt.db,
         verifier=verifier or jwks_verifier(rt.settings),
+        account_state=powers.account_state(rt.db),
         description="Contacts, recipient rules, templates and email delivery.",
     )
     app.extensions["ocop.runtime"] = rt

@@ -11,6 +11,7 @@ from services.notification import mail_settings
 from services.notification.domain.recipients import RULES
 from services.notification.service import contacts as contact_service
 from services.notification.service import deliveries as delivery_service
+from services.notification.service import powers
 from services.notification.templating import default_catalogue
 from shared.db import UnitOfWork
 from shared.events import Event
@@ -18,8 +19,10 @@ from shared.messaging.consumer import Handler
 
 
 def on_account(*, uow: UnitOfWork, event: Event) -> None:
-    """Remember how to reach an account holder, as the newest account event says."""
+    """Remember how to reach an account holder, as the newest account event says, and whether
+    its tokens still speak for it."""
     contact_service.record_account(uow=uow, payload=event.payload, occurred_at=event.occurred_at)
+    powers.on_account(uow=uow, event=event)
 
 
 def notify(*, uow: UnitOfWork, event: Event) -> None:
@@ -50,6 +53,7 @@ HANDLERS: dict[str, Handler] = {
     **{event_type: notify for event_type in RULES},
     "account.created": on_account,
     "account.updated": on_account,
+    "account.signed_out": powers.on_signed_out,
     "council.member_added": on_member_added,
     "council.member_removed": on_member_removed,
     "consultant.access_changed": on_consultant_access,

@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.messaging.outbox import define_inbox, define_outbox
+from shared.powers import define_account_powers_table, define_revoked_tokens_table
 
 
 class Base(DeclarativeBase):
@@ -30,6 +31,9 @@ class Base(DeclarativeBase):
 
 outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)
+# Whether an account's tokens still speak for it (shared.powers, ADR 0002).
+account_powers = define_account_powers_table(Base.metadata)
+revoked_tokens = define_revoked_tokens_table(Base.metadata)
 
 
 class Contact(Base):

@@ -13,6 +13,7 @@ from services.registration.api import (
     reference,
 )
 from services.registration.runtime import Registration
+from services.registration.service import sessions
 from shared import logs
 from shared.auth import TokenVerifier
 from shared.web import create_base_app
@@ -32,6 +33,7 @@ def create_app(runtime: Registration | None = None) -> Flask:
         title="OCOP registration",
         db=rt.db,
         verifier=verifier,
+        account_state=sessions.account_state(rt.db),
         description="Accounts, producers, dossiers, documents and commune intake.",
     )
     app.extensions["ocop.runtime"] = rt

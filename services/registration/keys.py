@@ -3,6 +3,7 @@ every worker process and machine signs with the same key and verifies against th
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import uuid
@@ -96,12 +97,16 @@ class KeyRing:
     def issue(self, settings: Settings, claims: dict[str, Any]) -> str:
         keys = self.keys()
         assert self._current is not None
-        now = int(time.time())
+        moment = time.time()
+        now = int(moment)
         payload = {
             **claims,
             "iss": settings.jwt_issuer,
             "aud": settings.jwt_audience,
-            "iat": now,
+            # To the millisecond (a NumericDate may have a fraction), never later than the
+            # moment: a token is refused if issued before its account's last change of powers,
+            # and a change and a new sign-in often fall in the same second (ADR 0002).
+            "iat": math.floor(moment * 1000) / 1000,
             "nbf": now,
             "exp": now + settings.token_ttl_seconds,
             "jti": uuid.uuid4().hex,

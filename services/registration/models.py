@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from shared import participants
 from shared.ids import new_id
 from shared.messaging.outbox import define_inbox, define_outbox
+from shared.powers import define_revoked_tokens_table
 from shared.ratelimit import define_rate_limit_table
 
 
@@ -35,6 +36,8 @@ class Base(DeclarativeBase):
 outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)
 rate_limits = define_rate_limit_table(Base.metadata)
+# Signed-out tokens, refused until they expire (shared.powers, ADR 0002).
+revoked_tokens = define_revoked_tokens_table(Base.metadata)
 # The officials on each case (shared.participants), kept from every service's events.
 participant_tables = participants.define_tables(Base.metadata, seats=True)
 
@@ -55,6 +58,9 @@ class Account(Base):
     councils: Mapped[list[Any]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    # When roles, unit, councils or the active flag last changed: tokens issued before no
+    # longer speak for the account (ADR 0002). None: not since it was created.
+    powers_changed_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class SigningKey(Base):

@@ -20,6 +20,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "registration": ("#",),
     "evaluation": (
         "account.created",
+        "account.signed_out",
         "account.updated",
         "dossier.accepted",
         "dossier.document_added",
@@ -27,6 +28,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
     "notification": (
         "account.created",
+        "account.signed_out",
         "account.updated",
         "certificate.expired",
         "certificate.expiring",

@@ -20,7 +20,14 @@ from services.registration.schemas import (
     TokenOut,
 )
 from services.registration.service import accounts as account_service
-from shared.web import WRITE_ERRORS, current_principal, document_errors
+from services.registration.service import sessions
+from shared.web import (
+    WRITE_ERRORS,
+    current_principal,
+    current_token,
+    document_errors,
+    forget_powers,
+)
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 wellknown = Blueprint("jwks", __name__, description="Public keys")
@@ -102,6 +109,7 @@ class AccountById(MethodView):
                 uow=uow, principal=current_principal(), account_id=account_id, changes=data
             )
             uow.commit()
+        forget_powers(str(account_id))
         return account
 
 
@@ -120,6 +128,18 @@ def token(data: dict[str, Any]) -> Any:
         password=data["password"],
         client=request.remote_addr or "unknown",
     )
+
+
+@blp.route("/auth/signout", methods=["POST"])
+@blp.response(204)
+@document_errors(blp, 401)
+def sign_out() -> None:
+    """Sign out: the bearer token is refused from now on (by every service within seconds)"""
+    token = current_token()
+    with current().db.unit_of_work() as uow:
+        sessions.sign_out(uow=uow, token=token)
+        uow.commit()
+    forget_powers(token.principal.account_id)
 
 
 @wellknown.route("/.well-known/jwks.json")

@@ -51,6 +51,7 @@ def _event(kind: str, account: Account, actor: Actor) -> Any:
         "roles": account.roles,
         "unit": account.unit,
         "councils": account.councils,
+        "powers_changed_at": account.powers_changed_at,
     }
     if kind == "account.updated":
         payload["active"] = account.active
@@ -175,8 +176,9 @@ def update(
     *, uow: UnitOfWork, principal: Principal, account_id: uuid.UUID, changes: dict[str, Any]
 ) -> Account:
     """An admin changes an account: name, language, roles, jurisdiction, or deactivates it
-    (an official who left). A deactivated account cannot sign in; tokens already issued run
-    out within their lifetime."""
+    (an official who left). A deactivated account cannot sign in; a change of roles,
+    jurisdiction or the active flag makes every service refuse the tokens issued before it
+    (ADR 0002), so its holder signs in again to act with the new powers."""
     if not principal.has("admin"):
         raise problems.forbidden("Only administrators change other accounts.")
     account = _load(uow.session, account_id)
@@ -200,16 +202,23 @@ def _load(session: Session, account_id: uuid.UUID) -> Account:
     return account
 
 
+# What a token carries (or, for the active flag, what it needs): changing one of these makes
+# the account's earlier tokens speak for powers it no longer has.
+POWERS = frozenset({"roles", "unit", "councils", "active"})
+
+
 def _apply(
     uow: UnitOfWork, account: Account, principal: Principal, changes: dict[str, Any]
 ) -> Account:
-    changed = False
+    changed: set[str] = set()
     for field, value in changes.items():
         if value is None and field != "unit":
             continue  # not given
         if getattr(account, field) != value:
             setattr(account, field, value)
-            changed = True
+            changed.add(field)
+    if changed & POWERS:
+        account.powers_changed_at = datetime.now(UTC)
     if changed:  # an unchanged account tells nobody anything
         actor = Actor(principal.account_id, principal.primary_role)
         uow.add_event(_event("account.updated", account, actor))

@@ -105,6 +105,11 @@ class ServiceRuntime:
         return Inbox(db=self.db, table=self.inbox_table, handlers=self.handlers)
 
 
+def only_participants(*, uow: UnitOfWork, event: Event) -> None:
+    """The handler of an event that changes nothing but who is on a case: ``with_participants``
+    does that."""
+
+
 def with_participants(
     handlers: Mapping[str, Handler | Bulk], tables: participants.Tables, service: str
 ) -> dict[str, Handler | Bulk]:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from services.evaluation.service import cases, powers
 from shared.messaging.consumer import Bulk, Handler
+from shared.runtime import only_participants
 
 HANDLERS: dict[str, Handler | Bulk] = {
     # The bulk of a backlog: written many at a time (ADR 0008).
     "dossier.accepted": Bulk(cases.on_dossiers_accepted, cases.ACCEPTED_READS),
     "dossier.document_added": Bulk(cases.on_documents_added, cases.DOCUMENT_READS),
     "dossier.withdrawn": cases.on_dossier_withdrawn,
+    # A commune officer handed the dossier on (its handler does the commune review).
+    "dossier.assigned": only_participants,
     "account.created": powers.on_account,
     "account.updated": powers.on_account,
     "account.signed_out": powers.on_signed_out,

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from shared import participants
 from shared.ids import new_id
 from shared.messaging.outbox import define_inbox, define_outbox
 from shared.powers import define_account_powers_table, define_revoked_tokens_table
@@ -40,6 +41,9 @@ class Base(DeclarativeBase):
 
 outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)
+# The officials on each case (shared.participants), kept from this service's own events and
+# registration's (the commune officer handling the dossier).
+participant_tables = participants.define_tables(Base.metadata)
 # Whether an account's tokens still speak for it (shared.powers, ADR 0002).
 account_powers = define_account_powers_table(Base.metadata)
 revoked_tokens = define_revoked_tokens_table(Base.metadata)

@@ -6,7 +6,7 @@ from celery import Celery
 from flask import current_app
 
 from services.evaluation import consumers, tasks
-from services.evaluation.models import Base, inbox, outbox
+from services.evaluation.models import Base, inbox, outbox, participant_tables
 from shared.config import Settings
 from shared.runtime import ServiceRuntime
 
@@ -19,6 +19,7 @@ class Evaluation(ServiceRuntime):
             outbox=outbox,
             inbox=inbox,
             handlers=consumers.HANDLERS,
+            participants=participant_tables,
             settings=settings,
         )
 

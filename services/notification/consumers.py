@@ -16,6 +16,7 @@ from services.notification.templating import default_catalogue
 from shared.db import UnitOfWork
 from shared.events import Event
 from shared.messaging.consumer import Handler
+from shared.runtime import only_participants
 
 
 def on_account(*, uow: UnitOfWork, event: Event) -> None:
@@ -57,4 +58,6 @@ HANDLERS: dict[str, Handler] = {
     "council.member_added": on_member_added,
     "council.member_removed": on_member_removed,
     "consultant.access_changed": on_consultant_access,
+    # A member's conflict: they are told nothing more of the case (the runtime keeps it).
+    "evaluation.conflict_declared": only_participants,
 }

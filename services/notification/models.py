@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared import participants
 from shared.messaging.outbox import define_inbox, define_outbox
 from shared.powers import define_account_powers_table, define_revoked_tokens_table
 
@@ -31,6 +32,8 @@ class Base(DeclarativeBase):
 
 outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)
+# The officials on each case (shared.participants), kept from the events: who is told what.
+participant_tables = participants.define_tables(Base.metadata, seats=True)
 # Whether an account's tokens still speak for it (shared.powers, ADR 0002).
 account_powers = define_account_powers_table(Base.metadata)
 revoked_tokens = define_revoked_tokens_table(Base.metadata)
@@ -81,11 +84,11 @@ class CaseProducer(Base):
 class CouncilSeat(Base):
     """A current seat on a council, kept from ``council.member_added``/``removed``."""
 
-    __tablename__ = "council_seats"
+    __table__ = participant_tables.seats
 
-    council_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    role: Mapped[str] = mapped_column(String(20))
+    council_id: Mapped[uuid.UUID]
+    account_id: Mapped[uuid.UUID]
+    role: Mapped[str]
 
 
 class Preference(Base):

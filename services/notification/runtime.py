@@ -8,7 +8,7 @@ from celery import Celery
 from flask import current_app
 
 from services.notification import consumers, tasks
-from services.notification.models import Base, inbox, outbox
+from services.notification.models import Base, inbox, outbox, participant_tables
 from services.notification.service.deliveries import QUEUED_FLAG
 from shared.config import Settings
 from shared.db import UnitOfWork
@@ -25,6 +25,7 @@ class Notification(ServiceRuntime):
             outbox=outbox,
             inbox=inbox,
             handlers=consumers.HANDLERS,
+            participants=participant_tables,
             settings=settings,
         )
         # Tests drive the sender themselves (``wake_sender=False``); processes wake it.

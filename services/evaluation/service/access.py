@@ -1,8 +1,11 @@
 """Who may see or act on which case, council and evaluation (the one place for it).
 
-Officials reach the cases in their jurisdiction's subtree (the whole country for national
-ones); a council's members reach the evaluations of their council; applicants reach their own
-cases. Outside reach an object answers 404.
+The people on a case (ADR 0009): applicants reach their own cases; officials the cases they are
+on (shared.participants: the commune officer handling it, the secretariats, councils and
+authorities of the levels it reached), less a case on which they have a conflict; auditors
+read what lies in their jurisdiction; an admin without a unit everything. Outside reach an
+object answers 404. Statistics count over the jurisdiction (``jurisdiction_reach``): they show
+figures, never a case.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 import uuid
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy.orm import Session
 
-from services.evaluation.models import Case, CouncilMember
+from services.evaluation.models import Case, CouncilMember, participant_tables
+from shared import participants
 from shared.auth import OFFICIAL_ROLES, Principal, UnitRef
 from shared.jurisdiction import UnitColumns, contains, within
 
@@ -28,6 +33,13 @@ def unit_contains(unit: UnitRef | None, case: Case) -> bool:
     return contains(unit, case)
 
 
+def seats(principal: Principal) -> Select[tuple[uuid.UUID]]:
+    """The councils the caller currently sits on (as a subquery of council ids)."""
+    return select(CouncilMember.council_id).where(
+        CouncilMember.account_id == me(principal), CouncilMember.removed_at.is_(None)
+    )
+
+
 def case_reach(principal: Principal) -> ColumnElement[bool]:
     """A SQL condition on ``Case``: the cases ``principal`` may read."""
     conditions: list[ColumnElement[bool]] = []
@@ -39,12 +51,40 @@ def case_reach(principal: Principal) -> ColumnElement[bool]:
         if principal.unit is None and principal.has("admin"):
             conditions.append(true())
         else:
-            conditions.append(within(principal.unit, CASE_UNIT))
+            conditions.append(on_case(principal))
+            if principal.has("auditor"):
+                conditions.append(within(principal.unit, CASE_UNIT))
     return or_(*conditions) if conditions else false()
 
 
-def seats(principal: Principal) -> Select[tuple[uuid.UUID]]:
-    """The councils the caller currently sits on (as a subquery of council ids)."""
-    return select(CouncilMember.council_id).where(
-        CouncilMember.account_id == me(principal), CouncilMember.removed_at.is_(None)
+def on_case(principal: Principal, **options: object) -> ColumnElement[bool]:
+    """A SQL condition on ``Case``: the caller is an official on it (``participants.reach``
+    options: ``kinds``, ``current``)."""
+    return participants.reach(
+        participant_tables,
+        principal,
+        Case.dossier_id,
+        seats=seats(principal),
+        **options,  # type: ignore[arg-type]
     )
+
+
+def standing(session: Session, principal: Principal, case: Case) -> participants.Standing:
+    """How the caller is on ``case`` (for a check before an act)."""
+    return participants.standing(
+        session, participant_tables, principal, case.dossier_id, seats=seats(principal)
+    )
+
+
+def jurisdiction_reach(principal: Principal) -> ColumnElement[bool]:
+    """A SQL condition on ``Case`` for counting: the applicant's own, an official's
+    jurisdiction (figures only, never a case's content)."""
+    conditions: list[ColumnElement[bool]] = []
+    if principal.has("applicant"):
+        conditions.append(Case.owner_account_id == me(principal))
+    if principal.has(*OFFICIAL_ROLES):
+        if principal.unit is None and principal.has("admin"):
+            conditions.append(true())
+        else:
+            conditions.append(within(principal.unit, CASE_UNIT))
+    return or_(*conditions) if conditions else false()

@@ -1,6 +1,6 @@
 """The commune review (báo cáo của UBND cấp xã, Mẫu 03): the first level of every regime.
 
-An officer of the case's commune assesses the four local criteria (use of local raw
+The commune officer handling the dossier assesses the four local criteria (use of local raw
 materials, local labour, origin of the product idea, local identity and wisdom) and proposes
 the case to the first scoring level of its regime, returns it to the applicant for completion,
 or rejects it; returning and rejecting need reasons. Proposing emits ``evaluation.forwarded``
@@ -18,6 +18,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from services.evaluation.domain.regime import regime_by_name
 from services.evaluation.domain.stages import Step
 from services.evaluation.models import Case, CommuneReview
@@ -25,19 +27,17 @@ from services.evaluation.service import access, cases
 from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.participants import Kind
 
 PROPOSE, RETURN, REJECT = "propose", "return", "reject"
 _STEPS = {PROPOSE: Step.PROPOSE, RETURN: Step.RETURN, REJECT: Step.REJECT}
 _DECIDED = {RETURN: "returned", REJECT: "rejected"}
 
 
-def _is_commune_officer(principal: Principal, case: Case) -> bool:
-    unit = principal.unit
-    return (
-        principal.has("commune_officer")
-        and unit is not None
-        and unit.level == "commune"
-        and access.unit_contains(unit, case)
+def _handles(session: Session, principal: Principal, case: Case) -> bool:
+    """The commune officer handling the dossier does its review (ADR 0009)."""
+    return principal.has("commune_officer") and access.standing(session, principal, case).holds(
+        Kind.HANDLER, acting=True
     )
 
 
@@ -53,8 +53,8 @@ def review(
 ) -> tuple[Case, CommuneReview]:
     """The commune records Form 03 and proposes the case upward, returns it or rejects it."""
     case = cases.get(session=uow.session, principal=principal, dossier_id=dossier_id)
-    if not _is_commune_officer(principal, case):
-        raise problems.forbidden("Only an officer of the case's commune does the commune review.")
+    if not _handles(uow.session, principal, case):
+        raise problems.forbidden("Only the officer handling the dossier does the commune review.")
     step = _STEPS[proposal]
     cases.check_step(case, step)
     cases.check_version(case.version, expected_version, "case")

@@ -2,8 +2,9 @@
 
 Who may do what (outside reach an evaluation answers 404, the same as a missing one):
 
-* an evaluation is reached by the members of its council and by officials whose jurisdiction
-  contains the case;
+* an evaluation is reached by the people on its case (ADR 0009): the members of its council,
+  the secretariat and authority of the levels the case reached, auditors of the jurisdiction;
+  a member with a conflict on the case no longer reaches it;
 * members of the council declare conflicts of interest, once each; the secretariat of the
   level or the chair may record one it finds (``conflicts``); a member reads the dossier and
   scores only after declaring no conflict; a conflicted member can neither, and the quorum is
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from services.evaluation.models import Case, ConflictDeclaration, Council, Evaluation
 from services.evaluation.service import access, cases
 from shared import problems
-from shared.auth import OFFICIAL_ROLES, Principal
+from shared.auth import Principal
 
 OPEN = "open"
 CLOSED = "closed"
@@ -48,15 +49,6 @@ class Seated:
     seat: str | None  # chair, secretary or member; None for an official who only oversees
 
 
-def official_reach(principal: Principal, case: Case) -> bool:
-    """Whether an official's jurisdiction contains the case (admins without a unit: all)."""
-    if not principal.has(*OFFICIAL_ROLES):
-        return False
-    if principal.unit is None:
-        return principal.has("admin")
-    return access.unit_contains(principal.unit, case)
-
-
 def load(
     session: Session, principal: Principal, evaluation_id: uuid.UUID, *, lock: bool = False
 ) -> Seated:
@@ -74,7 +66,12 @@ def load(
     case = session.get(Case, evaluation.dossier_id)
     assert council is not None and case is not None  # foreign keys
     seat = next((s.role for s in council.members if s.account_id == me), None)
-    if seat is None and not official_reach(principal, case):
+    # Seated members, the secretariat and authority of its levels, auditors (ADR 0009); a
+    # member with a conflict on the case is no longer on it.
+    in_reach = select(Case.dossier_id).where(
+        Case.dossier_id == case.dossier_id, access.case_reach(principal)
+    )
+    if session.execute(in_reach).first() is None:
         raise problems.not_found("evaluation")
     return Seated(evaluation, case, council, me, seat)
 

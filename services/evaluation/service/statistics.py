@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from services.evaluation.domain.regime import regime_by_name
 from services.evaluation.domain.stages import OPEN_STAGES
-from services.evaluation.models import Case, Certificate, Council, Evaluation, Round, ScoreSheet
+from services.evaluation.models import (
+    Case,
+    Certificate,
+    ConflictDeclaration,
+    Council,
+    Evaluation,
+    Round,
+    ScoreSheet,
+)
 from services.evaluation.service import access
 from services.evaluation.service.certificates import today
 from shared import problems
@@ -42,7 +50,7 @@ def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
 
 
 def _query(grouping: str, principal: Principal) -> Any:
-    reach = access.case_reach(principal)
+    reach = access.jurisdiction_reach(principal)
     count = func.count().label("count")
     if grouping == "star_rank":
         # Certificates in force, by rank (what a province reports as its OCOP products).
@@ -76,7 +84,7 @@ def _funnel(session: Session, principal: Principal) -> list[dict[str, Any]]:
     at it or above it now), those ``at_level`` now, and those ``recognised`` there."""
     query = (
         select(Case.regime, Case.level, Case.stage, func.count().label("count"))
-        .where(access.case_reach(principal))
+        .where(access.jurisdiction_reach(principal))
         .group_by(Case.regime, Case.level, Case.stage)
     )
     at: dict[tuple[str, str], int] = {}
@@ -108,7 +116,7 @@ def _deadlines(session: Session, principal: Principal) -> list[dict[str, Any]]:
     """Deadlines breached today (Vietnam), by level: ``decision`` — re-evaluations past their
     45-day decision limit and still open; ``round`` — evaluations still open after their
     round closed."""
-    reach, day = access.case_reach(principal), today()
+    reach, day = access.jurisdiction_reach(principal), today()
     count = func.count().label("count")
     decision = (
         select(Case.level, count)
@@ -151,7 +159,7 @@ def _council_scores(session: Session, principal: Principal) -> list[dict[str, An
         .join(Evaluation, ScoreSheet.evaluation_id == Evaluation.id)
         .join(Council, Evaluation.council_id == Council.id)
         .join(Case, Evaluation.dossier_id == Case.dossier_id)
-        .where(access.case_reach(principal))
+        .where(access.jurisdiction_reach(principal), _counted_sheet())
         .group_by(Council.id, Council.name, Council.level)
         .order_by(Council.name, Council.id)
     )
@@ -169,6 +177,21 @@ def _council_scores(session: Session, principal: Principal) -> list[dict[str, An
     ]
 
 
+def _counted_sheet() -> Any:
+    """Sheets a council's figures count: of closed evaluations only (members may not disclose
+    results before the council closes), less those set aside for a conflict."""
+    set_aside = (
+        select(ConflictDeclaration.id)
+        .where(
+            ConflictDeclaration.evaluation_id == ScoreSheet.evaluation_id,
+            ConflictDeclaration.account_id == ScoreSheet.account_id,
+            ConflictDeclaration.conflicted.is_(True),
+        )
+        .exists()
+    )
+    return (Evaluation.status == "closed") & ~set_aside
+
+
 def _council_bands(session: Session, principal: Principal) -> list[dict[str, Any]]:
     """Each council's sheet totals in bands of ten points (``band`` is the lower bound)."""
     band = _band()
@@ -177,7 +200,7 @@ def _council_bands(session: Session, principal: Principal) -> list[dict[str, Any
         .join(Evaluation, ScoreSheet.evaluation_id == Evaluation.id)
         .join(Council, Evaluation.council_id == Council.id)
         .join(Case, Evaluation.dossier_id == Case.dossier_id)
-        .where(access.case_reach(principal))
+        .where(access.jurisdiction_reach(principal), _counted_sheet())
         .group_by(Council.id, Council.name, band)
         .order_by(Council.name, Council.id, band)
     )

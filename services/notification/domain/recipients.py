@@ -62,13 +62,22 @@ class ContactsLookup(Protocol):
         """The current seats of a council: account id → ``chair``, ``secretary`` or ``member``."""
         ...
 
+    def handler(self, dossier_id: uuid.UUID | None) -> uuid.UUID | None:
+        """The commune officer handling the case (shared.participants), if one does."""
+        ...
+
+    def excluded(self, dossier_id: uuid.UUID | None) -> frozenset[uuid.UUID]:
+        """Members with a conflict on the case: they are told nothing more of it."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class EventFacts:
-    """The part of an event the rules read: its type and its payload (JSON form)."""
+    """The part of an event the rules read: its type, its payload (JSON form), who caused it."""
 
     type: str
     payload: Mapping[str, Any]
+    actor_id: str | None = None
 
 
 def level_unit(payload: Mapping[str, Any], level: str) -> str:
@@ -126,6 +135,24 @@ def _council(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
     return sorted(c.seats(council_id), key=str) if council_id is not None else []
 
 
+def _handler(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
+    """The commune officer handling the case: the event's word, else the read-model's."""
+    named = _id(e.payload.get("handler_account_id")) or c.handler(_id(e.payload.get("dossier_id")))
+    return [named] if named is not None else []
+
+
+def _commune(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
+    """The commune on a case: its handling officer; while nobody has taken it, the commune's
+    officers (the queue: the only office-wide message at the commune)."""
+    return _handler(e, c) or _holders("commune_officer", "commune")(e, c)
+
+
+def _assignee(e: EventFacts, c: ContactsLookup) -> list[uuid.UUID]:
+    """An officer handed a dossier by a colleague (one who took it knows)."""
+    handler = _id(e.payload.get("handler_account_id"))
+    return [handler] if handler is not None and str(handler) != e.actor_id else []
+
+
 def _member(e: EventFacts, _c: ContactsLookup) -> list[uuid.UUID]:
     return _ids([e.payload.get("account_id")])
 
@@ -169,16 +196,17 @@ def _at_commune_level(audience: Audience, otherwise: Audience | None = None) -> 
 
 Audience = Callable[[EventFacts, ContactsLookup], list[uuid.UUID]]
 
-# The office in charge of the case at its level: the secretariat (at the commune, its officers).
-_level_office = _at_commune_level(
-    _holders("commune_officer", "commune"), _holders("secretariat", "level")
-)
+# The office in charge of the case at its level: the secretariat (at the commune, the officer
+# handling it).
+_level_office = _at_commune_level(_commune, _holders("secretariat", "level"))
 
 # The audiences, by the name templates see as ``recipient.audience``.
 AUDIENCES: dict[str, Audience] = {
     "applicant": _applicant,
     "consultant": _consultants,
-    "commune_officer": _holders("commune_officer", "commune"),
+    # The commune: the officer handling the case, else (nobody has taken it) the queue.
+    "commune": _commune,
+    "assignee": _assignee,
     "council": _council,
     "member": _member,
     # The secretariat of the level the case is going to (forwarded, handed back).
@@ -191,19 +219,20 @@ AUDIENCES: dict[str, Audience] = {
     # A breached deadline escalates to that council's chair and secretary, else the office.
     "deadline_escalation": _first_of(_council_seats("chair", "secretary"), _level_office),
     "decision_authority": _holders("decision_authority", "level"),
-    # An evaluation opened at the commune is the commune review: its officers do it.
-    "reviewers": _at_commune_level(_holders("commune_officer", "commune"), _council),
+    # An evaluation opened at the commune is the commune review: its handling officer does it.
+    "reviewers": _at_commune_level(_commune, _council),
 }
 
 _CASE = ("applicant", "consultant")
 
 # Who is told about what. Order matters only for someone in two audiences (first one wins).
 RULES: dict[str, tuple[str, ...]] = {
-    "dossier.submitted": (*_CASE, "commune_officer"),
+    "dossier.submitted": (*_CASE, "commune"),
     "dossier.returned": _CASE,
-    "dossier.resubmitted": (*_CASE, "commune_officer"),
+    "dossier.resubmitted": (*_CASE, "commune"),
     "dossier.accepted": _CASE,
-    "dossier.withdrawn": (*_CASE, "commune_officer"),
+    "dossier.assigned": ("assignee",),
+    "dossier.withdrawn": (*_CASE, "commune"),
     "evaluation.opened": ("reviewers",),
     "evaluation.rescore_requested": ("council",),
     "evaluation.forwarded": (*_CASE, "next_secretariat", "council"),
@@ -211,9 +240,10 @@ RULES: dict[str, tuple[str, ...]] = {
     # The council closed on a result its level recognises: the authority has a decision to
     # take, and the members learn of the close. The applicant hears of the decision itself.
     "evaluation.awaiting_decision": ("decision_authority", "council"),
-    "evaluation.decided": (*_CASE, "commune_officer", "council"),
-    "certificate.issued": _CASE,
-    "certificate.revoked": _CASE,
+    # Results go to the applicant and the commune at every decision (DOMAIN).
+    "evaluation.decided": (*_CASE, "commune", "council"),
+    "certificate.issued": (*_CASE, "commune"),
+    "certificate.revoked": (*_CASE, "commune"),
     "certificate.expiring": _CASE,
     "certificate.expired": _CASE,
     "deadline.approaching": ("deadline_owner",),
@@ -247,8 +277,9 @@ def goes_to_digest(event_type: str, audience: str, contact: ContactInfo) -> bool
 
 def recipients(event: EventFacts, contacts: ContactsLookup) -> list[Recipient]:
     """Everyone to tell about ``event``, once each; people without a known contact are skipped
-    (an account created before this service listened has no address here)."""
-    seen: set[uuid.UUID] = set()
+    (an account created before this service listened has no address here), and so is a member
+    with a conflict on the case, from the moment it is known."""
+    seen: set[uuid.UUID] = set(contacts.excluded(_id(event.payload.get("dossier_id"))))
     found: list[Recipient] = []
     for audience in RULES.get(event.type, ()):
         for account_id in AUDIENCES[audience](event, contacts):

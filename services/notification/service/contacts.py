@@ -18,7 +18,9 @@ from services.notification.models import (
     Contact,
     CouncilSeat,
     Preference,
+    participant_tables,
 )
+from shared import participants
 from shared.db import UnitOfWork, as_utc
 
 
@@ -139,6 +141,23 @@ class SqlContacts:
             select(ConsultantGrant).where(ConsultantGrant.producer_id == producer_id)
         ).scalars()
         return {g.consultant_account_id: g.granted for g in rows}
+
+    def handler(self, dossier_id: uuid.UUID | None) -> uuid.UUID | None:
+        if dossier_id is None:
+            return None
+        t = participant_tables.participants
+        return self.session.execute(
+            select(t.c.account_id).where(
+                t.c.dossier_id == dossier_id, t.c.kind == participants.Kind.HANDLER.value
+            )
+        ).scalar_one_or_none()
+
+    def excluded(self, dossier_id: uuid.UUID | None) -> frozenset[uuid.UUID]:
+        if dossier_id is None:
+            return frozenset()
+        x = participant_tables.exclusions
+        rows = self.session.execute(select(x.c.account_id).where(x.c.dossier_id == dossier_id))
+        return frozenset(rows.scalars())
 
     def seats(self, council_id: uuid.UUID) -> dict[uuid.UUID, str]:
         rows = self.session.execute(

@@ -62,7 +62,7 @@ def queue(
     dossier_id = event.dossier_id or _uuid(p.get("dossier_id"))
     now = datetime.now(UTC)
     queued = []
-    for r in recipients(EventFacts(event.type, p), SqlContacts(uow.session)):
+    for r in recipients(EventFacts(event.type, p, event.actor.user_id), SqlContacts(uow.session)):
         rendered = catalogue.render(
             event_type=event.type,
             payload=p,

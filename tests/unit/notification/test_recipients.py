@@ -28,6 +28,8 @@ class FakeContacts:
         self.granted: dict[uuid.UUID, dict[uuid.UUID, bool]] = {}
         self.producer_of: dict[uuid.UUID, uuid.UUID] = {}
         self.seated: dict[uuid.UUID, dict[uuid.UUID, str]] = {}
+        self.handlers: dict[uuid.UUID, uuid.UUID] = {}
+        self.exclusions: dict[uuid.UUID, set[uuid.UUID]] = {}
 
     def get(self, account_id: uuid.UUID) -> ContactInfo | None:
         return self.by_id.get(account_id)
@@ -44,6 +46,12 @@ class FakeContacts:
     def seats(self, council_id: uuid.UUID) -> dict[uuid.UUID, str]:
         return dict(self.seated.get(council_id, {}))
 
+    def handler(self, dossier_id: uuid.UUID | None) -> uuid.UUID | None:
+        return self.handlers.get(dossier_id) if dossier_id else None
+
+    def excluded(self, dossier_id: uuid.UUID | None) -> frozenset[uuid.UUID]:
+        return frozenset(self.exclusions.get(dossier_id, set())) if dossier_id else frozenset()
+
 
 def person(
     *roles: str, unit: str | None = None, language: str = "vi", digest: bool = False
@@ -58,6 +66,7 @@ OWNER = person("applicant", language="en")
 CONSULTANT = person("consultant")
 OFFICER = person("commune_officer", unit="pre2025:commune:19333")
 OTHER_OFFICER = person("commune_officer", unit="pre2025:commune:19336")
+PEER = person("commune_officer", unit="pre2025:commune:19333")  # same commune as OFFICER
 DISTRICT = person("secretariat", unit="pre2025:district:461")
 PROVINCE = person("secretariat", unit="pre2025:province:45")
 NATIONAL = person("secretariat", unit="national")
@@ -68,7 +77,7 @@ CHAIR, MEMBER, SECRETARY = (
     person("council_secretary"),
 )
 EVERYONE = FakeContacts(
-    OWNER, CONSULTANT, OFFICER, OTHER_OFFICER, DISTRICT, PROVINCE, NATIONAL, AUTHORITY, CHAIR,
+    OWNER, CONSULTANT, OFFICER, OTHER_OFFICER, PEER, DISTRICT, PROVINCE, NATIONAL, AUTHORITY, CHAIR,
     MEMBER, SECRETARY,
 )  # fmt: skip
 
@@ -102,18 +111,23 @@ COUNCIL = ids(CHAIR, MEMBER, SECRETARY)
 # A council's close: the applicant's side and the council, plus the secretariat it goes to.
 CLOSE = APPLICANT_SIDE | COUNCIL
 UP_TO_NATIONAL = {"level": "province", "to_level": "national"}
+# The commune officer handling the case, as the dossier's events name it.
+HANDLED = {"handler_account_id": str(OFFICER.account_id)}
+QUEUE = ids(OFFICER, PEER)  # the commune's officers, while nobody has taken the dossier
 BACK_TO_DISTRICT = {"level": "province", "to_level": "district"}
 
 
 @pytest.mark.parametrize(
     ("event_type", "extra", "expected"),
     [
-        ("dossier.submitted", {}, APPLICANT_SIDE | ids(OFFICER)),
-        ("dossier.returned", {}, APPLICANT_SIDE),
-        ("dossier.resubmitted", {}, APPLICANT_SIDE | ids(OFFICER)),
-        ("dossier.accepted", {}, APPLICANT_SIDE),
-        ("dossier.withdrawn", {}, APPLICANT_SIDE | ids(OFFICER)),
-        ("evaluation.opened", {"level": "commune", "council_member_ids": []}, ids(OFFICER)),
+        ("dossier.submitted", {}, APPLICANT_SIDE | QUEUE),
+        ("dossier.submitted", HANDLED, APPLICANT_SIDE | ids(OFFICER)),
+        ("dossier.returned", HANDLED, APPLICANT_SIDE),
+        ("dossier.resubmitted", HANDLED, APPLICANT_SIDE | ids(OFFICER)),
+        ("dossier.accepted", HANDLED, APPLICANT_SIDE),
+        ("dossier.withdrawn", HANDLED, APPLICANT_SIDE | ids(OFFICER)),
+        ("dossier.withdrawn", {}, APPLICANT_SIDE | QUEUE),
+        ("evaluation.opened", {"level": "commune", "council_member_ids": []}, QUEUE),
         ("evaluation.opened", {}, COUNCIL),
         ("evaluation.rescore_requested", {}, COUNCIL),
         ("evaluation.forwarded", {"to_level": "province"}, CLOSE | ids(PROVINCE)),
@@ -121,14 +135,14 @@ BACK_TO_DISTRICT = {"level": "province", "to_level": "district"}
         ("evaluation.handed_back", BACK_TO_DISTRICT, CLOSE | ids(DISTRICT)),
         ("evaluation.awaiting_decision", {}, ids(AUTHORITY) | COUNCIL),
         ("evaluation.awaiting_decision", {"level": "province"}, COUNCIL),  # not that authority
-        ("evaluation.decided", {}, APPLICANT_SIDE | ids(OFFICER) | COUNCIL),
-        ("certificate.issued", {}, APPLICANT_SIDE),
-        ("certificate.revoked", {}, APPLICANT_SIDE),
+        ("evaluation.decided", HANDLED, APPLICANT_SIDE | ids(OFFICER) | COUNCIL),
+        ("certificate.issued", HANDLED, APPLICANT_SIDE | ids(OFFICER)),
+        ("certificate.revoked", HANDLED, APPLICANT_SIDE | ids(OFFICER)),
         ("certificate.expiring", {}, APPLICANT_SIDE),
         ("certificate.expired", {}, APPLICANT_SIDE),
         ("deadline.approaching", {}, ids(DISTRICT)),
         ("deadline.breached", {}, ids(DISTRICT)),
-        ("deadline.breached", {"level": "commune"}, ids(OFFICER)),
+        ("deadline.breached", {"level": "commune", **HANDLED}, ids(OFFICER)),
         ("deadline.breached", {"level": "province"}, ids(PROVINCE)),
         ("council.member_added", {"account_id": str(MEMBER.account_id)}, ids(MEMBER)),
         ("dossier.document_added", {}, set()),
@@ -147,6 +161,45 @@ def test_someone_in_two_audiences_is_told_once_under_the_first() -> None:
     mine = [r for r in found if r.account_id == OWNER.account_id]
     assert [(r.audience, r.language) for r in mine] == [("applicant", "en")]
     assert len(found) == len({r.account_id for r in found})
+
+
+# --- the people on the case: the commune's handler, conflicted members ---------------------
+
+
+def on_case(**known: object) -> FakeContacts:
+    contacts = FakeContacts(*EVERYONE.by_id.values())
+    contacts.handlers[DOSSIER] = OFFICER.account_id
+    contacts.exclusions[DOSSIER] = set(known.get("excluded", ()))  # type: ignore[call-overload]
+    return contacts
+
+
+def told_on_case(contacts: FakeContacts, event_type: str, **extra: object) -> set[uuid.UUID]:
+    facts = EventFacts(event_type, case(dossier_id=str(DOSSIER), **extra))
+    return {r.account_id for r in recipients(facts, contacts)}
+
+
+def test_evaluation_events_reach_the_handler_the_read_model_knows_not_the_whole_commune() -> None:
+    contacts = on_case()
+    assert told_on_case(contacts, "evaluation.opened", level="commune", council_member_ids=[]) == (
+        ids(OFFICER)
+    )
+    decided = told_on_case(contacts, "evaluation.decided")
+    assert decided == APPLICANT_SIDE | ids(OFFICER) | COUNCIL
+    assert PEER.account_id not in decided
+
+
+def test_a_member_with_a_conflict_is_told_nothing_more_of_the_case() -> None:
+    contacts = on_case(excluded={MEMBER.account_id})
+    for event_type in ("evaluation.rescore_requested", "evaluation.decided", "evaluation.opened"):
+        assert MEMBER.account_id not in told_on_case(contacts, event_type)
+    assert CHAIR.account_id in told_on_case(contacts, "evaluation.decided")
+
+
+def test_an_officer_handed_a_dossier_is_told_one_who_took_it_is_not() -> None:
+    by_peer = EventFacts("dossier.assigned", case(**HANDLED), str(PEER.account_id))
+    assert {r.account_id for r in recipients(by_peer, EVERYONE)} == ids(OFFICER)
+    taken = EventFacts("dossier.assigned", case(**HANDLED), str(OFFICER.account_id))
+    assert recipients(taken, EVERYONE) == []
 
 
 def test_people_without_a_contact_are_skipped() -> None:
@@ -270,7 +323,7 @@ def test_without_a_known_council_the_secretariat_of_the_level_is_told(
     assert deadline_told("deadline.approaching", contacts, **council) == ids(DISTRICT)
     assert deadline_told("deadline.breached", contacts, **council) == ids(DISTRICT)
     commune = deadline_told("deadline.breached", contacts, level="commune", **council)
-    assert commune == ids(OFFICER)
+    assert commune == QUEUE  # nobody handles the case: the commune's officers
 
 
 # --- the daily digest -----------------------------------------------------------------------

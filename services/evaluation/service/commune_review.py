@@ -37,7 +37,7 @@ _DECIDED = {RETURN: "returned", REJECT: "rejected"}
 def _handles(session: Session, principal: Principal, case: Case) -> bool:
     """The commune officer handling the dossier does its review (ADR 0009)."""
     return principal.has("commune_officer") and access.standing(session, principal, case).holds(
-        Kind.HANDLER, acting=True
+        Kind.HANDLER
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from services.portal import signin
 from services.portal.api_client import ApiError
@@ -52,6 +52,17 @@ def signin_page() -> Any:
 
 @bp.post("/signout")
 def signout() -> Any:
+    """End the session here and its token everywhere: a copy of the session cookie taken before
+    (the token is inside it) no longer signs anyone in (ADR 0002)."""
+    token = signin.token()
+    if token is not None:
+        try:
+            api().call("registration", "POST", "/auth/signout", token=token)
+        except ApiError as exc:
+            # 401: the token was no longer valid anyway. Otherwise the cookie is still cleared
+            # and the token runs out within its lifetime; say so in the log.
+            if exc.status != 401:
+                current_app.logger.warning("sign-out not recorded: %s", exc.message)
     signin.end()
     return redirect(url_for("home.index"))
 

@@ -130,7 +130,9 @@ def _officials(seated: set[str]) -> list[tuple[str, str]]:
     do not sit on the council yet; empty if the API lists none (or refuses to)."""
     try:
         listed = call("evaluation", "GET", "/officials", params={"limit": OFFICIALS_SHOWN})
-    except ApiError:
+    except ApiError as exc:
+        if exc.status == 401:
+            raise  # the session is over: sign in again (app.py)
         return []
     options = []
     for official in listed.get("items", ()):

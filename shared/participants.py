@@ -251,7 +251,10 @@ def define_tables(metadata: MetaData, *, seats: bool = False) -> Tables:
         Column("office_role", String(32), nullable=True),
         Column("office_unit", String(40), nullable=True),
         Column("council_id", Uuid, nullable=True),
-        # On the case and acting there now; False: reads what it did (the case moved on).
+        # On the case: False once the party left it (kept, so a late older event cannot put
+        # it back).
+        Column("present", Boolean, nullable=False),
+        # Acting on the case now; False: reads what it did (the case moved on).
         Column("current", Boolean, nullable=False),
         Column("as_of", DateTime(timezone=True), nullable=False),
         # A person's cases, an office's cases (its queues), a council's cases.
@@ -337,6 +340,7 @@ def apply(
                 "office_role": p.office_role,
                 "office_unit": p.office_unit,
                 "council_id": _uuid(p.council_id),
+                "present": True,
                 "current": True,
                 "as_of": at,
             }
@@ -344,7 +348,13 @@ def apply(
             session.execute(
                 insert.on_conflict_do_update(
                     index_elements=["dossier_id", "party"],
-                    set_={"kind": p.kind.value, "level": p.level, "current": True, "as_of": at},
+                    set_={
+                        "kind": p.kind.value,
+                        "level": p.level,
+                        "present": True,
+                        "current": True,
+                        "as_of": at,
+                    },
                     where=t.c.as_of <= at,
                 )
             )
@@ -352,7 +362,9 @@ def apply(
             condition = and_(t.c.dossier_id == case, t.c.kind == change.kind.value, t.c.as_of <= at)
             if change.keep is not None:
                 condition = condition & (t.c.party != change.keep)
-            session.execute(delete(t).where(condition))
+            session.execute(
+                update(t).where(condition).values(present=False, current=False, as_of=at)
+            )
         elif isinstance(change, Settle):
             condition = and_(t.c.dossier_id == case, t.c.as_of <= at)
             if change.kinds is not None:
@@ -400,7 +412,7 @@ def _is_party(
             conditions.append(t.c.office_role.in_(roles) & (t.c.office_unit == str(principal.unit)))
     if seats is not None:
         conditions.append(t.c.council_id.in_(seats))
-    return or_(*conditions)
+    return t.c.present.is_(True) & or_(*conditions)
 
 
 def reach(

@@ -19,6 +19,7 @@ def create(*, seats: bool) -> None:
         sa.Column("office_role", sa.String(length=32), nullable=True),
         sa.Column("office_unit", sa.String(length=40), nullable=True),
         sa.Column("council_id", sa.Uuid(), nullable=True),
+        sa.Column("present", sa.Boolean(), nullable=False),
         sa.Column("current", sa.Boolean(), nullable=False),
         sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("dossier_id", "party"),

@@ -148,7 +148,9 @@ class SqlContacts:
         t = participant_tables.participants
         return self.session.execute(
             select(t.c.account_id).where(
-                t.c.dossier_id == dossier_id, t.c.kind == participants.Kind.HANDLER.value
+                t.c.dossier_id == dossier_id,
+                t.c.kind == participants.Kind.HANDLER.value,
+                t.c.present.is_(True),
             )
         ).scalar_one_or_none()
 

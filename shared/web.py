@@ -136,6 +136,9 @@ def create_base_app(
     """The app with what every service shares; with ``account_state`` (the service's own view
     of accounts), tokens that no longer speak for their account are refused (ADR 0002)."""
     if account_state is not None:
+        if verifier.powers is not None:
+            # One verifier per app: it would check another service's view of the accounts.
+            raise ValueError("this verifier already checks an app's accounts")
         verifier.powers = CurrentPowers(account_state)
     app = Flask(settings.service)
     app.config.update(

@@ -45,6 +45,7 @@ VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")  # decisions are dated in Vietnam's day
 # not asked of the product): audience names, resolved to this test's people in ``_addresses``.
 # Not told of anything here: the admin, other communes' officers.
 TOLD: dict[str, tuple[str, ...]] = {
+    # Nobody has taken the dossier yet: the commune's queue hears of it (here, one officer).
     "dossier.submitted": ("applicant", "consultant", "commune officers"),
     "dossier.accepted": ("applicant", "consultant"),
     "evaluation.opened commune": ("commune officers",),  # the commune review
@@ -65,7 +66,8 @@ TOLD: dict[str, tuple[str, ...]] = {
         "commune officers",
         "province council",  # the council whose result was recognised
     ),
-    "certificate.issued": ("applicant", "consultant"),
+    # Results go to the applicant and the commune (its handling officer) at every decision.
+    "certificate.issued": ("applicant", "consultant", "commune officers"),
 }
 # Besides: each council.member_added tells the one new member (see ``_expected``).
 

@@ -2,8 +2,11 @@
 
 Distribution: producers spread over the communes of Quảng Trị (province 45, four-level tree),
 one owner account each; the demo officer's commune gets ~1/100 of the dossiers; statuses as a
-running programme has them. Ids are UUIDv7 of creation times spread over the past three years,
-so seeded dossiers are older than the ones the load phase filed.
+running programme has them, with the people on each case as its events would have left them
+(ADR 0009): a dossier waiting at intake is in its commune's queue; in the demo officer's
+commune, the officer handles every dossier past the queue. Ids are UUIDv7 of creation times
+spread over the past three years, so seeded dossiers are older than the ones the load phase
+filed.
 """
 
 from __future__ import annotations
@@ -23,9 +26,16 @@ from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
 
 from services.registration.domain.product_code import format_product_code
-from services.registration.models import Account, AdminUnit, Dossier, Producer
+from services.registration.models import (
+    Account,
+    AdminUnit,
+    Dossier,
+    Producer,
+    participant_tables,
+)
 from services.registration.service import accounts as account_service
 from services.registration.service import dossiers as dossier_service
+from shared import participants
 from shared.auth import principal_from_claims
 from shared.db import is_sqlite
 from tests.support.flows import DEMO_PASSWORD, complete_answers
@@ -88,6 +98,9 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
     started = time.perf_counter()
     with Session(engine) as session:
         communes = _commune_rows(session)
+        handler = session.execute(
+            select(Account.id).where(Account.unit == f"pre2025:commune:{OFFICER_COMMUNE}")
+        ).scalar()  # the demo commune officer (seeded before), if any
     officer = next(c for c in communes if c.code == OFFICER_COMMUNE)
     others = [c for c in communes if c.code != OFFICER_COMMUNE]
     n_producers = max(2, total // DOSSIERS_PER_PRODUCER)
@@ -157,8 +170,11 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
             code = format_product_code(
                 province_code=PROVINCE, commune_code=key[0], serial=serials[key], year=key[1]
             )
+        queued = status in ("submitted", "resubmitted")
+        handled = status != "draft" and not queued and producer["commune_code"] == OFFICER_COMMUNE
         return {
             "id": uuid7_at(ms, rng),
+            "handler_account_id": handler if handled else None,
             "version": VERSIONS[status],
             "status": status,
             "producer_id": producer["id"],
@@ -205,6 +221,8 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
         ]
         with engine.begin() as conn:
             conn.execute(insert(Dossier.__table__), batch)
+            people = [the_people(d) for d in batch if d["status"] != "draft"]
+            conn.execute(insert(participant_tables.participants), [p for p in people if p])
     if not is_sqlite(engine):
         # A bulk load is followed by autovacuum's ANALYZE; do it now rather than by chance.
         with engine.begin() as conn:
@@ -218,6 +236,46 @@ def seed(engine: Engine, total: int, *, rng_seed: int = 45) -> SeedSummary:
         sample_applicant=accounts[0]["email"],
         sample_applicant_dossiers=sum(1 for p in owner if p is sample),
     )
+
+
+def the_people(dossier: dict[str, Any]) -> dict[str, Any] | None:
+    """The official a seeded dossier's events would have put on it: its handler, else (waiting
+    at intake) its commune's queue."""
+    at = dossier["updated_at"]
+    common = {
+        "dossier_id": dossier["id"],
+        "level": "commune",
+        "present": True,
+        "as_of": at,
+        "account_id": None,
+        "office_role": None,
+        "office_unit": None,
+        "council_id": None,
+    }
+    current = dossier["status"] in ("submitted", "returned", "resubmitted")
+    if dossier["handler_account_id"] is not None:
+        party = participants.Party(
+            participants.Kind.HANDLER, "commune", account_id=str(dossier["handler_account_id"])
+        )
+        return {
+            **common,
+            "party": party.key,
+            "kind": party.kind.value,
+            "account_id": dossier["handler_account_id"],
+            "current": current,
+        }
+    if not current or dossier["status"] == "returned":
+        return None
+    unit = f"{dossier['unit_tree']}:commune:{dossier['commune_code']}"
+    party = participants.Party(participants.Kind.QUEUE, "commune", office_unit=unit)
+    return {
+        **common,
+        "party": party.key,
+        "kind": party.kind.value,
+        "office_role": party.office_role,
+        "office_unit": unit,
+        "current": True,
+    }
 
 
 @dataclass(frozen=True)

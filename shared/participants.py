@@ -39,7 +39,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    and_,
+    bindparam,
     delete,
     or_,
     select,
@@ -148,8 +148,8 @@ def _submitted(p: Mapping[str, Any]) -> list[Change]:
     return _handler(p) or [Join(Party(Kind.QUEUE, "commune", office_unit=unit_at(p, "commune")))]
 
 
-def _withdrawn(p: Mapping[str, Any]) -> list[Change]:
-    return [*_handler(p), Settle()]
+def _withdrawn(_p: Mapping[str, Any]) -> list[Change]:
+    return [Settle()]
 
 
 def _opened(p: Mapping[str, Any]) -> list[Change]:
@@ -322,75 +322,115 @@ def apply(
 ) -> None:
     """Write what an event changes among the people on its case, in the caller's transaction;
     a change older than what a row already says is left out."""
-    found = changes(event_type, payload)
-    if not found:
-        return
-    case = _uuid(dossier_id)
-    at = as_utc(occurred_at)
-    t, x = tables.participants, tables.exclusions
-    for change in found:
-        if isinstance(change, Join):
-            p = change.party
-            row = {
-                "dossier_id": case,
-                "party": p.key,
-                "kind": p.kind.value,
-                "level": p.level,
-                "account_id": _uuid(p.account_id),
-                "office_role": p.office_role,
-                "office_unit": p.office_unit,
-                "council_id": _uuid(p.council_id),
-                "present": True,
-                "current": True,
-                "as_of": at,
-            }
-            insert = dialect_insert(session)(t).values(**row)
-            session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=["dossier_id", "party"],
-                    set_={
-                        "kind": p.kind.value,
-                        "level": p.level,
-                        "present": True,
-                        "current": True,
-                        "as_of": at,
-                    },
-                    where=t.c.as_of <= at,
-                )
-            )
-        elif isinstance(change, Leave):
-            condition = and_(t.c.dossier_id == case, t.c.kind == change.kind.value, t.c.as_of <= at)
-            if change.keep is not None:
-                condition = condition & (t.c.party != change.keep)
-            session.execute(
-                update(t).where(condition).values(present=False, current=False, as_of=at)
-            )
-        elif isinstance(change, Settle):
-            condition = and_(t.c.dossier_id == case, t.c.as_of <= at)
-            if change.kinds is not None:
-                condition = condition & t.c.kind.in_([k.value for k in change.kinds])
-            session.execute(update(t).where(condition).values(current=False, as_of=at))
-        else:
-            insert = dialect_insert(session)(x).values(
-                dossier_id=case, account_id=_uuid(change.account_id), as_of=at
-            )
-            session.execute(
-                insert.on_conflict_do_nothing(index_elements=["dossier_id", "account_id"])
-            )
+    _write(session, tables, [(_uuid(dossier_id), as_utc(occurred_at), event_type, payload)])
 
 
 def apply_all(session: Session, tables: Tables, events: Iterable[Any]) -> None:
-    """``apply`` for each event (an ``Event`` of ``shared.events``) about a case."""
-    for event in events:
-        if event.dossier_id is not None and event.type in RULES:
-            apply(
-                session,
-                tables,
-                dossier_id=event.dossier_id,
-                event_type=event.type,
-                payload=event.payload,
-                occurred_at=event.occurred_at,
+    """``apply`` for each event (an ``Event`` of ``shared.events``) about a case, a statement
+    per kind of change for them all (a batch of a backlog costs a few round trips)."""
+    _write(
+        session,
+        tables,
+        [
+            (_uuid(e.dossier_id), as_utc(e.occurred_at), e.type, e.payload)
+            for e in events
+            if e.dossier_id is not None and e.type in RULES
+        ],
+    )
+
+
+Fact = tuple[uuid.UUID | None, datetime, str, Mapping[str, Any]]
+
+
+def _write(session: Session, tables: Tables, facts: list[Fact]) -> None:
+    """The changes of ``facts``, phase by phase: leaves, settles, joins, exclusions.
+
+    The phases keep one event's order (its rules list leaves and settles before joins), and the
+    ``as_of`` guard makes the order of different events' changes immaterial: a change older than
+    a row's time is left out, whichever runs first."""
+    leaves: list[dict[str, Any]] = []
+    settles: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    joins: list[dict[str, Any]] = []
+    excludes: list[dict[str, Any]] = []
+    for case, at, event_type, payload in facts:
+        for change in changes(event_type, payload):
+            if isinstance(change, Leave):
+                leaves.append(
+                    {"d": case, "k": change.kind.value, "keep": change.keep or "", "at": at}
+                )
+            elif isinstance(change, Settle):
+                kinds = tuple(k.value for k in (change.kinds or set(Kind)))
+                settles.setdefault(tuple(sorted(kinds)), []).append({"d": case, "at": at})
+            elif isinstance(change, Join):
+                joins.append(_row(case, at, change.party))
+            else:
+                excludes.append(
+                    {"dossier_id": case, "account_id": _uuid(change.account_id), "as_of": at}
+                )
+    t, x = tables.participants, tables.exclusions
+    conn = session.connection()
+    if leaves:
+        leave = (
+            update(t)
+            .where(
+                t.c.dossier_id == bindparam("d"),
+                t.c.kind == bindparam("k"),
+                t.c.party != bindparam("keep"),
+                t.c.as_of <= bindparam("at"),
             )
+            .values(present=False, current=False, as_of=bindparam("at"))
+        )
+        conn.execute(leave, leaves)
+    for kinds, rows in settles.items():
+        settle = (
+            update(t)
+            .where(
+                t.c.dossier_id == bindparam("d"),
+                t.c.kind.in_(kinds),
+                t.c.as_of <= bindparam("at"),
+            )
+            .values(current=False, as_of=bindparam("at"))
+        )
+        conn.execute(settle, rows)
+    if joins:
+        insert = dialect_insert(session)(t)
+        conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=["dossier_id", "party"],
+                set_={
+                    "kind": insert.excluded.kind,
+                    "level": insert.excluded.level,
+                    "present": True,
+                    "current": True,
+                    "as_of": insert.excluded.as_of,
+                },
+                where=t.c.as_of <= insert.excluded.as_of,
+            ),
+            joins,
+        )
+    if excludes:
+        conn.execute(
+            dialect_insert(session)(x).on_conflict_do_nothing(
+                index_elements=["dossier_id", "account_id"]
+            ),
+            excludes,
+        )
+
+
+def _row(case: uuid.UUID | None, at: datetime, p: Party) -> dict[str, Any]:
+    return {
+        "dossier_id": case,
+        "party": p.key,
+        "kind": p.kind.value,
+        "level": p.level,
+        "account_id": _uuid(p.account_id),
+        "office_role": p.office_role,
+        "office_unit": p.office_unit,
+        "council_id": _uuid(p.council_id),
+        "present": True,
+        "current": True,
+        "as_of": at,
+    }
 
 
 # --- who is on a case -----------------------------------------------------------------------

@@ -37,6 +37,14 @@ _VERSION = {"description": "the version you read"}
 class CaseListArgs(Schema):
     level = fields.Str(validate=validate.OneOf(LEVELS))
     stage = fields.Str(validate=validate.OneOf(STAGES))
+    current = fields.Bool(
+        load_default=False,
+        metadata={
+            "description": "only the cases you act on now: the handler, the secretariat, "
+            "council or authority of the level where the case sits (not the cases you read "
+            "because they passed through your level)"
+        },
+    )
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
     after = fields.UUID(metadata={"description": "cursor: the `next` of the previous page"})
 
@@ -156,6 +164,13 @@ class AssignIn(Schema):
 
 class EvaluationListArgs(Schema):
     status = fields.Str(validate=validate.OneOf(EVALUATION_STATUSES))
+    mine = fields.Bool(
+        load_default=False,
+        metadata={
+            "description": "only the evaluations of the councils you sit on (not those you "
+            "oversee as a secretariat, authority or auditor)"
+        },
+    )
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
     after = fields.UUID(metadata={"description": "cursor: the `next` of the previous page"})
 
@@ -187,9 +202,22 @@ class MyPartOut(Schema):
     sheet_revision = fields.Int(allow_none=True)
 
 
-class EvaluationOut(EvaluationSummaryOut):
-    version = fields.Int()
+class EvaluationItemOut(EvaluationSummaryOut):
+    """An evaluation with what tells its case apart: the product, the producer (a member
+    needs them to know whether they have a tie, before anything else of the dossier) and the
+    round's closing date."""
+
     dossier_id = fields.UUID()
+    product_name = fields.Str()
+    producer_name = fields.Str()
+    round_closes_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "the closing date of the evaluation's round (its deadline)"},
+    )
+
+
+class EvaluationOut(EvaluationItemOut):
+    version = fields.Int()
     max_spread = fields.Float()
     quorum = fields.Nested(QuorumOut)
     spread = fields.Nested(SpreadOut, allow_none=True)
@@ -197,7 +225,7 @@ class EvaluationOut(EvaluationSummaryOut):
 
 
 class EvaluationPage(Schema):
-    items = fields.List(fields.Nested(EvaluationSummaryOut))
+    items = fields.List(fields.Nested(EvaluationItemOut))
     next = fields.UUID(allow_none=True)
 
 

@@ -68,12 +68,22 @@ def _detail(detail: case_service.CaseDetail) -> dict[str, Any]:
     }
 
 
+def _item(evaluation: Any, facts: standing_service.CaseFacts) -> dict[str, Any]:
+    """An evaluation's summary with its case's facts (product, producer, round closing)."""
+    return {
+        **{name: getattr(evaluation, name) for name in _SUMMARY_FIELDS},
+        "dossier_id": evaluation.dossier_id,
+        "product_name": facts.product_name,
+        "producer_name": facts.producer_name,
+        "round_closes_on": facts.round_closes_on,
+    }
+
+
 def _evaluation(view: standing_service.EvaluationView) -> dict[str, Any]:
     evaluation = view.evaluation
     return {
-        **{name: getattr(evaluation, name) for name in _SUMMARY_FIELDS},
+        **_item(evaluation, view.facts),
         "version": evaluation.version,
-        "dossier_id": evaluation.dossier_id,
         "max_spread": view.max_spread,
         "quorum": view.quorum,
         "spread": view.spread,
@@ -108,7 +118,9 @@ class Cases(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Cases within your reach, newest first (cursor pagination)"""
         principal = current_principal()
-        filters = case_service.CaseFilters(level=args.get("level"), stage=args.get("stage"))
+        filters = case_service.CaseFilters(
+            level=args.get("level"), stage=args.get("stage"), current=args["current"]
+        )
         with current().db.reader() as session:
             items, cursor = case_service.list_cases(
                 session=session,
@@ -188,7 +200,8 @@ class Evaluations(MethodView):
     @blp.response(200, EvaluationPage)
     @document_errors(blp, 401, 422)
     def get(self, args: dict[str, Any]) -> Any:
-        """Evaluations of the councils you sit on or oversee, newest first"""
+        """Evaluations of the councils you sit on (``mine``) or also oversee, newest first, each
+        with its product, producer and round closing date"""
         principal = current_principal()
         with current().db.reader() as session:
             items, cursor = standing_service.list_evaluations(
@@ -197,8 +210,9 @@ class Evaluations(MethodView):
                 status=args.get("status"),
                 limit=args["limit"],
                 after=args.get("after"),
+                mine=args["mine"],
             )
-            return {"items": items, "next": cursor}
+            return {"items": [_item(i.evaluation, i.facts) for i in items], "next": cursor}
 
 
 @blp.route("/evaluations/<uuid:evaluation_id>")

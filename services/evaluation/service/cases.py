@@ -149,6 +149,10 @@ def rubric_sheet(case: Case) -> Sheet:
 class CaseFilters:
     level: str | None = None
     stage: str | None = None
+    # Only the cases the caller acts on now (a current party: the handler, the secretariat,
+    # council or authority of the level where the case sits), not those it reads because they
+    # passed through its level: a secretariat's queues hold the cases at its own level.
+    current: bool = False
 
 
 def list_cases(
@@ -165,6 +169,8 @@ def list_cases(
         query = query.where(Case.level == filters.level)
     if filters.stage:
         query = query.where(Case.stage == filters.stage)
+    if filters.current:
+        query = query.where(access.on_case(principal, current=True))
     if after is not None:
         query = query.where(Case.dossier_id < after)
     rows = list(session.execute(query.order_by(Case.dossier_id.desc()).limit(limit + 1)).scalars())

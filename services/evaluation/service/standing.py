@@ -1,12 +1,14 @@
 """An evaluation's standing at this moment: who counts (seats less conflicted members), how far
 the sheets are from a quorum and, for the chair and the secretary, the spread of the totals;
-and the reading of evaluations (one, or a page of those the caller sits on or oversees)."""
+and the reading of evaluations (one, or a page of those the caller sits on or oversees), each
+with what tells its case apart (product, producer, the round's closing date)."""
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, or_, select
@@ -14,7 +16,15 @@ from sqlalchemy.orm import Session
 
 from services.evaluation.domain import finalisation
 from services.evaluation.domain.council_rules import has_quorum, spread
-from services.evaluation.models import Case, ConflictDeclaration, Council, Evaluation, ScoreSheet
+from services.evaluation.models import (
+    Case,
+    ConflictDeclaration,
+    Council,
+    Evaluation,
+    Round,
+    ScoreSheet,
+    participant_tables,
+)
 from services.evaluation.service import access, seats, sheets
 from services.evaluation.service import councils as council_service
 from shared.auth import OFFICIAL_ROLES, Principal
@@ -95,12 +105,28 @@ def spread_state(standing: Standing, council: Council) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseFacts:
+    """What tells an evaluation's case apart, shown before anything else of the dossier: a
+    member needs the product and the producer to know whether they have a tie to it."""
+
+    product_name: str
+    producer_name: str
+    round_closes_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
 class EvaluationView:
     evaluation: Evaluation
+    facts: CaseFacts
     max_spread: float
     quorum: dict[str, Any]
     spread: dict[str, Any] | None
     mine: dict[str, Any]
+
+
+def _closes_on(session: Session, evaluation: Evaluation) -> date | None:
+    round_ = session.get(Round, evaluation.round_id) if evaluation.round_id else None
+    return round_.closes_on if round_ is not None else None
 
 
 def view(session: Session, ctx: seats.Seated) -> EvaluationView:
@@ -108,6 +134,9 @@ def view(session: Session, ctx: seats.Seated) -> EvaluationView:
     own = sheets.own_sheet(session, ctx) if ctx.seat else None
     return EvaluationView(
         evaluation=ctx.evaluation,
+        facts=CaseFacts(
+            ctx.case.product_name, ctx.case.producer_name, _closes_on(session, ctx.evaluation)
+        ),
         max_spread=ctx.council.max_spread,
         quorum=quorum_state(standing, ctx.council),
         spread=spread_state(standing, ctx.council)
@@ -127,13 +156,31 @@ def get(*, session: Session, principal: Principal, evaluation_id: uuid.UUID) -> 
     return view(session, seats.load(session, principal, evaluation_id))
 
 
+def _seated(principal: Principal) -> ColumnElement[bool]:
+    """Evaluations of the councils the caller sits on now, less the cases on which they have a
+    conflict (from then on they reach nothing of the case, ADR 0009)."""
+    x = participant_tables.exclusions
+    excluded = select(x.c.dossier_id).where(x.c.account_id == access.me(principal))
+    return Evaluation.council_id.in_(access.seats(principal)) & Evaluation.dossier_id.not_in(
+        excluded
+    )
+
+
 def _evaluation_reach(principal: Principal) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = [Evaluation.council_id.in_(access.seats(principal))]
+    conditions: list[ColumnElement[bool]] = [_seated(principal)]
     if principal.has(*OFFICIAL_ROLES):
         # Only the official side of the caller oversees cases (not an applicant's ownership).
         official = dataclasses.replace(principal, roles=principal.roles & set(OFFICIAL_ROLES))
         conditions.append(access.case_reach(official))
     return or_(*conditions)
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationItem:
+    """An evaluation in a list, with its case's facts."""
+
+    evaluation: Evaluation
+    facts: CaseFacts
 
 
 def list_evaluations(
@@ -143,17 +190,21 @@ def list_evaluations(
     status: str | None,
     limit: int,
     after: uuid.UUID | None = None,
-) -> tuple[list[Evaluation], uuid.UUID | None]:
-    """Evaluations of the councils the caller sits on or oversees, newest first."""
-    query: Select[tuple[Evaluation]] = (
-        select(Evaluation)
+    mine: bool = False,
+) -> tuple[list[EvaluationItem], uuid.UUID | None]:
+    """Evaluations of the councils the caller sits on or oversees (``mine``: sits on), newest
+    first, each with its product, producer and round closing date."""
+    query: Select[tuple[Evaluation, str, str, date | None]] = (
+        select(Evaluation, Case.product_name, Case.producer_name, Round.closes_on)
         .join(Case, Case.dossier_id == Evaluation.dossier_id)
-        .where(_evaluation_reach(principal))
+        .outerjoin(Round, Round.id == Evaluation.round_id)
+        .where(_seated(principal) if mine else _evaluation_reach(principal))
     )
     if status:
         query = query.where(Evaluation.status == status)
     if after is not None:
         query = query.where(Evaluation.id < after)
-    rows = list(session.execute(query.order_by(Evaluation.id.desc()).limit(limit + 1)).scalars())
-    next_cursor = rows[limit - 1].id if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    rows = session.execute(query.order_by(Evaluation.id.desc()).limit(limit + 1)).all()
+    items = [EvaluationItem(row[0], CaseFacts(row[1], row[2], row[3])) for row in rows]
+    next_cursor = items[limit - 1].evaluation.id if len(items) > limit else None
+    return items[:limit], next_cursor

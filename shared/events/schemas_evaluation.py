@@ -59,6 +59,11 @@ class _EvaluationFacts(_CaseFacts):
 
 
 class EvaluationOpened(_EvaluationFacts):
+    handler_account_id = types.UUID(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "the commune review's: the officer handling the dossier"},
+    )
     round_id = types.UUID(allow_none=True, load_default=None)
     round_closes_on = types.Date(allow_none=True, load_default=None)
 

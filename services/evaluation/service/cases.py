@@ -219,6 +219,7 @@ def _follow_up(event: Event) -> dict[str, Any]:
 ACCEPTED_READS = frozenset(
     {
         "dossier_id",
+        "handler_account_id",
         "producer_id",
         "producer_name",
         "owner_account_id",
@@ -253,7 +254,7 @@ def on_dossiers_accepted(uow: UnitOfWork, events: list[Event]) -> None:
     for event, row in zip(events, rows, strict=True):
         if row["dossier_id"] in opened:
             opened.discard(row["dossier_id"])  # a second acceptance in the batch finds the case
-            _announce_opened(uow, row)
+            _announce_opened(uow, row, event.payload.get("handler_account_id"))
         else:
             _reopen(uow, event)
 
@@ -307,16 +308,17 @@ def _reopen(uow: UnitOfWork, event: Event) -> None:
         stage=stages.next_stage(existing.stage, stages.Step.REOPEN),
     )
     uow.session.flush()
-    _announce_opened(uow, existing)
+    _announce_opened(uow, existing, p.get("handler_account_id"))
 
 
-def _announce_opened(uow: UnitOfWork, case: Case | Mapping[str, Any]) -> None:
-    """The case is at its first level (the commune review), with no council yet."""
+def _announce_opened(uow: UnitOfWork, case: Case | Mapping[str, Any], handler: str | None) -> None:
+    """The case is at its first level (the commune review, by the officer handling the
+    dossier, named so that nobody need know it to tell them), with no council yet."""
     publish(
         uow,
         case,
         "evaluation.opened",
-        {"evaluation_id": None, "council_id": None},
+        {"evaluation_id": None, "council_id": None, "handler_account_id": handler},
         Actor(None, "system"),
     )
 

@@ -1,5 +1,9 @@
 """A council's evaluation: conflict declaration, the dossier and its documents, the member's
-own sheet with running totals, and for the chair and secretary quorum, spread and closing."""
+own sheet with running totals, and for the chair and secretary quorum, spread and closing.
+
+Before a member has declared, the page names the producer and the product (from the
+evaluation itself) and asks the question; nothing of the dossier is fetched until they declare
+no conflict. Only a seated member is asked: an official who oversees the evaluation follows it."""
 
 from __future__ import annotations
 
@@ -70,6 +74,10 @@ def declare(evaluation_id: Any) -> Any:
         call("evaluation", "POST", f"/evaluations/{evaluation_id}/conflicts", json=body)
     except ApiError as exc:
         return _page(evaluation_id, None, refused(exc))
+    if body["conflicted"]:
+        # From now on the member reaches nothing of the case (ADR 0009): back home.
+        done("flash.declared_conflict")
+        return redirect(url_for("home.index"))
     done("flash.declared")
     return redirect(url_for("council.evaluation", evaluation_id=evaluation_id))
 

@@ -205,6 +205,26 @@ def act(dossier_id: Any, action: str) -> Any:
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
 
 
+@bp.post("/dossiers/<uuid:dossier_id>/take")
+@signin.required("commune_officer")
+def take(dossier_id: Any) -> Any:
+    """Take a dossier from the commune's queue (the registration API's assign, without an
+    account): from then on the officer handles it and the commune's other officers no longer
+    see it (ADR 0009)."""
+    body = {"version": int(request.form.get("version", "0"))}
+    try:
+        call("registration", "POST", f"/dossiers/{dossier_id}/assign", json=body)
+    except ApiError as exc:
+        if exc.status != 404:
+            refused(exc)
+            return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+        # Another officer took it first, or the applicant withdrew it: out of reach now.
+        flash(translate("flash.taken_elsewhere"), "error")
+        return redirect(url_for("home.index"))
+    done("flash.taken")
+    return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+
+
 @bp.route("/dossiers/<uuid:dossier_id>/return", methods=["GET", "POST"])
 @signin.required("commune_officer")
 def return_dossier(dossier_id: Any) -> Any:

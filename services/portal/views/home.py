@@ -1,4 +1,10 @@
-"""The home page: for each of the person's roles, the work waiting for them."""
+"""The home page: for each of the person's roles, the work waiting for them.
+
+Each list fits its role under the people on a case (ADR 0009): the commune's queue (dossiers
+nobody handles yet, with a button to take one) and the officer's own dossiers; a secretariat's
+and an authority's queues hold the cases they act on now (``current=true``: at their own level,
+not those that moved on to the next); a council member sees the evaluations of their own seats
+(``mine=true``), each named by product, producer, level and the round's closing date."""
 
 from __future__ import annotations
 
@@ -13,6 +19,11 @@ bp = Blueprint("home", __name__)
 
 Lists = dict[str, tuple[str, str, dict[str, Any]]]
 
+# The statuses of a dossier at the commune's intake: waiting for an officer's decision, and
+# (for the officer handling it) returned to the applicant for supplement.
+INTAKE = ("submitted", "resubmitted")
+HANDLED = (*INTAKE, "returned")
+
 
 def _lists() -> Lists:
     """Every list the person's home shows, by role (fetched together)."""
@@ -21,8 +32,18 @@ def _lists() -> Lists:
         wanted["dossiers"] = ("registration", "/dossiers", {"limit": 100})
         wanted["producers"] = ("registration", "/producers", {})
     if signin.has("commune_officer"):
-        for status in ("submitted", "resubmitted"):
-            wanted[status] = ("registration", "/dossiers", {"status": status, "limit": 100})
+        for status in INTAKE:
+            wanted[f"queue.{status}"] = (
+                "registration",
+                "/dossiers",
+                {"status": status, "handler": "none", "limit": 100},
+            )
+        for status in HANDLED:
+            wanted[f"mine.{status}"] = (
+                "registration",
+                "/dossiers",
+                {"status": status, "handler": "me", "limit": 100},
+            )
         wanted["reviews"] = (
             "evaluation",
             "/cases",
@@ -30,15 +51,19 @@ def _lists() -> Lists:
         )
     if signin.has("secretariat"):
         for stage in ("awaiting_assignment", "in_evaluation"):
-            wanted[stage] = ("evaluation", "/cases", {"stage": stage})
+            wanted[stage] = ("evaluation", "/cases", {"stage": stage, "current": "true"})
         wanted["councils"] = ("evaluation", "/councils", {})
         wanted["rounds"] = ("evaluation", "/rounds", {})
     if signin.has("secretariat", "decision_authority"):
-        wanted["awaiting_decision"] = ("evaluation", "/cases", {"stage": "awaiting_decision"})
+        wanted["awaiting_decision"] = (
+            "evaluation",
+            "/cases",
+            {"stage": "awaiting_decision", "current": "true"},
+        )
     if signin.has("decision_authority"):
         wanted["recognised"] = ("evaluation", "/cases", {"stage": "recognised"})
     if signin.has(*signin.COUNCIL_ROLES):
-        wanted["evaluations"] = ("evaluation", "/evaluations", {"status": "open"})
+        wanted["evaluations"] = ("evaluation", "/evaluations", {"status": "open", "mine": "true"})
     if signin.has("auditor", "admin"):
         wanted["cases"] = ("evaluation", "/cases", {})
     return wanted
@@ -54,18 +79,21 @@ def _sections(got: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             "filed": [d for d in dossiers if d["status"] not in ("draft", "returned")],
         }
     if "reviews" in got:
-        queue = [
-            {**d, "due_on": deadlines.intake_due(d.get("filed_on"))}
-            for status in ("submitted", "resubmitted")
-            for d in got[status]
-        ]
-        queue.sort(key=lambda d: d["due_on"] or "")
-        sections["commune"] = {"intake": queue, "reviews": got["reviews"]}
+        sections["commune"] = {
+            "queue": _by_due(got, "queue", INTAKE),
+            "mine": _by_due(got, "mine", HANDLED),
+            "reviews": got["reviews"],
+        }
     if "councils" in got:
         names = ("awaiting_assignment", "in_evaluation", "awaiting_decision", "councils", "rounds")
         sections["secretariat"] = {name: got[name] for name in names}
     if "evaluations" in got:
-        sections["council"] = {"evaluations": got["evaluations"]}
+        # The nearest deadline first; an evaluation outside any round last.
+        evaluations = sorted(
+            got["evaluations"],
+            key=lambda e: (e.get("round_closes_on") is None, e.get("round_closes_on") or ""),
+        )
+        sections["council"] = {"evaluations": evaluations}
     if "recognised" in got:
         sections["authority"] = {
             "awaiting_decision": got["awaiting_decision"],
@@ -74,6 +102,18 @@ def _sections(got: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     if "cases" in got:
         sections["auditor"] = {"cases": got["cases"]}
     return sections
+
+
+def _by_due(got: dict[str, Any], prefix: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The dossiers of ``prefix.<status>`` lists, with their intake due date, soonest first (a
+    returned dossier, waiting for the applicant, has none and comes last)."""
+    dossiers = [
+        {**d, "due_on": deadlines.intake_due(d.get("filed_on")) if status in INTAKE else None}
+        for status in statuses
+        for d in got[f"{prefix}.{status}"]
+    ]
+    dossiers.sort(key=lambda d: (d["due_on"] is None, d["due_on"] or ""))
+    return dossiers
 
 
 @bp.get("/")

@@ -48,13 +48,22 @@ def case_reach(principal: Principal) -> ColumnElement[bool]:
     # Consultants follow their clients' cases through the registration service (the public
     # status); the evaluation service shows them nothing of the councils' work.
     if principal.has(*OFFICIAL_ROLES):
-        if principal.unit is None and principal.has("admin"):
-            conditions.append(true())
-        else:
-            conditions.append(on_case(principal))
-            if principal.has("auditor"):
-                conditions.append(within(principal.unit, CASE_UNIT))
+        conditions.append(official_reach(principal))
     return or_(*conditions) if conditions else false()
+
+
+def official_reach(principal: Principal) -> ColumnElement[bool]:
+    """A SQL condition on ``Case``: the cases ``principal`` reaches as an official (on the case,
+    an auditor of its jurisdiction, an admin without a unit); the councils' work (evaluations,
+    sheets) is reached this way only, never as the applicant."""
+    if not principal.has(*OFFICIAL_ROLES):
+        return false()
+    if principal.unit is None and principal.has("admin"):
+        return true()
+    conditions = [on_case(principal)]
+    if principal.has("auditor"):
+        conditions.append(within(principal.unit, CASE_UNIT))
+    return or_(*conditions)
 
 
 def on_case(principal: Principal, **options: object) -> ColumnElement[bool]:

@@ -67,9 +67,10 @@ def load(
     assert council is not None and case is not None  # foreign keys
     seat = next((s.role for s in council.members if s.account_id == me), None)
     # Seated members, the secretariat and authority of its levels, auditors (ADR 0009); a
-    # member with a conflict on the case is no longer on it.
+    # member with a conflict on the case is no longer on it. Officials only: the applicant
+    # reads its case, never the council's evaluation or sheets.
     in_reach = select(Case.dossier_id).where(
-        Case.dossier_id == case.dossier_id, access.case_reach(principal)
+        Case.dossier_id == case.dossier_id, access.official_reach(principal)
     )
     if session.execute(in_reach).first() is None:
         raise problems.not_found("evaluation")

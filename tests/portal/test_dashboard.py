@@ -23,7 +23,9 @@ BAC_LIEU = {"province_code": "95", "district_code": "954", "commune_code": "3190
 def bac_lieu(evaluation: Any) -> str:
     """Four cases of Bạc Liêu (no other test's province): one at the commune, two at the
     district (one overdue for its decision), one recognised at the province; one council's
-    sheets total 62, 64 and 66. Returns the council's id."""
+    sheets total 62, 64 and 66 on the evaluation it closed (of the case now recognised), and
+    90 and 95 on the one it still scores, which its figures do not count (ADR 0009: members
+    may not disclose results before the council closes). Returns the council's id."""
     from services.evaluation.models import Council, Evaluation, ScoreSheet
     from services.evaluation.service.certificates import today
 
@@ -38,7 +40,7 @@ def bac_lieu(evaluation: Any) -> str:
             stage="awaiting_decision",
             decision_due_on=day - timedelta(days=2),
         )
-        make_case(uow, **BAC_LIEU, level="province", stage="recognised")
+        recognised = make_case(uow, **BAC_LIEU, level="province", stage="recognised")
         council = Council(
             name=f"Hội đồng Bạc Liêu {uuid.uuid4().hex[:6]}",
             level="district",
@@ -47,28 +49,33 @@ def bac_lieu(evaluation: Any) -> str:
         )
         uow.session.add(council)
         uow.session.flush()
-        found = Evaluation(
-            dossier_id=scored.dossier_id,
-            level="district",
-            council_id=council.id,
-            status="open",
-            opened_at=now,
-        )
-        uow.session.add(found)
-        uow.session.flush()
-        for total in (62, 64, 66):
-            uow.session.add(
-                ScoreSheet(
-                    evaluation_id=found.id,
-                    account_id=uuid.uuid4(),
-                    answers={},
-                    total=float(total),
-                    part_points={},
-                    document_hashes={},
-                    submitted_at=now,
-                    updated_at=now,
-                )
+        for case, status, totals in (
+            (recognised, "closed", (62, 64, 66)),
+            (scored, "open", (90, 95)),
+        ):
+            found = Evaluation(
+                dossier_id=case.dossier_id,
+                level="district",
+                council_id=council.id,
+                status=status,
+                opened_at=now,
+                closed_at=now if status == "closed" else None,
             )
+            uow.session.add(found)
+            uow.session.flush()
+            for total in totals:
+                uow.session.add(
+                    ScoreSheet(
+                        evaluation_id=found.id,
+                        account_id=uuid.uuid4(),
+                        answers={},
+                        total=float(total),
+                        part_points={},
+                        document_hashes={},
+                        submitted_at=now,
+                        updated_at=now,
+                    )
+                )
         uow.commit()
         return str(council.id)
 
@@ -103,6 +110,7 @@ def test_the_dashboard_draws_the_funnel_deadlines_and_score_spreads(
     assert re.search(r'data-deadline="decision">\s*<strong>1</strong>', page)
     assert re.search(r'data-deadline="round">\s*<strong>0</strong>', page)
     figure = _section(page, f'data-council="{bac_lieu}"')
+    # The closed evaluation's sheets only: the open one's 90 and 95 are not drawn.
     assert "3 phiếu; thấp nhất 62.0, trung bình 64.0, cao nhất 66.0" in figure
     assert 'role="img"' in figure and "60–69: 3" in figure
     # The tallest band is drawn to full height; empty bands have no height.

@@ -5,10 +5,12 @@ suites)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from shared import participants
 from tests.support import flows
 
 
@@ -45,19 +47,71 @@ def accepted_dossier(
 
 def deliver_accounts(registration: Any, service_runtime: Any) -> None:
     """Feed every account event so far to another service (its officials), in order."""
-    o = registration.outbox.c
-    kinds = ("account.created", "account.updated")
-    with registration.db.engine.connect() as conn:
+    _deliver_types(registration, service_runtime, ("account.created", "account.updated"))
+
+
+def deliver_seats(evaluation: Any, service_runtime: Any) -> int:
+    """Feed every council seat event so far (evaluation's ``council.member_*``) to another
+    service, in order: registration and notification keep the seats from them, and a council's
+    members reach the cases assigned to it through them (ADR 0009). Returns how many were new."""
+    kinds = ("council.member_added", "council.member_removed")
+    return _deliver_types(evaluation, service_runtime, kinds)
+
+
+def _deliver_types(source: Any, target: Any, kinds: tuple[str, ...]) -> int:
+    o = source.outbox.c
+    with source.db.engine.connect() as conn:
         rows = conn.execute(select(o.envelope).where(o.type.in_(kinds)).order_by(o.id)).all()
-    inbox = service_runtime.inbox()
-    for (envelope,) in rows:
-        inbox.consume(envelope)
+    inbox = target.inbox()
+    return sum(inbox.consume(envelope) == "handled" for (envelope,) in rows)
+
+
+def happened(
+    session: Any,
+    case: Any,
+    event_type: str,
+    *,
+    tables: participants.Tables | None = None,
+    at: datetime | None = None,
+    **facts: Any,
+) -> None:
+    """Apply to the people on ``case`` what an event of ``event_type`` about it changes, in the
+    caller's unit of work, as the real flow would have when it wrote the event (ADR 0009).
+
+    For tests that write a case's rows directly and so bypass the events that put officials on
+    it: ``happened(uow.session, case, "evaluation.awaiting_decision", level="province")``.
+    ``case`` is a row with the case's unit (an evaluation ``Case`` or registration ``Dossier``);
+    ``facts`` are the payload fields the rule reads (``level``, ``to_level``, ``council_id``,
+    ``handler_account_id``, ``account_id``, ``conflicted``, ``outcome``). ``tables`` default to
+    the evaluation service's read model.
+    """
+    if tables is None:
+        from services.evaluation.models import participant_tables
+
+        tables = participant_tables
+    dossier_id = getattr(case, "dossier_id", None) or case.id
+    payload = {
+        "unit_tree": case.unit_tree,
+        "province_code": case.province_code,
+        "district_code": case.district_code,
+        "commune_code": case.commune_code,
+        **facts,
+    }
+    participants.apply(
+        session,
+        tables,
+        dossier_id=dossier_id,
+        event_type=event_type,
+        payload=payload,
+        occurred_at=at or datetime.now(UTC),
+    )
 
 
 def make_case(uow: Any, **overrides: Any) -> Any:
-    """A case row written directly (for tests of what happens after the council stage)."""
+    """A case row written directly (for tests of what happens after the council stage). Nobody
+    but its owner is on it: put officials on it with :func:`happened` where a test needs them
+    (auditors and admins without a unit reach it anyway)."""
     import uuid
-    from datetime import UTC, datetime
 
     from services.evaluation.models import Case
 

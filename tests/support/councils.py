@@ -1,9 +1,11 @@
 """Councils, rounds and the people on them, for the evaluation service's integration tests.
 
 Councils and rounds are written straight into the evaluation database (the councils API has its
-own tests). People are real accounts of the registration service, signed in, calling the
-evaluation API. Each sign-in here comes from its own client address: the login limit counts
-attempts per address, and a council scenario signs in a dozen officials at once.
+own tests); each seat is announced with ``council.member_added`` as the councils API does, so
+the services that keep seats from events (registration, notification) can be fed them
+(``cases.deliver_seats``). People are real accounts of the registration service, signed in,
+calling the evaluation API. Each sign-in here comes from its own client address: the login
+limit counts attempts per address, and a council scenario signs in a dozen officials at once.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from services.evaluation import models
+from shared.events.envelope import SYSTEM, new_event
 from tests.support import flows
 from tests.support.cases import deliver
 
@@ -142,14 +145,24 @@ def seat_council(
         seats = [("chair", chair), ("secretary", secretary), *(("member", m) for m in members)]
         for role, actor in seats:
             if actor is not None:
+                account_id = uuid.UUID(actor.account["id"])
                 uow.session.add(
                     models.CouncilMember(
-                        council_id=council.id,
-                        account_id=uuid.UUID(actor.account["id"]),
-                        role=role,
-                        added_at=now,
+                        council_id=council.id, account_id=account_id, role=role, added_at=now
                     )
                 )
+                payload = {
+                    "council_id": council.id,
+                    "council_name": council.name,
+                    "level": level,
+                    "unit": unit,
+                    "account_id": account_id,
+                    "role": role,
+                }
+                event = new_event(
+                    "council.member_added", payload, producer="evaluation", actor=SYSTEM
+                )
+                uow.add_event(event)
         uow.commit()
         return str(council.id)
 

@@ -136,13 +136,19 @@ def test_a_bad_token_is_refused_even_on_the_public_lookup(eval_call, certificate
 
 def test_officials_in_reach_and_the_owner_list_a_cases_certificates(people, certificate) -> None:
     path = f"/api/v1/certificates?dossier_id={certificate['dossier_id']}"
-    for who in ("applicant", "commune_officer", "province_secretariat", "district_authority"):
+    # The owner, the people on the case (its handler, the province's secretariat and authority)
+    # and an auditor of its district.
+    on_case = ("applicant", "commune_officer", "province_secretariat", "province_authority")
+    for who in (*on_case, "district_auditing_authority", "operator"):
         reply = people[who]("GET", path)
         assert reply.status == 200, (who, reply.body)
         [item] = reply.body["items"]
         assert item["number"] == certificate["number"] and item["status"] == "valid"
         assert "decided_by" not in item
-    assert_problem(people["other_province_authority"]("GET", path), 404, "not-found")
+    # Not on the case: the district's authority (never awaited on it; before ADR 0009 its
+    # jurisdiction reached it) and another province's.
+    for who in ("district_authority", "other_province_authority"):
+        assert_problem(people[who]("GET", path), 404, "not-found")
     missing = f"/api/v1/certificates?dossier_id={uuid.uuid4()}"
     assert_problem(people["applicant"]("GET", missing), 404, "not-found")
     assert_problem(people["applicant"]("GET", "/api/v1/certificates"), 422, "validation-error")
@@ -193,10 +199,15 @@ def test_the_recognising_authority_revokes(eval_call, evaluation, people, certif
 @pytest.mark.parametrize(
     ("who", "status", "slug"),
     [
-        ("district_authority", 403, "forbidden"),  # in reach, not the level that recognised
-        ("national_authority", 403, "forbidden"),
+        # In reach (the district's auditor), not the level that recognised.
+        ("district_auditing_authority", 403, "forbidden"),
+        ("operator", 403, "forbidden"),
         ("province_secretariat", 403, "forbidden"),
         ("applicant", 403, "forbidden"),
+        # Authorities never awaited on the case are not on it (ADR 0009; before, their
+        # jurisdiction reached it: 403).
+        ("district_authority", 404, "not-found"),
+        ("national_authority", 404, "not-found"),
         ("other_province_authority", 404, "not-found"),
     ],
 )

@@ -98,18 +98,27 @@ def test_bad_reviews_change_nothing(admin, eval_call, evaluation, owner, officer
     stale = officer("POST", path, json=kit.review_body(case["version"] - 1))
     assert stale.status == 409 and stale.body["current_version"] == case["version"]
 
-    # In reach but not the commune's officer: 403; out of reach: 404, as for a missing case.
+    # In reach but not the officer handling the dossier: 403.
     for who in (
-        kit.official(admin, eval_call, ["secretariat"], kit.DISTRICT),
-        kit.official(admin, eval_call, ["commune_officer"], kit.DISTRICT),
+        kit.official(admin, eval_call, ["auditor"], kit.DISTRICT),
+        kit.official(admin, eval_call, ["admin"], None),
         kit.on_evaluation(eval_call, owner),
     ):
         reply = who("POST", path, json=kit.review_body(case["version"]))
         assert reply.status == 403, reply.body
         assert reply.body["type"] == "urn:ocop:problem:forbidden"
-    other = kit.official(admin, eval_call, ["commune_officer"], flows.OTHER_COMMUNE)
-    reply = other("POST", path, json=kit.review_body(case["version"]))
-    assert reply.status == 404 and case["product_name"] not in str(reply.body)
+    # Not on the case: 404, as for a missing case (ADR 0009). Another officer of the same
+    # commune no longer sees a dossier its colleague took, and the district's secretariat and
+    # officials see nothing until the commune proposes it (before, all of them reached it by
+    # their unit and got 403).
+    for who in (
+        kit.official(admin, eval_call, ["commune_officer"], flows.COMMUNE),
+        kit.official(admin, eval_call, ["secretariat"], kit.DISTRICT),
+        kit.official(admin, eval_call, ["commune_officer"], kit.DISTRICT),
+        kit.official(admin, eval_call, ["commune_officer"], flows.OTHER_COMMUNE),
+    ):
+        reply = who("POST", path, json=kit.review_body(case["version"]))
+        assert reply.status == 404 and case["product_name"] not in str(reply.body)
 
     assert kit.snapshot(evaluation, case["dossier_id"]) == before
 

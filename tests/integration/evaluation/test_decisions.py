@@ -3,7 +3,9 @@ issued (POST /api/v1/cases/{id}/decisions), over the API into the real database.
 
 Scoring and finalising are built elsewhere; :func:`awaiting_decision` writes what a council's
 close leaves behind (a closed evaluation with its result, the case awaiting a decision with a
-pending rank) straight through the models, so these tests depend only on the decision rules.
+pending rank) straight through the models, so these tests depend only on the decision rules. It
+also puts on the case the people the events of that path would have (ADR 0009): the
+secretariats of the levels it reached, the council, and the authority whose decision is awaited.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import func, select
 from services.evaluation.models import Case, Certificate, Council, Evaluation
 from services.evaluation.service import certificates as certificate_service
 from tests.support import flows
-from tests.support.cases import deliver
+from tests.support.cases import deliver, happened
 
 DISTRICT = "pre2025:district:461"  # Đông Hà, which holds flows.COMMUNE
 OTHER_DISTRICT = "pre2025:district:462"  # Thị xã Quảng Trị, same province
@@ -64,7 +66,10 @@ def awaiting_decision(
 ) -> int:
     """Leave the case as a council's close would: at ``level`` awaiting the decision on
     ``star_rank``, with the closed evaluation (of a council at ``council_level``, default
-    ``level``) behind it. Returns the case's version."""
+    ``level``) behind it, and the people on it the events of that path would have put there:
+    forwarded from the commune to the council's level, assigned to the council there, moved
+    to ``level`` if that is another, and awaiting the decision of ``level``'s authority.
+    Returns the case's version."""
     council_level = council_level or level
     closed_at = datetime.combine(closed_on, time(3, 0), tzinfo=UTC)  # 10:00 in Vietnam
     with evaluation.db.unit_of_work() as uow:
@@ -92,6 +97,12 @@ def awaiting_decision(
         )
         if regime is not None:
             case.regime = regime
+        happened(uow.session, case, "evaluation.forwarded", level="commune", to_level=council_level)
+        happened(uow.session, case, "evaluation.opened", level=council_level, council_id=council.id)
+        if level != council_level:
+            moved = "evaluation.handed_back" if outcome == "handed_back" else "evaluation.forwarded"
+            happened(uow.session, case, moved, level=council_level, to_level=level)
+        happened(uow.session, case, "evaluation.awaiting_decision", level=level)
         case.level = level
         case.stage = "awaiting_decision"
         case.pending_rank = star_rank
@@ -148,6 +159,11 @@ def sign_in_people(call, admin, eval_call, commune_officer) -> dict[str, Any]:
         "other_province_authority": (["decision_authority"], OTHER_PROVINCE),
         "national_authority": (["decision_authority"], "national"),
         "province_secretariat": (["secretariat"], PROVINCE),
+        # Reads every case of the district as its auditor (ADR 0009), and signs for the
+        # district: an authority in reach of a case whose decision is another level's.
+        "district_auditing_authority": (["decision_authority", "auditor"], DISTRICT),
+        # The operator: reads every filed case, signs nothing.
+        "operator": (["admin"], None),
     }
     actors = {name: new_account(call, admin, *spec) for name, spec in officials.items()}
     actors["commune_officer"] = commune_officer
@@ -306,8 +322,13 @@ def test_national_authority_recognises_5_star(evaluation, people, case_id) -> No
     version = awaiting_decision(
         evaluation, case_id, star_rank=5, level="national", closed_on=days_ago(5)
     )
+    # The authorities of the levels below were never awaited on this case: they are not on it
+    # (ADR 0009; before, their jurisdiction reached it and they got 403). One that reads it
+    # (as the district's auditor) still may not sign for another level.
     for who in ("province_authority", "district_authority"):
-        assert_problem(decide(people[who], case_id, version, days_ago(1)), 403, "forbidden")
+        assert_problem(decide(people[who], case_id, version, days_ago(1)), 404, "not-found")
+    wrong_level = decide(people["district_auditing_authority"], case_id, version, days_ago(1))
+    assert_problem(wrong_level, 403, "forbidden")
     reply = decide(people["national_authority"], case_id, version, days_ago(1))
     assert reply.status == 201, reply.body
     assert re.fullmatch(r"OCOP-TW-\d{4}-\d{5}", reply.body["certificate"]["number"])
@@ -325,8 +346,13 @@ def test_a_handed_back_rank_is_recognised_below(evaluation, people, case_id) -> 
         outcome="handed_back",
         closed_on=days_ago(4),
     )
+    # The province's authority was not awaited (its council handed the case back): it is not on
+    # the case (ADR 0009); the province secretariat, which had it, may read it but not sign.
     assert_problem(
-        decide(people["province_authority"], case_id, version, days_ago(1)), 403, "forbidden"
+        decide(people["province_authority"], case_id, version, days_ago(1)), 404, "not-found"
+    )
+    assert_problem(
+        decide(people["province_secretariat"], case_id, version, days_ago(1)), 403, "forbidden"
     )
     reply = decide(people["district_authority"], case_id, version, days_ago(1))
     assert reply.status == 201, reply.body
@@ -342,9 +368,13 @@ def test_two_tier_province_recognises_3_star(evaluation, people, case_id) -> Non
         regime="two-tier",
         closed_on=days_ago(6),
     )
+    # No district level in this regime: its authority is not on the case (ADR 0009); the
+    # district's auditor reads it but signs for no level of it.
     assert_problem(
-        decide(people["district_authority"], case_id, version, days_ago(1)), 403, "forbidden"
+        decide(people["district_authority"], case_id, version, days_ago(1)), 404, "not-found"
     )
+    wrong_level = decide(people["district_auditing_authority"], case_id, version, days_ago(1))
+    assert_problem(wrong_level, 403, "forbidden")
     reply = decide(people["province_authority"], case_id, version, days_ago(1))
     assert reply.status == 201, reply.body
     assert reply.body["certificate"]["star_rank"] == 3
@@ -357,11 +387,15 @@ def test_two_tier_province_recognises_3_star(evaluation, people, case_id) -> Non
 @pytest.mark.parametrize(
     ("who", "status", "slug"),
     [
-        ("district_authority", 403, "forbidden"),  # in reach, the wrong level
-        ("national_authority", 403, "forbidden"),  # in reach (everywhere), the wrong level
-        ("province_secretariat", 403, "forbidden"),  # the right unit, not its authority
+        ("district_auditing_authority", 403, "forbidden"),  # in reach, the wrong level
+        ("operator", 403, "forbidden"),  # in reach (everything filed), no authority
+        ("province_secretariat", 403, "forbidden"),  # on the case, not its authority
         ("applicant", 403, "forbidden"),  # the owner, who signs nothing
-        ("commune_officer", 403, "forbidden"),
+        ("commune_officer", 403, "forbidden"),  # its handler, who reads on
+        # Authorities whose decision this case never awaited are not on it (ADR 0009): no
+        # such case, as for another province's (before, their jurisdiction reached it: 403).
+        ("district_authority", 404, "not-found"),
+        ("national_authority", 404, "not-found"),
         ("other_province_authority", 404, "not-found"),  # another province: no such case
     ],
 )
@@ -394,7 +428,11 @@ def test_only_a_case_awaiting_a_decision(evaluation, people, case_id) -> None:
         case = session.get_one(Case, uuid.UUID(case_id))
     assert case.stage == "commune_review"
     before = state(evaluation, case_id)
+    # Before its decision is awaited the authority is not on the case (ADR 0009): no such
+    # case for it; one who reads it (the district's auditing authority) may not decide yet.
     reply = decide(people["province_authority"], case_id, case.version, days_ago(1))
+    assert_problem(reply, 404, "not-found")
+    reply = decide(people["district_auditing_authority"], case_id, case.version, days_ago(1))
     assert_problem(reply, 409, "transition-not-allowed")
     assert state(evaluation, case_id) == before
 

@@ -13,6 +13,7 @@ from services.evaluation import models
 from shared.ids import new_id
 from tests.support import councils as kit
 from tests.support import flows
+from tests.support.cases import happened
 from tests.unit.evaluation.sheets import answers_for
 
 CLOSING = {"evaluation.forwarded", "evaluation.handed_back", "evaluation.decided"}
@@ -311,9 +312,13 @@ def test_conflicted_members_are_left_out_of_the_quorum(evaluation, councils, at_
     }
     closed = _close(council, ev)
     assert closed["result"]["members"] == 2 and closed["result"]["total"] == 82.0
-    # Even after the close, a conflicted member reads nothing of the scoring.
-    assert council.members[0]("GET", f"/api/v1/evaluations/{ev}/sheets").status == 403
-    assert council.members[0]("GET", f"/api/v1/evaluations/{ev}/dossier").status == 403
+    # Even after the close, a conflicted member reads nothing of the scoring: the case does not
+    # exist for them (ADR 0009: 404; before, 403), while the chair reads the closed sheets.
+    assert council.chair("GET", f"/api/v1/evaluations/{ev}/sheets").status == 200
+    base = f"/api/v1/evaluations/{ev}"
+    for path in (f"{base}/sheets", f"{base}/dossier", base):
+        reply = council.members[0]("GET", path)
+        assert reply.status == 404 and "items" not in reply.body, (path, reply.body)
 
 
 def test_a_member_who_left_the_council_no_longer_counts(
@@ -374,36 +379,38 @@ T2_PROVINCE = "2025:province:01"  # Hà Nội in the current tree
 T2_COMMUNE = "2025:commune:00004"  # Phường Ba Đình
 
 
-def _two_tier_case(evaluation, owner) -> str:
+def _two_tier_case(evaluation, owner, officer) -> str:
     """A case filed under the two-tier regime (registration here files four-level ones, so it
-    is written as the dossier.accepted consumer would write it)."""
+    is written as the dossier.accepted consumer would write it), accepted by ``officer``, who
+    handles it (ADR 0009)."""
     now = datetime.now(UTC)
     dossier_id = new_id()
     with evaluation.db.unit_of_work() as uow:
-        uow.session.add(
-            models.Case(
-                dossier_id=dossier_id,
-                producer_id=new_id(),
-                producer_name="HTX Ba Đình",
-                owner_account_id=uuid.UUID(owner.account["id"]),
-                consultant_account_ids=[],
-                product_name="Gạo nếp cái hoa vàng",
-                product_code=f"01-00004-{dossier_id.int % 1000:03d}-2026",
-                product_set_code=kit.SET_CODE,
-                registration_type="first",
-                rubric_version="qd26-2026",
-                regime="two-tier",
-                unit_tree="2025",
-                province_code="01",
-                district_code=None,
-                commune_code="00004",
-                self_assessment=flows.complete_answers(kit.SET_CODE),
-                level="commune",
-                stage="commune_review",
-                opened_at=now,
-                updated_at=now,
-            )
+        case = models.Case(
+            dossier_id=dossier_id,
+            producer_id=new_id(),
+            producer_name="HTX Ba Đình",
+            owner_account_id=uuid.UUID(owner.account["id"]),
+            consultant_account_ids=[],
+            product_name="Gạo nếp cái hoa vàng",
+            product_code=f"01-00004-{dossier_id.int % 1000:03d}-2026",
+            product_set_code=kit.SET_CODE,
+            registration_type="first",
+            rubric_version="qd26-2026",
+            regime="two-tier",
+            unit_tree="2025",
+            province_code="01",
+            district_code=None,
+            commune_code="00004",
+            self_assessment=flows.complete_answers(kit.SET_CODE),
+            level="commune",
+            stage="commune_review",
+            opened_at=now,
+            updated_at=now,
         )
+        uow.session.add(case)
+        uow.session.flush()
+        happened(uow.session, case, "dossier.accepted", handler_account_id=officer.account["id"])
         uow.commit()
     return str(dossier_id)
 
@@ -411,8 +418,8 @@ def _two_tier_case(evaluation, owner) -> str:
 def test_two_tier_goes_from_the_commune_to_the_province_and_back_from_central(
     admin, eval_call, evaluation, owner
 ) -> None:
-    dossier_id = _two_tier_case(evaluation, owner)
     officer = kit.official(admin, eval_call, ["commune_officer"], T2_COMMUNE)
+    dossier_id = _two_tier_case(evaluation, owner, officer)
     case = kit.propose(officer, dossier_id)
     assert (case["level"], case["stage"]) == ("province", "awaiting_assignment")
     forwarded = kit.events(evaluation, dossier_id, "evaluation.forwarded")[-1]["payload"]

@@ -24,6 +24,11 @@ def secretariats(admin, eval_call) -> dict[str, flows.Actor]:
             ("other_district", kit.OTHER_DISTRICT),
             ("province", kit.PROVINCE),
         )
+    } | {
+        # Reads every case of the province as its auditor: oversees, but not of the level.
+        "auditing_province": kit.official(
+            admin, eval_call, ["secretariat", "auditor"], kit.PROVINCE
+        )
     }
 
 
@@ -51,7 +56,7 @@ def record(actor: flows.Actor, evaluation_id: str, member_id: str, **body) -> fl
 
 
 def test_a_found_conflict_sets_the_members_sheet_aside(
-    evaluation, secretariats, council, opened
+    evaluation, eval_call, owner, secretariats, council, opened
 ) -> None:
     dossier_id, ev = opened
     found = council.members[2]
@@ -81,13 +86,18 @@ def test_a_found_conflict_sets_the_members_sheet_aside(
     assert payload["recorded_by"] == secretariat.account["id"]
     assert payload["sheet_set_aside"] is True
 
-    # The member reads and scores nothing more, and cannot declare over the finding.
+    # The member reads and scores nothing more, and cannot declare over the finding: from the
+    # finding the case does not exist for them (ADR 0009: 404; before, 403 and 409).
     before = kit.snapshot(evaluation, dossier_id)
-    blocked = found("GET", f"/api/v1/evaluations/{ev}/dossier")
-    assert blocked.status == 403 and "recorded for you" in blocked.body["detail"]
-    assert kit.revise(found, ev, answers_for(90), revision=1).status == 403
-    again = kit.declare(found, ev)
-    assert again.status == 409 and "recorded" in again.body["detail"]
+    for reply in (
+        found("GET", f"/api/v1/evaluations/{ev}/dossier"),
+        kit.revise(found, ev, answers_for(90), revision=1),
+        kit.declare(found, ev),
+        found("GET", f"/api/v1/evaluations/{ev}/sheets/mine"),
+        found("GET", f"/api/v1/cases/{dossier_id}"),
+    ):
+        assert reply.status == 404 and reply.body["type"] == "urn:ocop:problem:not-found"
+        assert REASON not in str(reply.body)
     assert kit.snapshot(evaluation, dossier_id) == before
 
     # Quorum and spread count without the member; the result leaves the sheet out.
@@ -105,7 +115,13 @@ def test_a_found_conflict_sets_the_members_sheet_aside(
     assert sheets.status == 200, sheets.body
     aside = {s["account_id"]: s["set_aside"] for s in sheets.body["items"]}
     assert aside == {p.account["id"]: p is found for p in council.everyone}
-    assert found("GET", f"/api/v1/evaluations/{ev}/sheets").status == 403
+    assert found("GET", f"/api/v1/evaluations/{ev}/sheets").status == 404
+    # The applicant reads its case, never the council's evaluation nor its sheets.
+    applicant = kit.on_evaluation(eval_call, owner)
+    assert applicant("GET", f"/api/v1/cases/{dossier_id}").status == 200
+    for path in (f"/api/v1/evaluations/{ev}", f"/api/v1/evaluations/{ev}/sheets"):
+        reply = applicant("GET", path)
+        assert reply.status == 404 and "items" not in reply.body, reply.body
 
 
 def test_the_chair_records_a_conflict_before_the_member_declares(
@@ -122,10 +138,12 @@ def test_the_chair_records_a_conflict_before_the_member_declares(
         False,
     )
 
+    # From the finding the case does not exist for the member (ADR 0009: 404; before, the
+    # declaration answered 409 and the rest 403).
     before = kit.snapshot(evaluation, dossier_id)
-    assert kit.declare(member, ev).status == 409
-    assert kit.submit(member, ev, answers_for(80, marks=4)).status == 403
-    assert member("GET", f"/api/v1/evaluations/{ev}/dossier").status == 403
+    assert kit.declare(member, ev).status == 404
+    assert kit.submit(member, ev, answers_for(80, marks=4)).status == 404
+    assert member("GET", f"/api/v1/evaluations/{ev}/dossier").status == 404
     # Recorded once: a second finding for the same member changes nothing.
     twice = record(council.chair, ev, member.account["id"], reason="Lần nữa")
     assert twice.status == 409 and twice.body["type"] == "urn:ocop:problem:conflict"
@@ -148,10 +166,14 @@ def test_a_member_who_declared_a_conflict_needs_no_finding(evaluation, council, 
     [
         ("secretary", 403, "forbidden"),  # sits on the council, but is not its chair
         ("member", 403, "forbidden"),
-        ("province_secretariat", 403, "forbidden"),  # oversees the case, not of its level
-        ("other_district_secretariat", 404, "not-found"),  # out of reach
+        ("auditing_province", 403, "forbidden"),  # oversees the case, not of its level
+        # Not on the case (ADR 0009): the province's secretariat before the case reaches the
+        # province (before, its unit reached it: 403), another district's, the applicant.
+        ("province_secretariat", 404, "not-found"),
+        ("other_district_secretariat", 404, "not-found"),
         ("owner", 404, "not-found"),
-        ("conflicted_chair", 403, "forbidden"),
+        # A chair who declared a conflict reaches nothing of the case any more (before: 403).
+        ("conflicted_chair", 404, "not-found"),
     ],
 )
 def test_only_the_level_secretariat_or_the_chair_records(
@@ -163,6 +185,7 @@ def test_only_the_level_secretariat_or_the_chair_records(
         "secretary": council.secretary,
         "member": council.members[0],
         "province_secretariat": secretariats["province"],
+        "auditing_province": secretariats["auditing_province"],
         "other_district_secretariat": secretariats["other_district"],
         "owner": kit.on_evaluation(council.chair.call, owner),
         "conflicted_chair": council.chair,

@@ -89,9 +89,13 @@ def test_another_councils_members_change_nothing(
         registration, evaluation, owner, commune_officer, officer, secretariat, ours, kit.SET_CODE
     )
     kit.score_all(ours, ev, [answers_for(80, marks=4)] * 2)
+    version = ours.chair("GET", f"/api/v1/evaluations/{ev}").body["version"]
     before = kit.snapshot(evaluation, dossier_id)
     answers = answers_for(80, marks=4)
-    for person in theirs.everyone:  # officials of the same district, seated elsewhere
+    # Officials of the same district, seated elsewhere, are not on the case (ADR 0009): the
+    # evaluation does not exist for them (before, their unit reached it: 403, and it was listed
+    # to them as overseers).
+    for person in theirs.everyone:
         for reply in (
             kit.declare(person, ev),
             kit.submit(person, ev, answers),
@@ -104,12 +108,12 @@ def test_another_councils_members_change_nothing(
                 json={"account_id": ours.members[0].account["id"], "reason": "Họ hàng"},
             ),
         ):
-            assert reply.status == 403, reply.body
-            assert reply.body["type"] == "urn:ocop:problem:forbidden"
+            assert reply.status == 404, reply.body
+            assert reply.body["type"] == "urn:ocop:problem:not-found"
             assert "answers" not in reply.body and "80" not in reply.body["detail"]
-    refused = kit.finalise(theirs.chair, ev)
-    assert refused.status == 403 and "chair or secretary" in refused.body["detail"]
+        for path in (f"/api/v1/evaluations/{ev}", f"/api/v1/cases/{dossier_id}"):
+            hidden = person("GET", path)
+            assert hidden.status == 404 and "spread" not in hidden.body, hidden.body
+        refused = person("POST", f"/api/v1/evaluations/{ev}/finalise", json={"version": version})
+        assert refused.status == 404, refused.body
     assert kit.snapshot(evaluation, dossier_id) == before
-    # The evaluation is not theirs to list as a seat: it is listed to them as overseers only.
-    standing = theirs.chair("GET", f"/api/v1/evaluations/{ev}").body
-    assert standing["mine"]["seat"] is None and standing["spread"] is None

@@ -135,15 +135,23 @@ def test_bad_assignments_change_nothing(
     stale = post(secretariat, version=version - 1)
     assert stale.status == 409 and stale.body["current_version"] == version
 
-    # In reach, wrong role or wrong level: 403. Outside reach: 404.
+    # In reach, wrong role or wrong level: 403 (the handler reads on, the owner, an auditor of
+    # the province, the operator; a province secretariat that also audits reads it, but the
+    # case is the district's to assign).
     for who in (
         officer,
         kit.on_evaluation(eval_call, owner),
-        kit.official(admin, eval_call, ["secretariat"], kit.PROVINCE),
-        council.chair,
+        kit.official(admin, eval_call, ["auditor"], kit.PROVINCE),
+        kit.official(admin, eval_call, ["admin"], None),
+        kit.official(admin, eval_call, ["secretariat", "auditor"], kit.PROVINCE),
     ):
         assert post(who).status == 403
+    # Not on the case: 404 (ADR 0009). The province's secretariat until the case is forwarded
+    # there, and a council's members until it is assigned to their council (before, both
+    # reached it by their unit and got 403); other units' secretariats.
     for who in (
+        kit.official(admin, eval_call, ["secretariat"], kit.PROVINCE),
+        council.chair,
         kit.official(admin, eval_call, ["secretariat"], kit.OTHER_DISTRICT),
         kit.official(admin, eval_call, ["secretariat"], kit.OTHER_PROVINCE),
     ):
@@ -158,12 +166,30 @@ def test_bad_assignments_change_nothing(
 
 
 def test_a_case_still_at_the_commune_cannot_be_assigned(
-    registration, evaluation, owner, commune_officer, secretariat, council
+    admin,
+    eval_call,
+    registration,
+    evaluation,
+    owner,
+    commune_officer,
+    officer,
+    secretariat,
+    council,
 ) -> None:
     dossier = kit.accepted_case(registration, evaluation, owner, commune_officer)
+    case = officer("GET", f"/api/v1/cases/{dossier['id']}")
+    assert case.status == 200 and case.body["stage"] == "commune_review", case.body
+    path = f"/api/v1/cases/{dossier['id']}/evaluations"
+    body = {"version": case.body["version"], "council_id": council.id}
     before = kit.snapshot(evaluation, dossier["id"])
-    reply = kit.assign(secretariat, dossier["id"], council.id)
-    assert reply.status == 409, reply.body
+    # The district secretariat is not on a case the commune has not proposed (ADR 0009): no
+    # such case for it (before, it read it by its unit and was refused the step, 409).
+    reply = secretariat("POST", path, json=body)
+    assert reply.status == 404 and case.body["product_name"] not in str(reply.body)
+    # A district secretariat that also audits the district reads it: the step is refused.
+    auditing = kit.official(admin, eval_call, ["secretariat", "auditor"], kit.DISTRICT)
+    reply = auditing("POST", path, json=body)
+    assert reply.status == 409 and reply.body["type"] == "urn:ocop:problem:transition-not-allowed"
     assert kit.snapshot(evaluation, dossier["id"]) == before
 
 
@@ -210,13 +236,21 @@ def test_members_declare_before_opening_the_dossier(
     assert kit.snapshot(evaluation, dossier_id) == before
 
     # A conflicted member reads nothing and scores nothing; the quorum counts without them.
+    # From the declaration the case no longer exists for them (ADR 0009): 404, as for a
+    # stranger (before, they still reached the evaluation and were refused with 403).
     reason = "Thành viên hợp tác xã của chủ thể"
     assert kit.declare(conflicted, ev["id"], conflicted=True, reason=reason).status == 201
     before = kit.snapshot(evaluation, dossier_id)
-    blocked = conflicted("GET", dossier_path)
-    assert blocked.status == 403 and "declared a conflict" in blocked.body["detail"]
-    assert kit.submit(conflicted, ev["id"], answers_for(80, marks=4)).status == 403
-    assert conflicted("GET", f"/api/v1/evaluations/{ev['id']}/sheets").status == 403
+    for reply in (
+        conflicted("GET", dossier_path),
+        kit.submit(conflicted, ev["id"], answers_for(80, marks=4)),
+        conflicted("GET", f"/api/v1/evaluations/{ev['id']}/sheets"),
+        conflicted("GET", f"/api/v1/evaluations/{ev['id']}"),
+        conflicted("GET", f"/api/v1/cases/{dossier_id}"),
+    ):
+        assert reply.status == 404, reply.body
+        assert reply.body["type"] == "urn:ocop:problem:not-found"
+        assert "product_name" not in reply.body and "answers" not in reply.body
     assert kit.snapshot(evaluation, dossier_id) == before
     quorum = secretariat("GET", f"/api/v1/evaluations/{ev['id']}").body["quorum"]
     assert (quorum["eligible"], quorum["required"], quorum["conflicted"]) == (3, 3, 1)

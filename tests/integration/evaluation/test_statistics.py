@@ -71,11 +71,19 @@ CA_MAU = {"province_code": "96", "district_code": "964", "commune_code": "32002"
 def programme(evaluation) -> str:
     """Cases of one province (Cà Mau, no other test's) at every level, a round that closed
     yesterday with an evaluation still open, an overdue re-evaluation, and one council's
-    sheets (62, 64, 66 on one case; 95 and 100 on another). Returns the council's id."""
+    sheets: 62, 64, 66, 95 and 100 on its closed evaluation, beside a sheet set aside there for
+    a conflict (10) and sheets of its two open evaluations (30, 35; 40), which its figures do
+    not count (ADR 0009). Returns the council's id."""
     import uuid
     from datetime import UTC, datetime, timedelta
 
-    from services.evaluation.models import Council, Evaluation, Round, ScoreSheet
+    from services.evaluation.models import (
+        ConflictDeclaration,
+        Council,
+        Evaluation,
+        Round,
+        ScoreSheet,
+    )
     from services.evaluation.service.certificates import today
 
     now, day = datetime.now(UTC), today()
@@ -128,23 +136,41 @@ def programme(evaluation) -> str:
             return found
 
         overdue = evaluation_of(late, closed, "open")  # the round closed, still open
-        evaluation_of(high, closed, "closed")  # closed in time: not a breach
+        done = evaluation_of(high, closed, "closed")  # closed in time: not a breach
         other = evaluation_of(case("district", "in_evaluation"), coming, "open")
         uow.session.flush()
-        for found, totals in ((overdue, (62, 64, 66)), (other, (95, 100))):
-            for total in totals:
-                uow.session.add(
-                    ScoreSheet(
-                        evaluation_id=found.id,
-                        account_id=uuid.uuid4(),
-                        answers={},
-                        total=float(total),
-                        part_points={},
-                        document_hashes={},
-                        submitted_at=now,
-                        updated_at=now,
-                    )
+
+        def sheet(found, total: int) -> uuid.UUID:
+            author = uuid.uuid4()
+            uow.session.add(
+                ScoreSheet(
+                    evaluation_id=found.id,
+                    account_id=author,
+                    answers={},
+                    total=float(total),
+                    part_points={},
+                    document_hashes={},
+                    submitted_at=now,
+                    updated_at=now,
                 )
+            )
+            return author
+
+        for found, totals in ((done, (62, 64, 66, 95, 100)), (overdue, (30, 35)), (other, (40,))):
+            for total in totals:
+                sheet(found, total)
+        # A sheet handed in before a conflict was found for its author: set aside.
+        conflicted = sheet(done, 10)
+        uow.session.add(
+            ConflictDeclaration(
+                evaluation_id=done.id,
+                account_id=conflicted,
+                conflicted=True,
+                reason="Họ hàng",
+                declared_at=now,
+                recorded_by=uuid.uuid4(),
+            )
+        )
         uow.commit()
         return str(council.id)
 
@@ -173,6 +199,13 @@ def test_the_funnel_through_the_levels(programme, admin, eval_call) -> None:
         "province",
         "national",
     ]
+    # Figures count over the caller's jurisdiction, never a case's content: the province's
+    # secretariat, on none of these cases (ADR 0009), counts the same.
+    secretariat = flows.create_official(admin, ["secretariat"], "pre2025:province:96")
+    theirs = eval_call("GET", "/api/v1/statistics", token=secretariat.token).body
+    assert _funnel(theirs["funnel"]) == _funnel(body["funnel"])
+    listed = eval_call("GET", "/api/v1/cases", token=secretariat.token)
+    assert listed.status == 200 and listed.body["items"] == []
 
 
 def test_deadlines_breached_today(programme, admin, eval_call) -> None:
@@ -189,6 +222,9 @@ def test_deadlines_breached_today(programme, admin, eval_call) -> None:
 def test_each_councils_score_distribution(programme, admin, eval_call) -> None:
     ca_mau = flows.create_official(admin, ["auditor"], "pre2025:province:96")
     body = eval_call("GET", "/api/v1/statistics", token=ca_mau.token).body
+    # The sheets of the closed evaluation only: those of its open ones are not counted (before
+    # ADR 0009 they were, which told the figures of a council still scoring), nor the one set
+    # aside for a conflict.
     (scores,) = [r for r in body["council_scores"] if r["council_id"] == programme]
     assert (scores["sheets"], scores["lowest"], scores["mean"], scores["highest"]) == (
         5,

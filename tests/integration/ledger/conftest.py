@@ -20,7 +20,7 @@ from services.notification.sink import SmtpSink
 from tests.integration.notification.conftest import send
 from tests.support import councils as kit
 from tests.support import flows
-from tests.support.cases import deliver, deliver_accounts
+from tests.support.cases import deliver, deliver_accounts, deliver_seats
 from tests.unit.evaluation.sheets import answers_for
 
 
@@ -74,7 +74,9 @@ class World:
         routes = ((reg, reg), (reg, ev), (reg, note), (ev, reg), (ev, note), (note, reg))
         for _ in range(6):
             deliver_accounts(reg, note)
-            moved = sum(deliver(source, target, dossier_id) for source, target in routes)
+            # The councils' seats: their members are on the cases assigned to them (ADR 0009).
+            moved = deliver_seats(ev, reg) + deliver_seats(ev, note)
+            moved += sum(deliver(source, target, dossier_id) for source, target in routes)
             moved += send(note).sent
             if not moved:
                 return

@@ -64,10 +64,15 @@ def test_incomplete_self_assessment_cannot_be_submitted(applicant, producer, sna
 
 def test_wrong_role(applicant, dossier, commune_officer, snapshot) -> None:
     before = snapshot(dossier["id"])
-    # An officer cannot submit for the applicant; an applicant cannot accept its own dossier.
-    _problem(flows.act(commune_officer, dossier, "submit"), 403, "forbidden")
+    # A draft is the producer side's alone (ADR 0009): no official reaches it, so an officer
+    # cannot submit it for the applicant (before, the commune's officers read drafts: 403).
+    _problem(flows.act(commune_officer, dossier, "submit"), 404, "not-found")
+    assert snapshot(dossier["id"]) == before
     submitted = flows.act(applicant, dossier, "submit").body
     before = snapshot(dossier["id"])
+    # Submitted, it waits in the commune's queue: the officer reaches it but does not act for
+    # the applicant; an applicant cannot accept its own dossier.
+    _problem(flows.act(commune_officer, submitted, "withdraw", reason="x"), 403, "forbidden")
     _problem(flows.act(applicant, submitted, "accept"), 403, "forbidden")
     assert snapshot(dossier["id"]) == before
     # An officer cannot open a dossier for a producer.

@@ -32,8 +32,9 @@ def upgrade() -> None:
     # accepted keeps its officials from the events that come after this release.
     op.execute(
         "INSERT INTO case_participants (dossier_id, party, kind, level, office_role, "
-        "office_unit, present, current, as_of) SELECT id, 'office:commune_officer:' || unit_tree || "
-        "':commune:' || commune_code, 'commune_queue', 'commune', 'commune_officer', "
+        "office_unit, present, current, as_of) "
+        "SELECT id, 'office:commune_officer:' || unit_tree || ':commune:' || commune_code, "
+        "'commune_queue', 'commune', 'commune_officer', "
         "unit_tree || ':commune:' || commune_code, true, true, updated_at FROM dossiers "
         "WHERE status IN ('submitted', 'resubmitted')"
     )

@@ -1,14 +1,18 @@
-"""QUALITY 11 and 12: the object-level access matrix, generated from the route table, the
-role × transition matrix, and mass assignment.
+"""QUALITY 11, 12 and 18: the registration service's object-level access matrix, generated from
+its route table over the people on a case (ADR 0009); the role × transition matrix with the
+commune's intake handler; mass assignment.
 
-Objects: A is the owner applicant's dossier (and producer) in COMMUNE, B another applicant's in
-OTHER_COMMUNE (same district and province), C a third applicant's in another province
-(Hà Nội), and a missing id. Outside the caller's reach an object answers 404; inside it but
-without the right 403; both as problem+json with no object data, and nothing changes.
+The cases and the people are tests/security/people_on_a_case.py's: real cases driven through
+the APIs (submitted, taken, returned, accepted, reviewed, forwarded to the district, assigned
+to a council, conflicts declared, scored, recognised), so every ``case_participants`` row
+comes from a real event. A person reaches a case when on its producer's side, on the case
+(the handler or, while nobody has taken it, the commune's queue; the secretariat of a level it
+reached; the members seated on its council, less a conflicted one; the authority once its
+decision is awaited), or as an auditor of its jurisdiction (read-only, never a draft).
+Outside reach an object answers 404, the same as a missing one; inside it but without the
+right 403; both as problem+json with no object data, and nothing changes.
 
-This file covers the registration service's routes; test_evaluation_access.py classifies every
-route of the evaluation and notification services the same way (a new route fails until it
-has a line there) and runs their matrix.
+test_evaluation_access.py does the same for the evaluation and notification services.
 """
 
 from __future__ import annotations
@@ -16,164 +20,121 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from services.registration.domain import lifecycle
+from tests.security import people_on_a_case as people
 from tests.security.conftest import (
     assert_problem,
     document_version_count,
     dossier_state,
     grant,
-    new_account,
-    new_official,
     outbox_count,
+)
+from tests.security.people_on_a_case import (
+    APPLICANT_SIDE,
+    AT_THE_COMMUNE,
+    AUDITORS,
+    CASES,
+    DRAFT,
+    EDITABLE,
+    FAR,
+    FAR_COMMUNE,
+    MISSING,
+    OBJECTS,
+    ON_CASE,
+    OWNERS_CASES,
+    PERSONS,
+    QUEUE,
+    RETURNED,
+    TAKEN,
+    World,
+    applicant_side,
+    auditing,
 )
 from tests.support import flows
 
-FAR_COMMUNE = "pre2025:commune:00001"  # Phường Phúc Xá, Ba Đình, Hà Nội (province 01)
-
-ROLES = (
-    "owner",
-    "other_applicant",
-    "granted_consultant",
-    "ungranted_consultant",
-    "commune_officer",
-    "other_commune_officer",
-    "district_secretariat",
-    "province_auditor",
-    "other_province_auditor",
-)
-OBJECTS = ("A", "B", "C", "missing")
-
-# Which objects each role may read (its reach) ...
-READ = {
-    "owner": {"A"},
-    "other_applicant": {"B"},
-    "granted_consultant": {"A"},
-    "ungranted_consultant": set(),
-    "commune_officer": {"A"},
-    "other_commune_officer": {"B"},
-    "district_secretariat": {"A", "B"},
-    "province_auditor": {"A", "B"},
-    "other_province_auditor": {"C"},
-}
-# ... may act for as the producer (file, edit, upload) ...
-PRODUCER_SIDE = {"owner": {"A"}, "other_applicant": {"B"}, "granted_consultant": {"A"}}
-# ... and owns (grants consultants).
-OWNS = {"owner": {"A"}, "other_applicant": {"B"}}
-# ... and reads the whole case file (export, verification, report): auditors in reach.
-AUDITS = {"province_auditor": {"A", "B"}, "other_province_auditor": {"C"}}
-
-
-# --- the world ------------------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    actors: dict[str, flows.Actor]
-    producers: dict[str, dict[str, Any]]
-    dossiers: dict[str, dict[str, Any]]
-    documents: dict[str, str]  # object → document id (version 1)
-    content: dict[str, bytes]
-    markers: list[str]  # strings that only object data contains
-    spare_consultant: flows.Actor
-    c_owner: flows.Actor
-    c_officer: flows.Actor
-    registration: Any
-    cache: dict[str, Any] = field(default_factory=dict)
-
-    def producer_id(self, obj: str) -> str:
-        return str(uuid.uuid4()) if obj == "missing" else self.producers[obj]["id"]
-
-    def dossier_id(self, obj: str) -> str:
-        return str(uuid.uuid4()) if obj == "missing" else self.dossiers[obj]["id"]
-
-
-def _pdf(tag: str) -> bytes:
-    return flows.PDF.replace(b"%%EOF", f"% {tag}\n%%EOF".encode())
-
 
 @pytest.fixture(scope="module")
-def world(call: flows.Transport, sec_admin: flows.Actor, registration: Any) -> World:
-    owner = new_account(call, "applicant")
-    other = new_account(call, "applicant")
-    c_owner = new_account(call, "applicant")
-    granted = new_account(call, "consultant")
-    ungranted = new_account(call, "consultant")
-    spare = new_account(call, "consultant")
-    actors = {
-        "owner": owner,
-        "other_applicant": other,
-        "granted_consultant": granted,
-        "ungranted_consultant": ungranted,
-        "commune_officer": new_official(sec_admin, ["commune_officer"], flows.COMMUNE),
-        "other_commune_officer": new_official(sec_admin, ["commune_officer"], flows.OTHER_COMMUNE),
-        "district_secretariat": new_official(sec_admin, ["secretariat"], "pre2025:district:461"),
-        "province_auditor": new_official(sec_admin, ["auditor"], "pre2025:province:45"),
-        "other_province_auditor": new_official(sec_admin, ["auditor"], "pre2025:province:01"),
-    }
-    c_officer = new_official(sec_admin, ["commune_officer"], FAR_COMMUNE)
-    markers: list[str] = []
-    producers, dossiers, documents, content = {}, {}, {}, {}
-    for obj, who, unit in (
-        ("A", owner, flows.COMMUNE),
-        ("B", other, flows.OTHER_COMMUNE),
-        ("C", c_owner, FAR_COMMUNE),
-    ):
-        tag = f"SECRET-{obj}-{uuid.uuid4().hex[:8]}"
-        body = flows.producer_body(unit) | {"name": f"HTX {tag}"}
-        reply = who("POST", "/api/v1/producers", json=body)
-        assert reply.status == 201, reply.body
-        producers[obj] = reply.body
-        body = flows.dossier_body(reply.body["id"]) | {"product_name": f"Sản phẩm {tag}"}
-        reply = who("POST", "/api/v1/dossiers", json=body)
-        assert reply.status == 201, reply.body
-        dossiers[obj] = reply.body
-        content[obj] = _pdf(tag)
-        up = flows.upload(
-            who, reply.body["id"], "business_registration", f"{tag}.pdf", content[obj]
-        )
-        assert up.status == 201, up.body
-        documents[obj] = up.body["download_url"].split("/")[6]
-        markers += [tag, who.account["email"], who.account["id"]]
-    grant(owner, producers["A"], granted)
-    return World(
-        actors,
-        producers,
-        dossiers,
-        documents,
-        content,
-        markers,
-        spare,
-        c_owner,
-        c_officer,
-        registration,
+def world(
+    call: flows.Transport,
+    eval_call: flows.Transport,
+    sec_admin: flows.Actor,
+    registration: Any,
+    evaluation: Any,
+) -> World:
+    return people.build(
+        call=call,
+        eval_call=eval_call,
+        admin=sec_admin,
+        registration=registration,
+        evaluation=evaluation,
     )
 
 
-def snapshot(registration: Any, world: World) -> tuple[Any, ...]:
+def reads(person: str, obj: str) -> bool:
+    """Whether ``person`` reaches case ``obj`` in registration."""
+    return applicant_side(person, obj) or person in ON_CASE[obj] or auditing(person, obj)
+
+
+def test_the_world_stands_where_it_should(world: World, evaluation: Any) -> None:
+    assert {o: dossier_state(world.registration, world.dossier_id(o))[1] for o in CASES} == (
+        people.STATUS
+    )
+    assert people.stages(evaluation, world) == {
+        people.REVIEW: "commune_review",
+        people.FORWARDED: "awaiting_assignment",
+        people.COUNCIL: "in_evaluation",
+        people.DECISION: "awaiting_decision",
+        people.RECOGNISED: "recognised",
+        FAR: "commune_review",
+    }
+
+
+# --- what a refused request must leave, and say ---------------------------------------------
+
+
+def _states(world: World) -> tuple[tuple[Any, ...], ...]:
+    from services.registration.models import Dossier
+
+    ids = [uuid.UUID(d["id"]) for d in world.dossiers.values()]
+    with world.registration.db.reader() as session:
+        rows = session.execute(
+            select(Dossier.id, Dossier.version, Dossier.status, Dossier.handler_account_id)
+            .where(Dossier.id.in_(ids))
+            .order_by(Dossier.id)
+        ).all()
+    return tuple(tuple(row) for row in rows)
+
+
+def snapshot(world: World) -> tuple[Any, ...]:
     """Everything a refused request must leave as it was."""
     from services.registration.models import ConsultantGrant
 
+    registration = world.registration
     with registration.db.reader() as session:
         grants = session.execute(select(func.count()).select_from(ConsultantGrant)).scalar_one()
-    return (
-        outbox_count(registration),
-        document_version_count(registration),
-        grants,
-        *(dossier_state(registration, d["id"]) for d in world.dossiers.values()),
-    )
+    counts = (outbox_count(registration), document_version_count(registration), grants)
+    return (*counts, *_states(world))
+
+
+def refusal_errors(reply: flows.Reply, status: int, world: World) -> list[str]:
+    """Why ``reply`` is not a proper refusal with ``status`` (none when it is)."""
+    slug = {403: "forbidden", 404: "not-found", 409: "transition-not-allowed"}[status]
+    try:
+        assert_problem(reply, status, slug)
+    except AssertionError:
+        return [f"answered {reply.status} {reply.body!r:.300}, not a {status} {slug}"]
+    text = str(reply.body)
+    return [f"{m!r} leaked in {reply.body}" for m in world.markers if m in text]
 
 
 def assert_refused(reply: flows.Reply, status: int, world: World) -> None:
-    assert_problem(reply, status, {403: "forbidden", 404: "not-found"}[status])
-    text = str(reply.body)
-    for marker in world.markers:
-        assert marker not in text, f"{marker!r} leaked in {reply.body}"
+    errors = refusal_errors(reply, status, world)
+    assert not errors, errors
 
 
 # --- the route table ------------------------------------------------------------------------
@@ -197,6 +158,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("/api/v1/dossiers/<uuid:dossier_id>/return", "POST"): TRANSITION,
     ("/api/v1/dossiers/<uuid:dossier_id>/accept", "POST"): TRANSITION,
     ("/api/v1/dossiers/<uuid:dossier_id>/withdraw", "POST"): TRANSITION,
+    ("/api/v1/dossiers/<uuid:dossier_id>/assign", "POST"): "take-dossier",
     ("/api/v1/dossiers/<uuid:dossier_id>/documents", "GET"): "list-documents",
     ("/api/v1/dossiers/<uuid:dossier_id>/documents", "POST"): "upload-document",
     (
@@ -239,15 +201,17 @@ def test_every_transition_route_is_in_the_lifecycle(registration_app: Any) -> No
 Request = Callable[[World, flows.Actor, str], flows.Reply]
 
 
-def _current_version(world: World, obj: str) -> int:
-    if obj == "missing":
-        return 1
-    return dossier_state(world.registration, world.dossiers[obj]["id"])[0]
+def _version(world: World, obj: str) -> int:
+    return 1 if obj == MISSING else dossier_state(world.registration, world.dossier_id(obj))[0]
 
 
 def _download_path(world: World, obj: str) -> str:
-    document = str(uuid.uuid4()) if obj == "missing" else world.documents[obj]
+    document = str(uuid.uuid4()) if obj == MISSING else world.documents[obj]
     return f"/api/v1/dossiers/{world.dossier_id(obj)}/documents/{document}/versions/1/content"
+
+
+def _dossier(world: World, obj: str, tail: str = "") -> str:
+    return f"/api/v1/dossiers/{world.dossier_id(obj)}{tail}"
 
 
 REQUESTS: dict[str, Request] = {
@@ -257,169 +221,238 @@ REQUESTS: dict[str, Request] = {
         f"/api/v1/producers/{w.producer_id(o)}/consultants",
         json={"email": w.spare_consultant.account["email"], "granted": True},
     ),
-    "read-dossier": lambda w, a, o: a("GET", f"/api/v1/dossiers/{w.dossier_id(o)}"),
+    "read-dossier": lambda w, a, o: a("GET", _dossier(w, o)),
     "edit-dossier": lambda w, a, o: a(
-        "PATCH",
-        f"/api/v1/dossiers/{w.dossier_id(o)}",
-        json={"version": _current_version(w, o), "samples_count": 5},
+        "PATCH", _dossier(w, o), json={"version": _version(w, o), "samples_count": 5}
     ),
-    "list-documents": lambda w, a, o: a("GET", f"/api/v1/dossiers/{w.dossier_id(o)}/documents"),
+    # Take it (no account id: oneself) from the commune's queue.
+    "take-dossier": lambda w, a, o: a(
+        "POST", _dossier(w, o, "/assign"), json={"version": _version(w, o)}
+    ),
+    "list-documents": lambda w, a, o: a("GET", _dossier(w, o, "/documents")),
     "upload-document": lambda w, a, o: flows.upload(
-        a, w.dossier_id(o), "other", "bang-chung.pdf", _pdf("matrix")
+        a, w.dossier_id(o), "other", "bang-chung.pdf", flows.PDF
     ),
     "download-document": lambda w, a, o: a("GET", _download_path(w, o)),
-    "read-history": lambda w, a, o: a("GET", f"/api/v1/dossiers/{w.dossier_id(o)}/history"),
-    "export-case-file": lambda w, a, o: a("GET", f"/api/v1/dossiers/{w.dossier_id(o)}/case-file"),
-    "verify-case-file": lambda w, a, o: a(
-        "GET", f"/api/v1/dossiers/{w.dossier_id(o)}/case-file/verification"
-    ),
-    "report-case-file": lambda w, a, o: a(
-        "GET", f"/api/v1/dossiers/{w.dossier_id(o)}/case-file/report"
-    ),
+    "read-history": lambda w, a, o: a("GET", _dossier(w, o, "/history")),
+    "export-case-file": lambda w, a, o: a("GET", _dossier(w, o, "/case-file")),
+    "verify-case-file": lambda w, a, o: a("GET", _dossier(w, o, "/case-file/verification")),
+    "report-case-file": lambda w, a, o: a("GET", _dossier(w, o, "/case-file/report")),
 }
-
-# Which right each kind of endpoint needs, and what its success looks like.
-RIGHTS: dict[str, tuple[dict[str, set[str]], int]] = {
-    "read-producer": (READ, 200),
-    "grant-consultant": (OWNS, 200),
-    "read-dossier": (READ, 200),
-    "edit-dossier": (PRODUCER_SIDE, 200),
-    "list-documents": (READ, 200),
-    "upload-document": (PRODUCER_SIDE, 201),
-    "download-document": (READ, 200),
-    "read-history": (READ, 200),
-    "export-case-file": (AUDITS, 200),
-    "verify-case-file": (AUDITS, 200),
-    "report-case-file": (AUDITS, 200),
-}
+READS = frozenset(
+    {"read-producer", "read-dossier", "list-documents", "download-document", "read-history"}
+)
+PRODUCER_WRITES = {"edit-dossier": 200, "upload-document": 201}
+AUDITS = frozenset({"export-case-file", "verify-case-file", "report-case-file"})
+COMMUNE = frozenset({"handler", "colleague"})  # the commune's officers among the people
 
 
-def expected(kind: str, role: str, obj: str) -> int:
-    allowed, success = RIGHTS[kind]
-    if obj in allowed.get(role, set()):
-        return success
-    return 403 if obj in READ[role] else 404
-
-
-def _check_success(kind: str, reply: flows.Reply, world: World, obj: str) -> None:
-    if kind == "read-history":
-        assert isinstance(reply.body["items"], list)
-    elif kind == "export-case-file":
-        assert reply.body.startswith(b"PK")
-    elif kind == "report-case-file":
-        assert world.dossiers[obj]["product_name"].encode() in reply.body
-    elif kind == "verify-case-file":
-        assert reply.body["dossier_id"] == world.dossier_id(obj)
-    elif kind == "download-document":
-        assert reply.body == world.content[obj]
-    elif kind == "list-documents":
-        assert world.documents[obj] in [d["id"] for d in reply.body]
-    elif kind == "upload-document":
-        assert reply.body["download_url"].startswith(f"/api/v1/dossiers/{world.dossier_id(obj)}/")
-    elif kind in ("read-producer", "grant-consultant"):
-        assert reply.body["id"] == world.producer_id(obj)
-    else:
-        assert reply.body["id"] == world.dossier_id(obj)
+def expected(kind: str, person: str, obj: str) -> int:
+    """The answer ``person`` gets from ``kind`` on ``obj``."""
+    if not reads(person, obj):
+        return 404
+    if kind in READS:
+        return 200
+    if kind == "grant-consultant":
+        return 200 if person == "owner" else 403
+    if kind in PRODUCER_WRITES:
+        if not applicant_side(person, obj):
+            return 403
+        return PRODUCER_WRITES[kind] if obj in EDITABLE else 409
+    if kind in AUDITS:
+        return 200 if person in AUDITORS else 403
+    assert kind == "take-dossier", kind
+    # Its handler or, while it waits in the queue, any officer of its commune; at the intake.
+    if person not in COMMUNE:
+        return 403
+    return 200 if obj in AT_THE_COMMUNE else 409
 
 
 def test_matrix_covers_every_classified_route() -> None:
     kinds = {k for k in ROUTES.values() if k not in (TRANSITION, NO_OBJECT, ACCOUNT)}
-    assert kinds == set(REQUESTS) == set(RIGHTS)
+    assert kinds == set(REQUESTS)
+    assert kinds == READS | set(PRODUCER_WRITES) | AUDITS | {"grant-consultant", "take-dossier"}
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_accounts_are_ones_own(world: World, role: str) -> None:
-    """Everyone reads their own account; another's, existing or not, is out of reach (404) and
-    only an administrator changes it (403 for anyone else, before any lookup)."""
-    actor = world.actors[role]
-    own = f"/api/v1/accounts/{actor.account['id']}"
-    assert actor("GET", own).status == 200
-    for other in (world.actors["owner" if role != "owner" else "other_applicant"], None):
-        path = f"/api/v1/accounts/{other.account['id'] if other else uuid.uuid4()}"
-        # (The problem's "instance" echoes the path, so the id the caller sent is in it.)
-        assert_problem(actor("GET", path), 404, "not-found")
-        assert_problem(actor("PATCH", path, json={"display_name": "x"}), 403, "forbidden")
+def _fresh_in_queue(world: World) -> str:
+    """A new dossier of QUEUE's producer, waiting in the commune's queue (a take changes the
+    dossier it takes: the queue's cell takes this one)."""
+    owner = world.people["owner"]
+    dossier = flows.create_dossier(owner, world.producers[QUEUE]["id"], people.SET_CODE)
+    assert flows.act(owner, dossier, "submit").status == 200
+    return str(dossier["id"])
 
 
-@pytest.mark.parametrize("obj", OBJECTS)
-@pytest.mark.parametrize("role", ROLES)
+def _success_errors(
+    kind: str, reply: flows.Reply, world: World, obj: str, want: int, actor: flows.Actor
+) -> list[str]:
+    if reply.status != want:
+        return [f"answered {reply.status} {reply.body!r:.300}, not {want}"]
+    body = reply.body
+    checks = {
+        "read-history": lambda: isinstance(body["items"], list),
+        "export-case-file": lambda: body.startswith(b"PK"),
+        "report-case-file": lambda: world.tags[obj].encode() in body,
+        "verify-case-file": lambda: body["dossier_id"] == world.dossier_id(obj),
+        "download-document": lambda: body == world.content[obj],
+        "list-documents": lambda: world.documents[obj] in [d["id"] for d in body],
+        "upload-document": lambda: body["download_url"].startswith(_dossier(world, obj, "/")),
+        "read-producer": lambda: body["id"] == world.producer_id(obj),
+        "grant-consultant": lambda: body["id"] == world.producer_id(obj),
+        "take-dossier": lambda: body["handler_account_id"] == actor.account["id"],
+    }
+    check = checks.get(kind, lambda: body["id"] == world.dossier_id(obj))
+    return [] if check() else [f"the answer is not the object's: {body!r:.300}"]
+
+
+@pytest.mark.parametrize("person", PERSONS)
 @pytest.mark.parametrize("kind", sorted(REQUESTS))
-def test_object_access(world: World, registration: Any, kind: str, role: str, obj: str) -> None:
-    want = expected(kind, role, obj)
-    before = snapshot(registration, world)
-    reply = REQUESTS[kind](world, world.actors[role], obj)
-    if want in (200, 201):
-        assert reply.status == want, (reply.status, reply.body)
-        _check_success(kind, reply, world, obj)
-        return
-    assert_refused(reply, want, world)
-    assert snapshot(registration, world) == before
+def test_object_access(world: World, kind: str, person: str) -> None:
+    """Every case (and a missing id) through one kind of endpoint, for one kind of person."""
+    actor = world.people[person]
+    failures = []
+    for obj in OBJECTS:
+        want = expected(kind, person, obj)
+        before = snapshot(world)
+        if kind == "take-dossier" and want == 200 and obj == QUEUE:
+            fresh = _fresh_in_queue(world)
+            version = dossier_state(world.registration, fresh)[0]
+            reply = actor("POST", f"/api/v1/dossiers/{fresh}/assign", json={"version": version})
+            ok = reply.status == 200 and reply.body["handler_account_id"] == actor.account["id"]
+            errors = [] if ok else [f"answered {reply.status} {reply.body!r:.300}"]
+        elif want in (200, 201):
+            reply = REQUESTS[kind](world, actor, obj)
+            errors = _success_errors(kind, reply, world, obj, want, actor)
+        else:
+            errors = refusal_errors(REQUESTS[kind](world, actor, obj), want, world)
+            if snapshot(world) != before:
+                errors.append("a refused request changed something")
+        failures += [f"{obj}: {e}" for e in errors]
+    assert not failures, f"{kind} by {person}:\n" + "\n".join(failures)
 
 
+# Whom each case is out of reach of, though they are close to it: the answer is a missing id's.
+OUTSIDERS = [
+    ("ungranted_consultant", QUEUE),
+    ("other_applicant", people.COUNCIL),
+    ("colleague", TAKEN),  # the commune's other officer, once the handler took it
+    ("other_commune_officer", QUEUE),
+    ("handler", DRAFT),  # drafts are the producer's side's alone
+    ("auditor", DRAFT),
+    ("province_secretariat", people.FORWARDED),  # a level the case has not reached
+    ("other_secretariat", people.COUNCIL),
+    ("secretariat", people.REVIEW),  # not yet forwarded to the district
+    ("unseated_member", people.COUNCIL),  # left the council
+    ("conflicted_member", people.COUNCIL),  # declared a conflict
+    ("authority", people.COUNCIL),  # no decision awaited yet
+    ("other_auditor", people.RECOGNISED),
+]
+
+
+@pytest.mark.parametrize(("person", "obj"), OUTSIDERS)
 @pytest.mark.parametrize("kind", sorted(REQUESTS))
-def test_out_of_reach_is_indistinguishable_from_missing(world: World, kind: str) -> None:
-    # "Outside the caller's reach an object answers 404, the same as a missing one."
-    actor = world.actors["ungranted_consultant"]
+def test_out_of_reach_is_indistinguishable_from_missing(
+    world: World, kind: str, person: str, obj: str
+) -> None:
+    assert expected(kind, person, obj) == 404
     answers = []
-    for obj in ("A", "missing"):
-        reply = REQUESTS[kind](world, actor, obj)
+    for target in (obj, MISSING):
+        reply = REQUESTS[kind](world, world.people[person], target)
         assert_refused(reply, 404, world)
         answers.append({k: v for k, v in reply.body.items() if k not in ("instance", "request_id")})
     assert answers[0] == answers[1]
 
 
+@pytest.mark.parametrize("person", PERSONS)
+def test_accounts_are_ones_own(world: World, person: str) -> None:
+    """Everyone reads their own account; another's, existing or not, is out of reach (404) and
+    only an administrator changes it (403 for anyone else, before any lookup)."""
+    actor = world.people[person]
+    own = f"/api/v1/accounts/{actor.account['id']}"
+    assert actor("GET", own).status == 200
+    other = "owner" if person != "owner" else "handler"
+    for account_id in (world.account_id(other), str(uuid.uuid4())):
+        path = f"/api/v1/accounts/{account_id}"
+        # (The problem's "instance" echoes the path, so the id the caller sent is in it.)
+        assert_problem(actor("GET", path), 404, "not-found")
+        assert_problem(actor("PATCH", path, json={"display_name": "x"}), 403, "forbidden")
+
+
 # Ids that arrive in a body or a query string, not in the path, are checked the same way.
 
 
-@pytest.mark.parametrize("obj", OBJECTS)
-@pytest.mark.parametrize("role", ROLES)
-def test_filing_a_dossier_for_a_producer(
-    world: World, registration: Any, role: str, obj: str
-) -> None:
-    want = expected("edit-dossier", role, obj)
-    want = 201 if want == 200 else want
-    before = snapshot(registration, world), _dossier_count(registration)
-    body = flows.dossier_body(world.producer_id(obj))
-    reply = world.actors[role]("POST", "/api/v1/dossiers", json=body)
-    if want == 201:
-        assert reply.status == 201, reply.body
-        assert reply.body["producer_id"] == world.producer_id(obj)
-        return
-    assert_refused(reply, want, world)
-    assert (snapshot(registration, world), _dossier_count(registration)) == before
+def _dossier_count(registration: Any) -> tuple[int, int]:
+    from services.registration.models import Dossier, Producer
+
+    with registration.db.reader() as session:
+        return (
+            session.execute(select(func.count()).select_from(Dossier)).scalar_one(),
+            session.execute(select(func.count()).select_from(Producer)).scalar_one(),
+        )
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_listings_hold_only_objects_in_reach(world: World, role: str) -> None:
-    actor = world.actors[role]
-    for obj in ("A", "B", "C"):
-        reply = actor("GET", f"/api/v1/dossiers?producer_id={world.producer_id(obj)}&limit=200")
-        assert reply.status == 200, reply.body
-        ids = {d["id"] for d in reply.body["items"]}
-        assert (world.dossiers[obj]["id"] in ids) == (obj in READ[role]), (role, obj)
-        assert {d["producer_id"] for d in reply.body["items"]} <= {world.producer_id(obj)}
-        if obj not in READ[role]:
-            assert reply.body["items"] == []
-    for unit in (flows.COMMUNE, flows.OTHER_COMMUNE, FAR_COMMUNE, "national"):
-        reply = actor("GET", f"/api/v1/dossiers?unit={unit}&limit=200")
-        assert reply.status == 200, reply.body
-        visible = {d["id"] for d in reply.body["items"]}
-        for obj in ("A", "B", "C"):
-            if obj not in READ[role]:
-                assert world.dossiers[obj]["id"] not in visible, (role, unit, obj)
+@pytest.mark.parametrize("person", PERSONS)
+def test_filing_a_dossier_for_a_producer(world: World, registration: Any, person: str) -> None:
+    failures = []
+    for obj in OBJECTS:
+        want = 404 if not reads(person, obj) else 201 if applicant_side(person, obj) else 403
+        before = snapshot(world), _dossier_count(registration)
+        body = flows.dossier_body(world.producer_id(obj))
+        reply = world.people[person]("POST", "/api/v1/dossiers", json=body)
+        if want == 201:
+            if reply.status != 201 or reply.body["producer_id"] != world.producer_id(obj):
+                failures.append(f"{obj}: {reply.status} {reply.body!r:.200}")
+            continue
+        failures += [f"{obj}: {e}" for e in refusal_errors(reply, want, world)]
+        if (snapshot(world), _dossier_count(registration)) != before:
+            failures.append(f"{obj}: a refused filing changed something")
+    assert not failures, failures
+
+
+def _listed(actor: flows.Actor, query: str) -> set[str]:
+    reply = actor("GET", f"/api/v1/dossiers?{query}&limit=200")
+    assert reply.status == 200, reply.body
+    return {d["id"] for d in reply.body["items"]}
+
+
+@pytest.mark.parametrize("person", PERSONS)
+def test_listings_hold_only_objects_in_reach(world: World, person: str) -> None:
+    actor = world.people[person]
+    for obj in CASES:
+        ids = _listed(actor, f"producer_id={world.producer_id(obj)}")
+        assert (world.dossier_id(obj) in ids) == reads(person, obj), (person, obj)
+    cases = {world.dossier_id(o): o for o in CASES}
+    for unit in (flows.COMMUNE, FAR_COMMUNE, people.DISTRICT, "national"):
+        seen = {cases[i] for i in _listed(actor, f"unit={unit}") if i in cases}
+        assert seen == {o for o in seen if reads(person, o)}, (person, unit)
     producers = actor("GET", "/api/v1/producers")
     assert producers.status == 200, producers.body
-    seen = {p["id"] for p in producers.body} & {world.producer_id(o) for o in "ABC"}
-    assert seen <= {world.producer_id(o) for o in READ[role]}, role
-    if role in PRODUCER_SIDE or not READ[role]:
-        assert seen == {world.producer_id(o) for o in READ[role]}, role
+    ours = {world.producer_id(o): o for o in CASES}
+    seen = {ours[p["id"]] for p in producers.body if p["id"] in ours}
+    assert seen <= {o for o in CASES if reads(person, o)}, person
+    if person in APPLICANT_SIDE or not any(reads(person, o) for o in CASES):
+        assert seen == {o for o in CASES if reads(person, o)}, person
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_only_admins_create_official_accounts(world: World, registration: Any, role: str) -> None:
+def test_the_queue_lists_what_nobody_has_taken(world: World) -> None:
+    """``handler=none`` is the commune's queue; ``handler=me`` one's own cases."""
+    cases = {world.dossier_id(o): o for o in CASES}
+    for person in ("handler", "colleague"):
+        queue = {cases[i] for i in _listed(world.people[person], "handler=none") if i in cases}
+        assert queue == {QUEUE}, (person, queue)
+    mine = {cases[i] for i in _listed(world.people["handler"], "handler=me") if i in cases}
+    assert mine == {o for o in OWNERS_CASES if "handler" in ON_CASE[o] and o != QUEUE}
+    assert not {i for i in _listed(world.people["colleague"], "handler=me") if i in cases}
+    for person in ("owner", "auditor", "secretariat"):
+        queue = {cases[i] for i in _listed(world.people[person], "handler=none") if i in cases}
+        assert queue == {o for o in (DRAFT, QUEUE) if reads(person, o)}, person
+
+
+@pytest.mark.parametrize("person", PERSONS)
+def test_only_admins_create_official_accounts(world: World, registration: Any, person: str) -> None:
     before = outbox_count(registration)
     email = f"sec-escalate-{uuid.uuid4().hex[:10]}@example.gov.vn"
-    reply = world.actors[role](
+    reply = world.people[person](
         "POST",
         "/api/v1/accounts",
         json={
@@ -435,29 +468,38 @@ def test_only_admins_create_official_accounts(world: World, registration: Any, r
 
 
 @pytest.mark.parametrize(
-    "role", ["owner", "district_secretariat", "province_auditor", "commune_officer"]
+    ("person", "obj"),
+    [("owner", RETURNED), ("handler", TAKEN), ("auditor", QUEUE), ("member", people.COUNCIL)],
 )
-def test_document_of_another_dossier_is_not_served_under_this_one(world: World, role: str) -> None:
-    # The caller reaches dossier A, but the document id belongs to B (or C): never served.
-    for other in ("B", "C"):
-        path = (
-            f"/api/v1/dossiers/{world.dossiers['A']['id']}/documents/"
-            f"{world.documents[other]}/versions/1/content"
-        )
-        assert_refused(world.actors[role]("GET", path), 404, world)
-    missing_version = _download_path(world, "A").replace("/versions/1/", "/versions/99/")
-    assert_refused(world.actors[role]("GET", missing_version), 404, world)
+def test_document_of_another_dossier_is_not_served_under_this_one(
+    world: World, person: str, obj: str
+) -> None:
+    # The caller reaches ``obj``, but the document id belongs to another case: never served.
+    for other in (QUEUE if obj != QUEUE else TAKEN, FAR):
+        path = _download_path(world, obj).replace(world.documents[obj], world.documents[other])
+        assert_refused(world.people[person]("GET", path), 404, world)
+    missing_version = _download_path(world, obj).replace("/versions/1/", "/versions/99/")
+    assert_refused(world.people[person]("GET", missing_version), 404, world)
 
 
 # --- the role × transition matrix -----------------------------------------------------------
 
-# action → (starting state, roles allowed to take it from there on dossier A)
-TRANSITIONS: dict[str, tuple[str, set[str]]] = {
-    "submit": ("draft", {"owner", "granted_consultant"}),
-    "return": ("submitted", {"commune_officer"}),
-    "resubmit": ("returned", {"owner", "granted_consultant"}),
-    "accept": ("submitted", {"commune_officer"}),
-    "withdraw": ("submitted", {"owner", "granted_consultant"}),
+HOME, ABROAD = "home", "abroad"  # the owner's transitions producer; FAR's producer
+# action → the states it is taken from, each with who takes it there (the queue: any officer of
+# the commune; a taken dossier: its handler alone).
+TRANSITIONS: dict[str, list[tuple[str, frozenset[str]]]] = {
+    "submit": [("draft", APPLICANT_SIDE)],
+    "return": [("queue", COMMUNE), ("taken", frozenset({"handler"}))],
+    "accept": [("queue", COMMUNE), ("taken", frozenset({"handler"}))],
+    "withdraw": [("queue", APPLICANT_SIDE), ("taken", APPLICANT_SIDE)],
+    "resubmit": [("returned", APPLICANT_SIDE)],
+}
+# Who reaches a dossier of the owner in each state.
+REACH_IN_STATE: dict[str, frozenset[str]] = {
+    "draft": APPLICANT_SIDE,
+    "queue": APPLICANT_SIDE | COMMUNE | {"auditor"},
+    "taken": APPLICANT_SIDE | {"handler", "auditor"},
+    "returned": APPLICANT_SIDE | {"handler", "auditor"},
 }
 ACTION_BODIES: dict[str, dict[str, Any]] = {
     "return": {"missing_items": [{"item": "food_safety_certificate", "note": "còn hạn"}]},
@@ -470,45 +512,58 @@ TO_STATUS = {
     "accept": "accepted",
     "withdraw": "withdrawn",
 }
+IN_STATUS = {"draft": "draft", "queue": "submitted", "taken": "submitted", "returned": "returned"}
 
 
 def test_transition_table_matches_lifecycle() -> None:
     # The matrix below states the rules independently; it must agree with the product's table.
-    for action, (start, allowed) in TRANSITIONS.items():
-        edge = lifecycle.TRANSITIONS[(lifecycle.Status(start), lifecycle.Action(action))]
-        assert edge.to.value == TO_STATUS[action]
-        roles_in_world = {
-            "owner": "applicant",
-            "granted_consultant": "consultant",
-            "commune_officer": "commune_officer",
-        }
-        assert {roles_in_world[r] for r in allowed} <= edge.roles
+    roles = {"owner": "applicant", "granted_consultant": "consultant"}
+    roles |= dict.fromkeys(COMMUNE, "commune_officer")
+    for action, starts in TRANSITIONS.items():
+        for start, allowed in starts:
+            edge = lifecycle.TRANSITIONS[
+                (lifecycle.Status(IN_STATUS[start]), lifecycle.Action(action))
+            ]
+            assert edge.to.value == TO_STATUS[action]
+            assert {roles[r] for r in allowed} <= edge.roles
 
 
-def _make(world: World, state: str, where: str = "A") -> dict[str, Any]:
-    """A fresh dossier of producer A (or C) in ``state``, driven there through the API."""
-    owner = world.actors["owner"] if where == "A" else world.c_owner
-    officer = world.actors["commune_officer"] if where == "A" else world.c_officer
-    dossier = flows.create_dossier(owner, world.producers[where]["id"])
-    steps = {
+@pytest.fixture(scope="module")
+def bench(world: World) -> dict[str, Any]:
+    """Producers to make dossiers in each state from: the owner's (granted to the consultant),
+    and FAR's; and one shared dossier per state and place for the refused cells."""
+    owner = world.people["owner"]
+    producer = flows.create_producer(owner)
+    grant(owner, producer, world.people["granted_consultant"])
+    return {HOME: producer["id"], ABROAD: world.producer_id(FAR), "shared": {}}
+
+
+def _make(world: World, bench: dict[str, Any], state: str, where: str = HOME) -> dict[str, Any]:
+    """A fresh dossier in ``state``, driven there through the API."""
+    owner = world.people["owner"] if where == HOME else world.far_owner
+    officer = world.people["handler"] if where == HOME else world.far_officer
+    dossier = flows.create_dossier(owner, bench[where], people.SET_CODE)
+    steps: dict[str, list[tuple[str, flows.Actor]]] = {
         "draft": [],
-        "submitted": [("submit", owner)],
+        "queue": [("submit", owner)],
+        "taken": [("submit", owner), ("assign", officer)],
         "returned": [("submit", owner), ("return", officer)],
-    }[state]
-    for action, actor in steps:
+    }
+    for action, actor in steps[state]:
         reply = flows.act(actor, dossier, action, **ACTION_BODIES.get(action, {}))
         assert reply.status == 200, reply.body
         dossier = reply.body
-    assert dossier["status"] == state
+    assert dossier["status"] == IN_STATUS[state]
+    assert (dossier["handler_account_id"] is None) == (state in ("draft", "queue"))
     return dossier
 
 
-def _shared(world: World, state: str, where: str) -> dict[str, Any]:
+def _shared(world: World, bench: dict[str, Any], state: str, where: str = HOME) -> dict[str, Any]:
     """One dossier per state and place for all refused cells (they must not change it)."""
     key = f"{state}@{where}"
-    if key not in world.cache:
-        world.cache[key] = _make(world, state, where)
-    return world.cache[key]
+    if key not in bench["shared"]:
+        bench["shared"][key] = _make(world, bench, state, where)
+    return bench["shared"][key]
 
 
 def _act(actor: flows.Actor, dossier: dict[str, Any], action: str) -> flows.Reply:
@@ -520,68 +575,77 @@ def _assert_unchanged(registration: Any, dossier: dict[str, Any], outbox_before:
     assert outbox_count(registration) == outbox_before
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("person", PERSONS)
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))
-def test_transition_matrix(world: World, registration: Any, action: str, role: str) -> None:
-    start, allowed = TRANSITIONS[action]
-    actor = world.actors[role]
-    # Own object (dossier A's producer) in the right starting state.
-    if role in allowed:
-        dossier = _make(world, start)
+def test_transition_matrix(
+    world: World, bench: dict[str, Any], registration: Any, action: str, person: str
+) -> None:
+    actor = world.people[person]
+    for start, allowed in TRANSITIONS[action]:
+        if person in allowed:
+            dossier = _make(world, bench, start)
+            before = outbox_count(registration)
+            reply = _act(actor, dossier, action)
+            assert reply.status == 200, (start, reply.body)
+            assert reply.body["status"] == TO_STATUS[action]
+            assert reply.body["version"] > dossier["version"]
+            assert dossier_state(registration, dossier["id"]) == (
+                reply.body["version"],
+                TO_STATUS[action],
+            )
+            assert outbox_count(registration) == before + 1
+            if person in COMMUNE:  # acting on it from the queue takes it
+                assert reply.body["handler_account_id"] == actor.account["id"]
+        else:
+            dossier = _shared(world, bench, start)
+            before = outbox_count(registration)
+            want = 403 if person in REACH_IN_STATE[start] else 404
+            assert_refused(_act(actor, dossier, action), want, world)
+            _assert_unchanged(registration, dossier, before)
+        # Another province's dossier in the same state: its auditor's alone (never a draft).
+        foreign = _shared(world, bench, start, ABROAD)
         before = outbox_count(registration)
-        reply = _act(actor, dossier, action)
-        assert reply.status == 200, reply.body
-        assert reply.body["status"] == TO_STATUS[action]
-        assert reply.body["version"] > dossier["version"]
-        assert dossier_state(registration, dossier["id"]) == (
-            reply.body["version"],
-            TO_STATUS[action],
-        )
-        assert outbox_count(registration) == before + 1
-    else:
-        dossier = _shared(world, start, "A")
-        before = outbox_count(registration)
-        want = 403 if "A" in READ[role] else 404
-        assert_refused(_act(actor, dossier, action), want, world)
-        _assert_unchanged(registration, dossier, before)
-    # Another jurisdiction's dossier in the same state: outside reach, 404.
-    foreign = _shared(world, start, "A" if role == "other_province_auditor" else "C")
-    before = outbox_count(registration)
-    assert_refused(_act(actor, foreign, action), 404, world)
-    _assert_unchanged(registration, foreign, before)
+        want = 403 if person == "other_auditor" and start != "draft" else 404
+        assert_refused(_act(actor, foreign, action), want, world)
+        _assert_unchanged(registration, foreign, before)
     # A missing id.
+    before = outbox_count(registration)
     assert_refused(_act(actor, {"id": str(uuid.uuid4()), "version": 1}, action), 404, world)
     assert outbox_count(registration) == before
 
 
 WRONG_STATE = {
-    "submit": ("submitted", "owner"),
-    "return": ("draft", "commune_officer"),
-    "resubmit": ("submitted", "owner"),
-    "accept": ("returned", "commune_officer"),
+    "submit": ("queue", "owner"),
+    "return": ("returned", "handler"),
+    "resubmit": ("queue", "owner"),
+    "accept": ("returned", "handler"),
     "withdraw": ("draft", "owner"),
 }
 
 
 @pytest.mark.parametrize("action", sorted(WRONG_STATE))
-def test_allowed_role_from_wrong_state_is_409(world: World, registration: Any, action: str) -> None:
-    state, role = WRONG_STATE[action]
-    dossier = _shared(world, state, "A")
+def test_allowed_role_from_wrong_state_is_409(
+    world: World, bench: dict[str, Any], registration: Any, action: str
+) -> None:
+    state, person = WRONG_STATE[action]
+    dossier = _shared(world, bench, state)
     before = outbox_count(registration)
-    reply = _act(world.actors[role], dossier, action)
+    reply = _act(world.people[person], dossier, action)
     assert_problem(reply, 409, "transition-not-allowed")
     _assert_unchanged(registration, dossier, before)
 
 
-def test_stale_version_is_409_and_changes_nothing(world: World, registration: Any) -> None:
-    dossier = _shared(world, "draft", "A")
-    before = outbox_count(registration)
-    reply = flows.act(
-        world.actors["owner"], {**dossier, "version": dossier["version"] + 7}, "submit"
-    )
-    assert_problem(reply, 409, "conflict", extra=frozenset({"current_version"}))
-    assert reply.body["current_version"] == dossier["version"]
-    _assert_unchanged(registration, dossier, before)
+def test_stale_version_is_409_and_changes_nothing(
+    world: World, bench: dict[str, Any], registration: Any
+) -> None:
+    for state, person, action in (("draft", "owner", "submit"), ("taken", "handler", "accept")):
+        dossier = _shared(world, bench, state)
+        before = outbox_count(registration)
+        stale = {**dossier, "version": dossier["version"] + 7}
+        reply = flows.act(world.people[person], stale, action, **ACTION_BODIES.get(action, {}))
+        assert_problem(reply, 409, "conflict", extra=frozenset({"current_version"}))
+        assert reply.body["current_version"] == dossier["version"]
+        _assert_unchanged(registration, dossier, before)
 
 
 # --- mass assignment ------------------------------------------------------------------------
@@ -589,6 +653,7 @@ def test_stale_version_is_409_and_changes_nothing(world: World, registration: An
 FORBIDDEN_FIELDS: dict[str, Any] = {
     "status": "accepted",
     "owner_account_id": "00000000-0000-7000-8000-000000000000",
+    "handler_account_id": "00000000-0000-7000-8000-000000000004",
     "product_code": "45-19333-999-2026",
     "star": 5,
     "id": "00000000-0000-7000-8000-000000000001",
@@ -605,66 +670,73 @@ def _assert_422(reply: flows.Reply, field_name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(FORBIDDEN_FIELDS))
-def test_patch_with_server_field_is_422(world: World, registration: Any, name: str) -> None:
-    dossier = _shared(world, "draft", "A")
+def test_patch_with_server_field_is_422(
+    world: World, bench: dict[str, Any], registration: Any, name: str
+) -> None:
+    dossier = _shared(world, bench, "draft")
     before = outbox_count(registration)
     body = {"version": dossier["version"], "product_name": "Đổi tên", name: FORBIDDEN_FIELDS[name]}
     if name == "producer_id":
-        body[name] = world.producers["B"]["id"]
-    reply = world.actors["owner"]("PATCH", f"/api/v1/dossiers/{dossier['id']}", json=body)
+        body[name] = world.producer_id(FAR)
+    reply = world.people["owner"]("PATCH", f"/api/v1/dossiers/{dossier['id']}", json=body)
     _assert_422(reply, name)
     _assert_unchanged(registration, dossier, before)
-    stored = world.actors["owner"]("GET", f"/api/v1/dossiers/{dossier['id']}").body
+    stored = world.people["owner"]("GET", f"/api/v1/dossiers/{dossier['id']}").body
     assert stored["product_name"] == dossier["product_name"]
 
 
-def test_patch_without_version_is_422(world: World, registration: Any) -> None:
-    dossier = _shared(world, "draft", "A")
+def test_patch_without_version_is_422(
+    world: World, bench: dict[str, Any], registration: Any
+) -> None:
+    dossier = _shared(world, bench, "draft")
     before = outbox_count(registration)
-    reply = world.actors["owner"](
+    reply = world.people["owner"](
         "PATCH", f"/api/v1/dossiers/{dossier['id']}", json={"product_name": "Không phiên bản"}
     )
     _assert_422(reply, "version")
     _assert_unchanged(registration, dossier, before)
 
 
+def _first(action: str) -> tuple[str, str]:
+    """A state the action is taken from, and a person who takes it there."""
+    start, allowed = TRANSITIONS[action][0]
+    return start, sorted(allowed)[0]
+
+
 @pytest.mark.parametrize("action", sorted(TRANSITIONS))
-def test_transition_without_version_is_422(world: World, registration: Any, action: str) -> None:
-    start, allowed = TRANSITIONS[action]
-    dossier = _shared(world, start, "A")
+def test_transition_without_version_is_422(
+    world: World, bench: dict[str, Any], registration: Any, action: str
+) -> None:
+    start, person = _first(action)
+    dossier = _shared(world, bench, start)
     before = outbox_count(registration)
-    actor = world.actors[sorted(allowed)[0]]
-    reply = actor(
+    reply = world.people[person](
         "POST", f"/api/v1/dossiers/{dossier['id']}/{action}", json=ACTION_BODIES.get(action, {})
     )
     _assert_422(reply, "version")
     _assert_unchanged(registration, dossier, before)
 
 
-@pytest.mark.parametrize("name", ["status", "product_code", "star", "owner_account_id", "id"])
-@pytest.mark.parametrize("action", sorted(TRANSITIONS))
+SERVER_FIELDS = ["status", "product_code", "star", "owner_account_id", "handler_account_id", "id"]
+
+
+@pytest.mark.parametrize("name", SERVER_FIELDS)
+@pytest.mark.parametrize("action", [*sorted(TRANSITIONS), "assign"])
 def test_transition_with_server_field_is_422(
-    world: World, registration: Any, action: str, name: str
+    world: World, bench: dict[str, Any], registration: Any, action: str, name: str
 ) -> None:
-    start, allowed = TRANSITIONS[action]
-    dossier = _shared(world, start, "A")
+    start, person = _first(action) if action != "assign" else ("queue", "colleague")
+    dossier = _shared(world, bench, start)
     before = outbox_count(registration)
-    actor = world.actors[sorted(allowed)[0]]
     reply = flows.act(
-        actor, dossier, action, **ACTION_BODIES.get(action, {}), **{name: FORBIDDEN_FIELDS[name]}
+        world.people[person],
+        dossier,
+        action,
+        **ACTION_BODIES.get(action, {}),
+        **{name: FORBIDDEN_FIELDS[name]},
     )
     _assert_422(reply, name)
     _assert_unchanged(registration, dossier, before)
-
-
-def _dossier_count(registration: Any) -> tuple[int, int]:
-    from services.registration.models import Dossier, Producer
-
-    with registration.db.reader() as session:
-        return (
-            session.execute(select(func.count()).select_from(Dossier)).scalar_one(),
-            session.execute(select(func.count()).select_from(Producer)).scalar_one(),
-        )
 
 
 @pytest.mark.parametrize("name", sorted(set(FORBIDDEN_FIELDS) - {"producer_id"}))
@@ -672,8 +744,8 @@ def test_create_dossier_with_server_field_is_422(
     world: World, registration: Any, name: str
 ) -> None:
     before = (_dossier_count(registration), outbox_count(registration))
-    body = flows.dossier_body(world.producers["A"]["id"]) | {name: FORBIDDEN_FIELDS[name]}
-    reply = world.actors["owner"]("POST", "/api/v1/dossiers", json=body)
+    body = flows.dossier_body(world.producer_id(DRAFT)) | {name: FORBIDDEN_FIELDS[name]}
+    reply = world.people["owner"]("POST", "/api/v1/dossiers", json=body)
     _assert_422(reply, name)
     assert (_dossier_count(registration), outbox_count(registration)) == before
 
@@ -683,9 +755,9 @@ def test_create_producer_with_server_field_is_422(
     world: World, registration: Any, name: str
 ) -> None:
     before = (_dossier_count(registration), outbox_count(registration))
-    value = world.actors["other_applicant"].account["id"] if name != "grants" else []
+    value = world.account_id("other_applicant") if name != "grants" else []
     body = flows.producer_body() | {name: value}
-    reply = world.actors["owner"]("POST", "/api/v1/producers", json=body)
+    reply = world.people["owner"]("POST", "/api/v1/producers", json=body)
     _assert_422(reply, name)
     assert (_dossier_count(registration), outbox_count(registration)) == before
 
@@ -721,10 +793,12 @@ def test_self_registration_cannot_assign_privileges(
         assert session.execute(select(Account).where(Account.email == email)).first() is None
 
 
-def test_upload_form_with_server_field_is_refused(world: World, registration: Any) -> None:
-    dossier = _shared(world, "draft", "A")
+def test_upload_form_with_server_field_is_refused(
+    world: World, bench: dict[str, Any], registration: Any
+) -> None:
+    dossier = _shared(world, bench, "draft")
     before = (outbox_count(registration), document_version_count(registration))
-    reply = world.actors["owner"](
+    reply = world.people["owner"](
         "POST",
         f"/api/v1/dossiers/{dossier['id']}/documents",
         data={"kind": "other", "storage_key": "0" * 32, "original_name": "x.pdf"},
@@ -737,6 +811,7 @@ def test_upload_form_with_server_field_is_refused(world: World, registration: An
 def test_markers_appear_in_object_data(world: World) -> None:
     # Guard for the matrix: a success really carries the object (the refused cells' "no object
     # data" check would be meaningless if the markers never appeared in a success).
-    reply = world.actors["owner"]("GET", f"/api/v1/dossiers/{world.dossiers['A']['id']}")
-    assert reply.status == 200
-    assert re.search(r"SECRET-A-[0-9a-f]{8}", str(reply.body))
+    for obj in (DRAFT, people.COUNCIL):
+        reply = world.people["owner"]("GET", f"/api/v1/dossiers/{world.dossier_id(obj)}")
+        assert reply.status == 200
+        assert re.search(rf"SECRET-{obj}-[0-9a-f]{{8}}", str(reply.body))

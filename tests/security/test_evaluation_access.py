@@ -1,32 +1,53 @@
-"""QUALITY 11 for the evaluation and notification services: every route is classified (who may
-call it), anonymous calls to the others answer 401, and the object-level matrix holds on every
-route that takes an id of the evaluation service.
+"""QUALITY 11 and 18 for the evaluation and notification services: every route is classified
+(who may call it), anonymous calls to the others answer 401, and the object-level matrix holds
+on every route that takes an id, over the people on a case (ADR 0009).
 
-The world: case A of the owner applicant, in flows.COMMUNE (district 461, province 45), under
-evaluation by a district council (chair and member), with a round of that district, and a
-certificate of an earlier case of the owner. Another district's secretariat and another
-applicant are outside its reach (404, as a missing id); inside it, a caller without the right
-gets 403; both as problem+json with no object data, and nothing changes. Successful writes are
-shown by tests/integration/evaluation; here an allowed writer is only checked not to be refused
-for its role (``ALLOWED``).
+The cases and the people are tests/security/people_on_a_case.py's: real cases driven through
+the APIs, and their events handed to the other services as the broker would, so each
+service's ``case_participants`` rows come from real events. The evaluation service answers
+the applicant about its own cases, and officials about the cases they are on (the handler, the
+secretariat of a level the case reached, the members seated on its council less one with a
+conflict, the authority once its decision is awaited) and auditors about their jurisdiction;
+consultants see nothing of the councils' work, and an evaluation is the officials' alone. Who
+reaches a council is its seats and the officials overseeing its unit. A dossier's delivery log
+(notification) is read like the dossier in registration.
+
+Outside reach an object answers 404, the same as a missing id; inside it, a caller without the
+right 403; a right caller at the wrong stage 409. Writes are sent so that a caller with the
+right is stopped after every access check without changing anything (a stale version, a
+finding about someone not on the council, a revocation found in the future: 409 or 422), so
+every cell, allowed ones included, is checked; the one write that cannot be (a seat removed)
+is undone after it.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from services.evaluation import models
+from tests.security import people_on_a_case as people
 from tests.security.conftest import assert_problem
+from tests.security.people_on_a_case import (
+    ACCEPTED,
+    FAR,
+    MISSING,
+    OBJECTS,
+    ON_CASE,
+    OWNERS_CASES,
+    PERSONS,
+    SCORED,
+    World,
+    applicant_side,
+    auditing,
+)
 from tests.support import councils as kit
 from tests.support import flows
-from tests.support.cases import make_case
 
 # --- the route tables -----------------------------------------------------------------------
 
@@ -107,10 +128,22 @@ def route_table(app: Any) -> set[tuple[str, str]]:
     }
 
 
+# --- the services and the world -------------------------------------------------------------
+
+
 @pytest.fixture(scope="module")
-def notification_app(registration: Any, migrated: Any) -> Any:
-    from services.notification.app import create_app
+def notification(migrated: Any) -> Any:
     from services.notification.runtime import Notification
+
+    # Nothing is sent here: no sender task is woken.
+    rt = Notification(wake_sender=False)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="module")
+def notification_app(notification: Any, registration: Any) -> Any:
+    from services.notification.app import create_app
     from shared.auth import TokenVerifier
 
     verifier = TokenVerifier(
@@ -118,9 +151,32 @@ def notification_app(registration: Any, migrated: Any) -> Any:
         audience=registration.settings.jwt_audience,
         resolve_key=registration.keyring.public_key,
     )
-    runtime = Notification()
-    yield create_app(runtime, verifier=verifier)
-    runtime.db.dispose()
+    return create_app(notification, verifier=verifier)
+
+
+@pytest.fixture(scope="module")
+def note_call(notification_app: Any) -> flows.Transport:
+    return flows.flask_transport(notification_app.test_client())
+
+
+@pytest.fixture(scope="module")
+def world(
+    call: flows.Transport,
+    eval_call: flows.Transport,
+    sec_admin: flows.Actor,
+    registration: Any,
+    evaluation: Any,
+    notification: Any,
+) -> World:
+    built = people.build(
+        call=call,
+        eval_call=eval_call,
+        admin=sec_admin,
+        registration=registration,
+        evaluation=evaluation,
+    )
+    built.feed(notification, registration, evaluation)
+    return built
 
 
 @pytest.mark.parametrize("service", ["evaluation", "notification"])
@@ -232,330 +288,406 @@ def test_public_routes_answer_without_a_token(evaluation_app: Any, notification_
 
 # --- the object-level matrix of the evaluation service --------------------------------------
 
-ROLES = (
-    "owner",
-    "other_applicant",
-    "commune_officer",
-    "district_secretariat",
-    "other_district_secretariat",
-    "province_auditor",
-    "district_authority",
-    "chair",
-    "member",
+COUNCIL_OBJ = "the council"  # the district council scoring COUNCIL, DECISION and RECOGNISED
+CERTIFICATE = people.RECOGNISED  # the certificate its recognition issued
+STALE = 9999  # a version no object has: a caller with the right meets 409 conflict
+
+
+def reads_case(person: str, obj: str) -> bool:
+    """The evaluation service's case reach: the owner of its case, officials on it, auditors
+    of its jurisdiction; only cases the commune accepted exist there."""
+    if obj not in ACCEPTED:
+        return False
+    return (person == "owner" and obj in OWNERS_CASES) or reads_evaluation(person, obj)
+
+
+def reads_evaluation(person: str, obj: str) -> bool:
+    """An evaluation: the officials on its case and auditors (not the applicant's side)."""
+    return obj in ACCEPTED and (person in ON_CASE[obj] or auditing(person, obj))
+
+
+# Who reaches the council: its seats now (the conflicted member still sits on it), officials
+# overseeing its unit (district 461, in province 45).
+COUNCIL_READERS = frozenset(
+    {"chair", "member", "conflicted_member"}
+    | {"secretariat", "province_secretariat", "authority", "auditor"}
 )
-# Who reaches case A (its owner; officials whose jurisdiction holds it), its evaluation (the
-# council's seats and officials in reach) and its council (seats; overseeing officials).
-CASE_READERS = {
-    "owner",
-    "commune_officer",
-    "district_secretariat",
-    "province_auditor",
-    "district_authority",
-    "chair",
-    "member",
+
+Answer = int | tuple[int, str]  # a status, or a status and the problem's type
+CONFLICT: Answer = (409, "conflict")  # the right caller, stopped by a stale version/revision
+WRONG_STAGE: Answer = (409, "transition-not-allowed")
+INVALID: Answer = (422, "validation-error")
+
+
+def _case_write(person: str, obj: str, actor: str, stage_obj: str) -> Answer:
+    """A write on a case that ``actor`` may take at ``stage_obj``'s stage."""
+    if not reads_case(person, obj):
+        return 404
+    if person != actor:
+        return 403
+    return CONFLICT if obj == stage_obj else WRONG_STAGE
+
+
+def _evaluation_act(person: str, obj: str, seats: frozenset[str], open_answer: Answer) -> Answer:
+    if not reads_evaluation(person, obj):
+        return 404
+    if person not in seats:
+        return 403
+    return open_answer if obj == people.COUNCIL else WRONG_STAGE
+
+
+EXPECTED: dict[str, Callable[[str, str], Answer]] = {
+    "read-case": lambda p, o: 200 if reads_case(p, o) else 404,
+    "read-certificates": lambda p, o: 200 if reads_case(p, o) else 404,
+    # The handler does the commune review; the district secretariat assigns a council; the
+    # district authority decides (each only at its stage).
+    "commune-review": lambda p, o: _case_write(p, o, "handler", people.REVIEW),
+    "assign": lambda p, o: _case_write(p, o, "secretariat", people.FORWARDED),
+    "decide": lambda p, o: _case_write(p, o, "authority", people.DECISION),
+    # The recognising authority revokes (here stopped by a finding dated in the future).
+    "revoke": lambda p, o: (INVALID if p == "authority" else 403) if reads_case(p, o) else 404,
+    "read-council": lambda p, o: 200 if p in COUNCIL_READERS and o == COUNCIL_OBJ else 404,
+    "read-members": lambda p, o: 200 if p in COUNCIL_READERS and o == COUNCIL_OBJ else 404,
+    # The council's own unit's secretariat seats (here someone who is no official: 422) and
+    # unseats (the spare member, seated again after).
+    "seat-member": lambda p, o: (
+        404
+        if p not in COUNCIL_READERS or o != COUNCIL_OBJ
+        else INVALID
+        if p == "secretariat"
+        else 403
+    ),
+    "unseat-member": lambda p, o: (
+        404 if p not in COUNCIL_READERS or o != COUNCIL_OBJ else 200 if p == "secretariat" else 403
+    ),
+    "read-evaluation": lambda p, o: 200 if reads_evaluation(p, o) else 404,
+    # Seats declared once (409), closed evaluations take no more (409).
+    "declare": lambda p, o: _evaluation_act(p, o, people.SEATED, CONFLICT),
+    # The level's secretariat or the chair record a finding (here about a non-member: 422).
+    "record": lambda p, o: _evaluation_act(p, o, frozenset({"secretariat", "chair"}), INVALID),
+    # Seats that declared no conflict read the dossier, open or closed.
+    "read-dossier": lambda p, o: (
+        404 if not reads_evaluation(p, o) else 200 if p in people.SEATED else 403
+    ),
+    "finalise": lambda p, o: _evaluation_act(p, o, frozenset({"chair"}), CONFLICT),
+    # Sealed until the council closes, then read by everyone who reaches the evaluation.
+    "read-sheets": lambda p, o: (
+        404 if not reads_evaluation(p, o) else 403 if o == people.COUNCIL else 200
+    ),
+    "submit-sheet": lambda p, o: _evaluation_act(p, o, people.SEATED, CONFLICT),
+    "read-my-sheet": lambda p, o: (
+        404 if not reads_evaluation(p, o) else 200 if p in people.SEATED else 403
+    ),
+    "revise-sheet": lambda p, o: _evaluation_act(p, o, people.SEATED, CONFLICT),
 }
-EVALUATION_READERS = CASE_READERS - {"owner"}
-COUNCIL_READERS = {
-    "district_secretariat",
-    "province_auditor",
-    "district_authority",
-    "chair",
-    "member",
+
+CASE_KINDS = ("read-case", "read-certificates", "commune-review", "assign", "decide")
+COUNCIL_KINDS = ("read-council", "read-members", "seat-member", "unseat-member")
+TARGETS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(CASE_KINDS, OBJECTS),
+    "revoke": (CERTIFICATE, MISSING),
+    **dict.fromkeys(COUNCIL_KINDS, (COUNCIL_OBJ, MISSING)),
+    **dict.fromkeys(
+        set(EXPECTED) - set(CASE_KINDS) - set(COUNCIL_KINDS) - {"revoke"}, (*SCORED, MISSING)
+    ),
 }
-SEATS = {"chair", "member"}
+
+Request = Callable[[World, flows.Actor, str], flows.Reply]
 
 
-@dataclass
-class World:
-    actors: dict[str, flows.Actor]
-    dossier_id: str
-    evaluation_id: str
-    council_id: str
-    certificate: tuple[str, str]  # (number, the earlier case's dossier id)
-    product_name: str
+def _case(w: World, o: str, tail: str = "") -> str:
+    return f"/api/v1/cases/{w.dossier_id(o)}{tail}"
 
 
-@pytest.fixture(scope="module")
-def world(
-    registration: Any, evaluation: Any, call: flows.Transport, admin: flows.Actor, eval_call: Any
-) -> World:
-    def official(role: str, unit: str) -> flows.Actor:
-        return kit.official(admin, eval_call, [role], unit)
-
-    owner = kit.applicant(call)
-    commune_officer = official("commune_officer", flows.COMMUNE)
-    actors = {
-        "owner": kit.on_evaluation(eval_call, owner),
-        "other_applicant": kit.on_evaluation(eval_call, kit.applicant(call)),
-        "commune_officer": commune_officer,
-        "district_secretariat": official("secretariat", kit.DISTRICT),
-        "other_district_secretariat": official("secretariat", kit.OTHER_DISTRICT),
-        "province_auditor": official("auditor", kit.PROVINCE),
-        "district_authority": official("decision_authority", kit.DISTRICT),
-        "chair": official("council_chair", kit.DISTRICT),
-        "member": official("council_member", kit.DISTRICT),
-    }
-    council_id = kit.seat_council(
-        evaluation,
-        level="district",
-        unit=kit.DISTRICT,
-        chair=actors["chair"],
-        members=[actors["member"]],
-    )
-    on_registration = flows.Actor(call, commune_officer.token, commune_officer.account)
-    dossier = kit.accepted_case(registration, evaluation, owner, on_registration)
-    kit.propose(commune_officer, dossier["id"])
-    opened = kit.assign(actors["district_secretariat"], dossier["id"], council_id)
-    assert opened.status == 201, opened.body
-    return World(
-        actors,
-        dossier["id"],
-        opened.body["id"],
-        council_id,
-        _certificate(evaluation, owner),
-        dossier["product_name"],
-    )
+def _ev(w: World, o: str, tail: str = "") -> str:
+    evaluation = str(uuid.uuid4()) if o == MISSING else w.evaluations[o]
+    return f"/api/v1/evaluations/{evaluation}{tail}"
 
 
-def _certificate(evaluation: Any, owner: flows.Actor) -> tuple[str, str]:
-    """A district 3★ certificate of an earlier case of the owner, written behind the API."""
-    number = f"OCOP-45.461-2026-{uuid.uuid4().int % 10**5:05d}"
-    with evaluation.db.unit_of_work() as uow:
-        case = make_case(uow, owner_account_id=uuid.UUID(owner.account["id"]))
-        council = models.Council(
-            name="HĐ cũ", level="district", unit=kit.DISTRICT, created_at=datetime.now(UTC)
-        )
-        uow.session.add(council)
-        uow.session.flush()
-        earlier = models.Evaluation(
-            dossier_id=case.dossier_id,
-            level="district",
-            council_id=council.id,
-            status="closed",
-            opened_at=datetime.now(UTC),
-        )
-        uow.session.add(earlier)
-        uow.session.flush()
-        today = datetime.now(UTC).date()
-        uow.session.add(
-            models.Certificate(
-                number=number,
-                dossier_id=case.dossier_id,
-                evaluation_id=earlier.id,
-                product_name=case.product_name,
-                product_code=case.product_code,
-                producer_name=case.producer_name,
-                star_rank=3,
-                level="district",
-                authority_unit=kit.DISTRICT,
-                decision_number="7/QĐ-UBND",
-                decided_on=today,
-                decided_by=uuid.uuid4(),
-                issued_on=today,
-                expires_on=date(today.year + 3, today.month, min(today.day, 28)),
-                status="valid",
-            )
-        )
-        uow.commit()
-        return number, str(case.dossier_id)
+def _council(w: World, o: str, tail: str = "") -> str:
+    return f"/api/v1/councils/{w.council_id if o == COUNCIL_OBJ else uuid.uuid4()}{tail}"
 
 
-Request = Callable[[World, flows.Actor, bool], flows.Reply]
-
-
-def _ids(w: World, missing: bool) -> tuple[str, str, str, str, str]:
-    """(dossier, evaluation, council, certificate, its case) of A, or ids that exist nowhere."""
-    if missing:
-        return (
-            str(uuid.uuid4()),
-            str(uuid.uuid4()),
-            str(uuid.uuid4()),
-            "OCOP-45-2026-99999",
-            str(uuid.uuid4()),
-        )
-    return w.dossier_id, w.evaluation_id, w.council_id, *w.certificate
-
-
-def _ev(w: World, missing: bool, tail: str = "") -> str:
-    return f"/api/v1/evaluations/{_ids(w, missing)[1]}{tail}"
-
-
-def _case(w: World, missing: bool, tail: str = "") -> str:
-    return f"/api/v1/cases/{_ids(w, missing)[0]}{tail}"
-
-
-def _council(w: World, missing: bool, tail: str = "") -> str:
-    return f"/api/v1/councils/{_ids(w, missing)[2]}{tail}"
+def _certificate(w: World, o: str) -> str:
+    return w.certificate if o == CERTIFICATE else "OCOP-45-2026-99999"
 
 
 REQUESTS: dict[str, Request] = {
-    "read-case": lambda w, a, m: a("GET", _case(w, m)),
-    "commune-review": lambda w, a, m: a(
-        "POST", _case(w, m, "/commune-review"), json=kit.review_body(2)
+    "read-case": lambda w, a, o: a("GET", _case(w, o)),
+    "commune-review": lambda w, a, o: a(
+        "POST", _case(w, o, "/commune-review"), json=kit.review_body(STALE)
     ),
-    "assign": lambda w, a, m: a(
-        "POST", _case(w, m, "/evaluations"), json={"version": 2, "council_id": w.council_id}
+    "assign": lambda w, a, o: a(
+        "POST", _case(w, o, "/evaluations"), json={"version": STALE, "council_id": w.council_id}
     ),
-    "decide": lambda w, a, m: a(
+    "decide": lambda w, a, o: a(
         "POST",
-        _case(w, m, "/decisions"),
-        json={"version": 3, "decision_number": "9/QĐ-UBND", "decided_on": str(date.today())},
+        _case(w, o, "/decisions"),
+        json={
+            "version": STALE,
+            "decision_number": "9/QĐ-UBND",
+            "decided_on": people.vietnam_today(),
+        },
     ),
-    "read-certificates": lambda w, a, m: a(
-        "GET", f"/api/v1/certificates?dossier_id={_ids(w, m)[4]}"
+    "read-certificates": lambda w, a, o: a(
+        "GET", f"/api/v1/certificates?dossier_id={w.dossier_id(o)}"
     ),
-    "revoke": lambda w, a, m: a(
+    "revoke": lambda w, a, o: a(
         "POST",
-        f"/api/v1/certificates/{_ids(w, m)[3]}/revocation",
-        json={"ground": "mark_misuse", "found_on": str(date.today())},
+        f"/api/v1/certificates/{_certificate(w, o)}/revocation",
+        json={"ground": "mark_misuse", "found_on": str(date.today() + timedelta(days=30))},
     ),
-    "read-council": lambda w, a, m: a("GET", _council(w, m)),
-    "read-members": lambda w, a, m: a("GET", _council(w, m, "/members")),
-    "seat-member": lambda w, a, m: a(
+    "read-council": lambda w, a, o: a("GET", _council(w, o)),
+    "read-members": lambda w, a, o: a("GET", _council(w, o, "/members")),
+    "seat-member": lambda w, a, o: a(
         "POST",
-        _council(w, m, "/members"),
-        json={"account_id": w.actors["commune_officer"].account["id"], "role": "member"},
+        _council(w, o, "/members"),
+        json={"account_id": w.account_id("owner"), "role": "member"},
     ),
-    "unseat-member": lambda w, a, m: a(
-        "DELETE", _council(w, m, f"/members/{w.actors['member'].account['id']}")
+    "unseat-member": lambda w, a, o: a(
+        "DELETE", _council(w, o, f"/members/{w.spare_member.account['id']}")
     ),
-    "read-evaluation": lambda w, a, m: a("GET", _ev(w, m)),
-    "declare": lambda w, a, m: a(
-        "POST", _ev(w, m, "/conflicts"), json={"conflicted": True, "reason": "Họ hàng"}
+    "read-evaluation": lambda w, a, o: a("GET", _ev(w, o)),
+    "declare": lambda w, a, o: a(
+        "POST", _ev(w, o, "/conflicts"), json={"conflicted": True, "reason": "Họ hàng"}
     ),
-    "record": lambda w, a, m: a(
+    "record": lambda w, a, o: a(
         "POST",
-        _ev(w, m, "/conflicts/found"),
-        json={"account_id": w.actors["member"].account["id"], "reason": "Họ hàng"},
+        _ev(w, o, "/conflicts/found"),
+        json={"account_id": w.account_id("owner"), "reason": "Họ hàng"},
     ),
-    "read-dossier": lambda w, a, m: a("GET", _ev(w, m, "/dossier")),
-    "finalise": lambda w, a, m: a("POST", _ev(w, m, "/finalise"), json={"version": 1}),
-    "read-sheets": lambda w, a, m: a("GET", _ev(w, m, "/sheets")),
-    "submit-sheet": lambda w, a, m: a(
-        "POST", _ev(w, m, "/sheets"), json={"answers": flows.complete_answers(kit.SET_CODE)}
+    "read-dossier": lambda w, a, o: a("GET", _ev(w, o, "/dossier")),
+    "finalise": lambda w, a, o: a("POST", _ev(w, o, "/finalise"), json={"version": STALE}),
+    "read-sheets": lambda w, a, o: a("GET", _ev(w, o, "/sheets")),
+    "submit-sheet": lambda w, a, o: a(
+        "POST", _ev(w, o, "/sheets"), json={"answers": people.THREE_STARS}
     ),
-    "read-my-sheet": lambda w, a, m: a("GET", _ev(w, m, "/sheets/mine")),
-    "revise-sheet": lambda w, a, m: a(
-        "PUT",
-        _ev(w, m, "/sheets/mine"),
-        json={"answers": flows.complete_answers(kit.SET_CODE), "revision": 1},
+    "read-my-sheet": lambda w, a, o: a("GET", _ev(w, o, "/sheets/mine")),
+    "revise-sheet": lambda w, a, o: a(
+        "PUT", _ev(w, o, "/sheets/mine"), json={"answers": people.THREE_STARS, "revision": STALE}
     ),
 }
-
-ALLOWED = "allowed"  # the role may do it; its success is shown by the integration tests
-# kind → (who reaches the object, {role: answer other than 403 for those in reach})
-RIGHTS: dict[str, tuple[set[str], dict[str, int | str]]] = {
-    "read-case": (CASE_READERS, dict.fromkeys(CASE_READERS, 200)),
-    "read-certificates": (CASE_READERS, dict.fromkeys(CASE_READERS, 200)),
-    # The case is under evaluation: the right role meets the stage table's 409.
-    "commune-review": (CASE_READERS, {"commune_officer": 409}),
-    "assign": (CASE_READERS, {"district_secretariat": 409}),
-    "decide": (CASE_READERS, {"district_authority": 409}),
-    "revoke": (CASE_READERS, {"district_authority": ALLOWED}),
-    "read-council": (COUNCIL_READERS, dict.fromkeys(COUNCIL_READERS, 200)),
-    "read-members": (COUNCIL_READERS, dict.fromkeys(COUNCIL_READERS, 200)),
-    "seat-member": (COUNCIL_READERS, {"district_secretariat": ALLOWED}),
-    "unseat-member": (COUNCIL_READERS, {"district_secretariat": ALLOWED}),
-    "read-evaluation": (EVALUATION_READERS, dict.fromkeys(EVALUATION_READERS, 200)),
-    "declare": (EVALUATION_READERS, dict.fromkeys(SEATS, ALLOWED)),
-    "record": (EVALUATION_READERS, {"district_secretariat": ALLOWED, "chair": ALLOWED}),
-    "read-dossier": (EVALUATION_READERS, {}),  # seats must declare first: 403 until then
-    "finalise": (EVALUATION_READERS, {"chair": 409}),  # no quorum yet
-    "read-sheets": (EVALUATION_READERS, {}),  # sealed until the council closes
-    "submit-sheet": (EVALUATION_READERS, {}),  # seats must declare first
-    "read-my-sheet": (EVALUATION_READERS, dict.fromkeys(SEATS, 404)),  # none handed in
-    "revise-sheet": (EVALUATION_READERS, {}),
-}
-
-
-def expected(kind: str, role: str) -> int | str:
-    reach, answers = RIGHTS[kind]
-    if role not in reach:
-        return 404
-    return answers.get(role, 403)
 
 
 def test_matrix_covers_every_object_route() -> None:
     kinds = {name for kind, name in EVALUATION_ROUTES.values() if kind == OBJECT}
-    assert kinds == set(REQUESTS) == set(RIGHTS)
+    assert kinds == set(REQUESTS) == set(EXPECTED) == set(TARGETS)
 
 
-def snapshot(evaluation: Any, world: World) -> tuple[Any, ...]:
+def test_the_world_stands_where_it_should(world: World, evaluation: Any) -> None:
+    assert people.stages(evaluation, world) == {
+        people.REVIEW: "commune_review",
+        people.FORWARDED: "awaiting_assignment",
+        people.COUNCIL: "in_evaluation",
+        people.DECISION: "awaiting_decision",
+        people.RECOGNISED: "recognised",
+        FAR: "commune_review",
+    }
+
+
+def snapshot(world: World) -> tuple[Any, ...]:
+    """What a refused (or stopped) request must leave as it was: the outbox and the counted
+    rows (every change here writes an event), this world's cases and evaluations, the
+    certificate's status, the seats."""
+    evaluation = world.evaluation
+    ids = [uuid.UUID(world.dossier_id(o)) for o in ACCEPTED]
     with evaluation.db.reader() as session:
-        certificate = session.get_one(models.Certificate, world.certificate[0])
+        certificate = session.get_one(models.Certificate, world.certificate)
         seats = session.execute(
-            select(func.count())
-            .select_from(models.CouncilMember)
+            select(models.CouncilMember.account_id)
             .where(models.CouncilMember.removed_at.is_(None))
-        ).scalar_one()
-    return kit.snapshot(evaluation, world.dossier_id), certificate.status, seats
+            .order_by(models.CouncilMember.account_id)
+        ).all()
+        cases = session.execute(
+            select(models.Case.dossier_id, models.Case.version, models.Case.stage)
+            .where(models.Case.dossier_id.in_(ids))
+            .order_by(models.Case.dossier_id)
+        ).all()
+        evaluations = session.execute(
+            select(models.Evaluation.id, models.Evaluation.version, models.Evaluation.status)
+            .where(models.Evaluation.dossier_id.in_(ids))
+            .order_by(models.Evaluation.id)
+        ).all()
+    rows = (tuple(seats), tuple(cases), tuple(evaluations))
+    return kit.snapshot(evaluation), certificate.status, *rows
 
 
-def _matrix_cases() -> list[tuple[str, str]]:
-    return [
-        (kind, role)
-        for kind in sorted(REQUESTS)
-        for role in ROLES
-        if expected(kind, role) != ALLOWED
-    ]
+def _extra(answer: Answer) -> frozenset[str]:
+    return frozenset({"current_version", "current_revision"}) if answer == CONFLICT else frozenset()
 
 
-def _marker(world: World, kind: str) -> str:
-    """What a successful read must carry: the object itself."""
+def _marker(world: World, kind: str, obj: str, actor: flows.Actor) -> str:
+    """What a successful answer must hold: the object itself."""
+    if kind in ("read-case", "read-dossier"):
+        return world.dossier_id(obj)
+    if kind == "read-certificates":
+        return world.certificate if obj == CERTIFICATE else world.dossier_id(obj)
+    if kind == "read-evaluation":
+        return world.evaluations[obj]
     return {
-        "read-certificates": world.certificate[0],
         "read-council": world.council_id,
-        "read-members": world.actors["member"].account["id"],
-        "read-evaluation": world.evaluation_id,
-    }.get(kind, world.dossier_id)
+        "read-members": world.account_id("member"),
+        "unseat-member": world.spare_member.account["id"],
+        "read-sheets": world.account_id("member"),
+        "read-my-sheet": actor.account["id"],
+    }[kind]
 
 
-@pytest.mark.parametrize(("kind", "role"), _matrix_cases())
-def test_object_access(world: World, evaluation: Any, kind: str, role: str) -> None:
-    want = expected(kind, role)
-    before = snapshot(evaluation, world)
-    reply = REQUESTS[kind](world, world.actors[role], False)
-    if want == 200:
-        assert reply.status == 200, (reply.status, reply.body)
-        assert _marker(world, kind) in str(reply.body), reply.body
-        return
-    slug = {403: "forbidden", 404: "not-found", 409: "transition-not-allowed"}[int(want)]
-    assert_problem(reply, int(want), slug)
-    if want == 404:
-        assert world.product_name not in str(reply.body)
-    assert snapshot(evaluation, world) == before
+def _reseat(world: World, call: flows.Transport) -> None:
+    """Seat the spare member again (the one write a right caller makes here)."""
+    secretariat = world.on(call, "secretariat")
+    body = {"account_id": world.spare_member.account["id"], "role": "member"}
+    reply = secretariat("POST", f"/api/v1/councils/{world.council_id}/members", json=body)
+    assert reply.status == 201, reply.body
 
 
-@pytest.mark.parametrize("role", ROLES)
+def cell_errors(world: World, kind: str, actor: flows.Actor, obj: str, want: Answer) -> list[str]:
+    """Why ``actor``'s request of ``kind`` on ``obj`` is not answered ``want`` (none if it is)."""
+    status, slug = want if isinstance(want, tuple) else (want, None)
+    before = snapshot(world)
+    reply = REQUESTS[kind](world, actor, obj)
+    if status == 200:
+        if kind == "unseat-member" and reply.status == 200:
+            _reseat(world, actor.call)
+        if reply.status != 200:
+            return [f"answered {reply.status} {reply.body!r:.300}, not 200"]
+        if kind == "read-certificates" and obj != CERTIFICATE:
+            return [] if reply.body == {"items": []} else [f"certificates: {reply.body!r:.300}"]
+        marker = _marker(world, kind, obj, actor)
+        return (
+            [] if marker and marker in str(reply.body) else [f"not the object: {reply.body!r:.300}"]
+        )
+    slug = slug or {403: "forbidden", 404: "not-found"}[status]
+    try:
+        assert_problem(reply, status, slug, extra=_extra(want))
+    except AssertionError:
+        return [f"answered {reply.status} {reply.body!r:.300}, not a {status} {slug}"]
+    errors = [f"{m!r} leaked" for m in world.markers if m in str(reply.body)]
+    if snapshot(world) != before:
+        errors.append("a refused request changed something")
+    return errors
+
+
+@pytest.mark.parametrize("person", PERSONS)
 @pytest.mark.parametrize("kind", sorted(REQUESTS))
-def test_missing_ids_answer_404(world: World, evaluation: Any, kind: str, role: str) -> None:
-    before = snapshot(evaluation, world)
-    assert_problem(REQUESTS[kind](world, world.actors[role], True), 404, "not-found")
-    assert snapshot(evaluation, world) == before
+def test_object_access(world: World, eval_call: flows.Transport, kind: str, person: str) -> None:
+    actor = world.on(eval_call, person)
+    failures = [
+        f"{obj}: {error}"
+        for obj in TARGETS[kind]
+        for error in cell_errors(world, kind, actor, obj, EXPECTED[kind](person, obj))
+    ]
+    assert not failures, f"{kind} by {person}:\n" + "\n".join(failures)
 
 
-@pytest.mark.parametrize("kind", sorted(REQUESTS))
-def test_out_of_reach_is_indistinguishable_from_missing(world: World, kind: str) -> None:
-    actor = world.actors["other_district_secretariat"]
+# Whom a case is out of reach of, though they are close to it: the answer is a missing id's.
+OUTSIDERS = [
+    ("granted_consultant", people.COUNCIL),  # nothing of the councils' work
+    ("owner", people.COUNCIL),  # an evaluation is the officials'
+    ("colleague", people.REVIEW),
+    ("province_secretariat", people.FORWARDED),
+    ("secretariat", people.REVIEW),
+    ("unseated_member", people.COUNCIL),
+    ("conflicted_member", people.DECISION),
+    ("authority", people.COUNCIL),
+    ("other_auditor", people.RECOGNISED),
+]
+
+
+def _outside() -> list[tuple[str, str, str]]:
+    """(kind, person, object) where an outsider's object is that kind's one of the case."""
+    cells = []
+    for kind in sorted(REQUESTS):
+        for person, obj in OUTSIDERS:
+            target = {"revoke": CERTIFICATE, **dict.fromkeys(COUNCIL_KINDS, COUNCIL_OBJ)}
+            chosen = target.get(kind, obj)
+            if chosen in TARGETS[kind] and EXPECTED[kind](person, chosen) == 404:
+                cells.append((kind, person, chosen))
+    return cells
+
+
+@pytest.mark.parametrize(("kind", "person", "obj"), _outside())
+def test_out_of_reach_is_indistinguishable_from_missing(
+    world: World, eval_call: flows.Transport, kind: str, person: str, obj: str
+) -> None:
+    actor = world.on(eval_call, person)
     answers = []
-    for missing in (False, True):
-        reply = REQUESTS[kind](world, actor, missing)
+    for chosen in (obj, MISSING):
+        reply = REQUESTS[kind](world, actor, chosen)
         assert_problem(reply, 404, "not-found")
         answers.append({k: v for k, v in reply.body.items() if k not in ("instance", "request_id")})
     assert answers[0] == answers[1]
 
 
-@pytest.mark.parametrize("role", ["owner", "other_applicant", "commune_officer", "chair"])
-def test_only_admins_replay_deliveries(notification_app: Any, world: World, role: str) -> None:
-    actor = flows.Actor(
-        flows.flask_transport(notification_app.test_client()),
-        world.actors[role].token,
-        world.actors[role].account,
+@pytest.mark.parametrize("person", [p for p in PERSONS if "secretariat" not in p])
+def test_only_secretariats_list_officials(
+    world: World, eval_call: flows.Transport, person: str
+) -> None:
+    assert_problem(world.on(eval_call, person)("GET", "/api/v1/officials"), 403, "forbidden")
+
+
+# --- the notification service: a dossier's delivery log -------------------------------------
+
+
+def reads_log(person: str, obj: str) -> bool:
+    """The log of a case someone was written to about (none of a draft), read as the dossier
+    is in registration: the applicant's side its events listed, the officials on the case,
+    auditors of its jurisdiction."""
+    if obj in (people.DRAFT, MISSING):
+        return False
+    return applicant_side(person, obj) or person in ON_CASE[obj] or auditing(person, obj)
+
+
+def _deliveries(notification: Any) -> int:
+    from services.notification.models import Delivery
+
+    with notification.db.reader() as session:
+        return session.execute(select(func.count()).select_from(Delivery)).scalar_one()
+
+
+@pytest.mark.parametrize("person", PERSONS)
+def test_delivery_logs(
+    world: World, note_call: flows.Transport, notification: Any, person: str
+) -> None:
+    actor = world.on(note_call, person)
+    failures = []
+    for obj in OBJECTS:
+        before = _deliveries(notification)
+        reply = actor("GET", f"/api/v1/deliveries?dossier_id={world.dossier_id(obj)}")
+        if reads_log(person, obj):
+            if reply.status != 200 or not reply.body["items"]:
+                failures.append(f"{obj}: {reply.status} {reply.body!r:.300}")
+            elif {d["dossier_id"] for d in reply.body["items"]} != {world.dossier_id(obj)}:
+                failures.append(f"{obj}: another case's deliveries")
+            continue
+        try:
+            assert_problem(reply, 404, "not-found")
+        except AssertionError:
+            failures.append(f"{obj}: {reply.status} {reply.body!r:.300}, not a 404")
+            continue
+        failures += [f"{obj}: {m!r} leaked" for m in world.markers if m in str(reply.body)]
+        if _deliveries(notification) != before:
+            failures.append(f"{obj}: a refused read changed something")
+    assert not failures, f"deliveries read by {person}:\n" + "\n".join(failures)
+
+
+def test_every_case_has_a_delivery_log(world: World, note_call: flows.Transport) -> None:
+    """Guard for the log's matrix: the owner's cases were written about (their logs exist),
+    the draft was not; the other province's case is its auditor's to read."""
+    owner = world.on(note_call, "owner")
+    for obj in OWNERS_CASES:
+        reply = owner("GET", f"/api/v1/deliveries?dossier_id={world.dossier_id(obj)}")
+        assert reply.status == (404 if obj == people.DRAFT else 200), (obj, reply.body)
+    reply = world.on(note_call, "other_auditor")(
+        "GET", f"/api/v1/deliveries?dossier_id={world.dossier_id(FAR)}"
     )
+    assert reply.status == 200 and reply.body["items"], reply.body
+
+
+@pytest.mark.parametrize("person", PERSONS)
+def test_only_admins_replay_deliveries(
+    world: World, note_call: flows.Transport, person: str
+) -> None:
+    actor = world.on(note_call, person)
     assert_problem(actor("POST", f"/api/v1/deliveries/{uuid.uuid4()}/replay"), 404, "not-found")
     assert_problem(actor("GET", "/api/v1/deliveries/failed"), 403, "forbidden")
-
-
-@pytest.mark.parametrize("role", [r for r in ROLES if not r.endswith("secretariat")])
-def test_only_secretariats_list_officials(world: World, role: str) -> None:
-    assert_problem(world.actors[role]("GET", "/api/v1/officials"), 403, "forbidden")

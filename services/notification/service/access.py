@@ -1,15 +1,21 @@
 """Who may read which deliveries (the one place for it).
 
-A dossier's delivery log: its applicant and consultants, officials whose unit contains the
-case (auditors included), admins without a unit. Outside reach the log answers 404, like a
-dossier this service never heard of. Everyone reads the deliveries addressed to them.
+The people on a case (ADR 0009): a dossier's delivery log is read by its applicant's side (the
+owner and the consultants its events listed), the officials on the case (shared.participants:
+the commune officer handling it or its queue, the secretariats, councils and authorities of the
+levels it reached, less a member with a conflict on it), auditors whose jurisdiction holds it,
+and admins without a unit. Outside reach the log answers 404, like a dossier this service never
+heard of. Everyone reads the deliveries addressed to them.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from services.notification.models import Delivery
+from sqlalchemy.orm import Session
+
+from services.notification.models import Delivery, participant_tables
+from shared import participants
 from shared.auth import OFFICIAL_ROLES, Principal
 from shared.jurisdiction import contains
 
@@ -18,15 +24,20 @@ def me(principal: Principal) -> uuid.UUID:
     return uuid.UUID(principal.account_id)
 
 
-def can_read_case_log(principal: Principal, delivery: Delivery) -> bool:
+def can_read_case_log(session: Session, principal: Principal, delivery: Delivery) -> bool:
     """Whether ``principal`` may read the deliveries of ``delivery``'s case."""
     account = me(principal)
     if account == delivery.owner_account_id:
         return True
     if str(account) in (delivery.consultant_account_ids or []):
         return True
-    if not principal.has(*OFFICIAL_ROLES) or delivery.unit_tree is None:
+    if not principal.has(*OFFICIAL_ROLES) or delivery.dossier_id is None:
         return False
-    if principal.unit is None:
-        return principal.has("admin")
-    return contains(principal.unit, delivery)
+    if principal.unit is None and principal.has("admin"):
+        return True
+    if principal.has("auditor") and contains(principal.unit, delivery):
+        return True  # read-only, within their jurisdiction
+    seats = participant_tables.seated(principal)
+    return participants.standing(
+        session, participant_tables, principal, delivery.dossier_id, seats=seats
+    ).on_case()

@@ -439,7 +439,7 @@ def for_dossier(
             .limit(limit)
         ).scalars()
     )
-    if not rows or not can_read_case_log(principal, rows[0]):
+    if not rows or not can_read_case_log(session, principal, rows[0]):
         raise problems.not_found("dossier")
     return rows
 

@@ -336,8 +336,16 @@ def test_owner_downloads_as_nosniff_attachment(setup: Setup, accepted: dict[str,
 
 
 def test_entitled_official_downloads(setup: Setup, accepted: dict[str, Any]) -> None:
-    reply = setup.officer("GET", accepted["reply"].body["download_url"])
-    assert reply.status == 200 and reply.body == accepted["content"]
+    """The commune's officers read a submitted dossier's documents (its queue, until one of
+    them takes it); nobody but the producer's side reads a draft's (ADR 0009)."""
+    assert_problem(setup.officer("GET", accepted["reply"].body["download_url"]), 404, "not-found")
+    content = _pdf_of_size(700)
+    dossier = flows.create_dossier(setup.owner, setup.dossier["producer_id"])
+    upload = flows.upload(setup.owner, dossier["id"], "business_registration", CLIENT_NAME, content)
+    assert upload.status == 201, upload.body
+    assert flows.act(setup.owner, dossier, "submit").status == 200
+    reply = setup.officer("GET", upload.body["download_url"])
+    assert reply.status == 200 and reply.body == content
 
 
 @pytest.mark.parametrize("who", ["stranger", "consultant"])

@@ -14,10 +14,28 @@ An answer set is a mapping ``{criterion_code: answer}`` for one sheet, e.g.
 A criterion that is absent, or mapped to ``None``, is unanswered and scores 0.
 ``None`` is accepted so that a draft form can send every key.
 
-Conditional criteria (``applies_if``; criterion 5.2 "Chỉ áp dụng khi có câu chuyện sản
-phẩm" in sets 1–25) may be left unanswered even in a complete answer set; they then score
-0, the same as the "no story" option of 5.1. The Decision does not say how to score them
-without a story; this is the README's reading. They may also be answered like any other.
+Conditional criteria
+--------------------
+A conditional criterion carries the printed condition ``applies_if`` and the same condition
+as data, ``applies_when``: it applies when the answer to the earlier criterion named there is
+one of the answers listed. Criterion 5.2 of sets 1–25 ("Chỉ áp dụng khi có câu chuyện sản
+phẩm") applies when 5.1 is b–e (there is a story) and not when 5.1 is a ("Không có câu
+chuyện sản phẩm"). Nothing here names 5.2: every sheet's conditions are read from the data.
+
+* A criterion that **applies** is like any other: a complete answer set must answer it, it
+  scores its answer, and it is held to its star marks (unanswered counting as 0 points).
+* A criterion that **does not apply** may be left out. An answer given anyway (say, left
+  over from before 5.1 was changed to "no story") must still be one the criterion accepts,
+  but it is ignored: the criterion scores 0 (the reading of the data README: the same as
+  the "no story" option of 5.1), is never ``missing``, and neither meets nor fails a star
+  mark. :attr:`Score.not_applicable` lists such criteria.
+* Whether a criterion applies is known only once the criterion it depends on is answered
+  (and itself applies). Until then it does not apply; the criterion it depends on is then
+  unanswered, so the answer set is not complete anyway.
+
+Alternative cases (``cases``; set 26 criteria 8, 9 and 15) need no separate answer: the
+option code names its case. A chosen option is held to the star marks of its own case; an
+unanswered criterion only to what every case requires.
 
 Star rank
 ---------
@@ -26,7 +44,7 @@ Article 3.3 gives the star band from the total. On top of it, options marked ``*
 or 5 stars (sheet legend "Dấu sao là yêu cầu tối thiểu phải đạt theo các cấp độ sao").
 For a target level R, each criterion's requirement is its marked option with the largest
 ``min_star`` ≤ R; the chosen option must score at least that option's points. A criterion
-with no mark ≤ R imposes nothing. Then:
+with no mark ≤ R, or one that does not apply, imposes nothing. Then:
 
 * ``marks_met_level`` is 5 if every requirement for 5 is met, else 4 if every one for 4 is
   met, else 3 if every one for 3 is met, else 2 (marks only gate levels 3 to 5);
@@ -90,8 +108,10 @@ class Score:
     holding_back: tuple[str, ...]
     #: For each level 3, 4, 5: the criteria whose mark for that level is not met.
     unmet_marks: Mapping[int, tuple[str, ...]]
-    #: Non-conditional criteria without an answer.
+    #: Criteria that apply but have no answer, in sheet order.
     missing: tuple[str, ...]
+    #: Conditional criteria that do not apply to these answers (scored 0), in sheet order.
+    not_applicable: tuple[str, ...] = ()
 
     @property
     def is_complete(self) -> bool:
@@ -111,6 +131,7 @@ class Score:
             "holding_back": list(self.holding_back),
             "unmet_marks": {str(k): list(v) for k, v in self.unmet_marks.items()},
             "missing": list(self.missing),
+            "not_applicable": list(self.not_applicable),
         }
 
 
@@ -161,14 +182,32 @@ def marked_minimum(criterion: Criterion, level: int, case: str | None = None) ->
     return min((o for o in marked if o.min_star == top), key=lambda o: o.points)
 
 
+def not_applicable(sheet: Sheet, answers: Mapping[str, object]) -> tuple[str, ...]:
+    """Codes of the conditional criteria that do not apply to ``answers``, in sheet order.
+
+    A criterion with ``applies_when`` applies when the criterion it names applies and is
+    answered with one of the listed answers (see the module docstring).
+    """
+    off: list[str] = []
+    for crit in sheet.criteria:
+        cond = crit.applies_when
+        if cond is None:
+            continue
+        ruling = None if cond.criterion in off else answers.get(cond.criterion)
+        if not (isinstance(ruling, str) and ruling in cond.answers):
+            off.append(crit.code)
+    return tuple(off)
+
+
 def validate_answers(
     sheet: Sheet, answers: Mapping[str, object], *, complete: bool
 ) -> dict[str, str]:
     """Field errors ``{criterion_code: message}`` of an answer set; empty if valid.
 
-    With ``complete=True`` every non-conditional criterion must be answered; conditional
-    criteria (``applies_if``) may still be omitted. An error about the answer set as a
-    whole is reported under :data:`SCHEMA_KEY`.
+    With ``complete=True`` every criterion that applies must be answered; a conditional
+    criterion that does not apply (:func:`not_applicable`) may be omitted, and an answer
+    to it is checked for form only. An error about the answer set as a whole is reported
+    under :data:`SCHEMA_KEY`.
     """
     if not isinstance(answers, Mapping):
         return {SCHEMA_KEY: "expected an object mapping criterion codes to answers"}
@@ -192,14 +231,20 @@ def score(sheet: Sheet, answers: Mapping[str, object]) -> Score:
     """Evaluate an answer set (possibly partial) against ``sheet``.
 
     Raises :class:`AnswerError` if :func:`validate_answers` (``complete=False``) reports
-    anything. Unanswered criteria score 0 and are listed in :attr:`Score.missing`.
+    anything. Unanswered criteria score 0 and, where they apply, are listed in
+    :attr:`Score.missing`; criteria that do not apply score 0 whatever their answer and are
+    listed in :attr:`Score.not_applicable`.
     """
     errors = validate_answers(sheet, answers, complete=False)
     if errors:
         raise AnswerError(errors)
+    off = not_applicable(sheet, answers)
     points: dict[str, int] = {}
     unmet: dict[int, list[str]] = {level: [] for level in MARK_LEVELS}
     for crit in sheet.criteria:
+        if crit.code in off:
+            points[crit.code] = 0  # any answer is ignored; no mark is met or failed
+            continue
         answer = answers.get(crit.code)
         got = answer_points(crit, answer) if isinstance(answer, str) else 0
         points[crit.code] = got
@@ -227,6 +272,7 @@ def score(sheet: Sheet, answers: Mapping[str, object]) -> Score:
         holding_back=tuple(unmet.get(rank + 1, ())),
         unmet_marks={lvl: tuple(codes) for lvl, codes in unmet.items()},
         missing=tuple(_missing(sheet, answers)),
+        not_applicable=off,
     )
 
 
@@ -249,7 +295,8 @@ def _answer_error(criterion: Criterion, answer: object) -> str | None:
 
 
 def _missing(sheet: Sheet, answers: Mapping[str, object]) -> list[str]:
-    return [c.code for c in sheet.criteria if not c.is_conditional and answers.get(c.code) is None]
+    off = set(not_applicable(sheet, answers))
+    return [c.code for c in sheet.criteria if c.code not in off and answers.get(c.code) is None]
 
 
 def _case_of(criterion: Criterion, answer: object) -> str | None:

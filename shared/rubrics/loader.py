@@ -26,6 +26,7 @@ from .model import (
     Catalog,
     CatalogGroup,
     CatalogSubgroup,
+    Condition,
     Criterion,
     Group,
     Issue,
@@ -164,8 +165,9 @@ _GROUP_OPTIONAL = frozenset({"subgroups", "max_points_as_printed"})
 _SUBGROUP_KEYS = _keys("code name name_en max_points criterion_codes")
 _CRITERION_KEYS = _keys("code name name_en max_points description note options")
 _CRITERION_OPTIONAL = _keys(
-    "implicit parent applies_if case_selection cases options_printed option_max_points"
+    "implicit parent applies_if applies_when case_selection cases options_printed option_max_points"
 )
+_CONDITION_KEYS = _keys("criterion options")
 _CASE_KEYS = _keys("code label option_codes max_points")
 _OPTION_KEYS = _keys("code text points min_star")
 _OPTION_OPTIONAL = frozenset({"case", "applies_if", "points_as_printed"})
@@ -192,6 +194,11 @@ def _parse_case(data: object, file: str, where: str) -> Case:
     )
 
 
+def _parse_condition(data: object, file: str, where: str) -> Condition:
+    o = _Obj(data, file, f"{where} applies_when", _CONDITION_KEYS)
+    return Condition(criterion=o.string("criterion"), answers=o.strings("options"))
+
+
 def _parse_criterion(data: object, file: str, where: str, part: str, group: str) -> Criterion:
     o = _Obj(data, file, where, _CRITERION_KEYS, _CRITERION_OPTIONAL)
     return Criterion(
@@ -203,6 +210,9 @@ def _parse_criterion(data: object, file: str, where: str, part: str, group: str)
         part_code=part,
         group_code=group,
         applies_if=o.opt_string("applies_if"),
+        applies_when=_parse_condition(o.data["applies_when"], file, where)
+        if o.data.get("applies_when") is not None
+        else None,
         cases=o.children("cases", lambda d, w: _parse_case(d, file, w), "case")
         if "cases" in o.data
         else (),

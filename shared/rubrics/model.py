@@ -56,6 +56,19 @@ class Case:
 
 
 @dataclass(frozen=True, slots=True)
+class Condition:
+    """When a conditional criterion applies (``applies_when`` in the data).
+
+    The criterion applies when the answer to the earlier criterion ``criterion`` of the same
+    sheet is one of ``answers`` (its option codes, or yes/no for a criterion printed without
+    options); otherwise it does not apply. See :mod:`shared.rubrics.assessment`.
+    """
+
+    criterion: str
+    answers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Criterion:
     """A scorable single-choice item; the answer is one option (or yes/no, see assessment)."""
 
@@ -66,8 +79,11 @@ class Criterion:
     options: tuple[Option, ...]
     part_code: str
     group_code: str
-    #: Condition text of a conditional criterion (5.2 in sets 1–25); ``None`` if always scored.
+    #: Condition text of a conditional criterion, as printed (5.2 in sets 1–25: "Chỉ áp dụng
+    #: khi có câu chuyện sản phẩm"); ``None`` if the criterion always applies.
     applies_if: str | None = None
+    #: The same condition in a form a program can apply; present exactly with ``applies_if``.
+    applies_when: Condition | None = None
     cases: tuple[Case, ...] = ()
     case_selection: str | None = None
     #: ``False`` where the sheet prints the points but no options (bilingual label criterion).
@@ -349,4 +365,5 @@ RULE_TITLES: dict[int, str] = {
     11: "every option of a criterion with cases belongs to a declared case",
     12: "catalog agrees with the sheets",
     13: "no absolute file-system path",
+    14: "a conditional criterion names an earlier criterion and some of its answers",
 }

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from string import ascii_lowercase
 
+from .assessment import accepted_answers
 from .model import (
     MARK_LEVELS,
     PART_MAXIMA,
@@ -79,6 +80,7 @@ def check_sheet(sheet: Sheet, rubric_version: str) -> list[Issue]:
     for part in sheet.parts:
         for group in part.groups:
             _check_group(part, group, out)
+    _check_conditions(sheet, out)
     _check_rules(sheet, out)
     return out.issues
 
@@ -290,6 +292,52 @@ def _check_mark_order(options: Sequence[Option], where: str, out: _Findings) -> 
                     f"option {high.code} ({high_star}★, {high.points} points) scores less "
                     f"than option {low.code} ({low_star}★, {low.points} points)",
                 )
+
+
+def _check_conditions(sheet: Sheet, out: _Findings) -> None:
+    """Rule 14: a conditional criterion says, in ``applies_when``, when it applies.
+
+    The condition names an earlier criterion of the sheet (so a sheet is filled and scored
+    in one pass, and conditions cannot loop) and some, but not all, of its answers.
+    """
+    seen: dict[str, Criterion] = {}
+    for crit in sheet.criteria:
+        where = _criterion_where(crit)
+        cond = crit.applies_when
+        if (crit.applies_if is None) != (cond is None):
+            given, lacking = (
+                ("applies_if", "applies_when") if cond is None else ("applies_when", "applies_if")
+            )
+            out.error(14, where, f"{given} is given without {lacking}")
+        if cond is not None:
+            _check_condition(cond.criterion, cond.answers, seen, where, out)
+        seen.setdefault(crit.code, crit)
+
+
+def _check_condition(
+    code: str,
+    answers: Sequence[str],
+    earlier: dict[str, Criterion],
+    where: str,
+    out: _Findings,
+) -> None:
+    where = f"{where} applies_when"
+    ruling = earlier.get(code)
+    if ruling is None:
+        out.error(14, where, f"criterion {code!r} is not an earlier criterion of the sheet")
+        return
+    accepted = accepted_answers(ruling)
+    unknown = [a for a in answers if a not in accepted]
+    if unknown:
+        out.error(14, where, f"{_codes(unknown)} not among {code}'s answers ({_codes(accepted)})")
+    if len(set(answers)) != len(answers):
+        out.error(14, where, "options are repeated")
+    if not answers or set(answers) >= set(accepted):
+        out.error(14, where, f"options must be some, but not all, of {code}'s answers")
+
+
+def _criterion_where(crit: Criterion) -> str:
+    return f"part {crit.part_code} group {crit.group_code} criterion {crit.code}"
 
 
 def _check_rules(sheet: Sheet, out: _Findings) -> None:

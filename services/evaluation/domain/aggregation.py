@@ -24,7 +24,10 @@ Criteria with alternative cases (set 26) are compared through each member's marg
 minus the requirement of the case that member chose; when all members chose the same case
 (always, outside set 26) this is the same as the median points against the requirement.
 Conditional criteria and unanswered ones score as ``shared.rubrics.score`` scores them, so a
-council of one has exactly that member's marks level.
+council of one has exactly that member's marks level. A conditional criterion that does not
+apply on a member's sheet (5.2 where that member found no product story) neither meets nor
+fails a mark there: that member is left out of the median for that criterion, and a
+criterion that applies on no member's sheet imposes nothing.
 
 Knockout and stop findings (rules printed on the sheet: "Hồ sơ bị loại khi…", "…không đánh
 giá các bước tiếp theo") are recorded for the council as a whole, not per member; a result
@@ -44,7 +47,6 @@ from shared.rubrics import (
     Rule,
     Score,
     Sheet,
-    answer_points,
     marked_minimum,
     score,
     star_band,
@@ -206,14 +208,15 @@ def _council_meets(criterion: Criterion, level: int, sheets: Sequence[MemberShee
     """Whether the median member meets ``criterion``'s mark for ``level``."""
     margins: list[float] = []
     for member in sheets:
+        if criterion.code in member.score.not_applicable:
+            continue  # neither meets nor fails: any answer there is ignored
         answer = member.answers.get(criterion.code)
         required = _required_points(criterion, level, answer)
         if required is None:
             margins.append(math.inf)  # nothing required of this member's case
             continue
-        got = answer_points(criterion, answer) if isinstance(answer, str) else 0
-        margins.append(got - required)
-    return statistics.median_low(margins) >= 0
+        margins.append(member.score.criterion_points[criterion.code] - required)
+    return not margins or statistics.median_low(margins) >= 0
 
 
 def _required_points(criterion: Criterion, level: int, answer: str | None) -> int | None:

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from services.evaluation.domain.aggregation import MemberSheet
-from shared.rubrics import NO, YES, Criterion, Sheet, load_rubric, marked_minimum, score
+from shared.rubrics import (
+    NO,
+    YES,
+    Criterion,
+    Sheet,
+    load_rubric,
+    marked_minimum,
+    not_applicable,
+    score,
+)
 
 #: Set 06 (processed rice and cereals): marks on 1.1 (3★), 1.5 (4★ c, 5★ d), 1.6, 2.1 …
 SHEET: Sheet = load_rubric().sheet("06")
@@ -22,7 +31,9 @@ def answers_for(total: int, *, marks: int = 5, sheet: Sheet = SHEET, **fixed: st
     """A complete answer set scoring ``total`` whose star marks are met up to ``marks``.
 
     ``fixed`` answers (criterion code with underscores for dots, e.g. ``c1_5="c"``) are kept
-    as given, which may leave a mark unmet; the other criteria make up the total.
+    as given, which may leave a mark unmet; the other criteria make up the total. A
+    conditional criterion that does not apply (5.2 when ``c5_1="a"``: no story) keeps its
+    lowest answer, which counts for nothing.
     """
     pinned = {key.removeprefix("c").replace("_", "."): option for key, option in fixed.items()}
     answers: Answers = {}
@@ -33,7 +44,7 @@ def answers_for(total: int, *, marks: int = 5, sheet: Sheet = SHEET, **fixed: st
         answers[crit.code] = pinned.get(crit.code, default)
     short = total - score(sheet, answers).total
     for crit in sheet.criteria:
-        if crit.code in pinned or short <= 0:
+        if crit.code in pinned or short <= 0 or crit.code in not_applicable(sheet, answers):
             continue
         now = dict(choices(crit))[answers[crit.code] or ""]
         best = max((c for c in choices(crit) if now <= c[1] <= now + short), key=lambda c: c[1])

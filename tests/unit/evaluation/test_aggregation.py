@@ -16,6 +16,7 @@ from services.evaluation.domain.aggregation import (
 )
 from shared.rubrics import (
     Case,
+    Condition,
     Criterion,
     Group,
     Option,
@@ -197,6 +198,43 @@ def test_cases_compare_each_member_with_his_own_case() -> None:
     assert council("a", "d", "d").marks_met_level == 5
 
 
+def _conditional_sheet() -> Sheet:
+    """Criterion 2 applies only when 1 is b (like 5.2 and a story), and carries a 4★ mark."""
+    story = Criterion(
+        "1", "story", "story", 1, (Option("a", "no", 0), Option("b", "yes", 1)), "A", "1"
+    )
+    shape = Criterion(
+        code="2",
+        name="shape",
+        name_en="shape",
+        max_points=2,
+        options=(Option("a", "plain", 0), Option("b", "fine", 2, min_star=4)),
+        part_code="A",
+        group_code="1",
+        applies_if="only with a story",
+        applies_when=Condition("1", ("b",)),
+    )
+    group = Group("1", "g", "g", 3, "A", (story, shape))
+    return Sheet("test", "99", "s", "s", False, (Part("A", "A", "A", 3, 3, (group,)),), ())
+
+
+def test_a_criterion_that_does_not_apply_neither_meets_nor_fails_a_mark() -> None:
+    sheet = _conditional_sheet()
+    no_story, meets, fails = {"1": "a", "2": "b"}, {"1": "b", "2": "b"}, {"1": "b", "2": "a"}
+
+    def council(*answer_sets: Answers) -> CouncilResult:
+        return aggregate([member(f"m{i}", a, sheet) for i, a in enumerate(answer_sets)])
+
+    assert council(no_story).unmet_marks[4] == ()  # applies on no sheet: nothing required
+    assert council(no_story, no_story, meets).unmet_marks[4] == ()
+    # Of the two members it applies to, one meets: a tie, which does not meet the mark
+    # (counting the member without a story as meeting it would have made it 2 of 3).
+    assert council(no_story, meets, fails).unmet_marks[4] == ("2",)
+    assert council(no_story, meets, meets, fails).unmet_marks[4] == ()
+    # The ignored answer does not count toward the mean either.
+    assert council(no_story, meets).total_mean == (0 + 3) / 2
+
+
 # ------------------------------------------------------------------- findings, errors
 
 
@@ -228,12 +266,20 @@ def test_aggregation_refuses_bad_input() -> None:
         aggregate([member("m1", answers_for(90)), member("m2", partial)])
 
 
-def test_conditional_criterion_may_be_left_out() -> None:
-    answers = answers_for(80)
+def test_conditional_criterion_may_be_left_out_where_it_does_not_apply() -> None:
+    answers = answers_for(80, marks=3, c5_1="a")  # no product story
     answers.pop("5.2")  # "only if there is a product story"
     res = aggregate(members(answers, answers))
     assert res.criterion_medians["5.2"] == 0
-    assert res.total_mean == score(SHEET, answers).total
+    assert res.total_mean == score(SHEET, answers).total == 80
+
+
+def test_conditional_criterion_must_be_answered_where_it_applies() -> None:
+    answers = answers_for(80)
+    assert answers["5.1"] != "a"  # a story, so 5.2 applies
+    answers.pop("5.2")
+    with pytest.raises(IncompleteSheet, match=r"m2.*5\.2"):
+        aggregate(members(answers_for(80), answers))
 
 
 def test_member_sheet_exposes_its_score() -> None:
@@ -256,8 +302,9 @@ def councils(draw: st.DrawFn) -> list[MemberSheet]:
         answers: Answers = {}
         for crit in sheet.criteria:
             options: tuple[str | None, ...] = accepted_answers(crit)
-            if crit.is_conditional:
-                options = (None, *options)
+            cond = crit.applies_when
+            if cond is not None and answers.get(cond.criterion) not in cond.answers:
+                options = (None, *options)  # does not apply: omitted, or answered and ignored
             answers[crit.code] = draw(st.sampled_from(options))
         sheets.append(MemberSheet.scored(f"m{i}", sheet, answers))
     return sheets
@@ -280,11 +327,13 @@ def test_mean_lies_within_the_members(sheets: list[MemberSheet]) -> None:
 @given(councils())
 def test_a_mark_is_met_when_a_strict_majority_meets_it(sheets: list[MemberSheet]) -> None:
     res = aggregate(sheets)
-    n = len(sheets)
     for level in (3, 4, 5):
         for crit in sheets[0].sheet.criteria:
-            meeting = sum(crit.code not in s.score.unmet_marks[level] for s in sheets)
-            assert (crit.code not in res.unmet_marks[level]) == (2 * meeting > n)
+            # Members whose sheet it does not apply to neither meet nor fail its marks.
+            counted = [s for s in sheets if crit.code not in s.score.not_applicable]
+            meeting = sum(crit.code not in s.score.unmet_marks[level] for s in counted)
+            met = not counted or 2 * meeting > len(counted)
+            assert (crit.code not in res.unmet_marks[level]) == met
     assert res.marks_met_level >= min(s.marks_met_level for s in sheets)
 
 

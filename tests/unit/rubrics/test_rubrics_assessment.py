@@ -19,6 +19,7 @@ from shared.rubrics import (
     answer_points,
     load_rubric,
     marked_minimum,
+    not_applicable,
     score,
     star_band,
     validate_answers,
@@ -45,7 +46,8 @@ def worst(sheet: Sheet) -> dict[str, str]:
 def with_total(sheet: Sheet, target: int, marks_for: int | None = None) -> dict[str, str]:
     """A complete answer set totalling exactly ``target`` (meeting every mark for a level).
 
-    Dynamic programming over criteria: reachable totals with one witness each.
+    Dynamic programming over criteria: reachable totals with one witness each. A conditional
+    criterion is left out where its witness makes it not apply.
     """
     reachable: dict[int, dict[str, str]] = {0: {}}
     for crit in sheet.criteria:
@@ -53,6 +55,10 @@ def with_total(sheet: Sheet, target: int, marks_for: int | None = None) -> dict[
         options = [(a, p) for a, p in choices(crit) if p >= needed]
         step: dict[int, dict[str, str]] = {}
         for total, answers in reachable.items():
+            cond = crit.applies_when
+            if cond is not None and answers.get(cond.criterion) not in cond.answers:
+                step.setdefault(total, answers)
+                continue
             for answer, points in options:
                 step.setdefault(total + points, {**answers, crit.code: answer})
         reachable = step
@@ -141,8 +147,8 @@ def test_yes_no_is_only_for_criteria_without_options() -> None:
     }
 
 
-def test_complete_requires_every_non_conditional_criterion() -> None:
-    answers = best(VEG)
+def test_complete_requires_every_criterion_that_applies() -> None:
+    answers = best(VEG)  # 5.1 e: there is a product story, so 5.2 applies
     del answers["1.1"], answers["2.4"], answers["5.2"]
     answers["3.1"] = None  # type: ignore[assignment]
     assert validate_answers(VEG, answers, complete=False) == {}
@@ -150,7 +156,10 @@ def test_complete_requires_every_non_conditional_criterion() -> None:
         "1.1": "missing answer; expected one of a, b, c",
         "2.4": "missing answer; expected yes or no",
         "3.1": "missing answer; expected one of a, b, c",
+        "5.2": "missing answer; expected one of a, b, c",
     }
+    answers["5.1"] = "a"  # "Không có câu chuyện sản phẩm": 5.2 does not apply
+    assert "5.2" not in validate_answers(VEG, answers, complete=True)
 
 
 def test_answer_set_must_be_a_mapping() -> None:
@@ -262,14 +271,58 @@ def test_marked_minimum_takes_the_largest_mark_up_to_the_level() -> None:
     assert marked_minimum(VEG.criterion("1.1"), 5) is None
 
 
-def test_conditional_criterion_may_be_omitted() -> None:
+def test_conditional_criterion_with_a_story_must_be_answered() -> None:
     answers = best(VEG)
+    del answers["5.2"]
+    assert validate_answers(VEG, answers, complete=True) == {
+        "5.2": "missing answer; expected one of a, b, c"
+    }
+    result = score(VEG, answers)
+    assert result.criterion_points["5.2"] == 0
+    assert result.total == 98
+    assert result.missing == ("5.2",) and not result.is_complete
+    assert result.not_applicable == ()
+
+
+def test_conditional_criterion_without_a_story_may_be_omitted() -> None:
+    answers = best(VEG)
+    answers["5.1"] = "a"
     del answers["5.2"]
     assert validate_answers(VEG, answers, complete=True) == {}
     result = score(VEG, answers)
     assert result.criterion_points["5.2"] == 0
-    assert result.total == 98
-    assert result.missing == ()
+    assert result.total == 93
+    assert result.missing == () and result.is_complete
+    assert result.not_applicable == ("5.2",)
+
+
+def test_conditional_criterion_without_a_story_ignores_its_answer() -> None:
+    # Issue 20: a set-01 sheet with no story and 5.2 ticked was scored 51, 3★; it is 49.
+    answers = with_total(VEG, 49, marks_for=3)
+    assert answers["5.1"] == "a" and "5.2" not in answers
+    ticked = {**answers, "5.2": "c"}
+    assert validate_answers(VEG, ticked, complete=True) == {}
+    for sheet_answers in (answers, ticked):
+        result = score(VEG, sheet_answers)
+        assert (result.total, result.band, result.star_rank) == (49, 2, 2)
+        assert result.criterion_points["5.2"] == 0
+        assert result.not_applicable == ("5.2",)
+        assert result.missing == ()
+    # The answer is ignored, not unchecked: it must still be one 5.2 accepts.
+    assert validate_answers(VEG, {**answers, "5.2": "z"}, complete=True) == {
+        "5.2": "unknown option 'z'; expected one of a, b, c"
+    }
+
+
+def test_whether_a_criterion_applies_follows_the_answer_it_depends_on() -> None:
+    assert not_applicable(VEG, {}) == ("5.2",)  # 5.1 not answered yet
+    assert not_applicable(VEG, {"5.1": "a", "5.2": "c"}) == ("5.2",)
+    for story in "bcde":
+        assert not_applicable(VEG, {"5.1": story}) == ()
+    assert not_applicable(TOURISM, {}) == ()  # set 26 has no conditional criterion
+    assert [c.code for c in VEG.criteria if c.applies_when] == ["5.2"]
+    cond = VEG.criterion("5.2").applies_when
+    assert cond is not None and (cond.criterion, cond.answers) == ("5.1", ("b", "c", "d", "e"))
 
 
 def test_partial_answers_score_what_is_answered() -> None:
@@ -277,6 +330,7 @@ def test_partial_answers_score_what_is_answered() -> None:
     assert result.total == 4
     assert result.part_totals == {"A": 4, "B": 0, "C": 0}
     assert "1.2" in result.missing and "5.2" not in result.missing
+    assert result.not_applicable == ("5.2",)  # until 5.1 says there is a story
     assert not result.is_complete
     assert "1.3" in result.unmet_marks[5]  # unanswered counts as 0 points
 

@@ -289,6 +289,73 @@ def test_case_option_missing_its_case(copy_dir: Path) -> None:
     ) in refused(copy_dir)
 
 
+def test_every_conditional_criterion_says_when_it_applies(rubric: Rubric) -> None:
+    for sheet in rubric.sheets:
+        for crit in sheet.criteria:
+            assert (crit.applies_if is None) == (crit.applies_when is None), crit.code
+    veg = rubric.sheet("01").criterion("5.2").applies_when
+    assert veg is not None and (veg.criterion, veg.answers) == ("5.1", ("b", "c", "d", "e"))
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            lambda c: c.pop("applies_when"),
+            "criterion 5.2: applies_if is given without applies_when (rule 14",
+        ),
+        (
+            lambda c: c.pop("applies_if"),
+            "criterion 5.2: applies_when is given without applies_if (rule 14",
+        ),
+        (
+            lambda c: c["applies_when"].update(criterion="6.1"),
+            "criterion 5.2 applies_when: criterion '6.1' is not an earlier criterion of the "
+            "sheet (rule 14: a conditional criterion names an earlier criterion and some of "
+            "its answers)",
+        ),
+        (
+            lambda c: c["applies_when"].update(criterion="5.2"),
+            "criterion 5.2 applies_when: criterion '5.2' is not an earlier criterion",
+        ),
+        (
+            lambda c: c["applies_when"].update(options=["b", "z"]),
+            "criterion 5.2 applies_when: z not among 5.1's answers (a, b, c, d, e) (rule 14",
+        ),
+        (
+            lambda c: c["applies_when"].update(options=[]),
+            "criterion 5.2 applies_when: options must be some, but not all, of 5.1's answers",
+        ),
+        (
+            lambda c: c["applies_when"].update(options=list("abcde")),
+            "criterion 5.2 applies_when: options must be some, but not all, of 5.1's answers",
+        ),
+        (
+            lambda c: c["applies_when"].update(options=["b", "b"]),
+            "criterion 5.2 applies_when: options are repeated (rule 14",
+        ),
+        (
+            lambda c: c["applies_when"].update(option=["b"]),
+            "criterion 5.2 applies_when: unknown key(s) option (rule 1",
+        ),
+    ],
+)
+def test_conditions_are_checked(
+    copy_dir: Path, change: Callable[[Json], object], expected: str
+) -> None:
+    name = "01-fresh-vegetables-fruits.json"
+    edit(copy_dir, name, lambda d: change(criterion(d, "5.2")))
+    assert f"{name}: part B group 5 {expected}" in refused(copy_dir)
+
+
+def test_a_condition_may_rest_on_a_yes_no_criterion(copy_dir: Path) -> None:
+    name = "01-fresh-vegetables-fruits.json"
+    condition = {"criterion": "2.4", "options": ["yes"]}
+    edit(copy_dir, name, lambda d: criterion(d, "5.2").update(applies_when=condition))
+    crit = load_rubric_dir(copy_dir).sheet("01").criterion("5.2")
+    assert crit.applies_when is not None and crit.applies_when.answers == ("yes",)
+
+
 def test_catalog_sample_flag_wrong(copy_dir: Path) -> None:
     def flip(data: Json) -> None:
         data["sets"][4]["requires_5_samples"] = False

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.rubrics import (
+    Criterion,
     Sheet,
     accepted_answers,
     answer_points,
@@ -23,17 +24,23 @@ Answers = dict[str, str | None]
 
 @st.composite
 def answer_sets(draw: st.DrawFn, *, complete: bool = True) -> tuple[Sheet, Answers]:
-    """A sheet and a valid answer set for it (conditional criteria sometimes omitted)."""
+    """A sheet and a valid answer set for it (criteria that do not apply sometimes omitted)."""
     sheet = draw(st.sampled_from(SHEETS))
     answers: Answers = {}
     for crit in sheet.criteria:
         options: tuple[str | None, ...] = accepted_answers(crit)
-        if crit.is_conditional or not complete:
+        if not applies(crit, answers) or not complete:
             options = (None, *options)
         choice = draw(st.sampled_from(options))
         if choice is not None or draw(st.booleans()):
             answers[crit.code] = choice  # None and absent both mean "not answered"
     return sheet, answers
+
+
+def applies(crit: Criterion, answers: Answers) -> bool:
+    """Whether ``crit`` applies, given the answers to the criteria before it (5.2: a story)."""
+    cond = crit.applies_when
+    return cond is None or answers.get(cond.criterion) in cond.answers
 
 
 @SETTINGS
@@ -60,7 +67,7 @@ def test_partial_answers_are_bounded(case: tuple[Sheet, Answers]) -> None:
     assert 0 <= result.total <= 100
     assert result.star_rank <= result.band
     assert set(result.missing) == {
-        c.code for c in sheet.criteria if not c.is_conditional and answers.get(c.code) is None
+        c.code for c in sheet.criteria if applies(c, answers) and answers.get(c.code) is None
     }
 
 

@@ -1,6 +1,14 @@
 """A score sheet on a page: the actual sheet of the product set (shared/rubrics), answers read
 from the form, and the running score computed on the server with the same scoring the
-evaluation service uses."""
+evaluation service uses.
+
+A conditional criterion (``applies_when`` in the rubric data; 5.2 "only with a product
+story") that does not apply to the answers so far is shown as not applicable, its choices
+disabled: it scores 0 whatever was ticked and needs no answer, so a disabled choice sends
+nothing. It applies again, and must then be answered, once the criterion it depends on is
+answered accordingly (live with JavaScript, else on "Compute score"). Alternative cases
+(set 26) are shown as the printed case headings over their options; the option names its
+case."""
 
 from __future__ import annotations
 
@@ -14,6 +22,7 @@ from shared.rubrics import (
     Sheet,
     accepted_answers,
     load_rubric,
+    not_applicable,
     score,
 )
 
@@ -35,13 +44,17 @@ class Running:
 
     score: Score | None
     errors: dict[str, str]
+    #: Conditional criteria that do not apply to these answers, known even when some answer
+    #: is invalid (then ``score`` is ``None``).
+    not_applicable: tuple[str, ...] = ()
 
 
 def running(sheet: Sheet, answers: Mapping[str, str]) -> Running:
+    off = not_applicable(sheet, answers)
     try:
-        return Running(score(sheet, answers), {})
+        return Running(score(sheet, answers), {}, off)
     except AnswerError as exc:
-        return Running(None, exc.errors)
+        return Running(None, exc.errors, off)
 
 
 def choices(criterion: object) -> tuple[str, ...]:

@@ -19,6 +19,12 @@ document.querySelectorAll("form[data-sheet]").forEach((form) => {
         const shown = form.querySelector(selector);
         if (fresh && shown) shown.replaceWith(fresh);
       }
+      // A conditional criterion (5.2: only with a product story) that starts or stops
+      // applying is swapped in as the server shows it: choices enabled, or disabled.
+      for (const fresh of page.querySelectorAll("fieldset[data-applies]")) {
+        const shown = form.querySelector("#" + CSS.escape(fresh.id));
+        if (shown && shown.dataset.applies !== fresh.dataset.applies) shown.replaceWith(fresh);
+      }
     }, 250);
   });
 });

@@ -43,6 +43,7 @@ from sqlalchemy import (
     delete,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -466,14 +467,26 @@ def reach(
 ) -> ColumnElement[bool]:
     """A SQL condition on ``dossier_id`` (a column): the caller is an official on that case
     (of ``kinds``, acting now when ``current``), and has no conflict on it. ``seats`` selects
-    the councils the caller sits on now (each service keeps them its own way)."""
+    the councils the caller sits on now (each service keeps them its own way).
+
+    The cases the caller is on are one select per way of being on them (as a person, an
+    office, a seat), each on its own index, rather than one select with an OR, which a
+    database reads by walking the whole table."""
     t, x = tables.participants, tables.exclusions
-    condition = _is_party(tables, principal, seats)
+    ways: list[ColumnElement[bool]] = [t.c.account_id == _me(principal)]
+    if principal.unit is not None:
+        roles = sorted(principal.roles & set(OFFICE_ROLES.values()))
+        if roles:
+            ways.append((t.c.office_unit == str(principal.unit)) & t.c.office_role.in_(roles))
+    if seats is not None:
+        ways.append(t.c.council_id.in_(seats))
+    extra: list[ColumnElement[bool]] = [t.c.present.is_(True)]
     if kinds is not None:
-        condition = condition & t.c.kind.in_([k.value for k in kinds])
+        extra.append(t.c.kind.in_([k.value for k in kinds]))
     if current:
-        condition = condition & t.c.current.is_(True)
-    on_case = select(t.c.dossier_id).where(condition)
+        extra.append(t.c.current.is_(True))
+    selects = [select(t.c.dossier_id).where(way, *extra) for way in ways]
+    on_case = selects[0] if len(selects) == 1 else union_all(*selects)
     excluded = select(x.c.dossier_id).where(x.c.account_id == _me(principal))
     return dossier_id.in_(on_case) & dossier_id.not_in(excluded)
 

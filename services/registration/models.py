@@ -140,6 +140,8 @@ class Dossier(Base):
         Index("ix_dossiers_commune", "commune_code", "id"),
         # The commune officer's queues: one commune, one status, newest first.
         Index("ix_dossiers_commune_status", "commune_code", "status", "id"),
+        # The officer's own dossiers (the handler), by status, newest first.
+        Index("ix_dossiers_handler", "handler_account_id", "status", "id"),
         Index("ix_dossiers_producer", "producer_id", "id"),
         Index("ix_dossiers_status", "status", "id"),
         Index("ix_dossiers_product_set", "product_set_code", "id"),

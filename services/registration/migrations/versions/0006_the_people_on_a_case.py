@@ -27,6 +27,9 @@ def upgrade() -> None:
         batch_op.create_foreign_key(
             "fk_dossiers_handler", "accounts", ["handler_account_id"], ["id"]
         )
+    op.create_index(
+        "ix_dossiers_handler", "dossiers", ["handler_account_id", "status", "id"], unique=False
+    )
     participants_schema.create(seats=True)
     # Dossiers waiting at the commune's intake go to its queue (ADR 0009); a case already
     # accepted keeps its officials from the events that come after this release.
@@ -43,6 +46,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Downgrade schema."""
     participants_schema.drop(seats=True)
+    op.drop_index("ix_dossiers_handler", table_name="dossiers")
     with op.batch_alter_table("dossiers", schema=None) as batch_op:
         batch_op.drop_constraint("fk_dossiers_handler", type_="foreignkey")
         batch_op.drop_column("handler_account_id")

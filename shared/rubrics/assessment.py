@@ -194,7 +194,7 @@ def not_applicable(sheet: Sheet, answers: Mapping[str, object]) -> tuple[str, ..
         if cond is None:
             continue
         ruling = None if cond.criterion in off else answers.get(cond.criterion)
-        if not (isinstance(ruling, str) and ruling in cond.answers):
+        if not (isinstance(ruling, str) and ruling in cond.options):
             off.append(crit.code)
     return tuple(off)
 

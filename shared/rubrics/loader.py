@@ -196,7 +196,7 @@ def _parse_case(data: object, file: str, where: str) -> Case:
 
 def _parse_condition(data: object, file: str, where: str) -> Condition:
     o = _Obj(data, file, f"{where} applies_when", _CONDITION_KEYS)
-    return Condition(criterion=o.string("criterion"), answers=o.strings("options"))
+    return Condition(criterion=o.string("criterion"), options=o.strings("options"))
 
 
 def _parse_criterion(data: object, file: str, where: str, part: str, group: str) -> Criterion:

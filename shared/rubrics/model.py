@@ -60,12 +60,12 @@ class Condition:
     """When a conditional criterion applies (``applies_when`` in the data).
 
     The criterion applies when the answer to the earlier criterion ``criterion`` of the same
-    sheet is one of ``answers`` (its option codes, or yes/no for a criterion printed without
+    sheet is one of ``options`` (its option codes, or yes/no for a criterion printed without
     options); otherwise it does not apply. See :mod:`shared.rubrics.assessment`.
     """
 
     criterion: str
-    answers: tuple[str, ...]
+    options: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

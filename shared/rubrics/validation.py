@@ -310,7 +310,7 @@ def _check_conditions(sheet: Sheet, out: _Findings) -> None:
             )
             out.error(14, where, f"{given} is given without {lacking}")
         if cond is not None:
-            _check_condition(cond.criterion, cond.answers, seen, where, out)
+            _check_condition(cond.criterion, cond.options, seen, where, out)
         seen.setdefault(crit.code, crit)
 
 

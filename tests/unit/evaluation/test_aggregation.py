@@ -303,7 +303,7 @@ def councils(draw: st.DrawFn) -> list[MemberSheet]:
         for crit in sheet.criteria:
             options: tuple[str | None, ...] = accepted_answers(crit)
             cond = crit.applies_when
-            if cond is not None and answers.get(cond.criterion) not in cond.answers:
+            if cond is not None and answers.get(cond.criterion) not in cond.options:
                 options = (None, *options)  # does not apply: omitted, or answered and ignored
             answers[crit.code] = draw(st.sampled_from(options))
         sheets.append(MemberSheet.scored(f"m{i}", sheet, answers))

@@ -56,7 +56,7 @@ def with_total(sheet: Sheet, target: int, marks_for: int | None = None) -> dict[
         step: dict[int, dict[str, str]] = {}
         for total, answers in reachable.items():
             cond = crit.applies_when
-            if cond is not None and answers.get(cond.criterion) not in cond.answers:
+            if cond is not None and answers.get(cond.criterion) not in cond.options:
                 step.setdefault(total, answers)
                 continue
             for answer, points in options:
@@ -322,7 +322,7 @@ def test_whether_a_criterion_applies_follows_the_answer_it_depends_on() -> None:
     assert not_applicable(TOURISM, {}) == ()  # set 26 has no conditional criterion
     assert [c.code for c in VEG.criteria if c.applies_when] == ["5.2"]
     cond = VEG.criterion("5.2").applies_when
-    assert cond is not None and (cond.criterion, cond.answers) == ("5.1", ("b", "c", "d", "e"))
+    assert cond is not None and (cond.criterion, cond.options) == ("5.1", ("b", "c", "d", "e"))
 
 
 def test_partial_answers_score_what_is_answered() -> None:

@@ -294,7 +294,7 @@ def test_every_conditional_criterion_says_when_it_applies(rubric: Rubric) -> Non
         for crit in sheet.criteria:
             assert (crit.applies_if is None) == (crit.applies_when is None), crit.code
     veg = rubric.sheet("01").criterion("5.2").applies_when
-    assert veg is not None and (veg.criterion, veg.answers) == ("5.1", ("b", "c", "d", "e"))
+    assert veg is not None and (veg.criterion, veg.options) == ("5.1", ("b", "c", "d", "e"))
 
 
 @pytest.mark.parametrize(
@@ -353,7 +353,7 @@ def test_a_condition_may_rest_on_a_yes_no_criterion(copy_dir: Path) -> None:
     condition = {"criterion": "2.4", "options": ["yes"]}
     edit(copy_dir, name, lambda d: criterion(d, "5.2").update(applies_when=condition))
     crit = load_rubric_dir(copy_dir).sheet("01").criterion("5.2")
-    assert crit.applies_when is not None and crit.applies_when.answers == ("yes",)
+    assert crit.applies_when is not None and crit.applies_when.options == ("yes",)
 
 
 def test_catalog_sample_flag_wrong(copy_dir: Path) -> None:

@@ -40,7 +40,7 @@ def answer_sets(draw: st.DrawFn, *, complete: bool = True) -> tuple[Sheet, Answe
 def applies(crit: Criterion, answers: Answers) -> bool:
     """Whether ``crit`` applies, given the answers to the criteria before it (5.2: a story)."""
     cond = crit.applies_when
-    return cond is None or answers.get(cond.criterion) in cond.answers
+    return cond is None or answers.get(cond.criterion) in cond.options
 
 
 @SETTINGS

@@ -184,11 +184,11 @@ def deep_cursor(session: requests.Session, url: str, token: str, pages: int) -> 
     return cursor
 
 
-PLAN_CASES: tuple[tuple[str, dict[str, str]], ...] = (
+PLAN_CASES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("officer", {}),
-    ("officer", {"status": "submitted"}),
+    ("officer", {"status": ("submitted",)}),
     ("auditor", {}),
-    ("auditor", {"status": "submitted"}),
+    ("auditor", {"status": ("submitted",)}),
     ("applicant", {}),
     ("seeded applicant", {}),
 )

@@ -244,7 +244,11 @@ class DossierOut(Schema):
 
 
 class DossierListArgs(Schema):
-    status = fields.Str(validate=validate.OneOf([s.value for s in Status]))
+    status = fields.List(
+        fields.Str(validate=validate.OneOf([s.value for s in Status])),
+        validate=validate.Length(max=len(Status)),
+        metadata={"description": "one status, or several (`status=a&status=b`)"},
+    )
     handler = fields.Str(
         validate=validate.OneOf(["me", "none"]),
         metadata={"description": "`me`: the dossiers you handle; `none`: the commune's queue"},

@@ -32,18 +32,17 @@ def _lists() -> Lists:
         wanted["dossiers"] = ("registration", "/dossiers", {"limit": 100})
         wanted["producers"] = ("registration", "/producers", {})
     if signin.has("commune_officer"):
-        for status in INTAKE:
-            wanted[f"queue.{status}"] = (
-                "registration",
-                "/dossiers",
-                {"status": status, "handler": "none", "limit": 100},
-            )
-        for status in HANDLED:
-            wanted[f"mine.{status}"] = (
-                "registration",
-                "/dossiers",
-                {"status": status, "handler": "me", "limit": 100},
-            )
+        # The commune's queue, and the dossiers the officer handles: one call each.
+        wanted["queue"] = (
+            "registration",
+            "/dossiers",
+            {"status": list(INTAKE), "handler": "none", "limit": 100},
+        )
+        wanted["mine"] = (
+            "registration",
+            "/dossiers",
+            {"status": list(HANDLED), "handler": "me", "limit": 100},
+        )
         wanted["reviews"] = (
             "evaluation",
             "/cases",
@@ -80,8 +79,8 @@ def _sections(got: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         }
     if "reviews" in got:
         sections["commune"] = {
-            "queue": _by_due(got, "queue", INTAKE),
-            "mine": _by_due(got, "mine", HANDLED),
+            "queue": _by_due(got["queue"]),
+            "mine": _by_due(got["mine"]),
             "reviews": got["reviews"],
         }
     if "councils" in got:
@@ -104,13 +103,15 @@ def _sections(got: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return sections
 
 
-def _by_due(got: dict[str, Any], prefix: str, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The dossiers of ``prefix.<status>`` lists, with their intake due date, soonest first (a
-    returned dossier, waiting for the applicant, has none and comes last)."""
+def _by_due(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dossiers with their intake due date, soonest first (a returned dossier, waiting for the
+    applicant, has none and comes last)."""
     dossiers = [
-        {**d, "due_on": deadlines.intake_due(d.get("filed_on")) if status in INTAKE else None}
-        for status in statuses
-        for d in got[f"{prefix}.{status}"]
+        {
+            **d,
+            "due_on": deadlines.intake_due(d.get("filed_on")) if d["status"] in INTAKE else None,
+        }
+        for d in listed
     ]
     dossiers.sort(key=lambda d: (d["due_on"] is None, d["due_on"] or ""))
     return dossiers

@@ -55,7 +55,7 @@ class Dossiers(MethodView):
         """Dossiers within your reach, newest first (cursor pagination)"""
         principal = current_principal()
         filters = dossier_service.Filters(
-            status=args.get("status"),
+            status=tuple(args.get("status", ())),
             unit=args.get("unit"),
             product_set_code=args.get("product_set_code"),
             producer_id=args.get("producer_id"),

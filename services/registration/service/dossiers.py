@@ -582,7 +582,7 @@ def return_after_review(
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    status: str | None = None
+    status: tuple[str, ...] = ()
     unit: str | None = None
     product_set_code: str | None = None
     producer_id: uuid.UUID | None = None
@@ -592,7 +592,7 @@ class Filters:
 def _filtered(principal: Principal, filters: Filters) -> Select[tuple[Dossier]]:
     query = select(Dossier).where(access.dossier_reach(principal))
     if filters.status:
-        query = query.where(Dossier.status == filters.status)
+        query = query.where(Dossier.status.in_(filters.status))
     if filters.product_set_code:
         query = query.where(Dossier.product_set_code == filters.product_set_code)
     if filters.producer_id:

@@ -83,6 +83,7 @@ def finalise(
             {"findings": [f"Set {sheet.set_code} prints {len(sheet.rules)} rules; no {unknown}."]}
         )
     members = [MemberSheet.scored(str(s.account_id), sheet, s.answers) for s in standing.sheets]
+    _require_complete(members)
     try:
         decision = finalisation.finalise(
             regime=regime_by_name(ctx.case.regime),
@@ -100,6 +101,18 @@ def finalise(
     else:
         _close(uow, principal, ctx, decision)
     return standing_service.view(uow.session, ctx)
+
+
+def _require_complete(members: Sequence[MemberSheet]) -> None:
+    """A sheet handed in before conditional criteria were checked may leave one that applies
+    unanswered (5.2 with a product story); its author revises it before the council closes."""
+    incomplete = [m for m in members if m.score.missing]
+    if incomplete:
+        codes = sorted({code for m in incomplete for code in m.score.missing})
+        raise problems.transition_refused(
+            f"{len(incomplete)} sheet(s) leave {', '.join(codes)} unanswered where it applies; "
+            "their authors revise them before the scoring is finalised."
+        )
 
 
 def _reopen(

@@ -486,30 +486,29 @@ def test_the_world_stands_where_it_should(world: World, evaluation: Any) -> None
 
 
 def snapshot(world: World) -> tuple[Any, ...]:
-    """What a refused (or stopped) request must leave as it was: the outbox and the counted
-    rows (every change here writes an event), this world's cases and evaluations, the
-    certificate's status, the seats."""
-    evaluation = world.evaluation
+    """What a refused (or stopped) request must leave as it was, in one query: the outbox
+    (every change here writes an event), the counted rows, this world's cases and evaluations
+    (their versions move with every change), the certificate's status, the seats."""
+    m = models
     ids = [uuid.UUID(world.dossier_id(o)) for o in ACCEPTED]
-    with evaluation.db.reader() as session:
-        certificate = session.get_one(models.Certificate, world.certificate)
-        seats = session.execute(
-            select(models.CouncilMember.account_id)
-            .where(models.CouncilMember.removed_at.is_(None))
-            .order_by(models.CouncilMember.account_id)
-        ).all()
-        cases = session.execute(
-            select(models.Case.dossier_id, models.Case.version, models.Case.stage)
-            .where(models.Case.dossier_id.in_(ids))
-            .order_by(models.Case.dossier_id)
-        ).all()
-        evaluations = session.execute(
-            select(models.Evaluation.id, models.Evaluation.version, models.Evaluation.status)
-            .where(models.Evaluation.dossier_id.in_(ids))
-            .order_by(models.Evaluation.id)
-        ).all()
-    rows = (tuple(seats), tuple(cases), tuple(evaluations))
-    return kit.snapshot(evaluation), certificate.status, *rows
+    tables = (world.evaluation.outbox, m.Case, m.CommuneReview, m.Evaluation)
+    tables += (m.ConflictDeclaration, m.ScoreSheet, m.ScoreSheetRevision)
+    figures = [select(func.count()).select_from(t).scalar_subquery() for t in tables]
+    figures += [
+        select(func.sum(m.Case.version)).where(m.Case.dossier_id.in_(ids)).scalar_subquery(),
+        select(func.sum(m.Evaluation.version))
+        .where(m.Evaluation.dossier_id.in_(ids))
+        .scalar_subquery(),
+        select(m.Certificate.status)
+        .where(m.Certificate.number == world.certificate)
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(m.CouncilMember)
+        .where(m.CouncilMember.removed_at.is_(None))
+        .scalar_subquery(),
+    ]
+    with world.evaluation.db.reader() as session:
+        return tuple(session.execute(select(*figures)).one())
 
 
 def _extra(answer: Answer) -> frozenset[str]:
@@ -544,7 +543,7 @@ def _reseat(world: World, call: flows.Transport) -> None:
 def cell_errors(world: World, kind: str, actor: flows.Actor, obj: str, want: Answer) -> list[str]:
     """Why ``actor``'s request of ``kind`` on ``obj`` is not answered ``want`` (none if it is)."""
     status, slug = want if isinstance(want, tuple) else (want, None)
-    before = snapshot(world)
+    before = snapshot(world) if status != 200 else None
     reply = REQUESTS[kind](world, actor, obj)
     if status == 200:
         if kind == "unseat-member" and reply.status == 200:

@@ -690,3 +690,52 @@ def test_only_admins_replay_deliveries(
     actor = world.on(note_call, person)
     assert_problem(actor("POST", f"/api/v1/deliveries/{uuid.uuid4()}/replay"), 404, "not-found")
     assert_problem(actor("GET", "/api/v1/deliveries/failed"), 403, "forbidden")
+
+
+# --- a conflict ends a member's reach, from the declaration on ------------------------------
+
+
+def test_a_declared_conflict_ends_the_members_reach_in_every_service(
+    world: World,
+    call: flows.Transport,
+    eval_call: flows.Transport,
+    note_call: flows.Transport,
+    registration: Any,
+    evaluation: Any,
+    notification: Any,
+) -> None:
+    """A seated member reaches a case assigned to the council until declaring a conflict on it;
+    from then on every service answers 404, as for a case the member never heard of."""
+    owner, handler = world.people["owner"], world.people["handler"]
+    producer = flows.create_producer(owner)
+    dossier = flows.create_dossier(owner, producer["id"], people.SET_CODE)
+    assert flows.upload(owner, dossier["id"], "business_registration").status == 201
+    submitted = flows.act(owner, dossier, "submit").body
+    assert flows.act(handler, submitted, "accept").status == 200
+    world.feed.dossiers.add(dossier["id"])
+    world.feed(evaluation, registration)
+    kit.propose(world.on(eval_call, "handler"), dossier["id"])
+    opened = kit.assign(world.on(eval_call, "secretariat"), dossier["id"], world.council_id)
+    assert opened.status == 201, opened.body
+    world.feed(registration, evaluation)
+    world.feed(notification, registration, evaluation)
+
+    member = "conflicted_member"
+    paths = {
+        eval_call: [f"/api/v1/evaluations/{opened.body['id']}", f"/api/v1/cases/{dossier['id']}"],
+        call: [f"/api/v1/dossiers/{dossier['id']}", f"/api/v1/dossiers/{dossier['id']}/documents"],
+        note_call: [f"/api/v1/deliveries?dossier_id={dossier['id']}"],
+    }
+    for transport, urls in paths.items():
+        for url in urls:
+            assert world.on(transport, member)("GET", url).status == 200, url
+
+    declared = kit.declare(world.on(eval_call, member), opened.body["id"], True, "Họ hàng")
+    assert declared.status == 201, declared.body
+    world.feed(registration, evaluation)
+    world.feed(notification, registration, evaluation)
+    for transport, urls in paths.items():
+        for url in urls:
+            assert_problem(world.on(transport, member)("GET", url), 404, "not-found")
+    # The member who declared none reads on.
+    assert world.on(call, "member")("GET", f"/api/v1/dossiers/{dossier['id']}").status == 200

@@ -345,3 +345,41 @@ def test_the_commune_queue_offers_take_and_the_officer_then_handles_the_dossier(
     assert deliver(registration, evaluation, dossier["id"]) >= 2
     assert product in _table(taker.get("/"), 'data-list="home.reviews"')
     assert product not in colleague.get("/")
+
+
+def test_the_handling_officer_hands_the_dossier_to_a_colleague_once_confirmed(
+    new_browser: Any,
+    admin: flows.Actor,
+    call: flows.Transport,
+    eval_call: flows.Transport,
+    registration: Any,
+    evaluation: Any,
+) -> None:
+    from tests.support.cases import deliver_accounts
+
+    first = kit.official(admin, eval_call, ["commune_officer"], flows.COMMUNE)
+    second = kit.official(admin, eval_call, ["commune_officer"], flows.COMMUNE)
+    elsewhere = kit.official(admin, eval_call, ["commune_officer"], flows.OTHER_COMMUNE)
+    deliver_accounts(registration, evaluation)  # the officials the hand-over lists
+    product, producer = _names()
+    dossier = _filed(call, product, producer)
+    handler, colleague = new_browser(), new_browser()
+    handler.sign_in(first.account["email"])
+    colleague.sign_in(second.account["email"])
+    handler.post(f"/dossiers/{dossier['id']}/take", {"version": dossier["version"]})
+
+    # The hand-over lists the commune's other officers only.
+    form = handler.html.split("data-hand-over")[1].split("</form>")[0]
+    assert second.account["email"] in form
+    assert first.account["email"] not in form and elsewhere.account["email"] not in form
+    version = int(form.split('name="version" value="')[1].split('"')[0])
+
+    # Not without the confirmation; then to the colleague, who is told and now handles it.
+    to_colleague = {"version": version, "account_id": second.account["id"]}
+    handler.post(f"/dossiers/{dossier['id']}/hand-over", to_colleague)
+    assert "Hãy đánh dấu ô xác nhận" in handler.html
+    handler.post(f"/dossiers/{dossier['id']}/hand-over", {**to_colleague, "confirm": "yes"})
+    assert "Đã giao hồ sơ cho cán bộ khác xử lý." in handler.html
+    mine = _section(colleague.get("/"), "h-commune").split("Hồ sơ tôi đang xử lý")[1]
+    assert product in mine
+    assert product not in handler.get("/")

@@ -49,7 +49,7 @@ class OfficialList(Schema):
 @document_errors(blp, 401, 403, 422)
 def officials(args: dict[str, Any]) -> Any:
     """Active officials within your jurisdiction, by name, to seat on councils (secretariat,
-    admin)"""
+    admin); a commune officer lists the officers of its own commune (to hand a dossier on)"""
     with current().db.reader() as session:
         items, cursor = official_service.list_(
             session=session,

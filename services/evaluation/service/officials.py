@@ -22,8 +22,10 @@ from shared import problems
 from shared.auth import Principal, UnitRef
 from shared.units import CURRENT_TREE, LEGACY_TREE, iter_current_units, iter_legacy_units, subtree
 
-# Who lists officials: those who seat them on councils.
+# Who lists officials: those who seat them on councils; a commune officer lists the officers of
+# its own commune, to hand a dossier to one of them (ADR 0009).
 LISTERS = ("secretariat", "admin")
+COLLEAGUES = "commune_officer"
 MAX_LIMIT = 200
 
 
@@ -63,10 +65,15 @@ def list_(
     after: uuid.UUID | None = None,
 ) -> tuple[list[Official], uuid.UUID | None]:
     """A page of the active officials in reach, by name; returns the cursor of the next page."""
-    if not principal.has(*LISTERS):
+    if principal.has(*LISTERS):
+        in_reach = reach(principal)
+    elif principal.has(COLLEAGUES) and principal.unit is not None:
+        in_reach = Official.unit == str(principal.unit)
+        role = COLLEAGUES
+    else:
         raise problems.forbidden("Only a secretariat lists the officials it may seat.")
     limit = max(1, min(limit, MAX_LIMIT))
-    query = select(Official).where(Official.active.is_(True), reach(principal))
+    query = select(Official).where(Official.active.is_(True), in_reach)
     if role:
         # roles is a JSON list of names from a fixed vocabulary; the quotes delimit one name.
         query = query.where(Official.roles.cast(Text).contains(f'"{role}"', autoescape=True))
@@ -81,7 +88,7 @@ def list_(
     if after is not None:
         # Only a cursor in reach: an id elsewhere answers like one that does not exist.
         last = session.execute(
-            select(Official).where(Official.account_id == after, reach(principal))
+            select(Official).where(Official.account_id == after, in_reach)
         ).scalar_one_or_none()
         if last is None:
             raise problems.invalid({"after": ["Not a cursor of this list."]})

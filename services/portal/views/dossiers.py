@@ -101,9 +101,17 @@ def detail(dossier_id: Any) -> Any:
     certificates = []
     if case and case["stage"] == "recognised":
         certificates = items("evaluation", "/certificates", dossier_id=str(dossier_id))
+    colleagues = []
+    me = (signin.account() or {}).get("id")
+    if "assign" in dossier["allowed_actions"] and dossier["handler_account_id"] == me:
+        # The other officers of the commune, to hand the dossier to one of them.
+        colleagues = [
+            o for o in items("evaluation", "/officials", limit=200) if o["account_id"] != me
+        ]
     return render_template(
         "dossiers/detail.html",
         dossier=dossier,
+        colleagues=colleagues,
         documents=call("registration", "GET", f"/dossiers/{dossier_id}/documents"),
         case=case,
         certificates=certificates,
@@ -223,6 +231,27 @@ def take(dossier_id: Any) -> Any:
         return redirect(url_for("home.index"))
     done("flash.taken")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+
+
+@bp.post("/dossiers/<uuid:dossier_id>/hand-over")
+@signin.required("commune_officer")
+def hand_over(dossier_id: Any) -> Any:
+    """Hand a dossier one handles to another officer of the commune, once confirmed: from then
+    on they handle it, and it leaves this officer's reach (ADR 0009)."""
+    if request.form.get("confirm") != "yes":
+        flash(translate("flash.confirm_hand_over"), "error")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+    body = {
+        "version": int(request.form.get("version", "0")),
+        "account_id": request.form.get("account_id", ""),
+    }
+    try:
+        call("registration", "POST", f"/dossiers/{dossier_id}/assign", json=body)
+    except ApiError as exc:
+        refused(exc)
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
+    done("flash.handed_over")
+    return redirect(url_for("home.index"))
 
 
 @bp.route("/dossiers/<uuid:dossier_id>/return", methods=["GET", "POST"])

@@ -97,6 +97,7 @@ OFFICIALS: dict[str, tuple[str, str]] = {
 }
 PERSONS = (*APPLICANTS, *OFFICIALS)
 APPLICANT_SIDE = frozenset({"owner", "granted_consultant"})
+COMMUNE_OFFICERS = frozenset(p for p, (role, _) in OFFICIALS.items() if role == "commune_officer")
 SEATED = frozenset({"chair", "member"})
 AUDITORS = frozenset({"auditor", "other_auditor"})
 

@@ -622,7 +622,18 @@ def test_out_of_reach_is_indistinguishable_from_missing(
 def test_only_secretariats_list_officials(
     world: World, eval_call: flows.Transport, person: str
 ) -> None:
-    assert_problem(world.on(eval_call, person)("GET", "/api/v1/officials"), 403, "forbidden")
+    """Secretariats list the officials they may seat; a commune officer only its commune's
+    officers (to hand a dossier on); nobody else lists officials."""
+    reply = world.on(eval_call, person)("GET", "/api/v1/officials?limit=200")
+    if person not in people.COMMUNE_OFFICERS:
+        assert_problem(reply, 403, "forbidden")
+        return
+    assert reply.status == 200, reply.body
+    unit = people.OFFICIALS[person][1]
+    assert world.account_id(person) in {o["account_id"] for o in reply.body["items"]}
+    assert {(o["unit"], "commune_officer" in o["roles"]) for o in reply.body["items"]} == {
+        (unit, True)
+    }
 
 
 # --- the notification service: a dossier's delivery log -------------------------------------

@@ -750,3 +750,15 @@ def test_a_declared_conflict_ends_the_members_reach_in_every_service(
             assert_problem(world.on(transport, member)("GET", url), 404, "not-found")
     # The member who declared none reads on.
     assert world.on(call, "member")("GET", f"/api/v1/dossiers/{dossier['id']}").status == 200
+
+
+def test_the_operator_reads_every_log(
+    world: World, sec_admin: flows.Actor, note_call: flows.Transport
+) -> None:
+    """An admin without a unit (the operator) reads the log of every case written about."""
+    operator = flows.create_official(sec_admin, ["admin"], None)
+    for obj in OBJECTS:
+        reply = note_call(
+            "GET", f"/api/v1/deliveries?dossier_id={world.dossier_id(obj)}", token=operator.token
+        )
+        assert reply.status == (404 if obj in (people.DRAFT, MISSING) else 200), (obj, reply.body)

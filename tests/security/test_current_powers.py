@@ -118,7 +118,10 @@ def test_a_demoted_official_signs_in_again_to_act_with_the_new_powers(
     assert (again.account["roles"], again.account["unit"]) == (["commune_officer"], flows.COMMUNE)
     assert _status(call, ME, again.token) == 200
     assert _status(eval_call, EVAL_CASES, again.token) == 200
-    assert_problem(eval_call("GET", EVAL_OFFICIALS, token=again.token), 403, "forbidden")
+    # A commune officer lists only its commune's officers (a secretariat's list is gone).
+    listed = eval_call("GET", EVAL_OFFICIALS, token=again.token)
+    assert listed.status == 200, listed.body
+    assert {o["unit"] for o in listed.body["items"]} == {flows.COMMUNE}
     assert _status(note_call, NOTE_MINE, again.token) == 200
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared import participants
+from shared import calendar_store, participants
 from shared.ids import new_id
 from shared.messaging.outbox import define_inbox, define_outbox
 from shared.powers import define_account_powers_table, define_revoked_tokens_table
@@ -47,6 +47,9 @@ participant_tables = participants.define_tables(Base.metadata)
 # Whether an account's tokens still speak for it (shared.powers, ADR 0002).
 account_powers = define_account_powers_table(Base.metadata)
 revoked_tokens = define_revoked_tokens_table(Base.metadata)
+# The yearly notices of days off (shared.calendar_store, ADR 0010), kept from registration's
+# ``calendar.notice_loaded``: the working days this service counts deadlines in.
+calendar_notices = calendar_store.define_table(Base.metadata)
 
 Timestamp = DateTime(timezone=True)
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from celery import Celery
 from celery.schedules import crontab
 
-from services.evaluation.domain.calendar import local_date
 from services.evaluation.service import schedule
+from shared import calendar
 from shared.db import Database
 
 
@@ -17,7 +15,7 @@ def register(app: Celery, db: Database) -> None:
 
     @app.task(name="evaluation.daily_notices", shared=False)
     def daily_notices() -> dict[str, int]:
-        today = local_date(datetime.now(UTC))
+        today = calendar.today()
         return {
             "certificates": schedule.raise_certificate_notices(db=db, today=today),
             "round_deadlines": schedule.raise_round_deadlines(db=db, today=today),

@@ -138,6 +138,27 @@ class ConsultantGranted(Schema):
     granted = fields.Bool(required=True)
 
 
+class CalendarNotice(Schema):
+    """A year's government notice of days off, whole (shared.calendar, ADR 0010)."""
+
+    year = fields.Int(required=True, validate=validate.Range(min=2000, max=2100))
+    reference = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=500),
+        metadata={"description": "the notice's number and date"},
+    )
+    days_off = fields.List(
+        types.Date(),
+        required=True,
+        metadata={"description": "days off besides the public holidays"},
+    )
+    working_days = fields.List(
+        types.Date(),
+        required=True,
+        metadata={"description": "weekend days (or holidays) declared working days"},
+    )
+
+
 _P = "registration"
 register("account.created", AccountCreated, producer=_P, description="An account was created.")
 register(
@@ -201,4 +222,11 @@ register(
     DocumentAdded,
     producer=_P,
     description="A document (or a new version of one) was uploaded to the dossier.",
+)
+register(
+    "calendar.notice_loaded",
+    CalendarNotice,
+    producer=_P,
+    description="An operator loaded a year's notice of days off and working days; it replaces "
+    "any earlier notice of that year in every service that counts working days.",
 )

@@ -22,6 +22,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "account.created",
         "account.signed_out",
         "account.updated",
+        "calendar.notice_loaded",
         "dossier.accepted",
         "dossier.assigned",
         "dossier.document_added",

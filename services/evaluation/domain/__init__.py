@@ -2,7 +2,8 @@
 
 Modules: ``regime`` (levels and their authority), ``council_rules`` (quorum, spread),
 ``aggregation`` (a council's mean result), ``outcome`` (where a result sends a dossier),
-``finalisation`` (closing a council's scoring), ``calendar`` (working days, deadlines),
-``certificate`` (expiry, re-evaluation window), ``rounds`` (evaluation rounds) and
-``revocation`` (grounds and deadline).
+``finalisation`` (closing a council's scoring), ``deadlines`` (the 45-day re-evaluation
+decision and the 15-day revocation), ``rounds`` (evaluation rounds) and ``revocation``
+(grounds). Working days and certificate validity are shared with registration
+(``shared.calendar``, ``shared.certificates``).
 """

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
 
-from shared.rubrics.model import STAR_BANDS
-
 #: Star ranks that can be recognised and certified (3★ and above).
 RECOGNISED_RANKS = frozenset({3, 4, 5})
 
@@ -52,11 +50,6 @@ class Level:
     def scores(self) -> bool:
         """Whether a council at this level scores dossiers (the commune only reviews)."""
         return bool(self.authority)
-
-    @property
-    def lowest_authority(self) -> int | None:
-        """The lowest rank this level recognises, ``None`` for a review-only level."""
-        return min(self.authority, default=None)
 
     @property
     def highest_authority(self) -> int | None:
@@ -111,11 +104,6 @@ class Regime:
         i = self._index(level) + 1
         return self.levels[i] if i < len(self.levels) else None
 
-    def previous_level(self, level: Level | LevelCode | str) -> Level | None:
-        """The level below ``level``, ``None`` at the bottom."""
-        i = self._index(level) - 1
-        return self.levels[i] if i >= 0 else None
-
     @property
     def scoring_levels(self) -> tuple[Level, ...]:
         """The levels whose councils score (and recognise), from the lowest up."""
@@ -132,22 +120,6 @@ class Regime:
             if level.recognises(star_rank):
                 return level
         raise ValueError(f"{star_rank}★ is not recognised at any level")
-
-    def forwarding_threshold(self, level: Level | LevelCode | str) -> int | None:
-        """Lowest mean from which ``level`` may forward upward (the next band's floor)."""
-        here = self.level(level.code if isinstance(level, Level) else level)
-        if not here.scores or self.next_level(here) is None:
-            return None
-        assert here.highest_authority is not None
-        return band_floor(here.highest_authority + 1)
-
-
-def band_floor(stars: int) -> int:
-    """The lowest total of the ``stars`` band (half-open bands of Article 3.3)."""
-    for band, lowest in STAR_BANDS:
-        if band == stars:
-            return lowest
-    raise ValueError(f"no {stars}★ band")
 
 
 #: Default regime (Decision 148/2023): commune → district 3★ → province 4★ → national 5★.

@@ -9,7 +9,6 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from services.evaluation.domain.calendar import local_date
 from services.evaluation.domain.regime import LevelCode
 from services.evaluation.domain.stages import Step
 from services.evaluation.models import Case, Council, Evaluation, Round
@@ -18,6 +17,7 @@ from services.evaluation.service import councils as council_service
 from services.evaluation.service import rounds as round_service
 from shared import problems
 from shared.auth import Principal
+from shared.calendar import local_date
 from shared.db import UnitOfWork
 from shared.ids import new_id
 

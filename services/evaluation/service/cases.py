@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.evaluation.domain import stages
-from services.evaluation.domain.calendar import REEVALUATION_DECISION, local_date
+from services.evaluation.domain.deadlines import REEVALUATION_DECISION
 from services.evaluation.domain.regime import regime_by_name
 from services.evaluation.domain.stages import (  # noqa: F401 - the names other modules use
     AWAITING_ASSIGNMENT,
@@ -29,10 +29,18 @@ from services.evaluation.domain.stages import (  # noqa: F401 - the names other 
     Step,
     next_stage,
 )
-from services.evaluation.models import Case, CaseDocument, CommuneReview, Evaluation, Official
+from services.evaluation.models import (
+    Case,
+    CaseDocument,
+    CommuneReview,
+    Evaluation,
+    Official,
+    calendar_notices,
+)
 from services.evaluation.service import access
-from shared import problems
+from shared import calendar_store, problems
 from shared.auth import Principal
+from shared.calendar import WorkingCalendar, local_date
 from shared.db import UnitOfWork, as_utc, insert_missing, insert_new
 from shared.events import Actor, Event, new_event
 from shared.rubrics import Sheet, load_rubric
@@ -199,7 +207,7 @@ def case_detail(*, session: Session, principal: Principal, dossier_id: uuid.UUID
 # --- consumers of registration's events ---------------------------------------------------
 
 
-def _follow_up(event: Event) -> dict[str, Any]:
+def _follow_up(event: Event, calendar: WorkingCalendar) -> dict[str, Any]:
     """What an upgrade or re-evaluation brings: the certificate it names, the filing date, and
     for a re-evaluation the 45-day decision limit, counted from this acceptance (the complete
     dossier, DOMAIN "Certificates")."""
@@ -210,7 +218,9 @@ def _follow_up(event: Event) -> dict[str, Any]:
         "previous_certificate": p.get("certificate_number"),
         "filed_on": date.fromisoformat(filed_on) if filed_on else None,
         "decision_due_on": (
-            REEVALUATION_DECISION.due(local_date(event.occurred_at)) if reevaluation else None
+            REEVALUATION_DECISION.due(local_date(event.occurred_at), calendar)
+            if reevaluation
+            else None
         ),
     }
 
@@ -249,17 +259,18 @@ def on_dossiers_accepted(uow: UnitOfWork, events: list[Event]) -> None:
 
     A bulk handler (ADR 0008): the cases of all ``events`` are written together; a dossier
     that already has a case is looked at on its own, in the order the events came."""
-    rows = [_case_row(event) for event in events]
+    calendar = calendar_store.working_calendar(uow.session, calendar_notices)
+    rows = [_case_row(event, calendar) for event in events]
     opened = insert_new(uow.session, Case.__table__, rows, key="dossier_id")
     for event, row in zip(events, rows, strict=True):
         if row["dossier_id"] in opened:
             opened.discard(row["dossier_id"])  # a second acceptance in the batch finds the case
             _announce_opened(uow, row, event.payload.get("handler_account_id"))
         else:
-            _reopen(uow, event)
+            _reopen(uow, event, calendar)
 
 
-def _case_row(event: Event) -> dict[str, Any]:
+def _case_row(event: Event, calendar: WorkingCalendar) -> dict[str, Any]:
     p = event.payload
     regime = regime_by_name(p["regime"])
     now = datetime.now(UTC)
@@ -280,7 +291,7 @@ def _case_row(event: Event) -> dict[str, Any]:
         district_code=p["district_code"],
         commune_code=p["commune_code"],
         self_assessment=p["self_assessment"],
-        **_follow_up(event),
+        **_follow_up(event, calendar),
         level=regime.levels[0].code.value,
         stage=COMMUNE_REVIEW,
         opened_at=now,
@@ -288,7 +299,7 @@ def _case_row(event: Event) -> dict[str, Any]:
     )
 
 
-def _reopen(uow: UnitOfWork, event: Event) -> None:
+def _reopen(uow: UnitOfWork, event: Event, calendar: WorkingCalendar) -> None:
     """An acceptance of a dossier that has a case: returned by the commune review, completed by
     the applicant and accepted again, the case starts over at the commune with what was
     resubmitted; otherwise it was accepted once already, and nothing is new."""
@@ -300,7 +311,7 @@ def _reopen(uow: UnitOfWork, event: Event) -> None:
     existing.product_name = p["product_name"]
     existing.consultant_account_ids = p["consultant_account_ids"]
     existing.registration_type = p["registration_type"]
-    for name, value in _follow_up(event).items():
+    for name, value in _follow_up(event, calendar).items():
         setattr(existing, name, value)
     touch(
         existing,

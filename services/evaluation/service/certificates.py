@@ -23,13 +23,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.evaluation.domain.calendar import local_date
-from services.evaluation.domain.certificate import certificate_expiry, validity_extended_until
 from services.evaluation.models import Case, Certificate, CertificateCounter, Evaluation
 from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
 from shared import problems
 from shared.auth import Principal
+from shared.calendar import local_date
+from shared.certificates import certificate_expiry, validity_extended_until
 from shared.db import UnitOfWork, dialect_insert
 from shared.events import Actor
 

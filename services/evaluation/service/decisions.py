@@ -23,17 +23,17 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.evaluation.domain.calendar import local_date
 from services.evaluation.domain.outcome import OutcomeKind
 from services.evaluation.domain.regime import LevelCode, regime_by_name
 from services.evaluation.domain.revocation import revocation_due
 from services.evaluation.domain.stages import StageError, Step, next_stage
-from services.evaluation.models import Case, Certificate, Evaluation
+from services.evaluation.models import Case, Certificate, Evaluation, calendar_notices
 from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
 from services.evaluation.service import certificates as certificate_service
-from shared import problems
+from shared import calendar_store, problems
 from shared.auth import NATIONAL, Principal
+from shared.calendar import local_date
 from shared.db import UnitOfWork
 from shared.events.schemas_evaluation import Result
 
@@ -248,7 +248,8 @@ def revoke(
             f"The certificate is {status}; only a valid certificate can be revoked."
         )
     _check_date("found_on", found_on, not_before=certificate.issued_on, since="the issue date")
-    due_on = revocation_due(found_on)
+    calendar = calendar_store.working_calendar(uow.session, calendar_notices)
+    due_on = revocation_due(found_on, calendar)
     late = today > due_on
     if late:
         # Art. 8's 15 days bind the authority, not the product: a late revocation still

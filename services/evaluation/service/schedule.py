@@ -19,11 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.evaluation.domain.calendar import working_days_between
-from services.evaluation.domain.certificate import reevaluation_window
-from services.evaluation.models import Case, Certificate, Evaluation, Notice, Round
+from services.evaluation.models import (
+    Case,
+    Certificate,
+    Evaluation,
+    Notice,
+    Round,
+    calendar_notices,
+)
 from services.evaluation.service import cases
 from services.evaluation.service import certificates as certificate_service
+from shared import calendar_store
+from shared.certificates import WINDOW_OPENS_DAYS_BEFORE, reevaluation_window
 from shared.db import Database, UnitOfWork
 from shared.events import Actor
 
@@ -79,7 +86,7 @@ def _certificate_notice(uow: UnitOfWork, certificate: Certificate, today: date) 
 
 def raise_certificate_notices(*, db: Database, today: date) -> int:
     """Expire what has expired and announce re-evaluation windows; returns certificates seen."""
-    horizon = today + timedelta(days=180)
+    horizon = today + timedelta(days=WINDOW_OPENS_DAYS_BEFORE)
     with db.reader() as session:
         numbers = list(
             session.execute(
@@ -106,11 +113,12 @@ def raise_round_deadlines(*, db: Database, today: date) -> int:
             .join(Round, Evaluation.round_id == Round.id)
             .where(Evaluation.status == "open")
         ).all()
+        calendar = calendar_store.working_calendar(session, calendar_notices)
     raised = 0
     for evaluation_id, closes_on in rows:
         if today > closes_on:
             kind = "deadline.breached"
-        elif working_days_between(today, closes_on) <= ROUND_WARNING_WORKING_DAYS:
+        elif calendar.working_days_between(today, closes_on) <= ROUND_WARNING_WORKING_DAYS:
             kind = "deadline.approaching"
         else:
             continue

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, update
 
-from services.evaluation.domain.certificate import add_months, certificate_expiry
 from services.evaluation.domain.revocation import revocation_due
 from services.evaluation.models import Case, Certificate
+from shared.calendar import WorkingCalendar
+from shared.certificates import add_months, certificate_expiry
 from tests.integration.evaluation.test_decisions import (
     assert_problem,
     awaiting_decision,
@@ -174,7 +175,8 @@ def test_the_recognising_authority_revokes(eval_call, evaluation, people, certif
     body = reply.body
     assert body["status"] == "revoked" and body["revoked_on"] == days_ago(0).isoformat()
     assert body["revocation_ground"] == "mark_misuse" and body["revocation_note"] == "x"
-    assert body["due_on"] == revocation_due(found_on).isoformat() and body["late"] is False
+    assert body["due_on"] == revocation_due(found_on, WorkingCalendar()).isoformat()
+    assert body["late"] is False
     assert (body["revocation_found_on"], body["revocation_late"]) == (found_on.isoformat(), False)
     assert revocation_row(evaluation, number) == (found_on, False)
 
@@ -245,7 +247,7 @@ def test_a_late_revocation_is_made_and_says_so(eval_call, evaluation, people, ce
     reply = revoke(people["province_authority"], certificate["number"], found_on=str(found_on))
     assert reply.status == 201, reply.body
     assert reply.body["late"] is True and reply.body["status"] == "revoked"
-    assert reply.body["due_on"] == revocation_due(found_on).isoformat()
+    assert reply.body["due_on"] == revocation_due(found_on, WorkingCalendar()).isoformat()
     assert reply.body["revocation_late"] is True
     assert revocation_row(evaluation, certificate["number"]) == (found_on, True)
     event = outbox_events(evaluation, certificate["dossier_id"])[-1]

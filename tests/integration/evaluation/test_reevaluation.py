@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 
-from services.evaluation.domain.calendar import REEVALUATION_DECISION
-from services.evaluation.domain.certificate import add_months
+from services.evaluation.domain.deadlines import REEVALUATION_DECISION
 from services.evaluation.models import Case, Certificate
 from services.evaluation.service import certificates as certificate_service
 from services.evaluation.service import schedule
+from shared.calendar import WorkingCalendar
+from shared.certificates import add_months
 from tests.integration.evaluation.test_decisions import (
     assert_problem,
     awaiting_decision,
@@ -133,7 +134,7 @@ def test_a_reevaluation_in_its_window_is_recognised_and_supersedes(
     assert (case.registration_type, case.previous_certificate) == ("re_evaluation", old["number"])
     assert case.filed_on == days_ago(0)
     # 45 days from the complete dossier (its acceptance today), moved off a day off.
-    assert case.decision_due_on == REEVALUATION_DECISION.due(days_ago(0))
+    assert case.decision_due_on == REEVALUATION_DECISION.due(days_ago(0), WorkingCalendar())
     assert case.level == "commune" and case.stage == "commune_review"  # the usual procedure
 
     version = awaiting_decision(
@@ -222,7 +223,7 @@ def test_filed_after_expiry_it_is_taken_but_keeps_nothing_valid(
     registration, evaluation, eval_call, people, certificate_expiring, reevaluate
 ) -> None:
     # Registration takes a filing until 180 days after expiry (late); the old certificate is
-    # not revived meanwhile: only a filing by the expiry keeps it valid (domain.certificate).
+    # not revived meanwhile: only a filing by the expiry keeps it valid (shared.certificates).
     old = certificate_expiring(-30)
     assert lookup(eval_call, old["number"])["status"] == "expired"
     dossier = reevaluate(old["number"])

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.evaluation import models
-from services.evaluation.domain.calendar import TIMEZONE
+from shared.calendar import TIMEZONE
 from tests.support import councils as kit
 from tests.support import flows
 from tests.unit.evaluation.sheets import answers_for

@@ -21,6 +21,13 @@ REC, FWD, BACK, NOT = (
     OutcomeKind.NOT_RECOGNISED,
 )
 
+#: DOMAIN: a district forwards a mean of 70 or more, a province 90 or more.
+FORWARDS_FROM = {
+    ("four-level", "district"): 70,
+    ("four-level", "province"): 90,
+    ("two-tier", "province"): 90,
+}
+
 #: The minimum mean of each band, with every mark met: gives that rank.
 MEAN_FOR_RANK = {1: 20.0, 2: 40.0, 3: 60.0, 4: 80.0, 5: 95.0}
 
@@ -171,8 +178,8 @@ def test_no_level_recognises_outside_its_authority(case: tuple) -> None:
         case OutcomeKind.FORWARDED:
             assert there == here + 1
             assert outcome.star_rank > max(outcome.decided_at.authority)
-            threshold = regime.forwarding_threshold(outcome.decided_at)
-            assert threshold is not None and res.total_mean >= threshold
+            threshold = FORWARDS_FROM[(regime.name, outcome.decided_at.code.value)]
+            assert res.total_mean >= threshold
         case OutcomeKind.HANDED_BACK:
             assert there < here and outcome.star_rank >= 3
         case OutcomeKind.NOT_RECOGNISED:

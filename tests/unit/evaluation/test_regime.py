@@ -1,4 +1,4 @@
-"""Programme regimes: the level chain, each level's authority, forwarding thresholds."""
+"""Programme regimes: the level chain and each level's authority."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from services.evaluation.domain.regime import (
     Level,
     LevelCode,
     Regime,
-    band_floor,
     regime_by_name,
 )
 
@@ -44,18 +43,15 @@ def test_two_tier_chain_and_authority() -> None:
 def test_commune_reviews_only() -> None:
     commune = FOUR_LEVEL.level("commune")
     assert not commune.scores
-    assert commune.highest_authority is None and commune.lowest_authority is None
+    assert commune.highest_authority is None
     assert not any(commune.recognises(rank) for rank in range(1, 6))
 
 
-def test_next_and_previous_level() -> None:
+def test_next_level() -> None:
     assert FOUR_LEVEL.next_level("commune") == FOUR_LEVEL.level("district")
     assert FOUR_LEVEL.next_level(FOUR_LEVEL.level("province")) == FOUR_LEVEL.level("national")
     assert FOUR_LEVEL.next_level("national") is None
-    assert FOUR_LEVEL.previous_level("province") == FOUR_LEVEL.level("district")
-    assert FOUR_LEVEL.previous_level("commune") is None
     assert TWO_TIER.next_level("province") == TWO_TIER.level("central")
-    assert TWO_TIER.previous_level("province") == TWO_TIER.level("commune")
 
 
 def test_unknown_level_in_regime() -> None:
@@ -63,29 +59,6 @@ def test_unknown_level_in_regime() -> None:
         TWO_TIER.level("district")
     with pytest.raises(KeyError):
         TWO_TIER.next_level("national")
-
-
-@pytest.mark.parametrize(
-    ("regime", "level", "threshold"),
-    [
-        (FOUR_LEVEL, "district", 70),  # DOMAIN: district forwards a mean of 70 or more
-        (FOUR_LEVEL, "province", 90),  # DOMAIN: province forwards a mean of 90 or more
-        (FOUR_LEVEL, "national", None),
-        (FOUR_LEVEL, "commune", None),
-        (TWO_TIER, "province", 90),
-        (TWO_TIER, "central", None),
-    ],
-)
-def test_forwarding_threshold_derives_from_authority(
-    regime: Regime, level: str, threshold: int | None
-) -> None:
-    assert regime.forwarding_threshold(level) == threshold
-
-
-def test_band_floors() -> None:
-    assert [band_floor(s) for s in (1, 2, 3, 4, 5)] == [0, 30, 50, 70, 90]
-    with pytest.raises(ValueError):
-        band_floor(6)
 
 
 @pytest.mark.parametrize(
@@ -142,5 +115,5 @@ def test_level_authority_must_be_a_range_of_recognised_ranks() -> None:
 
 def test_a_one_level_regime_is_allowed() -> None:
     regime = Regime("single", (Level(C), Level(P, frozenset({3, 4, 5}))))
-    assert regime.forwarding_threshold("province") is None
+    assert regime.next_level("province") is None
     assert regime.recognising_level(5).code == P

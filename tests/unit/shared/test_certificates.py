@@ -1,4 +1,5 @@
-"""Certificate expiry (36 months), the re-evaluation window and late filers."""
+"""Certificate expiry (36 months), the re-evaluation window and late filers: the one home of
+these rules (shared.certificates), for evaluation and registration alike."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.evaluation.domain.certificate import (
+from shared.certificates import (
     FilingWindow,
     add_months,
     certificate_expiry,
-    is_valid_on,
+    late_filing_until,
     reevaluation_window,
     validity_extended_until,
 )
@@ -46,8 +47,21 @@ def test_add_months_clamps_to_month_end() -> None:
 def test_reevaluation_window_is_180_to_120_days_before_expiry() -> None:
     window = reevaluation_window(EXPIRY)
     assert window == FilingWindow(opens_on=date(2029, 6, 3), closes_on=date(2029, 8, 2))
-    assert window.contains(date(2029, 6, 3)) and window.contains(date(2029, 8, 2))
-    assert not window.contains(date(2029, 6, 2)) and not window.contains(date(2029, 8, 3))
+
+
+def test_the_window_is_not_moved_off_a_day_off() -> None:
+    # A window to file in, not a time limit to act within: Art. 148.5 does not move it. Expiry
+    # on 2 September 2029: the window closes on Saturday 5 May 2029, not on Monday 7 May;
+    # expiry on 30 April 2029: it closes on Sunday 31 December 2028.
+    assert reevaluation_window(date(2029, 9, 2)) == FilingWindow(
+        date(2029, 3, 6), date(2029, 5, 5)
+    )
+    assert reevaluation_window(date(2029, 4, 30)).closes_on == date(2028, 12, 31)
+
+
+def test_a_late_filing_is_accepted_until_180_days_after_expiry() -> None:
+    assert late_filing_until(EXPIRY) == date(2030, 5, 29)
+    assert validity_extended_until(EXPIRY, filed_on=EXPIRY) == late_filing_until(EXPIRY)
 
 
 def test_validity_without_or_after_expiry_filing() -> None:
@@ -69,15 +83,6 @@ def test_late_filer_keeps_validity_until_decided_at_most_180_days() -> None:
 def test_decision_before_expiry_leaves_the_expiry() -> None:
     on_time = date(2029, 7, 1)
     assert validity_extended_until(EXPIRY, filed_on=on_time, decided_on=date(2029, 8, 10)) == EXPIRY
-
-
-def test_is_valid_on() -> None:
-    issued = date(2026, 11, 30)
-    assert is_valid_on(issued, issued)
-    assert is_valid_on(issued, EXPIRY)
-    assert not is_valid_on(issued, EXPIRY + timedelta(days=1))
-    assert not is_valid_on(issued, issued - timedelta(days=1))
-    assert is_valid_on(issued, date(2030, 1, 1), valid_until=date(2030, 5, 29))
 
 
 @SETTINGS

@@ -26,6 +26,9 @@ from services.notification.domain.recipients import DEFAULT_LANGUAGE, LANGUAGES,
 
 TEMPLATES = Path(__file__).parent / "templates"
 DIGEST_TEMPLATE = "_digest"
+# Where the portal link of a message about no dossier leads: a new council seat to the
+# member's home, which lists the evaluations of their seats.
+PORTAL_LINKS: dict[str, str] = {"council.member_added": "/"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,14 +95,26 @@ class Catalogue:
         portal_url: str,
         dossier_id: str | None,
     ) -> Rendered:
-        """Subject, plain text and HTML of ``event_type`` for ``recipient``."""
-        link = f"{portal_url}/dossiers/{dossier_id}" if dossier_id else None
-        context = {"p": payload, "recipient": recipient, "link": link, "event_type": event_type}
+        """Subject, plain text and HTML of ``event_type`` for ``recipient``: the link goes to
+        the dossier, or for a message about none to the portal page it concerns."""
+        if dossier_id:
+            link, link_kind = f"{portal_url}/dossiers/{dossier_id}", "dossier"
+        elif event_type in PORTAL_LINKS:
+            link, link_kind = f"{portal_url}{PORTAL_LINKS[event_type]}", "portal"
+        else:
+            link, link_kind = None, None
+        context = {
+            "p": payload,
+            "recipient": recipient,
+            "link": link,
+            "link_kind": link_kind,
+            "event_type": event_type,
+        }
         return self._render(event_type, recipient, context)
 
     def render_digest(self, *, items: list[DigestItem], recipient: Recipient) -> Rendered:
         """One email gathering a person's routine messages since the last digest."""
-        context = {"items": items, "recipient": recipient, "link": None}
+        context = {"items": items, "recipient": recipient, "link": None, "link_kind": None}
         return self._render(DIGEST_TEMPLATE, recipient, context)
 
     def _render(self, template: str, recipient: Recipient, context: dict[str, Any]) -> Rendered:

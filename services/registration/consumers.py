@@ -42,20 +42,33 @@ def on_case_event(*, uow: UnitOfWork, event: Event) -> None:
 
 def on_decided(*, uow: UnitOfWork, event: Event) -> None:
     """A level decided; when the commune review returned the dossier, it goes back to the
-    applicant (recorded under the officer who returned it)."""
-    if event.payload["outcome"] == "returned":
+    applicant (recorded under the officer who returned it); a decision that ends the case
+    (recognised, not recognised, rejected) is recorded: the dossier can no longer be
+    withdrawn."""
+    outcome = event.payload["outcome"]
+    dossier_id = uuid.UUID(str(event.payload["dossier_id"]))
+    if outcome == "returned":
         dossier_service.return_after_review(
             uow=uow,
-            dossier_id=uuid.UUID(str(event.payload["dossier_id"])),
+            dossier_id=dossier_id,
             reason=event.payload.get("reason"),
             actor=event.actor,
         )
+    elif outcome in dossier_service.DECISIONS:
+        dossier_service.record_decision(uow=uow, dossier_id=dossier_id, outcome=outcome)
     on_case_event(uow=uow, event=event)
 
 
 def on_certificate_event(*, uow: UnitOfWork, event: Event) -> None:
-    """A certificate was issued, revoked or expired: keep the read model and the status line."""
+    """A certificate was issued, revoked or expired: keep the read model and the status line
+    (an issue also says the case was decided, should it arrive before the decision)."""
     dossier_service.record_certificate(uow=uow, event_type=event.type, payload=event.payload)
+    if event.type == "certificate.issued":
+        dossier_service.record_decision(
+            uow=uow,
+            dossier_id=uuid.UUID(str(event.payload["dossier_id"])),
+            outcome="recognised",
+        )
     on_case_event(uow=uow, event=event)
 
 

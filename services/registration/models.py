@@ -145,6 +145,8 @@ class Dossier(Base):
         Index("ix_dossiers_producer", "producer_id", "id"),
         Index("ix_dossiers_status", "status", "id"),
         Index("ix_dossiers_product_set", "product_set_code", "id"),
+        # The dossiers naming a certificate (one upgrade of it at a time).
+        Index("ix_dossiers_certificate", "certificate_number"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
@@ -183,6 +185,9 @@ class Dossier(Base):
     # The same in parts, so a client can say it in its own language (public_status.py).
     public_status_key: Mapped[str | None] = mapped_column(String(60))
     public_status_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The decision that ended the case at a level, as evaluation announced it (recognised,
+    # not_recognised, rejected); None before. From then on the dossier cannot be withdrawn.
+    decided_outcome: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     submitted_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -259,6 +264,8 @@ class Certificate(Base):
     # valid → expired | revoked | superseded (by the certificate an upgrade or re-evaluation
     # issued in its place)
     status: Mapped[str] = mapped_column(String(16))
+    # The certificate that superseded this one (its number), once one did.
+    superseded_by: Mapped[str | None] = mapped_column(String(40))
 
 
 # --- the case file (ledger) -----------------------------------------------------------------

@@ -195,6 +195,20 @@ class ReturnIn(VersionIn):
     reason = fields.Str(load_default=None, validate=validate.Length(max=2000))
 
 
+class DossierCertificateOut(Schema):
+    """The certificate a dossier's recognition issued, as the evaluation service announced it."""
+
+    number = fields.Str()
+    star_rank = fields.Int()
+    issued_on = fields.Date()
+    expires_on = fields.Date()
+    status = fields.Str(validate=validate.OneOf(["valid", "expired", "revoked", "superseded"]))
+    superseded_by = fields.Str(
+        allow_none=True,
+        metadata={"description": "the certificate that superseded it (upgrade, re-evaluation)"},
+    )
+
+
 class DossierOut(Schema):
     id = fields.UUID()
     version = fields.Int()
@@ -235,6 +249,19 @@ class DossierOut(Schema):
     handler_account_id = fields.UUID(
         allow_none=True,
         metadata={"description": "the commune officer handling it; none while in the queue"},
+    )
+    decided_outcome = fields.Str(
+        allow_none=True,
+        validate=validate.OneOf(["recognised", "not_recognised", "rejected"]),
+        metadata={
+            "description": "the decision that ended its case at a level; from then on it "
+            "cannot be withdrawn"
+        },
+    )
+    certificate = fields.Nested(
+        DossierCertificateOut,
+        allow_none=True,
+        metadata={"description": "the certificate its recognition issued; null before"},
     )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()

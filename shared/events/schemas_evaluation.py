@@ -116,6 +116,23 @@ class Decided(_EvaluationFacts):
     star_rank = fields.Int(allow_none=True, load_default=None)
     result = fields.Nested(Result, allow_none=True, load_default=None)
     reason = fields.Str(allow_none=True, load_default=None)
+    # Absent from decisions that carry none (a recognition, the commune's return or rejection).
+    reason_code = fields.Str(
+        allow_none=True,
+        validate=validate.OneOf(["below_three_stars", "knocked_out", "rank_not_higher"]),
+        metadata={
+            "description": "why a council's result was not recognised: below 3★, a knockout "
+            "or stop finding, or an upgrade's rank not above the certificate it names"
+        },
+    )
+    certificate_number = fields.Str(
+        allow_none=True,
+        metadata={"description": "rank_not_higher: the upgraded certificate, which stands"},
+    )
+    certificate_star_rank = fields.Int(
+        allow_none=True,
+        metadata={"description": "rank_not_higher: that certificate's rank"},
+    )
     decision_number = fields.Str(allow_none=True, load_default=None)
     commune_report = fields.Nested(CommuneReport, allow_none=True, load_default=None)
 

@@ -8,9 +8,11 @@ regime's data (:meth:`Regime.recognising_level`); revocation is signed by the le
 recognised, recorded on the certificate.
 
 A recognised re-evaluation supersedes the certificate it named, whatever the new rank; a
-recognised upgrade only when its rank is higher: an upgrade that did not reach a higher rank
-leaves the product its certificate, and the new one (at the same or a lower rank) stands beside
-it until either expires. A certificate revoked meanwhile is not superseded (it stays revoked).
+recognised upgrade is always of a higher rank: an upgrade whose council result is not above the
+certificate it named recognises nothing new (:func:`certificate_standing`; the council's close
+ends the case, not recognised, and the certificate stands), so no second certificate of the
+same product is issued beside the first. A certificate revoked meanwhile is not superseded (it
+stays revoked).
 """
 
 from __future__ import annotations
@@ -118,6 +120,18 @@ def _check_date(field: str, day: date, *, not_before: date, since: str) -> None:
         raise problems.invalid({field: [f"Cannot be before {since} ({not_before.isoformat()})."]})
 
 
+def certificate_standing(session: Session, case: Case, rank: int) -> Certificate | None:
+    """For an upgrade, the certificate it names when that one is valid today at ``rank`` or
+    above: a result of ``rank`` recognises nothing new, and that certificate stands."""
+    if case.registration_type != case_service.UPGRADE or case.previous_certificate is None:
+        return None
+    held = session.get(Certificate, case.previous_certificate)
+    if held is None or held.star_rank < rank:
+        return None
+    today = certificate_service.today()
+    return held if certificate_service.status_on(held, today) == certificate_service.VALID else None
+
+
 def _replaced_certificate(session: Session, case: Case, rank: int) -> Certificate | None:
     """The certificate the recognition of ``case`` at ``rank`` supersedes, locked; if any."""
     if case.previous_certificate is None or case.registration_type not in (
@@ -173,6 +187,12 @@ def decide(
         )
     unit = _signatory_unit(principal, case, level.code)
     _check_version(case, expected_version)
+    held = certificate_standing(uow.session, case, rank)
+    if held is not None:
+        raise problems.transition_refused(
+            f"This upgrade's {rank}★ is not above certificate {held.number} "
+            f"({held.star_rank}★), which stands: it recognises nothing new."
+        )
     evaluation = _closing_evaluation(case, uow.session)
     assert evaluation.closed_at is not None
     _check_date(

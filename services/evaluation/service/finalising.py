@@ -4,10 +4,15 @@ the product and the outcome moves the case on.
 
 A closing emits, by outcome: forwarded → ``evaluation.forwarded``; handed back →
 ``evaluation.handed_back``; not recognised → ``evaluation.decided`` (outcome
-``not_recognised``); recognised at this level → ``evaluation.awaiting_decision``: the case
-waits at stage ``awaiting_decision`` with its ``pending_rank`` for the level's authority, whose
-confirmation emits ``evaluation.decided`` (``recognised``). The council's close is not the
-recognition, so it is not said as a decision; it tells the authority there is one to take.
+``not_recognised``, ``reason_code`` ``below_three_stars`` or ``knocked_out``); recognised at
+this level → ``evaluation.awaiting_decision``: the case waits at stage ``awaiting_decision``
+with its ``pending_rank`` for the level's authority, whose confirmation emits
+``evaluation.decided`` (``recognised``). The council's close is not the recognition, so it is
+not said as a decision; it tells the authority there is one to take.
+
+An upgrade whose result would be recognised (here or, handed back, below) at a rank not above
+the valid certificate it names recognises nothing new: the case ends there, not recognised
+(``reason_code`` ``rank_not_higher``, naming the certificate, which stands).
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from services.evaluation.domain.aggregation import CouncilResult, MemberSheet
 from services.evaluation.domain.outcome import Outcome, OutcomeKind
 from services.evaluation.domain.regime import regime_by_name
 from services.evaluation.domain.stages import Step
+from services.evaluation.models import Certificate
 from services.evaluation.service import cases, seats
+from services.evaluation.service import decisions as decision_service
 from services.evaluation.service import standing as standing_service
 from shared import problems
 from shared.auth import Principal
@@ -146,6 +153,11 @@ def _close(
     evaluation.outcome = outcome.kind.value
     evaluation.star_rank = outcome.star_rank
     evaluation.closed_at = seats.now()
+    if outcome.recognised_rank is not None:
+        held = decision_service.certificate_standing(uow.session, case, outcome.recognised_rank)
+        if held is not None:
+            _not_higher(uow, principal, ctx, result, held)
+            return
     from_level = case.level
     cases.advance(case, _STEP_OF_OUTCOME[outcome.kind], level=outcome.level.code.value)
     case.pending_rank = outcome.recognised_rank
@@ -160,8 +172,39 @@ def _close(
         moved = {"level": from_level, "to_level": outcome.level.code.value}
         cases.publish(uow, case, f"evaluation.{outcome.kind.value}", {**payload, **moved}, actor)
     elif outcome.kind is OutcomeKind.NOT_RECOGNISED:
-        cases.publish(
-            uow, case, "evaluation.decided", {**payload, "outcome": "not_recognised"}, actor
-        )
+        why = "knocked_out" if outcome.knocked_out else "below_three_stars"
+        refused = {"outcome": "not_recognised", "reason_code": why}
+        cases.publish(uow, case, "evaluation.decided", {**payload, **refused}, actor)
     elif outcome.kind is OutcomeKind.RECOGNISED:
         cases.publish(uow, case, "evaluation.awaiting_decision", payload, actor)
+
+
+def _not_higher(
+    uow: UnitOfWork,
+    principal: Principal,
+    ctx: seats.Seated,
+    result: dict[str, Any],
+    held: Certificate,
+) -> None:
+    """An upgrade's result is not above the certificate it names: the case ends here, not
+    recognised; that certificate stands, and the applicant is told why."""
+    evaluation, case = ctx.evaluation, ctx.case
+    evaluation.outcome = OutcomeKind.NOT_RECOGNISED.value
+    cases.advance(case, Step.REFUSE)
+    case.pending_rank = None
+    uow.session.flush()
+    cases.publish(
+        uow,
+        case,
+        "evaluation.decided",
+        {
+            **seats.council_facts(evaluation, ctx.council),
+            "star_rank": evaluation.star_rank,
+            "result": result,
+            "outcome": OutcomeKind.NOT_RECOGNISED.value,
+            "reason_code": "rank_not_higher",
+            "certificate_number": held.number,
+            "certificate_star_rank": held.star_rank,
+        },
+        cases.actor_of(principal),
+    )

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Action, Status
-from services.registration.models import Dossier
+from services.registration.models import Certificate, Dossier
 from services.registration.runtime import current
 from services.registration.schemas import (
     AssignIn,
@@ -31,16 +31,23 @@ from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_er
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers")
 
 
-_FIELDS = [name for name in DossierOut().fields if name != "allowed_actions"]
+_FIELDS = [name for name in DossierOut().fields if name not in ("allowed_actions", "certificate")]
 
 
-def _out(dossier: Dossier, principal: Principal) -> dict[str, Any]:
-    """The dossier's fields plus what this caller may do next (the schema renders them)."""
+def _out(
+    dossier: Dossier, principal: Principal, certificate: Certificate | None = None
+) -> dict[str, Any]:
+    """The dossier's fields plus what this caller may do next (the schema renders them), and
+    the certificate its recognition issued. A write never answers one: a certificate is issued
+    only for a decided dossier, which no write changes (edits and intake come before, and
+    withdrawal is refused once decided)."""
     data = {name: getattr(dossier, name) for name in _FIELDS}
+    data["certificate"] = certificate
     status = Status(dossier.status)
     intake = access.handles_intake(principal, dossier)
     roles = principal.roles if intake else principal.roles - lifecycle.COMMUNE
-    data["allowed_actions"] = lifecycle.allowed_actions(status, roles)
+    decided = dossier.decided_outcome is not None
+    data["allowed_actions"] = lifecycle.allowed_actions(status, roles, decided=decided)
     if intake and status in lifecycle.AT_THE_COMMUNE:
         data["allowed_actions"].append("assign")
     return data
@@ -69,7 +76,8 @@ class Dossiers(MethodView):
                 limit=args["limit"],
                 after=args.get("after"),
             )
-            return {"items": [_out(d, principal) for d in items], "next": cursor}
+            issued = dossier_service.certificates_of(session, [d.id for d in items])
+            return {"items": [_out(d, principal, issued.get(d.id)) for d in items], "next": cursor}
 
     @blp.arguments(DossierCreateIn)
     @blp.response(201, DossierOut)
@@ -97,7 +105,8 @@ class DossierItem(MethodView):
             dossier = dossier_service.get(
                 session=session, principal=principal, dossier_id=dossier_id
             )
-            return _out(dossier, principal)
+            issued = dossier_service.certificates_of(session, [dossier.id])
+            return _out(dossier, principal, issued.get(dossier.id))
 
     @blp.arguments(DossierUpdateIn)
     @blp.response(200, DossierOut)
@@ -207,6 +216,10 @@ def assign(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
 @blp.response(200, DossierOut)
 @document_errors(blp, *WRITE_ERRORS)
 def withdraw(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
-    """Withdraw the dossier before a decision (applicant)"""
+    """Withdraw the dossier before a decision (applicant)
+
+    Refused (409) once a level has decided its case (``decided_outcome``): a recognised product
+    keeps its certificate, a refusal stands.
+    """
     decision = dossier_service.Decision(reason=data["reason"])
     return _transition(dossier_id, Action.WITHDRAW, data, decision)

@@ -4,9 +4,14 @@
                        │                  return it: accepted ─return→ returned)
                        │  └─return→ returned ─resubmit→ resubmitted ─accept→ accepted
                        │                                     └─return→ returned
-    submitted / returned / resubmitted / accepted ─withdraw→ withdrawn
+    submitted / returned / resubmitted / accepted ─withdraw→ withdrawn   (before a decision)
 
 Returning for supplement (yêu cầu bổ sung, hoàn thiện hồ sơ) lists what is missing.
+
+Withdrawal is the applicant's until a level has decided the case: once evaluation announces a
+decision that ends it (``evaluation.decided`` recognised, not recognised or rejected; a return
+for completion is not one), the dossier records it (``Dossier.decided_outcome``) and stays
+accepted: a recognised product keeps its certificate, a refusal stands on the record.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ class Transition:
     to: Status
     roles: frozenset[str]
     event: str
+    # Only while no level has decided the case (withdrawal: "before a decision").
+    before_decision: bool = False
 
 
 TRANSITIONS: dict[tuple[Status, Action], Transition] = {
@@ -59,7 +66,9 @@ TRANSITIONS: dict[tuple[Status, Action], Transition] = {
     # The commune review (in the evaluation service) sent an accepted dossier back for completion.
     (Status.ACCEPTED, Action.RETURN): Transition(Status.RETURNED, SYSTEM, "dossier.returned"),
     **{
-        (status, Action.WITHDRAW): Transition(Status.WITHDRAWN, APPLICANT_SIDE, "dossier.withdrawn")
+        (status, Action.WITHDRAW): Transition(
+            Status.WITHDRAWN, APPLICANT_SIDE, "dossier.withdrawn", before_decision=True
+        )
         for status in (Status.SUBMITTED, Status.RETURNED, Status.RESUBMITTED, Status.ACCEPTED)
     },
 }
@@ -79,22 +88,33 @@ class RoleNotAllowed(TransitionError):
     """An edge that exists, but not for the caller's role."""
 
 
-def next_status(status: Status, action: Action, roles: frozenset[str]) -> Transition:
-    """The transition ``action`` takes from ``status`` for a caller with ``roles``."""
+class DecidedAlready(TransitionError):
+    """An edge that exists, but not once a level has decided the case."""
+
+
+def next_status(
+    status: Status, action: Action, roles: frozenset[str], *, decided: bool = False
+) -> Transition:
+    """The transition ``action`` takes from ``status`` for a caller with ``roles``; ``decided``
+    when a level has decided the case."""
     transition = TRANSITIONS.get((status, action))
     if transition is None:
         raise TransitionError(f"a {status} dossier cannot be {_past(action)}")
+    if decided and transition.before_decision:
+        raise DecidedAlready(
+            f"a decided dossier cannot be {_past(action)}: a level has decided its case"
+        )
     if not roles & transition.roles:
         raise RoleNotAllowed(f"your role may not {action} a dossier")
     return transition
 
 
-def allowed_actions(status: Status, roles: frozenset[str]) -> list[str]:
+def allowed_actions(status: Status, roles: frozenset[str], *, decided: bool = False) -> list[str]:
     """What the caller can do next, for clients that show only valid buttons."""
     return [
         action.value
         for (state, action), t in TRANSITIONS.items()
-        if state == status and roles & t.roles
+        if state == status and roles & t.roles and not (decided and t.before_decision)
     ]
 
 

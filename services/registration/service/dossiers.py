@@ -20,7 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, true
+from sqlalchemy import update as update_rows
 from sqlalchemy.orm import Session
 
 from services.registration.domain import lifecycle
@@ -33,7 +34,7 @@ from services.registration.models import (
     Producer,
     ProductCodeCounter,
 )
-from services.registration.service import access
+from services.registration.service import access, public_status
 from services.registration.service import producers as producer_service
 from shared import problems
 from shared.auth import Principal, UnitRef
@@ -57,6 +58,11 @@ WINDOW_OPENS_DAYS_BEFORE = 180
 WINDOW_CLOSES_DAYS_BEFORE = 120
 LATE_FILING_DAYS_AFTER = 180
 HIGHEST_RANK = 5
+# The outcomes of evaluation's decisions that end a case at a level (a return for completion
+# does not): the dossier can no longer be withdrawn.
+DECISIONS = frozenset({"recognised", "not_recognised", "rejected"})
+# A dossier filed and not withdrawn: an upgrade in these states, and not decided, is under way.
+_FILED = (Status.SUBMITTED, Status.RETURNED, Status.RESUBMITTED, Status.ACCEPTED)
 
 
 def product_sets(version: str = RUBRIC_VERSION) -> dict[str, ProductSet]:
@@ -185,6 +191,43 @@ def _check_reevaluation(certificate: Certificate, day: date, *, filing: bool) ->
     return day > closes_on
 
 
+def _check_same_product(session: Session, certificate: Certificate, product_set_code: str) -> None:
+    """An upgrade or re-evaluation is of the product its certificate names: the same producer
+    (checked first) and the same product set."""
+    holder = session.get(Dossier, certificate.dossier_id)
+    if holder is not None and holder.product_set_code != product_set_code:
+        raise _certificate_problem(
+            f"Certificate {certificate.number} recognises {certificate.product_name} "
+            f"(product set {holder.product_set_code}); this dossier is of product set "
+            f"{product_set_code}. An upgrade or a re-evaluation is of the product its "
+            "certificate names."
+        )
+
+
+def _check_one_upgrade(
+    session: Session, certificate: Certificate, dossier_id: uuid.UUID | None
+) -> None:
+    """One upgrade at a time per certificate: none may be opened or filed while another
+    upgrade of it is filed and not decided."""
+    other = session.execute(
+        select(Dossier.id)
+        .where(
+            Dossier.certificate_number == certificate.number,
+            Dossier.registration_type == UPGRADE,
+            Dossier.status.in_([s.value for s in _FILED]),
+            Dossier.decided_outcome.is_(None),
+            Dossier.id != dossier_id if dossier_id is not None else true(),
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+    if other is not None:
+        raise _certificate_problem(
+            f"An upgrade of certificate {certificate.number} is under way (dossier {other}); "
+            "a certificate is upgraded one dossier at a time: wait for its decision, or "
+            "withdraw it."
+        )
+
+
 def _check_certificate(
     session: Session,
     *,
@@ -192,12 +235,14 @@ def _check_certificate(
     registration_type: str,
     number: str | None,
     filed_on: date | None,
+    product_set_code: str,
+    dossier_id: uuid.UUID | None = None,
 ) -> bool | None:
     """Check the certificate a dossier names against its registration type (422 otherwise).
 
     ``filed_on`` is the filing date at submission, ``None`` while the dossier is prepared (the
-    window is judged on filing). Returns whether a re-evaluation is late (``None`` for the
-    other types).
+    window is judged on filing); ``dossier_id`` the dossier itself, once it exists. Returns
+    whether a re-evaluation is late (``None`` for the other types).
     """
     if registration_type == FIRST:
         if number is not None:
@@ -207,7 +252,12 @@ def _check_certificate(
         raise _certificate_problem(
             "An upgrade or a re-evaluation names the certificate it concerns."
         )
-    certificate = session.get(Certificate, number)
+    # Filing locks the certificate: two upgrades of it filed at once are checked one after the
+    # other (the second sees the first under way).
+    query = select(Certificate).where(Certificate.number == number)
+    if filed_on is not None:
+        query = query.with_for_update()
+    certificate = session.execute(query).scalar_one_or_none()
     # One answer for unknown and another producer's numbers (numbers are public, holders' files
     # are not).
     if certificate is None or certificate.producer_id != producer_id:
@@ -217,9 +267,11 @@ def _check_certificate(
             f"Certificate {number} is {certificate.status}; only a current certificate is "
             "upgraded or re-evaluated."
         )
+    _check_same_product(session, certificate, product_set_code)
     day = filed_on or _today()
     if registration_type == UPGRADE:
         _check_upgrade(certificate, day)
+        _check_one_upgrade(session, certificate, dossier_id)
         return None
     return _check_reevaluation(certificate, day, filing=filed_on is not None)
 
@@ -252,6 +304,52 @@ def record_certificate(*, uow: UnitOfWork, event_type: str, payload: dict[str, A
         old = uow.session.get(Certificate, replaced)
         if old is not None and old.status in (VALID, EXPIRED):
             old.status = SUPERSEDED
+            old.superseded_by = number
+            # The old dossier's status line says so and names its successor.
+            _set_public_status(
+                uow.session,
+                old.dossier_id,
+                public_status.superseded(old.number, number, int(payload["star_rank"])),
+            )
+
+
+def _set_public_status(
+    session: Session, dossier_id: uuid.UUID, status: public_status.Status
+) -> None:
+    """Write a dossier's status line without touching its version (the applicant's lock)."""
+    table = Dossier.__table__
+    session.execute(
+        update_rows(table)
+        .where(table.c.id == dossier_id)
+        .values(
+            public_status=status.text,
+            public_status_key=status.key,
+            public_status_params=dict(status.params),
+        )
+    )
+
+
+def record_decision(*, uow: UnitOfWork, dossier_id: uuid.UUID, outcome: str) -> None:
+    """Record the decision that ended the dossier's case (the first one told wins): from then
+    on it can no longer be withdrawn. A statement on the table, as for the status line."""
+    table = Dossier.__table__
+    uow.session.execute(
+        update_rows(table)
+        .where(table.c.id == dossier_id, table.c.decided_outcome.is_(None))
+        .values(decided_outcome=outcome)
+    )
+
+
+def certificates_of(session: Session, dossier_ids: list[uuid.UUID]) -> dict[uuid.UUID, Certificate]:
+    """The certificate each of ``dossier_ids`` was issued (the newest, should there be more)."""
+    if not dossier_ids:
+        return {}
+    rows = session.execute(
+        select(Certificate)
+        .where(Certificate.dossier_id.in_(dossier_ids))
+        .order_by(Certificate.issued_on, Certificate.number)
+    ).scalars()
+    return {c.dossier_id: c for c in rows}
 
 
 def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str, Any]) -> Dossier:
@@ -270,6 +368,7 @@ def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str
         registration_type=data["registration_type"],
         number=data.get("certificate_number"),
         filed_on=None,
+        product_set_code=data["product_set_code"],
     )
     now = _now()
     dossier = Dossier(
@@ -350,6 +449,8 @@ def update(
             registration_type=changes.get("registration_type", dossier.registration_type),
             number=changes.get("certificate_number", dossier.certificate_number),
             filed_on=None,
+            product_set_code=dossier.product_set_code,
+            dossier_id=dossier.id,
         )
     for name in ("product_name", "registration_type", "certificate_number", "samples_count"):
         if name in changes:
@@ -422,7 +523,12 @@ def transition(
         session=uow.session, principal=principal, dossier_id=dossier_id
     )
     try:
-        step = lifecycle.next_status(Status(dossier.status), action, principal.roles)
+        step = lifecycle.next_status(
+            Status(dossier.status),
+            action,
+            principal.roles,
+            decided=dossier.decided_outcome is not None,
+        )
     except lifecycle.RoleNotAllowed as exc:
         raise problems.forbidden(str(exc)) from exc
     except lifecycle.TransitionError as exc:
@@ -448,6 +554,8 @@ def transition(
             registration_type=dossier.registration_type,
             number=dossier.certificate_number,
             filed_on=filed_on,
+            product_set_code=dossier.product_set_code,
+            dossier_id=dossier.id,
         )
         dossier.filed_on = filed_on
         dossier.submitted_at = now

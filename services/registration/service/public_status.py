@@ -50,6 +50,13 @@ TEMPLATES: Mapping[str, tuple[Rule, ...]] = MappingProxyType(
             # A recognition is followed by certificate.issued, which says it with the expiry;
             # saying less here could overwrite that line if the two arrive out of order.
             Rule("decided.recognised", None, {"outcome": "recognised"}),
+            # An upgrade whose result is not above the certificate it named: that one stands.
+            Rule(
+                "decided.not_higher",
+                "{star_rank}★ is not above certificate {certificate_number} "
+                "({certificate_star_rank}★), which stands",
+                {"outcome": "not_recognised", "reason_code": "rank_not_higher"},
+            ),
             Rule(
                 "decided.not_recognised",
                 "not recognised at {level} level",
@@ -92,6 +99,22 @@ def status_of(event_type: str, payload: Mapping[str, Any]) -> Status | None:
     names = [name for _, name, _, _ in Formatter().parse(rule.template) if name]
     params = {name: payload[name] for name in names}
     return Status(rule.template.format_map(payload), rule.key, params)
+
+
+#: The line of a dossier whose certificate a later one superseded (an upgrade, a
+#: re-evaluation): told by the successor's ``certificate.issued``, which names it in
+#: ``replaces``.
+SUPERSEDED = Rule(
+    "certificate.superseded", "certificate {number} superseded by {superseded_by} ({star_rank}★)"
+)
+
+
+def superseded(number: str, successor: str, star_rank: int) -> Status:
+    """The status line of the dossier whose certificate ``number`` was superseded by
+    ``successor`` (of ``star_rank``)."""
+    params = {"number": number, "superseded_by": successor, "star_rank": star_rank}
+    assert SUPERSEDED.template is not None
+    return Status(SUPERSEDED.template.format_map(params), SUPERSEDED.key, params)
 
 
 def describe(event_type: str, payload: Mapping[str, Any]) -> str | None:

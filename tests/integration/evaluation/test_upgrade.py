@@ -192,25 +192,31 @@ def test_an_upgrade_from_3_to_4_stars_supersedes_the_old_certificate(
     assert_problem(revoked, 409, "transition-not-allowed")
 
 
-def test_an_upgrade_without_a_higher_rank_supersedes_nothing(
+def test_no_certificate_is_issued_for_an_upgrade_not_above_its_certificate(
     registration, evaluation, eval_call, commune_officer, people
 ) -> None:
+    """A council's close ends such an upgrade, not recognised (test_upgrade_rules); a case
+    left awaiting the decision on a rank not above the certificate is refused to the authority:
+    no second certificate of the same rank is issued beside the first."""
     old = certify(registration, evaluation, commune_officer, people, star_rank=4)
     dossier = file_and_accept(
         registration, evaluation, commune_officer, people, "upgrade", old["number"]
     )
-    # The province council found 4★ again: recognised, but the product keeps its certificate.
     version = awaiting_decision(
         evaluation, dossier["id"], star_rank=4, level="province", closed_on=days_ago(3)
     )
+    before = len(outbox_events(evaluation, dossier["id"]))
     reply = decide(people["province_authority"], dossier["id"], version, days_ago(1))
-    assert reply.status == 201, reply.body
+    assert_problem(reply, 409, "transition-not-allowed")
+    assert old["number"] in reply.body["detail"]
     assert lookup(eval_call, old["number"])["status"] == "valid"
     assert stored(evaluation, old["number"]).superseded_by is None
-    [issued] = [
-        e for e in outbox_events(evaluation, dossier["id"]) if e["type"] == "certificate.issued"
-    ]
-    assert issued["payload"]["replaces"] is None
+    assert len(outbox_events(evaluation, dossier["id"])) == before
+    with evaluation.db.reader() as session:
+        issued = session.execute(
+            select(func.count()).where(Certificate.dossier_id == uuid.UUID(dossier["id"]))
+        ).scalar_one()
+    assert issued == 0
 
 
 # --- refused upgrades -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.registration.service.public_status import TEMPLATES, describe
+from services.registration.service.public_status import SUPERSEDED, TEMPLATES, describe
 from shared.events import Actor, Event, new_event
 from tests.support import flows
 
@@ -251,8 +251,12 @@ def test_every_template_fits_the_column() -> None:
         "to_level": "national",
         "star_rank": 5,
         "expires_on": "2029-11-30",
+        "certificate_number": "OCOP-45.461-2026-00017",
+        "certificate_star_rank": 5,
+        "number": "OCOP-45.461-2026-00017",
+        "superseded_by": "OCOP-45.461-2026-00018",
     }
-    for rules in TEMPLATES.values():
+    for rules in (*TEMPLATES.values(), (SUPERSEDED,)):
         for rule in rules:
             if rule.template is not None:
                 assert len(rule.template.format_map(longest)) <= 200

@@ -7,6 +7,7 @@ import pytest
 from services.registration.domain.lifecycle import (
     TRANSITIONS,
     Action,
+    DecidedAlready,
     RoleNotAllowed,
     Status,
     TransitionError,
@@ -58,3 +59,14 @@ def test_withdrawn_is_final_and_accepted_only_withdraws() -> None:
     assert allowed_actions(Status.WITHDRAWN, APPLICANT | OFFICER) == []
     assert allowed_actions(Status.ACCEPTED, APPLICANT | OFFICER) == ["withdraw"]
     assert sorted(allowed_actions(Status.SUBMITTED, OFFICER)) == ["accept", "return"]
+
+
+def test_a_decided_dossier_is_not_withdrawn_and_nothing_else_changes() -> None:
+    with pytest.raises(DecidedAlready):
+        next_status(Status.ACCEPTED, Action.WITHDRAW, APPLICANT, decided=True)
+    assert allowed_actions(Status.ACCEPTED, APPLICANT | OFFICER, decided=True) == []
+    # Only withdrawal waits on the decision; every other edge is as without one.
+    for (status, action), transition in TRANSITIONS.items():
+        assert transition.before_decision == (action is Action.WITHDRAW)
+        if action is not Action.WITHDRAW:
+            assert next_status(status, action, transition.roles, decided=True) == transition

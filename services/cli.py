@@ -78,6 +78,55 @@ def cmd_units(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_notice(name: str) -> object:
+    import json
+
+    text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
+    return json.loads(text)
+
+
+def cmd_calendar(args: argparse.Namespace) -> int:
+    """Load a year's notice of days off into registration (told to the other services by
+    ``calendar.notice_loaded``), or show a year's days off and working weekend days."""
+    from datetime import date, timedelta
+
+    from services.registration.service import calendar as calendar_service
+    from shared.calendar import WorkingCalendar, parse_notice, today
+
+    if args.action == "load":
+        if not args.file:
+            print(
+                "ocop calendar load: give the notice's JSON file (or - for stdin)", file=sys.stderr
+            )
+            return 2
+        try:
+            notice = parse_notice(_read_notice(args.file))
+        except (OSError, ValueError) as exc:  # unreadable, not JSON, or not a notice
+            print(f"{args.file}: {exc}", file=sys.stderr)
+            return 1
+        with _opened("registration") as rt, rt.db.unit_of_work() as uow:
+            calendar_service.load_notice(uow=uow, notice=notice)
+            uow.commit()
+        print(
+            f"{notice.year}: {notice.reference} loaded (days off: {len(notice.days_off)}, "
+            f"working days: {len(notice.working_days)}); every service counts on it"
+        )
+        return 0
+    with _opened("registration") as rt, rt.db.reader() as session:
+        notices = calendar_service.notices(session)
+    year = args.year or today().year
+    calendar = WorkingCalendar.of(notices)
+    first = date(year, 1, 1)
+    days = [first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days)]
+    # What differs from Monday to Friday worked: the days off, and the weekend days worked.
+    odd = [day for day in days if calendar.is_working_day(day) == (day.weekday() > 4)]
+    loaded = next((n.reference for n in notices if n.year == year), "none loaded")
+    print(f"{year}, notice: {loaded}")
+    print("days off, Monday to Friday:", ", ".join(d.isoformat() for d in odd if d.weekday() < 5))
+    print("working days, weekend:", ", ".join(d.isoformat() for d in odd if d.weekday() > 4))
+    return 0
+
+
 def cmd_seed(_args: argparse.Namespace) -> int:
     from services.registration.seed import DEMO_PASSWORD, seed_demo
 
@@ -331,6 +380,19 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_migrate)
 
     sub.add_parser("seed", help="create the demo accounts").set_defaults(func=cmd_seed)
+
+    p = sub.add_parser(
+        "calendar", help="load a year's notice of days off and working days, or show a year"
+    )
+    p.add_argument("action", choices=["load", "show"])
+    p.add_argument(
+        "file",
+        nargs="?",
+        help='load: the notice, JSON ({"year", "reference", '
+        '"days_off", "working_days"}); - reads stdin',
+    )
+    p.add_argument("--year", type=int, help="show: the year (default: this year)")
+    p.set_defaults(func=cmd_calendar)
 
     p = sub.add_parser("units", help="import a tree of administrative units with districts")
     p.add_argument("file", help="CSV with header level,code,name,parent_code")

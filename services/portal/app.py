@@ -14,8 +14,8 @@ from werkzeug.exceptions import HTTPException
 from services.portal import csrf, i18n, signin
 from services.portal.api_client import ApiClient, ApiError
 from services.portal.views import VIEWS
-from services.portal.views.common import VIETNAM
 from shared import config
+from shared.calendar import TIMEZONE
 from shared.config import PortalSettings
 
 
@@ -51,7 +51,7 @@ def local_day(value: str | None) -> str:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(VIETNAM).date().isoformat()
+    return moment.astimezone(TIMEZONE).date().isoformat()
 
 
 def create_app(settings: PortalSettings | None = None, api: ApiClient | None = None) -> Flask:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared import participants
+from shared import calendar_store, participants
 from shared.ids import new_id
 from shared.messaging.outbox import define_inbox, define_outbox
 from shared.powers import define_revoked_tokens_table
@@ -40,6 +40,9 @@ rate_limits = define_rate_limit_table(Base.metadata)
 revoked_tokens = define_revoked_tokens_table(Base.metadata)
 # The officials on each case (shared.participants), kept from every service's events.
 participant_tables = participants.define_tables(Base.metadata, seats=True)
+# The yearly notices of days off an operator loaded (shared.calendar_store, ADR 0010): the
+# working days the intake deadline is counted in. Loaded here, told to the other services.
+calendar_notices = calendar_store.define_table(Base.metadata)
 
 Timestamp = DateTime(timezone=True)
 

@@ -1,14 +1,13 @@
-"""The portal's own small rules: its session key, dates shown in Vietnam, the intake deadline,
-and how an API's field errors are laid beside the form's fields."""
+"""The portal's own small rules: its session key, dates shown in Vietnam, and how an API's field
+errors are laid beside the form's fields. (The intake deadline is registration's: it answers
+``intake_due_on``, tests/unit/registration/test_intake_deadline.py.)"""
 
 from __future__ import annotations
 
 import stat
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 
-from services.portal import deadlines
 from services.portal.api_client import ApiError
 from services.portal.app import create_app, local_day
 from shared import config
@@ -30,15 +29,6 @@ def test_timestamps_are_shown_as_the_day_in_vietnam() -> None:
     assert local_day("2026-11-29T16:59:59+00:00") == "2026-11-29"
     assert local_day("2026-11-29") == "2026-11-29"
     assert local_day(None) == "—"
-
-
-def test_the_intake_deadline_skips_weekends_and_tet() -> None:
-    # Filed on Friday 2 October 2026: 15 working days later is Friday 23 October.
-    assert deadlines.intake_due("2026-10-02") == "2026-10-23"
-    # Filed on Friday 29 January 2027, before Tết (6 February): without holidays the 15th
-    # working day would be Friday 19 February; the Tết days off push it later.
-    assert deadlines.add_working_days(date(2027, 1, 29), 15) > date(2027, 2, 19)
-    assert deadlines.intake_due(None) is None
 
 
 def test_nested_field_errors_are_keyed_like_the_form_fields() -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.registration.domain import lifecycle
+from services.registration.domain.intake import AWAITING_CHECK, intake_due_on
 from services.registration.domain.lifecycle import Action, Status
 from services.registration.models import Certificate, Dossier
 from services.registration.runtime import current
@@ -24,14 +27,33 @@ from services.registration.schemas import (
     WithdrawIn,
 )
 from services.registration.service import access
+from services.registration.service import calendar as calendar_service
 from services.registration.service import dossiers as dossier_service
 from shared.auth import Principal
+from shared.calendar import local_date
+from shared.db import as_utc
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers")
 
 
-_FIELDS = [name for name in DossierOut().fields if name not in ("allowed_actions", "certificate")]
+_FIELDS = [
+    name
+    for name in DossierOut().fields
+    if name not in ("allowed_actions", "certificate", "intake_due_on")
+]
+
+
+def _intake_due_on(dossier: Dossier) -> date | None:
+    """The commune's intake deadline (domain.intake) of a dossier waiting for its check, on the
+    working calendar with the notices loaded (read once per request, and only if needed)."""
+    if dossier.submitted_at is None or Status(dossier.status) not in AWAITING_CHECK:
+        return None
+    if "working_calendar" not in g:
+        with current().db.reader() as session:
+            g.working_calendar = calendar_service.working_calendar(session)
+    received_on = local_date(as_utc(dossier.submitted_at))
+    return intake_due_on(dossier.status, received_on, g.working_calendar)
 
 
 def _out(
@@ -42,6 +64,7 @@ def _out(
     only for a decided dossier, which no write changes (edits and intake come before, and
     withdrawal is refused once decided)."""
     data = {name: getattr(dossier, name) for name in _FIELDS}
+    data["intake_due_on"] = _intake_due_on(dossier)
     data["certificate"] = certificate
     status = Status(dossier.status)
     intake = access.handles_intake(principal, dossier)

@@ -16,9 +16,8 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select, true
 from sqlalchemy import update as update_rows
@@ -36,8 +35,9 @@ from services.registration.models import (
 )
 from services.registration.service import access, public_status
 from services.registration.service import producers as producer_service
-from shared import problems
+from shared import calendar, problems
 from shared.auth import Principal, UnitRef
+from shared.certificates import late_filing_until, reevaluation_window
 from shared.db import UnitOfWork, dialect_insert
 from shared.events import Actor, new_event
 from shared.ids import new_id
@@ -47,16 +47,10 @@ from shared.rubrics import ProductSet, load_rubric, validate_answers
 log = logging.getLogger(__name__)
 
 RUBRIC_VERSION = "qd26-2026"
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 FIRST, UPGRADE, RE_EVALUATION = "first", "upgrade", "re_evaluation"
 # Certificate statuses, as the evaluation service's events tell them.
 VALID, EXPIRED, REVOKED, SUPERSEDED = "valid", "expired", "revoked", "superseded"
-# The re-evaluation window and the late-filing limit, in calendar days around the expiry
-# (DOMAIN "Certificates"; the evaluation service's domain holds the same figures).
-WINDOW_OPENS_DAYS_BEFORE = 180
-WINDOW_CLOSES_DAYS_BEFORE = 120
-LATE_FILING_DAYS_AFTER = 180
 HIGHEST_RANK = 5
 # The outcomes of evaluation's decisions that end a case at a level (a return for completion
 # does not): the dossier can no longer be withdrawn.
@@ -80,7 +74,7 @@ def _now() -> datetime:
 
 def _today() -> date:
     """Today in Vietnam: the day a filing is dated."""
-    return datetime.now(VIETNAM).date()
+    return calendar.today()
 
 
 def _form01(producer: Producer, commitment: bool) -> dict[str, Any]:
@@ -173,9 +167,9 @@ def _check_reevaluation(certificate: Certificate, day: date, *, filing: bool) ->
     """Whether a re-evaluation filed (or, at creation, prepared) on ``day`` is late; 422 when
     it is too late, or when a filing comes before the window opens."""
     expires_on = certificate.expires_on
-    opens_on = expires_on - timedelta(days=WINDOW_OPENS_DAYS_BEFORE)
-    closes_on = expires_on - timedelta(days=WINDOW_CLOSES_DAYS_BEFORE)
-    last_day = expires_on + timedelta(days=LATE_FILING_DAYS_AFTER)
+    window = reevaluation_window(expires_on)
+    opens_on, closes_on = window.opens_on, window.closes_on
+    last_day = late_filing_until(expires_on)
     if day > last_day:
         raise _certificate_problem(
             f"Certificate {certificate.number} expired on {expires_on.isoformat()}; a "
@@ -485,7 +479,7 @@ def _check_ready_to_submit(dossier: Dossier) -> None:
 
 
 def _assign_product_code(uow: UnitOfWork, dossier: Dossier) -> str:
-    year = datetime.now(VIETNAM).year
+    year = calendar.today().year
     insert = dialect_insert(uow.session)
     table = ProductCodeCounter.__table__
     stmt = (

@@ -53,9 +53,7 @@ def test_the_window_is_not_moved_off_a_day_off() -> None:
     # A window to file in, not a time limit to act within: Art. 148.5 does not move it. Expiry
     # on 2 September 2029: the window closes on Saturday 5 May 2029, not on Monday 7 May;
     # expiry on 30 April 2029: it closes on Sunday 31 December 2028.
-    assert reevaluation_window(date(2029, 9, 2)) == FilingWindow(
-        date(2029, 3, 6), date(2029, 5, 5)
-    )
+    assert reevaluation_window(date(2029, 9, 2)) == FilingWindow(date(2029, 3, 6), date(2029, 5, 5))
     assert reevaluation_window(date(2029, 4, 30)).closes_on == date(2028, 12, 31)
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from shared import context, problems
+from shared import context, edge, openapi, problems
 from shared.auth import AccountStateLookup, CurrentPowers, Principal, TokenVerifier, VerifiedToken
 from shared.config import Settings
 from shared.db import Database
@@ -56,12 +56,26 @@ _STATUS_SLUGS = {
 }
 
 
+# Declare an operation answerable without a token (see shared.edge).
+public = edge.public
+
+
 class ProblemApi(Api):
-    """flask-smorest's Api answering every HTTP error as problem+json."""
+    """flask-smorest's Api answering every HTTP error as problem+json, and serving an OpenAPI
+    document that says what the service does (shared.openapi)."""
+
+    def _openapi_json(self) -> Response:
+        document = openapi.finish(self.spec.to_dict(), current_app)
+        return current_app.response_class(
+            current_app.json.dumps(document, indent=2), mimetype="application/json"
+        )
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         status = error.code or 500
         data = getattr(error, "data", None) or {}
+        # What the error itself says in headers (Allow on a 405, Retry-After, …), not its HTML.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
         title, detail, errors = error.name, data.get("message") or error.description, None
         messages = data.get("messages")
         if isinstance(messages, dict):
@@ -77,7 +91,7 @@ class ProblemApi(Api):
             title,
             detail if isinstance(detail, str) else None,
             errors=errors,
-            headers=data.get("headers"),
+            headers=headers,
         )
         return problem.response(instance=request.path, request_id=context.request_id.get())
 
@@ -191,6 +205,8 @@ def _install_request_hooks(app: Flask, settings: Settings, verifier: TokenVerifi
                 raise problems.unauthorized("Use the Bearer scheme.")
             g.token = verifier.verify_token(token.strip())
             g.principal = g.token.principal
+        # Who may call the operation, before its body is read; then the body's bounds.
+        edge.check_request(app)
 
     @app.after_request
     def _finish(response: Response) -> Response:

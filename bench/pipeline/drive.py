@@ -16,10 +16,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from shared.calendar import today
 from shared.rubrics import load_rubric
 from tests.support import councils as kit
 from tests.support import flows
@@ -28,7 +27,6 @@ from tests.unit.evaluation.sheets import answers_for
 SET_CODE = "04"
 DISTRICT = kit.DISTRICT  # pre2025:district:461, holding flows.COMMUNE
 PROVINCE = kit.PROVINCE  # pre2025:province:45
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 SEATS = ("chair", "secretary", "member", "member", "member")
 # Four of five score (quorum); 4★ at the district goes up, 4★ at the province is its own.
 DISTRICT_TOTALS = (78, 80, 82, 79)
@@ -245,7 +243,7 @@ def evaluate(client: Client, people: Cast, answers: Answers, dossier_id: str) ->
     case = check(chair("GET", f"/api/v1/cases/{dossier_id}"), 200, "case")
     decision = {
         "decision_number": f"{dossier_id[:8]}/QĐ-UBND",
-        "decided_on": datetime.now(VIETNAM).date().isoformat(),
+        "decided_on": today().isoformat(),
         "version": case["version"],
     }
     path = f"/api/v1/cases/{dossier_id}/decisions"

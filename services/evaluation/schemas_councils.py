@@ -11,13 +11,14 @@ from marshmallow import Schema, fields, validate
 
 from services.evaluation.domain.regime import LevelCode
 from services.evaluation.service.councils import SEAT_ROLES
+from shared.names import printable_name
 
 LEVELS = [level.value for level in LevelCode]
 UNIT_HELP = "tree:level:code of the unit served (e.g. pre2025:district:461), or national"
 
 
 class CouncilCreateIn(Schema):
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=300))
+    name = fields.Str(required=True, validate=printable_name(max_length=300))
     level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
     unit = fields.Str(
         required=True, validate=validate.Length(max=40), metadata={"description": UNIT_HELP}
@@ -58,13 +59,20 @@ class CouncilOut(Schema):
     members = fields.List(fields.Nested(SeatOut), metadata={"description": "current seats"})
 
 
+_CURSOR = {"description": "cursor: the `next` of the previous page"}
+_NEXT = {"description": "cursor of the next page (null on the last)"}
+
+
 class CouncilListArgs(Schema):
     level = fields.Str(validate=validate.OneOf(LEVELS))
     unit = fields.Str(validate=validate.Length(max=40))
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.UUID(metadata=_CURSOR)
 
 
 class CouncilList(Schema):
     items = fields.List(fields.Nested(CouncilOut))
+    next = fields.UUID(allow_none=True, metadata=_NEXT)
 
 
 class SeatIn(Schema):
@@ -87,7 +95,7 @@ class RoundCreateIn(Schema):
     unit = fields.Str(
         required=True, validate=validate.Length(max=40), metadata={"description": UNIT_HELP}
     )
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.Str(required=True, validate=printable_name(max_length=200))
     proposals_due = fields.Date(required=True)
     closes_on = fields.Date(required=True)
 
@@ -112,11 +120,15 @@ class RoundOut(Schema):
 class RoundListArgs(Schema):
     level = fields.Str(validate=validate.OneOf(LEVELS))
     unit = fields.Str(validate=validate.Length(max=40))
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.UUID(metadata=_CURSOR)
 
 
 class RoundList(Schema):
     items = fields.List(fields.Nested(RoundOut))
+    next = fields.UUID(allow_none=True, metadata=_NEXT)
 
 
-class RoundDefaultsOut(RoundList):
+class RoundDefaultsOut(Schema):
+    items = fields.List(fields.Nested(RoundOut), metadata={"description": "the year's rounds"})
     created = fields.Int(metadata={"description": "how many of the year's rounds were new"})

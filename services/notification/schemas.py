@@ -33,15 +33,20 @@ class DeliveryOut(Schema):
 
 class DeliveryList(Schema):
     items = fields.List(fields.Nested(DeliveryOut))
-
-
-class DossierDeliveriesArgs(Schema):
-    dossier_id = fields.UUID(required=True)
+    next = fields.UUID(
+        allow_none=True, metadata={"description": "cursor of the next page (null on the last)"}
+    )
 
 
 class PageArgs(Schema):
-    after = fields.UUID(load_default=None, metadata={"description": "the last id of the page"})
+    after = fields.UUID(
+        load_default=None, metadata={"description": "cursor: the `next` of the previous page"}
+    )
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class DossierDeliveriesArgs(PageArgs):
+    dossier_id = fields.UUID(required=True)
 
 
 class PreferencesIn(Schema):

@@ -44,7 +44,7 @@ def create_app(runtime: Registration | None = None) -> Flask:
         documents.blp,
         reference.blp,
         case_file.blp,
+        accounts.wellknown,
     ):
         api.register_blueprint(blueprint)
-    app.register_blueprint(accounts.wellknown)
     return app

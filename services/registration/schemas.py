@@ -13,6 +13,7 @@ from marshmallow import Schema, fields, validate
 from services.registration.domain.lifecycle import Status
 from services.registration.domain.uploads import KINDS
 from shared.auth import ROLES
+from shared.names import printable_name
 
 LANGUAGES = ["vi", "en"]
 REGISTRATION_TYPES = ["first", "upgrade", "re_evaluation"]
@@ -30,7 +31,7 @@ GENDERS = ["male", "female", "other"]
 class RegisterIn(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.Str(required=True, validate=validate.Length(min=10, max=200), load_only=True)
-    display_name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    display_name = fields.Str(required=True, validate=printable_name(max_length=200))
     language = fields.Str(load_default="vi", validate=validate.OneOf(LANGUAGES))
     role = fields.Str(
         load_default="applicant", validate=validate.OneOf(["applicant", "consultant"])
@@ -40,7 +41,7 @@ class RegisterIn(Schema):
 class AccountCreateIn(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.Str(required=True, validate=validate.Length(min=10, max=200), load_only=True)
-    display_name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    display_name = fields.Str(required=True, validate=printable_name(max_length=200))
     language = fields.Str(load_default="vi", validate=validate.OneOf(LANGUAGES))
     roles = fields.List(fields.Str(validate=validate.OneOf(ROLES)), required=True)
     unit = fields.Str(load_default=None, allow_none=True)
@@ -62,7 +63,7 @@ class AccountOut(Schema):
 class OwnAccountUpdateIn(Schema):
     """What anyone may change about themselves; a field left out stays as it is."""
 
-    display_name = fields.Str(validate=validate.Length(min=1, max=200))
+    display_name = fields.Str(validate=printable_name(max_length=200))
     language = fields.Str(validate=validate.OneOf(LANGUAGES))
 
 
@@ -87,14 +88,14 @@ class TokenOut(Schema):
 
 
 class RepresentativeSchema(Schema):
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.Str(required=True, validate=printable_name(max_length=200))
     position = fields.Str(required=True, validate=validate.Length(min=1, max=100))
     gender = fields.Str(required=True, validate=validate.OneOf(GENDERS))
     ethnicity = fields.Str(required=True, validate=validate.Length(min=1, max=60))
 
 
 class ProducerIn(Schema):
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=300))
+    name = fields.Str(required=True, validate=printable_name(max_length=300))
     entity_type = fields.Str(required=True, validate=validate.OneOf(ENTITY_TYPES))
     representative = fields.Nested(RepresentativeSchema, required=True)
     unit = fields.Str(
@@ -150,7 +151,7 @@ def _certificate_number(**kwargs: Any) -> fields.Str:
 class DossierCreateIn(Schema):
     producer_id = fields.UUID(required=True)
     registration_type = fields.Str(required=True, validate=validate.OneOf(REGISTRATION_TYPES))
-    product_name = fields.Str(required=True, validate=validate.Length(min=1, max=300))
+    product_name = fields.Str(required=True, validate=printable_name(max_length=300))
     product_set_code = fields.Str(required=True, validate=validate.Regexp(r"^\d{2}$"))
     certificate_number = _certificate_number(load_default=None)
     samples_count = fields.Int(load_default=0, validate=validate.Range(min=0, max=100))
@@ -162,7 +163,7 @@ class DossierUpdateIn(Schema):
     version = fields.Int(required=True, metadata={"description": "the version you read"})
     registration_type = fields.Str(validate=validate.OneOf(REGISTRATION_TYPES))
     certificate_number = _certificate_number()
-    product_name = fields.Str(validate=validate.Length(min=1, max=300))
+    product_name = fields.Str(validate=printable_name(max_length=300))
     samples_count = fields.Int(validate=validate.Range(min=0, max=100))
     self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str())
     commitment = fields.Bool()
@@ -234,14 +235,6 @@ class DossierOut(Schema):
     certificate_number = fields.Str(allow_none=True)
     filed_on = fields.Date(
         allow_none=True, metadata={"description": "first submission, Asia/Ho_Chi_Minh"}
-    )
-    intake_due_on = fields.Date(
-        allow_none=True,
-        metadata={
-            "description": "the last day for the commune's completeness check: 15 working days "
-            "after the last (re)submission, in Vietnam with its public holidays and the yearly "
-            "notice of days off; null unless submitted or resubmitted"
-        },
     )
     late_filing = fields.Bool(
         allow_none=True,

@@ -71,8 +71,8 @@ def test_form_choices_match_the_api(codes: tuple[str, ...], spec: str) -> None:
 def test_document_kinds_match_the_upload_api() -> None:
     doc = json.loads((ROOT / "docs" / "openapi" / "registration.json").read_text())
     upload = doc["paths"]["/api/v1/dossiers/{dossier_id}/documents"]["post"]
-    (kind,) = [p for p in upload["parameters"] if p["name"] == "kind"]
-    assert list(vocab.DOCUMENT_KINDS) == kind["schema"]["enum"]
+    form = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert list(vocab.DOCUMENT_KINDS) == form["properties"]["kind"]["enum"]
 
 
 @pytest.mark.parametrize(("prefix", "spec"), sorted(LABELS.items()))

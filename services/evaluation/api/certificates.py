@@ -21,7 +21,7 @@ from services.evaluation.schemas_certificates import (
 )
 from services.evaluation.service import certificates as certificate_service
 from services.evaluation.service import decisions as decision_service
-from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
+from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors, public
 
 blp = Blueprint("certificates", __name__, url_prefix="/api/v1", description="Certificates")
 
@@ -76,7 +76,7 @@ def list_certificates(args: dict[str, Any]) -> Any:
 
 @blp.route("/certificates/<string(maxlength=40):number>", methods=["GET"])
 @blp.response(200, PublicCertificateOut)
-@blp.doc(security=[])
+@public(blp)
 @document_errors(blp, 401, 404)  # 401 only for a malformed or invalid token, if one is sent
 def lookup(number: str) -> Any:
     """Check a certificate number, as printed on a label (no sign-in needed)"""

@@ -50,15 +50,21 @@ def _render(session: Session, councils: list[Council]) -> list[dict[str, Any]]:
 class Councils(MethodView):
     @blp.arguments(CouncilListArgs, location="query")
     @blp.response(200, CouncilList)
-    @document_errors(blp, 401)
+    @document_errors(blp, 401, 422)
     def get(self, args: dict[str, Any]) -> Any:
-        """Councils within your reach (your jurisdiction's, and those you sit on)"""
+        """Councils within your reach (your jurisdiction's, and those you sit on), oldest first
+        (cursor pagination)"""
         principal = current_principal()
         with current().db.reader() as session:
-            councils = council_service.list_(
-                session=session, principal=principal, level=args.get("level"), unit=args.get("unit")
+            councils, cursor = council_service.list_(
+                session=session,
+                principal=principal,
+                level=args.get("level"),
+                unit=args.get("unit"),
+                limit=args["limit"],
+                after=args.get("after"),
             )
-            return {"items": _render(session, councils)}
+            return {"items": _render(session, councils), "next": cursor}
 
     @blp.arguments(CouncilCreateIn)
     @blp.response(201, CouncilOut)
@@ -137,17 +143,20 @@ def remove_member(council_id: uuid.UUID, account_id: uuid.UUID) -> Any:
 class Rounds(MethodView):
     @blp.arguments(RoundListArgs, location="query")
     @blp.response(200, RoundList)
-    @document_errors(blp, 401)
+    @document_errors(blp, 401, 422)
     def get(self, args: dict[str, Any]) -> Any:
-        """Evaluation rounds, in date order, optionally of one level and unit"""
+        """Evaluation rounds, in date order, optionally of one level and unit (cursor
+        pagination)"""
         with current().db.reader() as session:
-            rounds = round_service.list_(
+            rounds, cursor = round_service.list_(
                 session=session,
                 principal=current_principal(),
                 level=args.get("level"),
                 unit=args.get("unit"),
+                limit=args["limit"],
+                after=args.get("after"),
             )
-            return {"items": rounds}
+            return {"items": rounds, "next": cursor}
 
     @blp.arguments(RoundCreateIn)
     @blp.response(201, RoundOut)

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 
 from shared import problems
 from shared.rubrics import RubricError, load_rubric
-from shared.web import document_errors
+from shared.web import document_errors, public
 
 blp = Blueprint("rubrics", __name__, url_prefix="/api/v1", description="Scoring sheets")
 
@@ -30,6 +30,7 @@ class RubricSheetOut(Schema):
 
 
 @blp.route("/rubrics/<string(maxlength=20):version>/sheets/<string(length=2):set_code>")
+@public(blp)
 @blp.response(200, RubricSheetOut)
 @document_errors(blp, 401, 404)
 def sheet(version: str, set_code: str) -> Any:

@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from services.evaluation.runtime import current
 from services.evaluation.service import statistics
+from shared.spreadsheet import neutralise_row
 from shared.web import current_principal, document_errors
 
 blp = Blueprint("statistics", __name__, url_prefix="/api/v1", description="Statistics")
@@ -62,7 +63,8 @@ def summary() -> Any:
 @blp.response(200, {"type": "string"}, content_type="text/csv")
 @document_errors(blp, 401, 403, 422)
 def export(args: dict[str, Any]) -> Any:
-    """One grouping as CSV (UTF-8 with BOM, so spreadsheet programs read Vietnamese right)"""
+    """One grouping as CSV (UTF-8 with BOM, so spreadsheet programs read Vietnamese right; a
+    text cell a spreadsheet would run as a formula starts with ')"""
     with current().db.reader() as session:
         rows = statistics.counts(
             session=session, principal=current_principal(), grouping=args["group_by"]
@@ -72,7 +74,7 @@ def export(args: dict[str, Any]) -> Any:
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(neutralise_row(row) for row in rows)
     response = Response(out.getvalue(), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="ocop-{args["group_by"]}.csv"'
     return response

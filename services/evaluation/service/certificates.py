@@ -17,7 +17,7 @@ to a higher rank, or a recognised re-evaluation, supersedes the certificate it n
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -26,11 +26,11 @@ from sqlalchemy.orm import Session
 from services.evaluation.models import Case, Certificate, CertificateCounter, Evaluation
 from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
-from shared import problems
+from shared import calendar, problems
 from shared.auth import Principal
 from shared.calendar import local_date
 from shared.certificates import certificate_expiry, validity_extended_until
-from shared.db import UnitOfWork, dialect_insert
+from shared.db import UnitOfWork, as_utc, dialect_insert
 from shared.events import Actor
 
 VALID = "valid"
@@ -51,13 +51,7 @@ NATIONAL_SERIES = "TW"
 
 def today() -> date:
     """Today in Vietnam (Asia/Ho_Chi_Minh), the day certificates are valid or not on."""
-    return local_date(datetime.now(UTC))
-
-
-def _local_day(instant: datetime) -> date:
-    # SQLite hands timestamps back without their zone; they are stored in UTC.
-    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-    return local_date(aware)
+    return calendar.today()
 
 
 def pending_reevaluation(certificate: Certificate) -> Case | None:
@@ -81,7 +75,7 @@ def valid_until(certificate: Certificate) -> date:
         if case.registration_type != case_service.RE_EVALUATION:
             continue
         # A decided or withdrawn case ended on its last change (nothing touches it after).
-        ended_on = _local_day(case.updated_at) if case.stage in _ENDED_STAGES else None
+        ended_on = local_date(as_utc(case.updated_at)) if case.stage in _ENDED_STAGES else None
         extended = validity_extended_until(
             certificate.expires_on, filed_on=case.filed_on, decided_on=ended_on
         )

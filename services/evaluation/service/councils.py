@@ -208,15 +208,25 @@ def get(*, session: Session, principal: Principal, council_id: uuid.UUID) -> Cou
 
 
 def list_(
-    *, session: Session, principal: Principal, level: str | None = None, unit: str | None = None
-) -> list[Council]:
-    """The councils in the caller's reach, oldest first, optionally of one level or unit."""
+    *,
+    session: Session,
+    principal: Principal,
+    level: str | None = None,
+    unit: str | None = None,
+    limit: int = 50,
+    after: uuid.UUID | None = None,
+) -> tuple[list[Council], uuid.UUID | None]:
+    """A page of the councils in the caller's reach, oldest first, optionally of one level or
+    unit, and the cursor of the next page (None on the last): the id of the page's last one."""
     query = select(Council).where(reach(principal))
     if level:
         query = query.where(Council.level == level)
     if unit:
         query = query.where(Council.unit == unit)
-    return list(session.execute(query.order_by(Council.id)).scalars())
+    if after is not None:
+        query = query.where(Council.id > after)
+    rows = list(session.execute(query.order_by(Council.id).limit(limit + 1)).scalars())
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
 def rules_of(council: Council) -> CouncilRules:

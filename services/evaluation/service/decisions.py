@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ from services.evaluation.service import certificates as certificate_service
 from shared import calendar_store, problems
 from shared.auth import NATIONAL, Principal
 from shared.calendar import local_date
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, as_utc
 from shared.events.schemas_evaluation import Result
 
 log = logging.getLogger(__name__)
@@ -104,12 +104,6 @@ def _closing_evaluation(case: Case, session: Session) -> Evaluation:
     if evaluation is None or evaluation.closed_at is None:
         raise problems.transition_refused("No closed evaluation supports the pending rank.")
     return evaluation
-
-
-def _local_day(instant: datetime) -> date:
-    # SQLite hands timestamps back without their zone; they are stored in UTC.
-    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-    return local_date(aware)
 
 
 def _check_date(field: str, day: date, *, not_before: date, since: str) -> None:
@@ -198,7 +192,7 @@ def decide(
     _check_date(
         "decided_on",
         decided_on,
-        not_before=_local_day(evaluation.closed_at),
+        not_before=local_date(as_utc(evaluation.closed_at)),
         since="the day the council closed",
     )
 

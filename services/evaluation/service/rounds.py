@@ -13,7 +13,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.evaluation.domain import rounds as round_rules
@@ -126,15 +126,41 @@ def get(*, session: Session, principal: Principal, round_id: uuid.UUID) -> Round
 
 
 def list_(
-    *, session: Session, principal: Principal, level: str | None = None, unit: str | None = None
-) -> list[Round]:
-    """Rounds in date order, optionally of one level and unit."""
+    *,
+    session: Session,
+    principal: Principal,
+    level: str | None = None,
+    unit: str | None = None,
+    limit: int = 50,
+    after: uuid.UUID | None = None,
+) -> tuple[list[Round], uuid.UUID | None]:
+    """A page of the rounds in date order (closing, then proposals due, then id), optionally
+    of one level and unit, and the cursor of the next page (None on the last): the id of the
+    page's last round. A cursor that names no round answers 422."""
     query = select(Round)
     if level:
         query = query.where(Round.level == level)
     if unit:
         query = query.where(Round.unit == unit)
-    return list(session.execute(query.order_by(Round.closes_on, Round.proposals_due)).scalars())
+    if after is not None:
+        last = session.get(Round, after)
+        if last is None:
+            raise problems.invalid({"after": ["Not a round: use the `next` of a page."]})
+        query = query.where(
+            or_(
+                Round.closes_on > last.closes_on,
+                and_(
+                    Round.closes_on == last.closes_on,
+                    or_(
+                        Round.proposals_due > last.proposals_due,
+                        and_(Round.proposals_due == last.proposals_due, Round.id > last.id),
+                    ),
+                ),
+            )
+        )
+    order = (Round.closes_on, Round.proposals_due, Round.id)
+    rows = list(session.execute(query.order_by(*order).limit(limit + 1)).scalars())
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
 def current_for(session: Session, level: str, unit: str, on_date: date) -> Round | None:

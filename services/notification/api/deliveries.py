@@ -25,12 +25,13 @@ blp = Blueprint("deliveries", __name__, url_prefix="/api/v1", description="Email
 @blp.response(200, DeliveryList)
 @document_errors(blp, *READ_ERRORS, 422)
 def for_dossier(args: dict[str, Any]) -> Any:
-    """Who was told what about a dossier (its participants, officials in reach, auditors)"""
+    """Who was told what about a dossier (its participants, officials in reach, auditors),
+    oldest first (cursor pagination)"""
     with current().db.reader() as session:
-        items = delivery_service.for_dossier(
-            session=session, principal=current_principal(), dossier_id=args["dossier_id"]
+        items, cursor = delivery_service.for_dossier(
+            session=session, principal=current_principal(), **args
         )
-    return {"items": items}
+    return {"items": items, "next": cursor}
 
 
 @blp.route("/deliveries/mine", methods=["GET"])
@@ -38,10 +39,12 @@ def for_dossier(args: dict[str, Any]) -> Any:
 @blp.response(200, DeliveryList)
 @document_errors(blp, 401, 422)
 def mine(args: dict[str, Any]) -> Any:
-    """The emails addressed to you, newest first"""
+    """The emails addressed to you, newest first (cursor pagination)"""
     with current().db.reader() as session:
-        items = delivery_service.mine(session=session, principal=current_principal(), **args)
-    return {"items": items}
+        items, cursor = delivery_service.mine(
+            session=session, principal=current_principal(), **args
+        )
+    return {"items": items, "next": cursor}
 
 
 @blp.route("/deliveries/failed", methods=["GET"])
@@ -49,10 +52,12 @@ def mine(args: dict[str, Any]) -> Any:
 @blp.response(200, DeliveryList)
 @document_errors(blp, 401, 403, 422)
 def failed(args: dict[str, Any]) -> Any:
-    """Emails that finally failed, newest first (operators)"""
+    """Emails that finally failed, newest first (operators; cursor pagination)"""
     with current().db.reader() as session:
-        items = delivery_service.failed(session=session, principal=current_principal(), **args)
-    return {"items": items}
+        items, cursor = delivery_service.failed(
+            session=session, principal=current_principal(), **args
+        )
+    return {"items": items, "next": cursor}
 
 
 @blp.route("/deliveries/<uuid:delivery_id>/replay", methods=["POST"])

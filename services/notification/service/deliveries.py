@@ -427,40 +427,49 @@ def replay(*, uow: UnitOfWork, principal: Principal, delivery_id: uuid.UUID) -> 
     return row
 
 
+Page = tuple[list[Delivery], uuid.UUID | None]
+
+
+def _page(session: Session, query: Any, limit: int) -> Page:
+    """Up to ``limit`` rows and the cursor of the next page (the last row's id; None at the
+    end): one row more is read to know whether there is a next page."""
+    rows = list(session.execute(query.limit(limit + 1)).scalars())
+    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
+
+
 def for_dossier(
-    *, session: Session, principal: Principal, dossier_id: uuid.UUID, limit: int = 500
-) -> list[Delivery]:
-    """The deliveries about one case, oldest first, if the caller reaches the case."""
-    rows = list(
-        session.execute(
-            select(Delivery)
-            .where(Delivery.dossier_id == dossier_id)
-            .order_by(Delivery.id)
-            .limit(limit)
-        ).scalars()
-    )
-    if not rows or not can_read_case_log(session, principal, rows[0]):
+    *,
+    session: Session,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    after: uuid.UUID | None = None,
+    limit: int = 50,
+) -> Page:
+    """A page of the deliveries about one case, oldest first, if the caller reaches the case."""
+    first = session.execute(
+        select(Delivery).where(Delivery.dossier_id == dossier_id).order_by(Delivery.id).limit(1)
+    ).scalar_one_or_none()
+    if first is None or not can_read_case_log(session, principal, first):
         raise problems.not_found("dossier")
-    return rows
+    query = select(Delivery).where(Delivery.dossier_id == dossier_id)
+    if after is not None:
+        query = query.where(Delivery.id > after)
+    return _page(session, query.order_by(Delivery.id), limit)
 
 
-def mine(
-    *, session: Session, principal: Principal, after: uuid.UUID | None, limit: int
-) -> list[Delivery]:
-    """The deliveries addressed to the caller, newest first (keyset by id)."""
+def mine(*, session: Session, principal: Principal, after: uuid.UUID | None, limit: int) -> Page:
+    """A page of the deliveries addressed to the caller, newest first (keyset by id)."""
     query = select(Delivery).where(Delivery.account_id == me(principal))
     if after is not None:
         query = query.where(Delivery.id < after)
-    return list(session.execute(query.order_by(Delivery.id.desc()).limit(limit)).scalars())
+    return _page(session, query.order_by(Delivery.id.desc()), limit)
 
 
-def failed(
-    *, session: Session, principal: Principal, after: uuid.UUID | None, limit: int
-) -> list[Delivery]:
-    """The deliveries that finally failed (operators), newest first."""
+def failed(*, session: Session, principal: Principal, after: uuid.UUID | None, limit: int) -> Page:
+    """A page of the deliveries that finally failed (operators), newest first."""
     if not principal.has("admin"):
         raise problems.forbidden("Only operators read the failed deliveries.")
     query = select(Delivery).where(Delivery.status == Status.FAILED_PERMANENT)
     if after is not None:
         query = query.where(Delivery.id < after)
-    return list(session.execute(query.order_by(Delivery.id.desc()).limit(limit)).scalars())
+    return _page(session, query.order_by(Delivery.id.desc()), limit)

@@ -9,7 +9,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from services.portal import signin
 from services.portal.api_client import ApiError
-from services.portal.views.common import call, done, form, items, refused, today
+from services.portal.views.common import EVERY, call, done, form, items, refused, today
 from services.portal.vocab import LOCAL_CRITERIA, PROPOSALS, RATINGS
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -80,8 +80,8 @@ def assign(dossier_id: Any) -> Any:
         case=case,
         values=values,
         errors=errors,
-        councils=items("evaluation", "/councils", level=case["level"]),
-        rounds=items("evaluation", "/rounds", level=case["level"]),
+        councils=items("evaluation", "/councils", **EVERY, level=case["level"]),
+        rounds=items("evaluation", "/rounds", **EVERY, level=case["level"]),
     )
 
 

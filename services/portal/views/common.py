@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, request
 
 from services.portal import i18n, signin
 from services.portal.api_client import ApiClient, ApiError
-from shared import calendar
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def api() -> ApiClient:
@@ -31,10 +34,36 @@ def maybe(service: str, path: str, **kw: Any) -> Any | None:
         raise
 
 
+# A list's params with EVERY (``{**EVERY, "level": …}``) ask for all its pages, not the first:
+# the lists a page offers to choose from (councils, rounds), a few hundred at most.
+EVERY = {"_every": True}
+MAX_PAGES = 20  # of the API's largest page (200)
+
+
+def _fetch(
+    client: ApiClient, token: str | None, service: str, path: str, params: dict[str, Any]
+) -> list[dict[str, Any]]:
+    params = dict(params)
+    every = params.pop("_every", False)
+    if every:
+        params.setdefault("limit", 200)
+    reply = client.call(service, "GET", path, token=token, params=params)
+    if not isinstance(reply, dict):
+        return reply
+    found = list(reply["items"])
+    for _ in range(MAX_PAGES - 1):
+        if not every or not reply.get("next"):
+            break
+        reply = client.call(
+            service, "GET", path, token=token, params={**params, "after": reply["next"]}
+        )
+        found += reply["items"]
+    return found
+
+
 def items(service: str, path: str, **params: Any) -> list[dict[str, Any]]:
-    """The first page of a list endpoint."""
-    reply = call(service, "GET", path, params=params)
-    return reply["items"] if isinstance(reply, dict) else reply
+    """The first page of a list endpoint (every page with ``**EVERY``)."""
+    return _fetch(api(), signin.token(), service, path, params)
 
 
 # A page's independent API calls go out side by side; the threads only wait on sockets.
@@ -44,18 +73,13 @@ _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="portal-api")
 def items_of(lists: dict[str, tuple[str, str, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """Several list endpoints at once: ``{name: (service, path, params)}`` → ``{name: items}``."""
     client, token = api(), signin.token()
-
-    def fetch(service: str, path: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        reply = client.call(service, "GET", path, token=token, params=params)
-        return reply["items"] if isinstance(reply, dict) else reply
-
-    futures = {name: _POOL.submit(fetch, *spec) for name, spec in lists.items()}
+    futures = {name: _POOL.submit(_fetch, client, token, *spec) for name, spec in lists.items()}
     return {name: future.result() for name, future in futures.items()}
 
 
 def today() -> str:
     """Today in Vietnam, where decisions are dated."""
-    return calendar.today().isoformat()
+    return datetime.now(VIETNAM).date().isoformat()
 
 
 def form() -> dict[str, str]:

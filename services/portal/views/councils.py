@@ -18,7 +18,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from services.portal import signin
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
-from services.portal.views.common import call, done, form, items, items_of, refused, today
+from services.portal.views.common import (
+    EVERY,
+    call,
+    done,
+    form,
+    items,
+    items_of,
+    refused,
+    today,
+)
 
 bp = Blueprint("councils", __name__)
 
@@ -70,7 +79,7 @@ def refused_locally() -> None:
 @signin.required(*MANAGERS)
 def index() -> Any:
     got = items_of(
-        {"councils": ("evaluation", "/councils", {}), "rounds": ("evaluation", "/rounds", {})}
+        {"councils": ("evaluation", "/councils", EVERY), "rounds": ("evaluation", "/rounds", EVERY)}
     )
     unit = jurisdiction()[0]
     rounds = [r for r in got["rounds"] if unit is None or r["unit"] == unit]
@@ -152,7 +161,7 @@ def _council_page(council_id: Any, values: dict[str, str], errors: dict[str, str
                 f"/councils/{council_id}/members",
                 {"include_removed": "true"},
             ),
-            "councils": ("evaluation", "/councils", {}),
+            "councils": ("evaluation", "/councils", EVERY),
         }
     )
     council = call("evaluation", "GET", f"/councils/{council_id}")
@@ -258,7 +267,7 @@ def new_round() -> Any:
             return redirect(url_for("councils.index"))
     else:
         values = {"year": today()[:4]}
-    scheduled = items("evaluation", "/rounds", **({"unit": unit} if unit else {}))
+    scheduled = items("evaluation", "/rounds", **EVERY, **({"unit": unit} if unit else {}))
     return render_template(
         "councils/round_new.html",
         values=values,

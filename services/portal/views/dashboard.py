@@ -7,6 +7,7 @@ XLSX workbook."""
 from __future__ import annotations
 
 import io
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template
@@ -15,8 +16,8 @@ from openpyxl.styles import Font
 
 from services.portal import signin
 from services.portal.i18n import label, translate
-from services.portal.views.common import api, call
-from shared.calendar import today
+from services.portal.views.common import VIETNAM, api, call
+from shared.spreadsheet import neutralise
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -126,9 +127,10 @@ def _heading(column: str) -> str:
 
 
 def _cell(column: str, value: Any) -> Any:
+    """A cell's value: a code by its label, text that would run as a formula neutralised."""
     if column in LABELLED and isinstance(value, str):
-        return label(LABELLED[column], value)
-    return value
+        value = label(LABELLED[column], value)
+    return neutralise(value)
 
 
 def workbook(summary: dict[str, list[dict[str, Any]]]) -> bytes:
@@ -158,7 +160,7 @@ def workbook(summary: dict[str, list[dict[str, Any]]]) -> bytes:
 @signin.required(*OFFICIALS)
 def export_xlsx() -> Any:
     content = workbook(call("evaluation", "GET", "/statistics"))
-    stamp = today().isoformat()
+    stamp = datetime.now(VIETNAM).strftime("%Y-%m-%d")
     resp = Response(
         content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from services.registration.runtime import current
 from services.registration.schemas import (
@@ -27,13 +28,21 @@ from shared.web import (
     current_token,
     document_errors,
     forget_powers,
+    public,
 )
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 wellknown = Blueprint("jwks", __name__, description="Public keys")
 
 
+class JwksOut(Schema):
+    keys = fields.List(
+        fields.Dict(), metadata={"description": "JSON Web Keys (RFC 7517): kty, crv, x, y, kid"}
+    )
+
+
 @blp.route("/accounts/register", methods=["POST"])
+@public(blp)
 @blp.arguments(RegisterIn)
 @blp.response(201, AccountOut)
 @document_errors(blp, 400, 409, 422)
@@ -114,6 +123,7 @@ class AccountById(MethodView):
 
 
 @blp.route("/auth/token", methods=["POST"])
+@public(blp)
 @blp.arguments(LoginIn)
 @blp.response(200, TokenOut)
 @document_errors(blp, 400, 401, 422, 429)
@@ -143,7 +153,8 @@ def sign_out() -> None:
 
 
 @wellknown.route("/.well-known/jwks.json")
-@wellknown.response(200)
+@public(wellknown)
+@wellknown.response(200, JwksOut)
 def jwks() -> Any:
     """The public keys that verify this service's tokens"""
     return current().keyring.jwks()

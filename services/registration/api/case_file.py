@@ -23,7 +23,7 @@ from services.registration.service import dossiers as dossier_service
 from shared import problems
 from shared.auth import Principal
 from shared.ledger import checkpoint as signed
-from shared.web import current_principal, document_errors
+from shared.web import current_principal, document_errors, public
 
 blp = Blueprint("case-file", __name__, url_prefix="/api/v1", description="The case file (ledger)")
 
@@ -119,7 +119,13 @@ def verification(dossier_id: uuid.UUID) -> Any:
 @blp.route("/dossiers/<uuid:dossier_id>/case-file/report")
 @blp.arguments(ReportArgs, location="query")
 @blp.response(200, {"type": "string"}, content_type="text/html")
-@blp.alt_response(200, description="with format=pdf: application/pdf", success=True)
+@blp.alt_response(
+    200,
+    schema={"format": "binary", "type": "string"},
+    content_type="application/pdf",
+    description="HTML, or with format=pdf a PDF",
+    success=True,
+)
 @document_errors(blp, *AUDIT_ERRORS, 422)
 def report(args: dict[str, Any], dossier_id: uuid.UUID) -> Any:
     """The case file for an inspection report: timeline, scores per level, certificate and the
@@ -137,6 +143,7 @@ def report(args: dict[str, Any], dossier_id: uuid.UUID) -> Any:
 
 
 @blp.route("/ledger/keys")
+@public(blp)
 @blp.response(200, LedgerKeys)
 def ledger_keys() -> Any:
     """The public keys that sign the ledger's checkpoints (Ed25519, PEM); no sign-in needed"""

@@ -10,6 +10,7 @@ from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from services.registration.domain.uploads import ALLOWED_TYPES
 from services.registration.models import Document, DocumentVersion
 from services.registration.runtime import current
 from services.registration.schemas import (
@@ -92,8 +93,21 @@ class Documents(MethodView):
             return _version_out(version.document, version)
 
 
+def _stored_types(fn: Any) -> Any:
+    """The 200 of a download comes in the type the upload was checked to be (any accepted)."""
+    for content_type in ALLOWED_TYPES:
+        fn = blp.alt_response(
+            200,
+            schema={"format": "binary", "type": "string"},
+            content_type=content_type,
+            description="The file, in the type it was checked to be when uploaded",
+            success=True,
+        )(fn)
+    return fn
+
+
 @blp.route("/<uuid:dossier_id>/documents/<uuid:document_id>/versions/<int:number>/content")
-@blp.response(200, {"format": "binary", "type": "string"}, content_type="application/octet-stream")
+@_stored_types
 @document_errors(blp, *READ_ERRORS)
 def download(dossier_id: uuid.UUID, document_id: uuid.UUID, number: int) -> Any:
     """Download one version of a document (only for those entitled to the dossier)"""

@@ -236,6 +236,14 @@ class DossierOut(Schema):
     filed_on = fields.Date(
         allow_none=True, metadata={"description": "first submission, Asia/Ho_Chi_Minh"}
     )
+    intake_due_on = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "the last day for the commune's completeness check: 15 working days "
+            "after the last (re)submission, in Vietnam with its public holidays and the yearly "
+            "notice of days off; null unless submitted or resubmitted"
+        },
+    )
     late_filing = fields.Bool(
         allow_none=True,
         metadata={

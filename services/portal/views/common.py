@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, request
 
 from services.portal import i18n, signin
 from services.portal.api_client import ApiClient, ApiError
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+from shared import calendar
 
 
 def api() -> ApiClient:
@@ -79,7 +76,7 @@ def items_of(lists: dict[str, tuple[str, str, dict[str, Any]]]) -> dict[str, lis
 
 def today() -> str:
     """Today in Vietnam, where decisions are dated."""
-    return datetime.now(VIETNAM).date().isoformat()
+    return calendar.today().isoformat()
 
 
 def form() -> dict[str, str]:

@@ -7,7 +7,6 @@ XLSX workbook."""
 from __future__ import annotations
 
 import io
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template
@@ -16,7 +15,8 @@ from openpyxl.styles import Font
 
 from services.portal import signin
 from services.portal.i18n import label, translate
-from services.portal.views.common import VIETNAM, api, call
+from services.portal.views.common import api, call
+from shared.calendar import today
 from shared.spreadsheet import neutralise
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -160,7 +160,7 @@ def workbook(summary: dict[str, list[dict[str, Any]]]) -> bytes:
 @signin.required(*OFFICIALS)
 def export_xlsx() -> Any:
     content = workbook(call("evaluation", "GET", "/statistics"))
-    stamp = datetime.now(VIETNAM).strftime("%Y-%m-%d")
+    stamp = today().isoformat()
     resp = Response(
         content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, render_template
 
-from services.portal import deadlines, signin
+from services.portal import signin
 from services.portal.views.common import EVERY, items_of
 
 bp = Blueprint("home", __name__)
@@ -104,17 +104,11 @@ def _sections(got: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
 
 def _by_due(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Dossiers with their intake due date, soonest first (a returned dossier, waiting for the
-    applicant, has none and comes last)."""
-    dossiers = [
-        {
-            **d,
-            "due_on": deadlines.intake_due(d.get("filed_on")) if d["status"] in INTAKE else None,
-        }
-        for d in listed
-    ]
-    dossiers.sort(key=lambda d: (d["due_on"] is None, d["due_on"] or ""))
-    return dossiers
+    """Dossiers by the intake deadline registration answers (``intake_due_on``), soonest first
+    (a returned dossier, waiting for the applicant, has none and comes last)."""
+    return sorted(
+        listed, key=lambda d: (d.get("intake_due_on") is None, d.get("intake_due_on") or "")
+    )
 
 
 @bp.get("/")

@@ -193,7 +193,11 @@ class CertificateExpiring(CertificateFacts):
 
 
 class DeadlineEvent(_CaseFacts):
-    deadline = fields.Str(required=True, metadata={"description": "e.g. intake, revocation"})
+    deadline = fields.Str(
+        required=True,
+        validate=validate.OneOf(["round_close", "reevaluation_decision"]),
+        metadata={"description": "the round's close, or a re-evaluation's 45-day decision"},
+    )
     due_on = types.Date(required=True)
     responsible_unit = fields.Str(allow_none=True, load_default=None)
     council_id = types.UUID(

@@ -9,10 +9,13 @@ stranger learns nothing of the fields an operation takes.
 
 A JSON body is then read once, within bounds, and refused as a problem (never a 5xx) when it
 is too large (413), not JSON in UTF-8 (415), missing where the operation takes one, not valid
-JSON, nested deeper than any body of the API, holding a number outside I-JSON's exact range
-(RFC 7493: ±2^53, so no integer overflows a column) or text no database stores (NUL,
-unpaired surrogates) (400). The schema (webargs, marshmallow) then parses the same bytes and
-answers 422 for fields of the wrong type or value.
+JSON, nested deeper than any body of the API, holding a number beyond the 32 bits of the
+columns (±2^31 − 1: no field of the API goes further, and no number then overflows a query or
+a column) or text no database stores (NUL, unpaired surrogates) (400). The schema (webargs,
+marshmallow) then parses the same bytes and answers 422 for fields of the wrong type or value.
+The same bounds hold for the rest of the request: NUL nowhere in the path, query or form (400),
+an integer query parameter within 32 bits (400), an integer in the path within them (404: it
+names nothing, as a path that is not a number does).
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from typing import Any, TypeVar
 
 from flask import Flask, g, request
 from flask_smorest import Blueprint
+from marshmallow import fields
 from webargs.core import is_json
 
 from shared import problems
 
 JSON_MAX_BYTES = 1024 * 1024
 JSON_MAX_DEPTH = 32
-JSON_MAX_NUMBER = 2**53  # I-JSON (RFC 7493 §2.2): integers beyond it are not exact everywhere
+JSON_MAX_NUMBER = 2**31 - 1  # the columns' INTEGER; within I-JSON's exact ±2^53 (RFC 7493)
 
 # Routes outside the API document that answer anyone: probes, metrics, the document itself.
 OPEN_ENDPOINTS = frozenset({"static", "healthz", "readyz", "metrics"})
@@ -54,6 +58,8 @@ class Operation:
     public: bool
     json_body: bool  # takes a JSON request body
     body_required: bool
+    form: bool = False  # takes a form (multipart: an upload)
+    query_integers: tuple[str, ...] = ()  # query parameters read as integers
 
 
 def view_function(app: Flask, endpoint: str, method: str) -> Callable[..., Any] | None:
@@ -87,6 +93,13 @@ def operation(app: Flask, endpoint: str, method: str) -> Operation:
             public=is_public(endpoint, fn),
             json_body=bool(bodies),
             body_required=any(p.get("required", True) for p in bodies),
+            form=any(p.get("in") in ("form", "files") for p in parameters),
+            query_integers=tuple(
+                name
+                for p in parameters
+                if p.get("in") == "query"
+                for name in _integer_fields(p["schema"])
+            ),
         )
         cache[key] = found
     return found
@@ -102,22 +115,53 @@ def check_request(app: Flask) -> None:
     op = operation(app, endpoint, request.method)
     if not op.public and g.get("principal") is None:
         raise problems.unauthorized()
-    _check_text_of_url()
+    _check_url(op)
     if op.json_body:
         _check_json_body(op)
+    if op.form:
+        _check_form()
 
 
 def malformed(detail: str) -> problems.Problem:
     return problems.Problem(400, "malformed-request", "Bad Request", detail)
 
 
-def _check_text_of_url() -> None:
-    """NUL reaches no database (PostgreSQL refuses it in text): refused in the path and query."""
+def _integer_fields(schema: Any) -> list[str]:
+    """The names under which a (query) schema reads integers."""
+    instance = schema() if isinstance(schema, type) else schema
+    return [
+        field.data_key or name
+        for name, field in getattr(instance, "fields", {}).items()
+        if isinstance(field, fields.Integer)
+    ]
+
+
+def _check_url(op: Operation) -> None:
+    """NUL reaches no database (PostgreSQL refuses it in text); numbers stay within 32 bits."""
     args = request.args
     texts = [*args.keys(), *(v for _, v in args.items(multi=True))]
-    texts += [v for v in (request.view_args or {}).values() if isinstance(v, str)]
+    path = request.view_args or {}
+    texts += [v for v in path.values() if isinstance(v, str)]
     if any("\x00" in text for text in texts):
         raise malformed("The path or query holds a NUL character.")
+    if any(isinstance(v, int) and abs(v) > JSON_MAX_NUMBER for v in path.values()):
+        raise problems.not_found()
+    for name in op.query_integers:
+        for value in args.getlist(name):
+            try:
+                number = int(value)
+            except ValueError:
+                continue  # not a number: the schema says so (422)
+            if abs(number) > JSON_MAX_NUMBER:
+                raise malformed(f"The query parameter {name} lies beyond ±2^31.")
+
+
+def _check_form() -> None:
+    """A form's fields and file names hold no NUL (a file's content is the upload's to check)."""
+    texts = [*request.form.keys(), *(v for _, v in request.form.items(multi=True))]
+    texts += [f.filename or "" for _, f in request.files.items(multi=True)]
+    if any("\x00" in text for text in texts):
+        raise malformed("The form holds a NUL character.")
 
 
 def _has_body() -> bool:
@@ -163,7 +207,7 @@ def _check_json_body(op: Operation) -> None:
     _check_value(value)
 
 
-_NUMBERS = "The request body holds a number JSON cannot exchange exactly (beyond ±2^53, NaN, …)."
+_NUMBERS = "The request body holds a number beyond ±2^31 (or NaN, Infinity)."
 
 
 def _no_constant(_name: str) -> Any:

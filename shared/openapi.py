@@ -9,9 +9,9 @@ exact for every operation at once:
 - every error is ``application/problem+json`` with the ``Problem`` schema (RFC 9457), the
   default (unexpected) answer included;
 - the answers the edge gives: 401 (no valid token; on a public operation only for a token that
-  is sent and not valid), 400 (malformed request: NUL in the path or query, a body that is not
-  JSON, too deep, numbers beyond ±2^53), and for a JSON body 413, 415 and 422; 422 wherever
-  query parameters are validated;
+  is sent and not valid), 400 (malformed request: NUL in the path, query or form, an integer
+  query parameter beyond ±2^31, a body that is not JSON, too deep, numbers beyond ±2^31), and
+  for a body 413, 415 and 422; 422 wherever query parameters are validated;
 - 414 and 431, which gunicorn answers in HTML before the application sees the request (a
   request line or headers beyond its limits), and its HTML 400 for a request it cannot parse;
 - a multipart body's form fields in its schema (flask-smorest leaves them as OpenAPI 2
@@ -57,8 +57,9 @@ HTML = {"text/html": {"schema": {"type": "string"}}}
 
 _DESCRIPTIONS = {
     400: "Malformed request: the body is not JSON in UTF-8, nests too deep, holds NUL or a "
-    "number beyond ±2^53, a required body is missing, or the path or query holds NUL "
-    "(problem+json); or a request the HTTP server cannot parse (gunicorn, text/html)",
+    "number beyond ±2^31, a required body is missing, the path, query or form holds NUL, or "
+    "an integer query parameter lies beyond ±2^31 (problem+json); or a request the HTTP "
+    "server cannot parse (gunicorn, text/html)",
     413: "The body is larger than the operation takes",
     415: "The body is not of a media type the operation takes",
     422: "Some fields are invalid (``errors`` names them and why)",

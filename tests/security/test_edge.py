@@ -210,8 +210,11 @@ MALFORMED: dict[str, tuple[dict[str, Any], tuple[int, ...]]] = {
     "Infinity": ({"data": '{"version": -Infinity}'}, (400,)),
     "a float that overflows": ({"data": '{"version": 1e400}'}, (400,)),
     "an integer beyond 2^53": ({"data": '{"version": 90071992547409930}'}, (400,)),
+    "an integer beyond 32 bits": ({"data": '{"version": 2147483648}'}, (400,)),
+    "a negative integer beyond 32 bits": ({"data": '{"samples_count": -2147483648}'}, (400,)),
     "a thousand digits": ({"data": '{"version": ' + "9" * 1000 + "}"}, (400,)),
     "a float beyond 2^53": ({"data": '{"version": 1e300}'}, (400,)),
+    "an integral float beyond 32 bits": ({"data": '{"version": 3e9}'}, (400,)),
     "NUL in a value": ({"data": '{"name": "a\\u0000b"}'}, (400,)),
     "NUL in a key": ({"data": '{"na\\u0000me": "x"}'}, (400,)),
     "an unpaired surrogate": ({"data": '{"name": "\\ud800"}'}, (400,)),
@@ -277,8 +280,9 @@ WRONG_VALUES: list[Any] = [
     {"a": {"b": {"c": [1, 2, {"d": None}]}}},
     "x" * 100_000,
     -1,
+    2**31 - 1,
+    -(2**31) + 1,
     2**53,
-    -(2**53),
     1.5,
     True,
     None,
@@ -314,6 +318,31 @@ def test_wrong_types_in_every_field_answer_422(
                         reply.status,
                         reply.body,
                     )
+
+
+def test_the_path_query_and_form_are_bounded_too(call: flows.Transport) -> None:
+    """Found beside the finding: an upload's note with NUL, a version number in the path or a
+    history cursor beyond 32 bits answered 500 (PostgreSQL, or SQLite's integers)."""
+    applicant = new_account(call)
+    producer = flows.create_producer(applicant)
+    dossier = flows.create_dossier(applicant, producer["id"])
+    base = f"/api/v1/dossiers/{dossier['id']}"
+    pdf = {"file": ("giay-phep.pdf", flows.PDF, "application/pdf")}
+    for form, files in (
+        ({"kind": "other", "note": "a\x00b"}, pdf),
+        ({"kind": "oth\x00er"}, pdf),
+        ({"kind": "other"}, {"file": ("giay\x00.pdf", flows.PDF, "application/pdf")}),
+    ):
+        reply = applicant("POST", f"{base}/documents", data=form, files=files)
+        assert_problem(reply, 400, "malformed-request")
+    huge = 2**64
+    reply = applicant("GET", f"{base}/documents/{uuid.uuid4()}/versions/{huge}/content")
+    assert_problem(reply, 404, "not-found")
+    for query in (f"after={huge}", f"after=-{huge}", "limit=99999999999"):
+        assert_problem(applicant("GET", f"{base}/history?{query}"), 400, "malformed-request")
+    assert_problem(applicant("GET", f"{base}/history?after=x"), 422, "validation-error")
+    assert applicant("GET", f"{base}/history?after=2147483647").status == 200
+    assert applicant("GET", f"{base}/documents").body == []  # nothing was stored
 
 
 def test_nul_in_the_path_or_query_answers_400(apps: dict[str, Any], operator: flows.Actor) -> None:

@@ -320,6 +320,44 @@ def test_wrong_types_in_every_field_answer_422(
                     )
 
 
+HOSTILE_QUERY_VALUES = [
+    "",
+    "x",
+    "-1",
+    "0",
+    "2147483647",
+    "-2147483648",
+    "99999999999999999999",
+    "1e9",
+    "NaN",
+    "true",
+    "null",
+    "[]",
+    "%ff%fe",
+    "\u202e\u0007",
+    "a" * 3000,
+    "pre2025:district:999:extra",
+    "2026-02-30",
+    "9999-12-31T23:59:59+14:00",
+    "00000000-0000-0000-0000-000000000000",
+]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_hostile_query_values_never_answer_5xx(
+    service: str, apps: dict[str, Any], documents: dict[str, Any], operator: flows.Actor
+) -> None:
+    """Every query parameter of every operation, one hostile value at a time (and twice)."""
+    app = apps[service]
+    for path, method, op, concrete in operations(documents[service]):
+        names = [p["name"] for p in op.get("parameters", []) if p["in"] == "query"]
+        for name in names:
+            for value in HOSTILE_QUERY_VALUES:
+                for query in ({name: value}, {name: [value, value]}):
+                    reply = send(app, method, concrete, operator.token, query_string=query)
+                    assert reply.status < 500, (service, method, path, query, reply.body)
+
+
 def test_the_path_query_and_form_are_bounded_too(call: flows.Transport) -> None:
     """Found beside the finding: an upload's note with NUL, a version number in the path or a
     history cursor beyond 32 bits answered 500 (PostgreSQL, or SQLite's integers)."""
@@ -394,6 +432,17 @@ def test_every_protected_operation_answers_401_before_reading_its_body(
             assert reply.status != 401, (method, path, reply.body)
         else:
             assert_problem(reply, 401, "unauthorized")
+
+
+def test_a_strangers_body_is_not_even_read(apps: dict[str, Any], documents: dict[str, Any]) -> None:
+    """2 MiB of garbage, beyond what a JSON body may be: a protected operation answers 401
+    (had the body been read: 413), a public one 413."""
+    garbage = b"[" * (2 * 1024 * 1024)
+    for service, app in apps.items():
+        for path, method, op, concrete in json_operations(documents[service]):
+            reply = send(app, method, concrete, data=garbage, content_type="application/json")
+            want = 413 if op["security"] == [] else 401
+            assert_edge_refusal(reply, (want,), (service, method, path))
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -788,3 +788,26 @@ def test_neutralise_follows_owasp() -> None:
         assert neutralise(text) == "'" + text
     for value in ("Hội đồng", "a=b", 5, -5, 1.5, None, date(2030, 1, 1)):
         assert neutralise(value) == value
+
+
+def test_the_portal_follows_next_where_it_offers_a_choice() -> None:
+    """The portal lists every council and round to choose from (EVERY: the largest page,
+    then each ``next``), and the first page of the other lists."""
+    from services.portal.views.common import EVERY, _fetch
+
+    pages = {None: (["a", "b"], "b"), "b": (["c", "d"], "d"), "d": (["e"], None)}
+    asked: list[dict[str, Any]] = []
+
+    class Api:
+        def call(self, service: str, method: str, path: str, **kw: Any) -> dict[str, Any]:
+            asked.append(kw["params"])
+            items, cursor = pages[kw["params"].get("after")]
+            return {"items": [{"id": i} for i in items], "next": cursor}
+
+    every = _fetch(Api(), "t", "evaluation", "/rounds", {**EVERY, "level": "district"})  # type: ignore[arg-type]
+    assert [r["id"] for r in every] == ["a", "b", "c", "d", "e"]
+    assert asked[0] == {"level": "district", "limit": 200}
+    assert [p.get("after") for p in asked] == [None, "b", "d"]
+    asked.clear()
+    first = _fetch(Api(), "t", "evaluation", "/cases", {"level": "district"})  # type: ignore[arg-type]
+    assert [r["id"] for r in first] == ["a", "b"] and asked == [{"level": "district"}]

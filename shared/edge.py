@@ -157,9 +157,9 @@ def _check_url(op: Operation) -> None:
 
 
 def _check_form() -> None:
-    """A form's fields and file names hold no NUL (a file's content is the upload's to check)."""
+    """A form's fields hold no NUL. A file's name and content are the upload's to check: it
+    refuses control characters in a name (422 naming the file) and sniffs the content."""
     texts = [*request.form.keys(), *(v for _, v in request.form.items(multi=True))]
-    texts += [f.filename or "" for _, f in request.files.items(multi=True)]
     if any("\x00" in text for text in texts):
         raise malformed("The form holds a NUL character.")
 

@@ -104,7 +104,12 @@ def test_a_demoted_official_is_refused_everywhere_then_signs_in_with_the_new_pow
     assert (again.account["roles"], again.account["unit"]) == (["commune_officer"], flows.COMMUNE)
     for where in EVERYWHERE:
         assert apis.status(where, again.token) == 200
-    assert apis.status(OFFICIALS, again.token) == 403  # no longer the secretariat
+    # No longer the secretariat: the officials listed are its commune's officers only (what a
+    # commune officer may list, to hand a dossier on), no secretariat of the district.
+    listed = apis.calls["evaluation"]("GET", "/api/v1/officials?limit=200", token=again.token)
+    assert listed.status == 200, listed.body
+    assert {o["unit"] for o in listed.body["items"]} == {flows.COMMUNE}
+    assert all("commune_officer" in o["roles"] for o in listed.body["items"])
 
 
 def test_a_deactivated_official_is_refused_everywhere_and_cannot_sign_in(

@@ -342,9 +342,27 @@ class UnitOut(Schema):
 
 
 class UnitArgs(Schema):
-    tree = fields.Str(load_default="pre2025", validate=validate.Length(min=1, max=16))
-    parent = fields.Str(metadata={"description": "code of the parent unit"})
-    level = fields.Str(validate=validate.OneOf(["province", "district", "commune"]))
+    tree = fields.Str(
+        validate=validate.Length(min=1, max=16),
+        metadata={
+            "description": "the tree (2025, or pre2025 with districts); default: the parent's, "
+            "else the tree of the deployment's regime (OCOP_REGIME)"
+        },
+    )
+    parent = fields.Str(
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "the parent unit as tree:level:code (e.g. pre2025:province:45), like "
+            "every unit reference; its children are listed"
+        },
+    )
+    level = fields.Str(
+        validate=validate.OneOf(["province", "district", "commune"]),
+        metadata={
+            "description": "the units of this level (default province), or only the parent's "
+            "children of this level; a level the tree lacks is an empty list"
+        },
+    )
 
 
 class ProductSetOut(Schema):

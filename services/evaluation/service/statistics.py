@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from services.evaluation.domain.regime import regime_by_name
+from services.evaluation.domain.regime import LevelCode, regime_by_name
 from services.evaluation.domain.stages import OPEN_STAGES
 from services.evaluation.models import (
     Case,
@@ -79,32 +79,62 @@ def _query(grouping: str, principal: Principal) -> Any:
     return select(*columns, count).where(reach).group_by(*columns).order_by(*columns)
 
 
+# Every level code in climbing order; within any one regime its levels keep this order
+# (national and central, the top of one regime each, never meet).
+_LEVEL_ORDER = [code.value for code in LevelCode]
+
+
+def _rank(level: Any) -> Any:
+    """A level's place in :data:`_LEVEL_ORDER`, in SQL (-1 for a level it does not know)."""
+    return case(*((level == code, i) for i, code in enumerate(_LEVEL_ORDER)), else_=-1)
+
+
 def _funnel(session: Session, principal: Principal) -> list[dict[str, Any]]:
-    """Per regime and level, in the regime's order: the cases that ``reached`` the level (are
-    at it or above it now), those ``at_level`` now, and those ``recognised`` there."""
+    """Per regime and level, in the regime's order: the cases that ``reached`` the level, those
+    ``at_level`` now, and those ``recognised`` there.
+
+    A case reached a level if it is at it now, or it had an evaluation (a council assigned to
+    score it, ``Evaluation.level``) there, or it reached a level above it: a case climbs one
+    level at a time, so the highest level it was ever at counts every level below it too. A
+    case handed back from the province to the district (or from the centre to the province)
+    reached the province (the centre): its evaluation there says so. A case forwarded whose
+    new level has not yet assigned a council is at that level now.
+    """
+    evaluated = (
+        select(Evaluation.dossier_id, func.max(_rank(Evaluation.level)).label("top"))
+        .group_by(Evaluation.dossier_id)
+        .subquery()
+    )
     query = (
-        select(Case.regime, Case.level, Case.stage, func.count().label("count"))
+        select(Case.regime, Case.level, Case.stage, evaluated.c.top, func.count().label("count"))
+        .outerjoin(evaluated, evaluated.c.dossier_id == Case.dossier_id)
         .where(access.jurisdiction_reach(principal))
-        .group_by(Case.regime, Case.level, Case.stage)
+        .group_by(Case.regime, Case.level, Case.stage, evaluated.c.top)
     )
     at: dict[tuple[str, str], int] = {}
+    highest: dict[tuple[str, str], int] = {}  # (regime, highest level reached): cases
     recognised: dict[tuple[str, str], int] = {}
-    for regime, level, stage, count in session.execute(query).all():
+    for regime, level, stage, top, count in session.execute(query).all():
         at[regime, level] = at.get((regime, level), 0) + count
         if stage == "recognised":
             recognised[regime, level] = recognised.get((regime, level), 0) + count
+        rank = max(
+            _LEVEL_ORDER.index(level) if level in _LEVEL_ORDER else -1, -1 if top is None else top
+        )
+        peak = _LEVEL_ORDER[rank] if rank >= 0 else level
+        highest[regime, peak] = highest.get((regime, peak), 0) + count
     rows: list[dict[str, Any]] = []
     for regime in sorted({regime for regime, _ in at}):
         try:
             levels = [lvl.code.value for lvl in regime_by_name(regime).levels]
         except KeyError:
-            levels = sorted(level for r, level in at if r == regime)
+            levels = sorted({level for r, level in (*at, *highest) if r == regime})
         for index, level in enumerate(levels):
             rows.append(
                 {
                     "regime": regime,
                     "level": level,
-                    "reached": sum(at.get((regime, above), 0) for above in levels[index:]),
+                    "reached": sum(highest.get((regime, above), 0) for above in levels[index:]),
                     "at_level": at.get((regime, level), 0),
                     "recognised": recognised.get((regime, level), 0),
                 }

@@ -21,13 +21,20 @@ blp = Blueprint("reference", __name__, url_prefix="/api/v1", description="Refere
 @blp.response(200, UnitOut(many=True))
 @document_errors(blp, 404, 422)
 def units(args: dict[str, Any]) -> Any:
-    """Administrative units: the provinces of a tree, or the children of one unit"""
-    with current().db.reader() as session:
+    """Administrative units: those of one level of a tree, or the children of one unit
+
+    ``parent`` is ``tree:level:code`` (``?parent=pre2025:province:45``); a bare code is refused
+    (422). A level the tree does not have answers an empty list; a tree not loaded, or a
+    parent it does not hold, 404.
+    """
+    rt = current()
+    with rt.db.reader() as session:
         return unit_service.children(
             session=session,
-            tree=args["tree"],
+            tree=args.get("tree"),
             level=args.get("level"),
-            parent_code=args.get("parent"),
+            parent=args.get("parent"),
+            regime=rt.settings.regime,
         )
 
 

@@ -11,13 +11,11 @@ from sqlalchemy.orm import Session
 
 from services.registration.models import Account, AdminUnit, ConsultantGrant, Producer
 from services.registration.service import access
+from services.registration.service.units import REGIME_TREE
 from shared import problems
 from shared.auth import Principal, UnitRef
 from shared.db import UnitOfWork
 from shared.events import Actor, new_event
-
-# Which tree of administrative units each programme regime files dossiers in.
-REGIME_TREE = {"four-level": "pre2025", "two-tier": "2025"}
 
 
 def resolve_commune(session: Session, unit: str, *, regime: str) -> AdminUnit:

@@ -9,8 +9,12 @@ from sqlalchemy.orm import Session
 
 from services.registration.models import AdminUnit
 from shared import problems
+from shared.auth import UnitRef
 from shared.db import UnitOfWork
 from shared.units import UnitRow, iter_current_units, iter_legacy_units
+
+# Which tree of administrative units each programme regime files dossiers in (OCOP_REGIME).
+REGIME_TREE = {"four-level": "pre2025", "two-tier": "2025"}
 
 
 def replace_tree(*, uow: UnitOfWork, rows: Iterable[UnitRow]) -> int:
@@ -61,17 +65,69 @@ def is_loaded(session: Session) -> bool:
 
 
 def children(
-    *, session: Session, tree: str, level: str | None = None, parent_code: str | None = None
+    *,
+    session: Session,
+    tree: str | None = None,
+    level: str | None = None,
+    parent: str | None = None,
+    regime: str = "four-level",
 ) -> list[AdminUnit]:
-    """Units of a tree: the provinces, or the children of one unit."""
-    query = select(AdminUnit).where(AdminUnit.tree == tree)
-    if parent_code is None:
-        query = query.where(AdminUnit.level == (level or "province"))
-    else:
-        query = query.where(AdminUnit.parent_code == parent_code)
-        if level:
-            query = query.where(AdminUnit.level == level)
-    rows = list(session.execute(query.order_by(AdminUnit.code)).scalars())
-    if not rows and parent_code is None:
-        raise problems.not_found("tree")
-    return rows
+    """Units of a tree: those of one level (the provinces unless ``level`` says otherwise), or
+    the children of ``parent`` (``tree:level:code``, like every unit reference), of ``level``
+    only if given.
+
+    The tree is the parent's, else ``tree``, else the one the deployment's ``regime`` files
+    dossiers in. A level the tree does not have (the 2025 tree's districts) or a unit without
+    children is an empty list; a tree that is not loaded at all, or a parent it does not hold,
+    is 404; a parent that is not ``tree:level:code``, or whose tree is not ``tree``, is 422.
+    """
+    if parent is None:
+        tree = tree or REGIME_TREE[regime]
+        query = select(AdminUnit).where(
+            AdminUnit.tree == tree, AdminUnit.level == (level or "province")
+        )
+        rows = list(session.execute(query.order_by(AdminUnit.code)).scalars())
+        if not rows and not _tree_loaded(session, tree):
+            raise problems.not_found("tree")
+        return rows
+    ref = _parent_ref(parent, tree)
+    if not _exists(session, ref):
+        raise problems.not_found("parent unit")
+    # Codes are unique within a level only: the parent's level picks the column to match.
+    column = {"province": AdminUnit.province_code, "district": AdminUnit.district_code}
+    if ref.level not in column:
+        return []  # a commune has no children
+    query = select(AdminUnit).where(
+        AdminUnit.tree == ref.tree,
+        AdminUnit.parent_code == ref.code,
+        column[ref.level] == ref.code,
+    )
+    if level:
+        query = query.where(AdminUnit.level == level)
+    return list(session.execute(query.order_by(AdminUnit.code)).scalars())
+
+
+def _parent_ref(parent: str, tree: str | None) -> UnitRef:
+    try:
+        ref = UnitRef.parse(parent)
+    except ValueError as exc:
+        raise problems.invalid({"parent": [str(exc)]}) from exc
+    if ref.level == "national":
+        raise problems.invalid({"parent": ["Expected tree:level:code, e.g. pre2025:province:45."]})
+    if tree is not None and ref.tree != tree:
+        raise problems.invalid({"parent": [f"Expected a unit of tree {tree!r}, not {ref.tree!r}."]})
+    return ref
+
+
+def _exists(session: Session, ref: UnitRef) -> bool:
+    found = session.execute(
+        select(AdminUnit.id).where(
+            AdminUnit.tree == ref.tree, AdminUnit.level == ref.level, AdminUnit.code == ref.code
+        )
+    ).first()
+    return found is not None
+
+
+def _tree_loaded(session: Session, tree: str) -> bool:
+    found = session.execute(select(AdminUnit.id).where(AdminUnit.tree == tree).limit(1)).first()
+    return found is not None

@@ -69,11 +69,12 @@ CA_MAU = {"province_code": "96", "district_code": "964", "commune_code": "32002"
 
 @pytest.fixture(scope="module")
 def programme(evaluation) -> str:
-    """Cases of one province (Cà Mau, no other test's) at every level, a round that closed
-    yesterday with an evaluation still open, an overdue re-evaluation, and one council's
-    sheets: 62, 64, 66, 95 and 100 on its closed evaluation, beside a sheet set aside there for
-    a conflict (10) and sheets of its two open evaluations (30, 35; 40), which its figures do
-    not count (ADR 0009). Returns the council's id."""
+    """Cases of one province (Cà Mau, no other test's) at every level, one of them handed
+    back from the province to the district, a round that closed yesterday with an evaluation
+    still open, an overdue re-evaluation, and one council's sheets: 62, 64, 66, 95 and 100 on
+    its closed evaluation, beside a sheet set aside there for a conflict (10) and sheets of its
+    two open evaluations (30, 35; 40), which its figures do not count (ADR 0009). Returns the
+    council's id."""
     import uuid
     from datetime import UTC, datetime, timedelta
 
@@ -135,6 +136,29 @@ def programme(evaluation) -> str:
             uow.session.flush()
             return found
 
+        # Handed back by the province's council to the district, which recognises its rank:
+        # at the district now, it reached the province (its evaluation there says so).
+        handed_back = case("district", "awaiting_decision", pending_rank=3)
+        province_council = Council(
+            name=f"Hội đồng tỉnh Cà Mau {uuid.uuid4().hex[:6]}",
+            level="province",
+            unit="pre2025:province:96",
+            created_at=now,
+        )
+        uow.session.add(province_council)
+        uow.session.flush()
+        uow.session.add(
+            Evaluation(
+                dossier_id=handed_back.dossier_id,
+                level="province",
+                council_id=province_council.id,
+                status="closed",
+                outcome="handed_back",
+                star_rank=3,
+                opened_at=now,
+                closed_at=now,
+            )
+        )
         overdue = evaluation_of(late, closed, "open")  # the round closed, still open
         done = evaluation_of(high, closed, "closed")  # closed in time: not a breach
         other = evaluation_of(case("district", "in_evaluation"), coming, "open")
@@ -186,11 +210,12 @@ def _funnel(rows: list[dict]) -> dict[str, tuple[int, int, int]]:
 def test_the_funnel_through_the_levels(programme, admin, eval_call) -> None:
     ca_mau = flows.create_official(admin, ["auditor"], "pre2025:province:96")
     body = eval_call("GET", "/api/v1/statistics", token=ca_mau.token).body
-    # 8 cases: 2 at the commune, 4 at the district (one recognised), 1 each above.
+    # 9 cases: 2 at the commune, 5 at the district (one recognised, one handed back from the
+    # province), 1 each above. The one handed back reached the province all the same.
     assert _funnel(body["funnel"]) == {
-        "commune": (8, 2, 0),
-        "district": (6, 4, 1),
-        "province": (2, 1, 0),
+        "commune": (9, 2, 0),
+        "district": (7, 5, 1),
+        "province": (3, 1, 0),
         "national": (1, 1, 1),
     }
     assert [r["level"] for r in body["funnel"] if r["regime"] == "four-level"] == [
@@ -206,6 +231,73 @@ def test_the_funnel_through_the_levels(programme, admin, eval_call) -> None:
     assert _funnel(theirs["funnel"]) == _funnel(body["funnel"])
     listed = eval_call("GET", "/api/v1/cases", token=secretariat.token)
     assert listed.status == 200 and listed.body["items"] == []
+
+
+def test_the_funnel_of_the_two_tier_regime_counts_a_case_handed_back(
+    evaluation, admin, eval_call
+) -> None:
+    """Decision 26/2026 on the 2025 tree: commune review, province, centre. A case the
+    central council handed back to the province reached the centre; one forwarded there and
+    not yet assigned a council is at the centre now."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from services.evaluation.models import Council, Evaluation
+
+    now = datetime.now(UTC)
+    unit = {"unit_tree": "2025", "province_code": "96", "district_code": None}
+    with evaluation.db.unit_of_work() as uow:
+
+        def case(level: str, stage: str, **extra):
+            return make_case(
+                uow,
+                **unit,
+                commune_code="32002",
+                regime="two-tier",
+                level=level,
+                stage=stage,
+                **extra,
+            )
+
+        case("commune", "commune_review")
+        case("province", "in_evaluation")
+        case("central", "awaiting_assignment")  # forwarded, no council yet
+        handed_back = case("province", "awaiting_decision", pending_rank=4)
+        tag = uuid.uuid4().hex[:6]
+        councils = {
+            "province": Council(
+                name=f"Hội đồng tỉnh Cà Mau {tag}",
+                level="province",
+                unit="2025:province:96",
+                created_at=now,
+            ),
+            "central": Council(
+                name=f"Hội đồng trung ương {tag}", level="central", unit="national", created_at=now
+            ),
+        }
+        uow.session.add_all(councils.values())
+        uow.session.flush()
+        for level, outcome in (("province", "forwarded"), ("central", "handed_back")):
+            uow.session.add(
+                Evaluation(
+                    dossier_id=handed_back.dossier_id,
+                    level=level,
+                    council_id=councils[level].id,
+                    status="closed",
+                    outcome=outcome,
+                    opened_at=now,
+                    closed_at=now,
+                )
+            )
+        uow.commit()
+
+    auditor = flows.create_official(admin, ["auditor"], "2025:province:96")
+    rows = eval_call("GET", "/api/v1/statistics", token=auditor.token).body["funnel"]
+    assert [
+        (r["level"], r["reached"], r["at_level"], r["recognised"])
+        for r in rows
+        if r["regime"] == "two-tier"
+    ] == [("commune", 4, 1, 0), ("province", 3, 2, 0), ("central", 2, 1, 0)]
 
 
 def test_deadlines_breached_today(programme, admin, eval_call) -> None:

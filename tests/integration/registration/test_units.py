@@ -11,14 +11,46 @@ def test_builtin_trees_are_browsable(call) -> None:
     provinces = call("GET", "/api/v1/units?tree=pre2025")
     assert provinces.status == 200
     assert len(provinces.body) == 63
-    districts = call("GET", "/api/v1/units?tree=pre2025&parent=45").body
+    districts = call("GET", "/api/v1/units?parent=pre2025:province:45").body
     assert {"code": "461", "ref": "pre2025:district:461"}.items() <= next(
         d for d in districts if d["code"] == "461"
     ).items()
-    communes = call("GET", "/api/v1/units?tree=pre2025&parent=461&level=commune").body
-    assert "19333" in [c["code"] for c in communes]
+    assert {d["level"] for d in districts} == {"district"}
+    communes = call("GET", "/api/v1/units?tree=pre2025&parent=pre2025:district:461&level=commune")
+    assert "19333" in [c["code"] for c in communes.body]
+    # The default tree is the regime's: four-level files dossiers in the pre-2025 tree.
+    assert len(call("GET", "/api/v1/units").body) == 63
     assert len(call("GET", "/api/v1/units?tree=2025").body) == 34
+    # The current tree has no districts: its communes are the provinces' children.
+    two_tier = call("GET", "/api/v1/units?parent=2025:province:44").body
+    assert two_tier and {c["level"] for c in two_tier} == {"commune"}
     assert call("GET", "/api/v1/units?tree=nowhere").status == 404
+
+
+def test_an_empty_level_or_a_unit_without_children_is_an_empty_list(call) -> None:
+    for path in (
+        "/api/v1/units?tree=2025&level=district",  # was 404 "No such tree"
+        "/api/v1/units?parent=2025:province:44&level=district",
+        "/api/v1/units?parent=pre2025:province:45&level=commune",  # communes are a district's
+        "/api/v1/units?parent=pre2025:commune:19333",
+    ):
+        reply = call("GET", path)
+        assert (reply.status, reply.body) == (200, []), path
+
+
+def test_the_parent_is_a_unit_reference(call) -> None:
+    for parent in ("45", "pre2025:45", "pre2025:ward:45", "national", "a:b:c:d"):
+        reply = call("GET", f"/api/v1/units?parent={parent}")
+        assert reply.status == 422, parent
+        assert reply.headers["Content-Type"].startswith("application/problem+json")
+        assert "tree:level:code" in reply.body["errors"]["parent"][0], reply.body
+    # A tree beside the parent must be the parent's own.
+    mixed = call("GET", "/api/v1/units?tree=2025&parent=pre2025:province:45")
+    assert mixed.status == 422 and "pre2025" in mixed.body["errors"]["parent"][0]
+    # Codes are unique within a level only: a district's code named as a province is no unit.
+    for parent in ("pre2025:province:461", "pre2025:district:45", "nowhere:province:45"):
+        reply = call("GET", f"/api/v1/units?parent={parent}")
+        assert reply.status == 404, parent
 
 
 def test_import_a_legacy_tree_from_csv(call, registration, tmp_path: Path) -> None:
@@ -32,7 +64,7 @@ def test_import_a_legacy_tree_from_csv(call, registration, tmp_path: Path) -> No
         encoding="utf-8",
     )
     assert main(["units", str(good), "--tree", "test-import"]) == 0
-    communes = call("GET", "/api/v1/units?tree=test-import&parent=461").body
+    communes = call("GET", "/api/v1/units?parent=test-import:district:461").body
     assert [c["code"] for c in communes] == ["19333", "19336"]
 
     bad = tmp_path / "bad.csv"
@@ -42,5 +74,5 @@ def test_import_a_legacy_tree_from_csv(call, registration, tmp_path: Path) -> No
     )
     assert main(["units", str(bad), "--tree", "test-import"]) == 1
     # A refused file changes nothing: the earlier import is still there, whole.
-    again = call("GET", "/api/v1/units?tree=test-import&parent=461").body
+    again = call("GET", "/api/v1/units?parent=test-import:district:461").body
     assert [c["code"] for c in again] == ["19333", "19336"]

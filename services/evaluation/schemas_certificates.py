@@ -47,6 +47,12 @@ class PublicCertificateOut(Schema):
     superseded_by = fields.Str(
         allow_none=True, metadata={"description": "the certificate that replaced it"}
     )
+    revoked_on = fields.Date(allow_none=True, metadata={"description": "the day it was revoked"})
+    revocation_ground = fields.Str(
+        allow_none=True,
+        validate=validate.OneOf(GROUNDS),
+        metadata={"description": "the ground it was revoked on (the note stays private)"},
+    )
 
 
 class CertificateOut(PublicCertificateOut):
@@ -54,8 +60,6 @@ class CertificateOut(PublicCertificateOut):
 
     dossier_id = fields.UUID()
     decided_on = fields.Date()
-    revoked_on = fields.Date(allow_none=True)
-    revocation_ground = fields.Str(allow_none=True, validate=validate.OneOf(GROUNDS))
     revocation_note = fields.Str(allow_none=True)
     revocation_found_on = fields.Date(
         allow_none=True, metadata={"description": "the day the revocation's ground was found"}

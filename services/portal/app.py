@@ -54,6 +54,16 @@ def local_day(value: str | None) -> str:
     return moment.astimezone(TIMEZONE).date().isoformat()
 
 
+def local_time(value: str | None) -> str:
+    """An API timestamp (UTC) as it read in Vietnam: its day and ``HH:mm``."""
+    if not value or len(value) <= 10:
+        return local_day(value)
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{local_day(value)} {moment.astimezone(TIMEZONE):%H:%M}"
+
+
 def create_app(settings: PortalSettings | None = None, api: ApiClient | None = None) -> Flask:
     settings = settings or config.load_portal()
     app = Flask(__name__, static_folder="static", template_folder="templates")
@@ -79,9 +89,11 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
         has_role=signin.has,
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
+        language_url=i18n.language_url,
     )
     app.jinja_env.filters["one_decimal"] = lambda v: "—" if v is None else f"{float(v):.1f}"
     app.jinja_env.filters["day"] = local_day
+    app.jinja_env.filters["moment"] = local_time
 
     @app.before_request
     def _before() -> None:

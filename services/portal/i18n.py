@@ -10,6 +10,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import request, session
 
@@ -117,3 +118,9 @@ def pick_language() -> None:
     lang = request.args.get("lang")
     if lang in LANGUAGES:
         session["lang"] = lang
+
+
+def language_url(lang: str) -> str:
+    """This page in ``lang``, its query kept (a check result keeps its number)."""
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{request.path}?{urlencode([*kept, ('lang', lang)])}"

@@ -3,7 +3,22 @@ return (dossier timestamps, the commune review, each council's evaluation, certi
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
+
+from shared.calendar import TIMEZONE
+
+
+def when(at: str) -> tuple[date, int, datetime]:
+    """The order of an entry in time: its day in Vietnam, then its moment. A date without a
+    time (a certificate issued, revoked) is the outcome of that day's acts, so it comes after
+    the timestamps of that day, not before them (as it would sorted as a string)."""
+    if len(at) <= 10:
+        return date.fromisoformat(at), 1, datetime.min.replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # the APIs' timestamps are UTC
+    return moment.astimezone(TIMEZONE).date(), 0, moment
 
 
 def timeline(
@@ -48,4 +63,4 @@ def timeline(
         )
         if cert.get("revoked_on"):
             entries.append({"at": cert["revoked_on"], "key": "timeline.revoked", "values": {}})
-    return sorted((e for e in entries if e["at"]), key=lambda e: e["at"])
+    return sorted((e for e in entries if e["at"]), key=lambda e: when(e["at"]))

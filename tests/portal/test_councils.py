@@ -143,7 +143,7 @@ def test_a_secretariat_forms_a_council_and_seats_its_members(
     # Removing the member keeps them in the council's history.
     remove = f"{path}/members/{member.account['id']}/remove"
     assert f'action="{remove}"' in browser.html
-    page = browser.post(remove)
+    page = browser.post(remove, {"confirm": "yes"})
     assert "Đã rút Test council_member khỏi hội đồng." in page
     assert "Thành viên đã rút" in page
     seats = office("GET", f"/api/v1/councils/{council_id}").body["members"]

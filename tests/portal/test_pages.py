@@ -418,13 +418,14 @@ def test_an_applicant_may_withdraw_a_filed_dossier(browser: Browser) -> None:
     submitted = flows.act(applicant, dossier, "submit").body
     page = browser.get(f"/dossiers/{dossier['id']}")
     assert "Rút hồ sơ" in page
-    browser.post(f"/dossiers/{dossier['id']}/withdraw", {"version": submitted["version"]})
+    confirmed = {"version": submitted["version"], "confirm": "yes"}
+    browser.post(f"/dossiers/{dossier['id']}/withdraw", confirmed)
     assert "Đã rút hồ sơ." in browser.html
     after = applicant("GET", f"/api/v1/dossiers/{dossier['id']}").body
     assert after["status"] == "withdrawn"
     # The same form sent again (a stale version) is refused with a clear message.
     browser.get(f"/dossiers/{dossier['id']}")
-    browser.post(f"/dossiers/{dossier['id']}/withdraw", {"version": submitted["version"]})
+    browser.post(f"/dossiers/{dossier['id']}/withdraw", confirmed)
     assert "Hồ sơ vừa được người khác thay đổi" in browser.html
     assert applicant("GET", f"/api/v1/dossiers/{dossier['id']}").body["version"] == after["version"]
 

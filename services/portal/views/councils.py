@@ -222,6 +222,10 @@ def seat(council_id: Any) -> Any:
 @bp.post("/councils/<uuid:council_id>/members/<uuid:account_id>/remove")
 @signin.required(*MANAGERS)
 def unseat(council_id: Any, account_id: Any) -> Any:
+    if request.form.get("confirm") != "yes":
+        # The member leaves the council at once: the row's box must be ticked first.
+        flash(translate("flash.confirm_unseat"), "error")
+        return redirect(url_for("councils.council", council_id=council_id))
     try:
         removed = call("evaluation", "DELETE", f"/councils/{council_id}/members/{account_id}")
     except ApiError as exc:

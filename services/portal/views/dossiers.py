@@ -199,6 +199,10 @@ def act(dossier_id: Any, action: str) -> Any:
     """A lifecycle action with the version the person read (submit, accept, …)."""
     if action not in ACTIONS:
         abort(404)
+    if action == "withdraw" and request.form.get("confirm") != "yes":
+        # Withdrawing cannot be undone: the form's box says so and must be ticked.
+        flash(translate("flash.confirm_withdraw"), "error")
+        return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
     try:
         call(
             "registration",

@@ -38,6 +38,8 @@ PUBLIC_FIELDS = {
     "issued_on",
     "expires_on",
     "status",
+    "revoked_on",  # null unless revoked: the day and the ground are public facts
+    "revocation_ground",
 }
 
 

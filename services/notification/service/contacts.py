@@ -57,13 +57,7 @@ def record_seat(*, uow: UnitOfWork, payload: dict[str, Any], seated: bool) -> No
     """Add or remove a seat: the council's seats (with the role) and the contact's councils."""
     council_id = uuid.UUID(str(payload["council_id"]))
     account_id = uuid.UUID(str(payload["account_id"]))
-    seat = uow.session.get(CouncilSeat, (council_id, account_id))
-    if seated:
-        seat = seat or CouncilSeat(council_id=council_id, account_id=account_id)
-        seat.role = payload["role"]
-        uow.session.add(seat)
-    elif seat is not None:
-        uow.session.delete(seat)
+    participants.record_seat(uow.session, participant_tables, payload, seated=seated)
     contact = uow.session.get(Contact, account_id)
     if contact is None:
         return

@@ -89,3 +89,13 @@ def test_a_notice_loaded_into_registration_moves_the_date_on_the_page(
     row = _row(officer_home.get("/"), product)
     assert moved.isoformat() in row
     assert VIETNAM.add_working_days(today(), 15).isoformat() not in row
+
+
+def test_the_dossier_page_shows_the_intake_deadline_while_the_commune_checks_it(
+    call: flows.Transport, officer_home: Any
+) -> None:
+    _product, dossier = _filed(call)
+    page = officer_home.get(f"/dossiers/{dossier['id']}")
+    assert "Hạn kiểm tra hồ sơ (15 ngày làm việc)" in page
+    due = re.search(r"<dd data-intake-due>(.*?)</dd>", page)
+    assert due and due.group(1) == VIETNAM.add_working_days(today(), 15).isoformat()

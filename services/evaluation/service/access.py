@@ -11,6 +11,7 @@ figures, never a case.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
@@ -66,15 +67,21 @@ def official_reach(principal: Principal) -> ColumnElement[bool]:
     return or_(*conditions)
 
 
-def on_case(principal: Principal, **options: object) -> ColumnElement[bool]:
-    """A SQL condition on ``Case``: the caller is an official on it (``participants.reach``
-    options: ``kinds``, ``current``)."""
+def on_case(
+    principal: Principal,
+    *,
+    kinds: Iterable[participants.Kind] | None = None,
+    current: bool = False,
+) -> ColumnElement[bool]:
+    """A SQL condition on ``Case``: the caller is an official on it (of ``kinds``, acting now
+    when ``current``)."""
     return participants.reach(
         participant_tables,
         principal,
         Case.dossier_id,
         seats=seats(principal),
-        **options,  # type: ignore[arg-type]
+        kinds=kinds,
+        current=current,
     )
 
 

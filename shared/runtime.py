@@ -121,7 +121,7 @@ def with_participants(
 
     def wrap(event_type: str, handler: Handler | Bulk) -> Handler | Bulk:
         if isinstance(handler, Bulk):
-            fields = set(EVENT_TYPES[event_type].schema._declared_fields)
+            fields = set(EVENT_TYPES[event_type].validator().fields)
 
             def apply_bulk(uow: UnitOfWork, events: list[Event]) -> None:
                 keep(uow, events)

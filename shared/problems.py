@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Response, json
 
+from shared import errors as domain
+
 PROBLEM_BASE = "urn:ocop:problem:"
 
 
@@ -83,3 +85,16 @@ def invalid(errors: dict[str, Any], detail: str = "The request has invalid field
 
 def transition_refused(detail: str) -> Problem:
     return Problem(409, "transition-not-allowed", "Transition not allowed", detail)
+
+
+def from_domain(error: domain.DomainError) -> Problem:
+    """A domain error as problem+json: its ``code`` and ``params`` for programs (the portal
+    words them from its catalogue), an English ``detail`` for people reading the raw answer."""
+    fields: dict[str, Any] = {}
+    extra: dict[str, Any] = {"code": error.code, "params": error.params}
+    if isinstance(error, domain.Invalid) and error.errors:
+        fields = {name: [domain.message(code, {}, "en")] for name, code in error.errors.items()}
+        extra["field_codes"] = error.errors
+    return Problem(
+        error.status, error.slug, error.title, error.message("en"), errors=fields or None, **extra
+    )

@@ -27,6 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from shared import context, edge, openapi, problems
+from shared import errors as domain_errors
 from shared.auth import AccountStateLookup, CurrentPowers, Principal, TokenVerifier, VerifiedToken
 from shared.config import Settings
 from shared.db import Database
@@ -229,6 +230,11 @@ def _install_error_handlers(app: Flask, api: ProblemApi) -> None:
     @app.errorhandler(problems.Problem)
     def _problem(exc: problems.Problem) -> Response:
         return exc.response(instance=request.path, request_id=context.request_id.get())
+
+    @app.errorhandler(domain_errors.DomainError)
+    def _refused(exc: domain_errors.DomainError) -> Response:
+        problem = problems.from_domain(exc)
+        return problem.response(instance=request.path, request_id=context.request_id.get())
 
     @app.errorhandler(StaleDataError)
     def _stale(_exc: StaleDataError) -> Response:

@@ -1,29 +1,22 @@
-"""Message catalogues: Vietnamese by default, English on request (``catalogue/<lang>.json``).
+"""The pages' words in the visitor's language: Vietnamese by default, English on request.
 
-A key missing in English falls back to Vietnamese, then to the key itself, so a page never
-breaks; the test suite checks that both catalogues carry every key the templates use.
+The words themselves are in the shared catalogue (``shared/catalogue``), which emails, the case
+file and the PDFs use too; this module picks the language from the session.
 """
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import request, session
 
+from shared import catalogue as shared_catalogue
 from shared.rubrics import load_rubric
 
-LANGUAGES = ("vi", "en")
-DEFAULT = "vi"
-CATALOGUE_DIR = Path(__file__).parent / "catalogue"
-
-
-@cache
-def catalogue(lang: str) -> dict[str, str]:
-    return json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+LANGUAGES = shared_catalogue.LANGUAGES
+DEFAULT = shared_catalogue.DEFAULT
+catalogue = shared_catalogue.messages
 
 
 def current_language() -> str:
@@ -34,18 +27,12 @@ def current_language() -> str:
 
 def translate(key: str, lang: str | None = None, **values: Any) -> str:
     """The message ``key`` in ``lang`` (default: the current one), ``{name}`` filled in."""
-    lang = lang or current_language()
-    text = catalogue(lang).get(key) or catalogue(DEFAULT).get(key) or key
-    return text.format(**values) if values else text
+    return shared_catalogue.translate(key, lang or current_language(), **values)
 
 
 def label(prefix: str, value: object) -> str:
     """The label of a code (``status.submitted``, ``role.applicant``); the code if unknown."""
-    if value is None:
-        return "—"
-    key = f"{prefix}.{value}"
-    text = translate(key)
-    return str(value) if text == key else text
+    return shared_catalogue.label(prefix, value, current_language())
 
 
 def public_status(dossier: dict[str, Any]) -> str | None:

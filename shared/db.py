@@ -14,7 +14,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event, select
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Dialect,
+    Engine,
+    Insert,
+    Table,
+    TypeDecorator,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -62,6 +73,28 @@ def _configure_sqlite(engine: Engine) -> None:
 def as_utc(value: datetime) -> datetime:
     """A stored timestamp as an aware UTC datetime (SQLite hands them back naive, in UTC)."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp column that stores UTC and gives back an aware UTC datetime, on both databases.
+
+    SQLite keeps no offset: it writes an aware datetime's wall clock as it is (a +07:00 time
+    would be stored seven hours off) and reads it back naive, so an API dumping it wrote no
+    offset, although its OpenAPI says ``date-time`` (RFC 3339). PostgreSQL's timestamptz gives
+    it back in the session's time zone. Converting here, at the column, rather than in a
+    marshmallow field: every reader gets the same aware value (the schemas of all services, the
+    rules comparing times, the digests and the PDFs), and no schema can forget it. A naive value
+    written is taken as UTC, as the services have always stored it.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value).astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value).astimezone(UTC)
 
 
 def is_sqlite(engine: Engine) -> bool:

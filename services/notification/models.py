@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Index,
     Integer,
     String,
@@ -22,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared import participants
+from shared.db import UtcDateTime
 from shared.messaging.outbox import define_inbox, define_outbox
 from shared.powers import define_account_powers_table, define_revoked_tokens_table
 
@@ -56,8 +56,8 @@ class Contact(Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     # When the newest account event applied here happened: an older one, redelivered late,
     # must not undo a newer change.
-    account_as_of: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    account_as_of: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ConsultantGrant(Base):
@@ -69,7 +69,7 @@ class ConsultantGrant(Base):
     producer_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     consultant_account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     granted: Mapped[bool] = mapped_column(Boolean)
-    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class CaseProducer(Base):
@@ -100,7 +100,7 @@ class Preference(Base):
     language: Mapped[str | None] = mapped_column(String(2))
     # Routine messages in one email a day (officials; see recipients.ROUTINE).
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Delivery(Base):
@@ -142,11 +142,11 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(20))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     claimed_by: Mapped[str | None] = mapped_column(String(64))
-    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # A routine message held for its recipient's daily digest: the digest's own delivery.
     digest_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -23,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import calendar_store, participants
+from shared.db import UtcDateTime
 from shared.ids import new_id
 from shared.messaging.outbox import define_inbox, define_outbox
 from shared.powers import define_revoked_tokens_table
@@ -44,7 +44,7 @@ participant_tables = participants.define_tables(Base.metadata, seats=True)
 # working days the intake deadline is counted in. Loaded here, told to the other services.
 calendar_notices = calendar_store.define_table(Base.metadata)
 
-Timestamp = DateTime(timezone=True)
+Timestamp = UtcDateTime()
 
 
 class Account(Base):

@@ -27,9 +27,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-import yaml
 
 from shared import config
+from tests.deploy import strict_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -71,9 +71,7 @@ INTERPOLATION = re.compile(r"\$\{([A-Za-z0-9_]+)(?::?[-?]([^}]*))?\}")
 # --- loading ---------------------------------------------------------------------------------
 
 
-def load_all(path: Path) -> list[Any]:
-    with path.open(encoding="utf-8") as fh:
-        return [doc for doc in yaml.safe_load_all(fh) if doc is not None]
+load_all = strict_yaml.load_all  # a repeated key fails, as in Compose and kubectl
 
 
 def compose() -> dict[str, Any]:

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared import calendar_store, participants
+from shared.db import UtcDateTime
 from shared.ids import new_id
 from shared.messaging.outbox import define_inbox, define_outbox
 from shared.powers import define_account_powers_table, define_revoked_tokens_table
@@ -51,19 +51,25 @@ revoked_tokens = define_revoked_tokens_table(Base.metadata)
 # ``calendar.notice_loaded``: the working days this service counts deadlines in.
 calendar_notices = calendar_store.define_table(Base.metadata)
 
-Timestamp = DateTime(timezone=True)
+Timestamp = UtcDateTime()
 
 
 class Official(Base):
     """An official's account as told by ``account.*`` events (to check council members)."""
 
     __tablename__ = "officials"
+    # The seat picker lists a jurisdiction's officials in Vietnamese order, a page at a time.
+    __table_args__ = (Index("ix_officials_name_key", "name_key", "account_id"),)
 
     account_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     display_name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254))
     roles: Mapped[list[Any]] = mapped_column(JSON)
     unit: Mapped[str | None] = mapped_column(String(40))
+    # shared.names.sort_key of the name, and the folded name, email and unit searched (both
+    # written with the rest by officials.describe).
+    name_key: Mapped[str] = mapped_column(String(1300), default="", server_default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     # A deactivated official is seated on no new council.
     active: Mapped[bool] = mapped_column(default=True, server_default=true())
     # When the newest account event applied here happened (a late redelivery of an older one

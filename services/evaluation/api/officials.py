@@ -22,7 +22,10 @@ class OfficialListArgs(Schema):
     )
     q = fields.Str(
         validate=validate.Length(max=200),
-        metadata={"description": "text found in the name or the email (case-insensitive)"},
+        metadata={
+            "description": "words found in the name, email or unit (its name or reference), "
+            "each anywhere, regardless of case, tones and letter marks (đ is found as d)"
+        },
     )
     limit = fields.Int(
         load_default=50, validate=validate.Range(min=1, max=official_service.MAX_LIMIT)
@@ -48,8 +51,9 @@ class OfficialList(Schema):
 @blp.response(200, OfficialList)
 @document_errors(blp, 401, 403, 422)
 def officials(args: dict[str, Any]) -> Any:
-    """Active officials within your jurisdiction, by name, to seat on councils (secretariat,
-    admin); a commune officer lists the officers of its own commune (to hand a dossier on)"""
+    """Active officials within your jurisdiction, to seat on councils (secretariat, admin); a
+    commune officer lists the officers of its own commune (to hand a dossier on). In Vietnamese
+    alphabetical order of their names (a ă â … d đ …, tones after their letter)"""
     with current().db.reader() as session:
         items, cursor = official_service.list_(
             session=session,

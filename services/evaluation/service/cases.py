@@ -37,7 +37,7 @@ from services.evaluation.models import (
     Official,
     calendar_notices,
 )
-from services.evaluation.service import access
+from services.evaluation.service import access, official_index
 from shared import calendar_store, problems
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
@@ -386,6 +386,7 @@ def on_account(*, uow: UnitOfWork, event: Event) -> None:
     official.unit = p["unit"]
     official.active = p.get("active", True)
     official.account_as_of = event.occurred_at
+    official_index.describe(official)
     uow.session.add(official)
 
 

@@ -4,6 +4,12 @@ officials (fed by ``account.*`` events), within the caller's jurisdiction.
 A unit's reach is its whole subtree: a district secretariat sees the officials of its district
 and of its communes, a province's sees its districts' and communes' too, a national one (or an
 admin without a unit) sees everyone. Deactivated officials are never listed.
+
+The list is in Vietnamese alphabetical order and searched without regard to tones, letter marks
+or case ("nguyen van an" finds "Nguyễn Văn An", "d" finds "Đ"): each official row keeps its
+name's sort key and the folded text searched (shared.names), written by
+``official_index.describe`` wherever an official is written, so that a province's thousands of
+officials are ordered and paged by an index.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from services.evaluation.models import Official
 from services.evaluation.service.councils import enclosed_units
 from shared import problems
 from shared.auth import Principal, UnitRef
+from shared.names import fold
 from shared.units import CURRENT_TREE, LEGACY_TREE, iter_current_units, iter_legacy_units, subtree
 
 # Who lists officials: those who seat them on councils; a commune officer lists the officers of
@@ -77,14 +84,9 @@ def list_(
     if role:
         # roles is a JSON list of names from a fixed vocabulary; the quotes delimit one name.
         query = query.where(Official.roles.cast(Text).contains(f'"{role}"', autoescape=True))
-    if q and q.strip():
-        text = q.strip()
-        query = query.where(
-            or_(
-                Official.display_name.icontains(text, autoescape=True),
-                Official.email.icontains(text, autoescape=True),
-            )
-        )
+    # Every word asked for, found anywhere in the name, email or unit (in any order).
+    for word in fold(q or "").split():
+        query = query.where(Official.search_text.contains(word, autoescape=True))
     if after is not None:
         # Only a cursor in reach: an id elsewhere answers like one that does not exist.
         last = session.execute(
@@ -94,13 +96,13 @@ def list_(
             raise problems.invalid({"after": ["Not a cursor of this list."]})
         query = query.where(
             or_(
-                Official.display_name > last.display_name,
-                and_(Official.display_name == last.display_name, Official.account_id > after),
+                Official.name_key > last.name_key,
+                and_(Official.name_key == last.name_key, Official.account_id > after),
             )
         )
     rows = list(
         session.execute(
-            query.order_by(Official.display_name, Official.account_id).limit(limit + 1)
+            query.order_by(Official.name_key, Official.account_id).limit(limit + 1)
         ).scalars()
     )
     next_cursor = rows[limit - 1].account_id if len(rows) > limit else None

@@ -179,3 +179,92 @@ def test_council_members_and_applicants_are_refused(
 
 def test_anonymous_calls_answer_401(eval_call: flows.Transport) -> None:
     problem(eval_call("GET", "/api/v1/officials"), 401, "unauthorized")
+
+
+# --- found and ordered as a Vietnamese reader expects ------------------------------------------
+
+# In the order of the Vietnamese alphabet (a ă â … d đ … o ô ơ …, tones after their letter),
+# which code points get wrong (Â, Đ, Ô, Ơ after Z; Ánh after Anh Tuấn).
+VIETNAMESE_ORDER = (
+    "Ánh Hồng",
+    "Anh Tuấn",
+    "Ân Minh",
+    "Dương Thị An",
+    "Đặng Văn Bình",
+    "Nguyễn Văn An",
+    "Nguyễn Văn Ấn",
+    "Ông Bảy",
+    "Ơn Hòa",
+    "Zô Văn Em",
+)
+
+
+@pytest.fixture(scope="module")
+def named(admin: flows.Actor, registration: Any, evaluation: Any) -> People:
+    tag = uuid.uuid4().hex[:8]
+    accounts = {}
+    for name in reversed(VIETNAMESE_ORDER):
+        # Zô Văn Em works in Thị xã Quảng Trị, the others in Thành phố Đông Hà.
+        unit = kit.OTHER_DISTRICT if name.startswith("Zô") else kit.DISTRICT
+        accounts[name] = _account(admin, f"{name} {tag}", ["council_member"], unit)
+    deliver_accounts(registration, evaluation)
+    return People(
+        tag,
+        {name: a["id"] for name, a in accounts.items()},
+        {name: a["email"] for name, a in accounts.items()},
+    )
+
+
+def _search(actor: flows.Actor, q: str, **more: Any) -> flows.Reply:
+    reply = actor("GET", "/api/v1/officials?" + urlencode({"q": q, **more}))
+    assert reply.status == 200, reply.body
+    return reply
+
+
+def test_in_vietnamese_alphabetical_order(named: People, province_secretariat: flows.Actor) -> None:
+    names = [i["display_name"] for i in _search(province_secretariat, named.tag).body["items"]]
+    assert names == [f"{name} {named.tag}" for name in VIETNAMESE_ORDER]
+
+
+def test_pages_in_vietnamese_order(named: People, province_secretariat: flows.Actor) -> None:
+    seen: list[str] = []
+    after: dict[str, str] = {}
+    while True:
+        reply = _search(province_secretariat, named.tag, limit=3, **after)
+        assert len(reply.body["items"]) <= 3
+        seen += [i["display_name"].removesuffix(f" {named.tag}") for i in reply.body["items"]]
+        if reply.body["next"] is None:
+            break
+        after = {"after": reply.body["next"]}
+    assert seen == list(VIETNAMESE_ORDER)
+
+
+def test_found_without_tones_marks_or_case(
+    named: People, province_secretariat: flows.Actor
+) -> None:
+    def found(q: str) -> list[str]:
+        items = _search(province_secretariat, f"{q} {named.tag}").body["items"]
+        return [i["display_name"].removesuffix(f" {named.tag}") for i in items]
+
+    assert found("nguyen van an") == ["Nguyễn Văn An", "Nguyễn Văn Ấn"]
+    assert found("NGUYỄN VĂN ẤN") == ["Nguyễn Văn An", "Nguyễn Văn Ấn"]  # marks ignored both ways
+    assert found("dang") == ["Đặng Văn Bình"]  # đ is found as d
+    assert found("đặng van") == ["Đặng Văn Bình"]
+    assert found("an nguyen") == ["Nguyễn Văn An", "Nguyễn Văn Ấn"]  # words in any order
+    assert found("ong bay") == ["Ông Bảy"]
+    assert found("o%") == []  # no wildcards
+
+
+def test_found_by_unit_name_and_reference(named: People, province_secretariat: flows.Actor) -> None:
+    in_dong_ha = _search(province_secretariat, f"dong ha {named.tag}").body["items"]
+    assert {i["account_id"] for i in in_dong_ha} == {
+        named.ids[name] for name in VIETNAMESE_ORDER if not name.startswith("Zô")
+    }
+    in_town = _search(province_secretariat, f"{kit.OTHER_DISTRICT} {named.tag}").body["items"]
+    assert [i["account_id"] for i in in_town] == [named.ids["Zô Văn Em"]]
+
+
+def test_a_search_stays_in_reach(named: People, district_secretariat: flows.Actor) -> None:
+    # Zô Văn Em works in the neighbouring district: found by the province, not by Đông Hà.
+    assert _search(district_secretariat, f"zo {named.tag}").body["items"] == []
+    assert len(_search(district_secretariat, named.tag).body["items"]) == 9

@@ -136,6 +136,36 @@ def cmd_seed(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_admin(args: argparse.Namespace) -> int:
+    """``ocop admin create``: the first administrator, the password read from standard input
+    (typed twice without echo at a terminal), never from the command line."""
+    import getpass
+
+    from services.registration.operator import OperatorError, create_admin
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("the two passwords differ; nothing created", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with _opened("registration") as rt:
+        try:
+            account_id = create_admin(
+                rt,  # type: ignore[arg-type]
+                email=args.email,
+                display_name=args.name,
+                password=password,
+                language=args.language,
+            )
+        except OperatorError as exc:
+            print(f"not created: {exc}", file=sys.stderr)
+            return 2
+    print(f"administrator {args.email} created ({account_id})")
+    return 0
+
+
 def cmd_web(args: argparse.Namespace) -> int:
     port = args.port or config.DEFAULT_PORTS[args.service]
     workers = str(args.workers or int(os.environ.get("OCOP_WEB_WORKERS", "2")))
@@ -380,6 +410,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_migrate)
 
     sub.add_parser("seed", help="create the demo accounts").set_defaults(func=cmd_seed)
+
+    p = sub.add_parser("admin", help="create an administrator (the password from stdin)")
+    p.add_argument("action", choices=["create"])
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True, help="the name people see")
+    p.add_argument("--language", choices=["vi", "en"], default="vi")
+    p.set_defaults(func=cmd_admin)
 
     p = sub.add_parser(
         "calendar", help="load a year's notice of days off and working days, or show a year"

@@ -1,7 +1,10 @@
-"""The message catalogue: one Jinja2 template per (language, event type) under
-``templates/<lang>/<event type>.j2``, with blocks ``subject``, ``text`` and ``html``; the
-language's label macros (``_labels.j2``) are available to every block as ``l``. The daily
-digest has its own template, ``_digest.j2``.
+"""The message templates: one Jinja2 template per (language, event type) under
+``templates/<lang>/<event type>.j2``, with blocks ``subject``, ``text`` and ``html``. The
+templates hold the sentences; the words of codes (a level, an outcome, a ground, a seat, a
+document kind, a refusal) come from the shared catalogue (``label``, ``refusal``) and dates are
+written as the recipient's language writes them (the ``day`` and ``moment`` filters), so an
+email says what the portal and the case file say. The daily digest has its own template,
+``_digest.j2``.
 
 The same file is loaded by two environments: the HTML block is rendered with autoescaping, the
 subject and the plain text without it (``&`` must stay ``&`` in a plain-text email). Each
@@ -18,11 +21,14 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from services.notification.domain.messages import Rendered
 from services.notification.domain.recipients import DEFAULT_LANGUAGE, LANGUAGES, Recipient
+from shared import catalogue
+from shared.catalogue import dates
 
 TEMPLATES = Path(__file__).parent / "templates"
 DIGEST_TEMPLATE = "_digest"
@@ -49,6 +55,51 @@ def points(value: float) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
+def product(p: dict[str, Any]) -> str:
+    """A product as messages name it: its name, and its code once it has one."""
+    code = p.get("product_code")
+    return f"{p['product_name']} ({code})" if code else str(p["product_name"])
+
+
+def refusal(p: dict[str, Any], lang: str) -> str:
+    """Why a council's result was not recognised (``reason_code``), in words."""
+    code = p.get("reason_code")
+    if code == "knocked_out" and (p.get("result") or {}).get("findings"):
+        findings = "; ".join(p["result"]["findings"])
+        return catalogue.translate("refusal.knocked_out.findings", lang, findings=findings)
+    if code == "below_three_stars" and p.get("star_rank"):
+        return catalogue.translate("refusal.below_three_stars.rank", lang, star_rank=p["star_rank"])
+    if code == "rank_not_higher":
+        return catalogue.translate(
+            "refusal.rank_not_higher",
+            lang,
+            star_rank=p.get("star_rank"),
+            certificate_number=p.get("certificate_number"),
+            certificate_star_rank=p.get("certificate_star_rank"),
+        )
+    return catalogue.label("refusal", code, lang)
+
+
+@pass_context
+def _label(ctx: Context, prefix: str, value: object) -> str:
+    return catalogue.label(prefix, value, ctx["lang"])
+
+
+@pass_context
+def _refusal(ctx: Context, p: dict[str, Any]) -> str:
+    return refusal(p, ctx["lang"])
+
+
+@pass_context
+def _day(ctx: Context, value: dates.When) -> str:
+    return dates.day(value, ctx["lang"])
+
+
+@pass_context
+def _moment(ctx: Context, value: dates.When) -> str:
+    return dates.moment(value, ctx["lang"])
+
+
 class Catalogue:
     """Renders an event for one recipient in the recipient's language."""
 
@@ -64,7 +115,8 @@ class Catalogue:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["points"] = points
+        env.filters.update(points=points, day=_day, moment=_moment)
+        env.globals.update(label=_label, refusal=_refusal, product=product)
         return env
 
     @cached_property
@@ -81,9 +133,7 @@ class Catalogue:
     @staticmethod
     def _block(env: Environment, name: str, block: str, context: dict[str, Any]) -> str:
         template: Template = env.get_template(name)
-        # The language's label macros (levels, outcomes) as ``l``, escaped like the block.
-        labels = env.get_template(f"{name.split('/')[0]}/_labels.j2").module
-        parts = template.blocks[block](template.new_context({**context, "l": labels}))
+        parts = template.blocks[block](template.new_context(context))
         return "".join(parts).strip()
 
     def render(
@@ -122,6 +172,7 @@ class Catalogue:
         name = f"{lang}/{template}.j2"
         if not (self.directory / name).is_file():
             raise UnknownTemplate(name)
+        context = {**context, "lang": lang}
         subject = self._block(self._plain, name, "subject", context)
         text = self._block(self._plain, name, "text", context)
         body = self._block(self._html, name, "html", context)

@@ -121,7 +121,7 @@ def test_a_recognition_is_told_with_the_rank_and_decision(notification, people) 
     assert "12/QĐ-UBND" in mails["officer"].body_text
     issued = about_the_case(people, "certificate.issued", **CERTIFICATE, replaces=None)
     mails = told(notification, people, issued)
-    assert "valid until 2029-01-10" in mails["applicant"].body_text
+    assert "valid until 10 Jan 2029" in mails["applicant"].body_text
 
 
 def test_a_refusal_is_told_with_its_reason(notification, people) -> None:
@@ -177,10 +177,12 @@ def test_a_revocation_is_told_with_its_ground_in_words(notification, people) -> 
     )
     mails = told(notification, people, revoked)
     assert (
-        "Ground: a breach of quality, food-safety, environment, intellectual-property or "
+        "Ground: A breach of quality, food-safety, environment, intellectual-property or "
         "labelling law" in mails["applicant"].body_text
     )
-    assert "Căn cứ: vi phạm pháp luật về chất lượng" in mails["officer"].body_text
+    assert "Căn cứ: Vi phạm pháp luật về chất lượng" in mails["officer"].body_text
+    assert "bị thu hồi từ ngày 01/12/2026" in mails["officer"].body_text
+    assert "is revoked from 1 Dec 2026" in mails["applicant"].body_text
     for mail in mails.values():
         assert "breach_of_law" not in mail.body_text + mail.body_html + mail.subject
 
@@ -188,7 +190,7 @@ def test_a_revocation_is_told_with_its_ground_in_words(notification, people) -> 
 def test_an_expiry_is_told_to_the_commune_with_its_reason(notification, people) -> None:
     expired = about_the_case(people, "certificate.expired", **CERTIFICATE)
     mails = told(notification, people, expired)
-    assert "expired on 2029-01-10" in mails["applicant"].body_text
+    assert "expired on 10 Jan 2029" in mails["applicant"].body_text
     assert "no re-evaluation renewed it" in mails["applicant"].body_text
     assert "không có kết quả đánh giá lại thay thế" in mails["officer"].body_text
 

@@ -148,8 +148,8 @@ def test_a_breached_deadline_escalates_to_the_council_or_else_the_secretariat(
     to_council = told_of_breach(council_id)
     if declared:
         assert to_council == {
-            chair["email"]: "[OCOP] Overdue since 2026-11-20: Trà mãng cầu",
-            secretary["email"]: "[OCOP] Quá hạn (2026-11-20): Trà mãng cầu",
+            chair["email"]: "[OCOP] Overdue since 20 Nov 2026: Trà mãng cầu",
+            secretary["email"]: "[OCOP] Quá hạn (20/11/2026): Trà mãng cầu",
         }
     else:
         assert set(to_council) == {secretariat["email"]}

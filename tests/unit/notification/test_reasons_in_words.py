@@ -48,8 +48,8 @@ def render(event_type: str, payload: dict[str, Any], language: str, dossier: boo
 
 
 WORDS = {
-    ("en", "breach_of_law"): "a breach of quality, food-safety, environment",
-    ("vi", "breach_of_law"): "vi phạm pháp luật về chất lượng, an toàn thực phẩm",
+    ("en", "breach_of_law"): "A breach of quality, food-safety, environment",
+    ("vi", "breach_of_law"): "Vi phạm pháp luật về chất lượng, an toàn thực phẩm",
     ("en", "rank_not_higher"): "is not above certificate OCOP-45.461-2026-00009 (3 stars)",
     ("vi", "rank_not_higher"): "không cao hơn hạng của giấy chứng nhận số OCOP-45.461-2026-00009",
     ("en", "below_three_stars"): "below the 3 stars a recognition needs",
@@ -99,8 +99,8 @@ def test_every_refusal_reason_reads_as_words(language: str, code: str) -> None:
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", "Reason: its validity from its issue on 2026-01-10 has run out"),
-        ("vi", "Lý do: thời hạn hiệu lực tính từ ngày cấp 2026-01-10 đã hết"),
+        ("en", "Reason: its validity from its issue on 10 Jan 2026 has run out"),
+        ("vi", "Lý do: thời hạn hiệu lực tính từ ngày cấp 10/01/2026 đã hết"),
     ],
 )
 def test_an_expiry_says_why(language: str, words: str) -> None:

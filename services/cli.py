@@ -44,8 +44,26 @@ def _runtime(service: str) -> ServiceRuntime:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from shared.migrate import upgrade
+    from shared.migrate import MigrationError, status, upgrade, upgrade_sql
 
+    if getattr(args, "status", False) or getattr(args, "sql", False):
+        behind = 0
+        for service in args.services or config.SERVICES:
+            url = config.load(service).database_url
+            if args.sql:
+                try:
+                    upgrade_sql(service, url, sys.stdout)
+                except MigrationError as exc:
+                    print(f"{service}: {exc}", file=sys.stderr)
+                    return 2
+                continue
+            state = status(service, url)
+            behind += bool(state.pending)
+            print(f"{service}: at {state.current or '(empty)'}, head {state.head}")
+            for pending in state.pending:
+                print(f"  pending {pending.revision}  {pending.title}")
+        # --status exits 1 while a database is behind, so a deploy script can wait on it.
+        return 1 if behind else 0
     for service in args.services or config.SERVICES:
         settings = config.load(service)
         settings.service_dir.mkdir(parents=True, exist_ok=True)
@@ -407,6 +425,13 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("migrate", help="bring databases to the latest schema, load reference data")
     p.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--status", action="store_true", help="say where each database stands; change nothing"
+    )
+    mode.add_argument(
+        "--sql", action="store_true", help="print the SQL the upgrade would run; change nothing"
+    )
     p.set_defaults(func=cmd_migrate)
 
     sub.add_parser("seed", help="create the demo accounts").set_defaults(func=cmd_seed)

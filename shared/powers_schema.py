@@ -50,17 +50,20 @@ def create_account_powers(*, known_from: str) -> None:
         sa.column("account_as_of", sa.DateTime(timezone=True)),
     )
     epoch = datetime(1970, 1, 1, tzinfo=UTC)  # any account event is newer
-    rows = [
-        {
-            "account_id": row.account_id,
-            "active": row.active,
-            "powers_changed_at": None,
-            "as_of": row.account_as_of or epoch,
-        }
-        for row in op.get_bind().execute(sa.select(known))
-    ]
-    if rows:
-        op.bulk_insert(powers, rows)
+    # INSERT ... SELECT: one statement, which ``ocop migrate --sql`` can also write out.
+    op.execute(
+        powers.insert().from_select(
+            ["account_id", "active", "powers_changed_at", "as_of"],
+            sa.select(
+                known.c.account_id,
+                known.c.active,
+                sa.null(),
+                sa.func.coalesce(
+                    known.c.account_as_of, sa.literal(epoch, sa.DateTime(timezone=True))
+                ),
+            ),
+        )
+    )
 
 
 def drop_account_powers() -> None:

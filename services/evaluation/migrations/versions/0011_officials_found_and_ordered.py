@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from services.evaluation.service.official_index import search_text
+from shared.migrate import data_step_runs
 from shared.names import sort_key
 
 # revision identifiers, used by Alembic.
@@ -40,6 +41,8 @@ def upgrade() -> None:
         sa.column("name_key", sa.String()),
         sa.column("search_text", sa.Text()),
     )
+    if not data_step_runs("officials' name_key and search_text from their names"):
+        return
     connection = op.get_bind()
     rows = connection.execute(
         sa.select(

@@ -5,17 +5,16 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, g, render_template
+from flask import Flask, Response, g, has_request_context, render_template
 from werkzeug.exceptions import HTTPException
 
 from services.portal import csrf, i18n, signin
 from services.portal.api_client import ApiClient, ApiError
 from services.portal.views import VIEWS
 from shared import config
-from shared.calendar import TIMEZONE
+from shared.catalogue import dates
 from shared.config import PortalSettings
 
 
@@ -43,25 +42,19 @@ def _secret_key(settings: PortalSettings) -> str:
 
 
 def local_day(value: str | None) -> str:
-    """The day of an API timestamp (UTC) or date, as it was in Vietnam."""
-    if not value:
-        return "—"
-    if len(value) <= 10:
-        return value
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(TIMEZONE).date().isoformat()
+    """The day of an API timestamp (UTC) or date, as it was in Vietnam, written as the page's
+    language writes it (06/12/2026, 6 Dec 2026)."""
+    return dates.day(value, _language())
 
 
 def local_time(value: str | None) -> str:
     """An API timestamp (UTC) as it read in Vietnam: its day and ``HH:mm``."""
-    if not value or len(value) <= 10:
-        return local_day(value)
-    moment = datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return f"{local_day(value)} {moment.astimezone(TIMEZONE):%H:%M}"
+    return dates.moment(value, _language())
+
+
+def _language() -> str:
+    # Outside a request (a PDF built in a task, a unit test) the pages' default language.
+    return i18n.current_language() if has_request_context() else i18n.DEFAULT
 
 
 def create_app(settings: PortalSettings | None = None, api: ApiClient | None = None) -> Flask:

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import request, session
 
 from shared import catalogue as shared_catalogue
+from shared.catalogue import dates
 from shared.rubrics import load_rubric
 
 LANGUAGES = shared_catalogue.LANGUAGES
@@ -42,12 +43,18 @@ def public_status(dossier: dict[str, Any]) -> str | None:
     params = dossier.get("public_status_params")
     if not key or params is None:
         return dossier.get("public_status")
-    values = {
-        name: label("level", value) if name in ("level", "to_level") else value
-        for name, value in params.items()
-    }
+    values = {name: _status_value(name, value) for name, value in params.items()}
     text = translate(f"public_status.{key}", **values)
     return dossier.get("public_status") if text == f"public_status.{key}" else text
+
+
+def _status_value(name: str, value: Any) -> Any:
+    """A status rule's value as a page shows it: a level in words, a day as people write it."""
+    if name in ("level", "to_level"):
+        return label("level", value)
+    if name.endswith("_on"):
+        return dates.day(value, current_language())
+    return value
 
 
 def set_name(code: str | None) -> str:

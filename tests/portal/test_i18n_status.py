@@ -46,6 +46,7 @@ def test_the_status_is_said_in_the_readers_language(in_language) -> None:
         "public_status_key": "certificate.issued",
         "public_status_params": {"star_rank": 4, "expires_on": "2029-11-30"},
     }
-    assert in_language("vi", issued) == "đạt 4★, hiệu lực đến 2029-11-30"
+    assert in_language("vi", issued) == "đạt 4★, hiệu lực đến 30/11/2029"
+    assert in_language("en", issued) == "recognised 4★ until 30 Nov 2029"
     # An older dossier without the parts keeps its English line.
     assert in_language("vi", {"public_status": "commune review"}) == "commune review"

@@ -77,7 +77,7 @@ def test_the_queue_shows_the_intake_deadline_registration_answers(
     product, dossier = _filed(call)
     due = VIETNAM.add_working_days(today(), 15)
     assert dossier["intake_due_on"] == due.isoformat()
-    assert due.isoformat() in _row(officer_home.get("/"), product)
+    assert f"{due:%d/%m/%Y}" in _row(officer_home.get("/"), product)
 
 
 def test_a_notice_loaded_into_registration_moves_the_date_on_the_page(
@@ -87,8 +87,8 @@ def test_a_notice_loaded_into_registration_moves_the_date_on_the_page(
     moved = VIETNAM.add_working_days(VIETNAM.add_working_days(today(), 15), 1)
     assert dossier["intake_due_on"] == moved.isoformat()
     row = _row(officer_home.get("/"), product)
-    assert moved.isoformat() in row
-    assert VIETNAM.add_working_days(today(), 15).isoformat() not in row
+    assert f"{moved:%d/%m/%Y}" in row
+    assert f"{VIETNAM.add_working_days(today(), 15):%d/%m/%Y}" not in row
 
 
 def test_the_dossier_page_shows_the_intake_deadline_while_the_commune_checks_it(
@@ -98,4 +98,4 @@ def test_the_dossier_page_shows_the_intake_deadline_while_the_commune_checks_it(
     page = officer_home.get(f"/dossiers/{dossier['id']}")
     assert "Hạn kiểm tra hồ sơ (15 ngày làm việc)" in page
     due = re.search(r"<dd data-intake-due>(.*?)</dd>", page)
-    assert due and due.group(1) == VIETNAM.add_working_days(today(), 15).isoformat()
+    assert due and due.group(1) == f"{VIETNAM.add_working_days(today(), 15):%d/%m/%Y}"

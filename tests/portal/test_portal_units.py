@@ -25,9 +25,9 @@ def test_workers_share_one_generated_session_key(tmp_path: Path) -> None:
 
 
 def test_timestamps_are_shown_as_the_day_in_vietnam() -> None:
-    assert local_day("2026-11-29T18:30:00+00:00") == "2026-11-30"  # 01:30 in Hà Nội
-    assert local_day("2026-11-29T16:59:59+00:00") == "2026-11-29"
-    assert local_day("2026-11-29") == "2026-11-29"
+    assert local_day("2026-11-29T18:30:00+00:00") == "30/11/2026"  # 01:30 in Hà Nội
+    assert local_day("2026-11-29T16:59:59+00:00") == "29/11/2026"
+    assert local_day("2026-11-29") == "29/11/2026"
     assert local_day(None) == "—"
 
 

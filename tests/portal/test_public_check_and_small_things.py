@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date
 from typing import Any
 
 from services.portal.app import local_day, local_time
@@ -70,12 +71,15 @@ def test_a_revoked_certificate_shows_the_day_and_the_ground_in_words(
     assert "Đã thu hồi" in text and "Ngày thu hồi" in text
     assert f'<time datetime="{revoked_on}">' in page
     assert "Căn cứ thu hồi" in text
-    assert "Vi phạm pháp luật về chất lượng, ATTP, môi trường, SHTT, nhãn" in text
+    assert "Vi phạm pháp luật về chất lượng, an toàn thực phẩm, môi trường" in text
+    day = date.fromisoformat(revoked_on)
+    assert f"{day:%d/%m/%Y}</time>" in page  # the day as people in Vietnam write it
     assert "breach_of_law" not in text and "Riêng" not in text
 
     english = _text(consumer.get(f"/certificates/check?number={number}&lang=en"))
     assert "Revoked on" in english and "Ground for revocation" in english
-    assert "Breach of quality, food-safety, environment, IP or labelling law" in english
+    assert "A breach of quality, food-safety, environment, intellectual-property" in english
+    assert f"{day.day} {day:%b %Y}" in english
     assert "breach_of_law" not in english
 
     # A valid certificate shows neither.

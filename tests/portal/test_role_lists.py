@@ -128,7 +128,7 @@ def test_a_members_home_lists_the_evaluations_of_their_own_seats_with_the_case_f
     member.sign_in(mine.members[0].account["email"])
     listed = _table(member.html, "data-evaluations")
     assert product in listed and producer in listed
-    assert "huyện" in listed and closes_on.isoformat() in listed
+    assert "huyện" in listed and f"{closes_on:%d/%m/%Y}" in listed
     assert f"/evaluations/{ours}" in member.html
     # Another council's evaluation of the same district is not theirs to see.
     assert other_product not in member.html and other_producer not in member.html

@@ -1,6 +1,12 @@
 """The readable case file for an inspection report (HTML, and PDF with fpdf2 and a shipped
 DejaVu Sans font that has every Vietnamese glyph): the timeline with actors, the score table
-per level, the certificate and the verification result."""
+per level, the certificate and the verification result.
+
+:func:`gather` collects the facts, in codes; :func:`html` and :func:`pdf` write them in the
+reader's language, with the words of the shared catalogue (``casefile.*`` for the report's
+own, ``event.*``, ``role.*``, ``level.*``, ``status.*``, ``kind.*`` for the codes) and the
+dates of ``shared.catalogue.dates``: a report reads as the portal and the emails do.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +21,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration.ledger import labels
 from services.registration.ledger import verify as ledger_verify
 from services.registration.models import Dossier, LedgerEntry, Producer
+from shared import catalogue
+from shared.catalogue import dates
 from shared.ledger.casefile import Report
 
 HERE = Path(__file__).parent
@@ -31,7 +38,10 @@ _templates = Environment(
 @dataclass
 class Level:
     level: str
-    outcome: str
+    # The closing entry's kind and outcome (a decision's), and the level a case moved to.
+    kind: str
+    outcome: str | None
+    to_level: str | None
     total: float | None
     star_rank: int | None
     members: list[tuple[str, float]] = field(default_factory=list)
@@ -69,9 +79,9 @@ def gather(session: Session, dossier_id: uuid.UUID) -> CaseReport:
             "product_name": dossier.product_name,
             "product_code": dossier.product_code,
             "producer": producer,
-            "status": dossier.public_status or dossier.status,
+            "status": dossier.status,
         },
-        timeline=[_line(e) for e in entries],
+        timeline=entries,
         levels=_levels(entries),
         certificate=next(
             (e["payload"] for e in reversed(entries) if e["kind"] == "certificate.issued"), None
@@ -81,50 +91,91 @@ def gather(session: Session, dossier_id: uuid.UUID) -> CaseReport:
     )
 
 
-def _line(entry: dict[str, Any]) -> dict[str, Any]:
-    actor = entry["actor"]
-    return {
-        "n": entry["n"],
-        "when": entry["occurred_at"][:19].replace("T", " "),
-        "kind": entry["kind"],
-        "who": actor.get("name") or actor.get("role") or "",
-        "role": actor.get("role") or "",
-        "details": _details(entry["kind"], entry["payload"]),
-    }
+class Words:
+    """The report's words in one language: its own (``w.title``) and the codes' (``w.kind``)."""
 
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
 
-def _details(kind: str, p: dict[str, Any]) -> str:
-    """One line of what matters in an entry (reasons, hashes, scores, recipients)."""
-    parts: list[str] = []
-    if "from_status" in p and "to_status" in p:
-        parts.append(f"{p['from_status']} → {p['to_status']}")
-    if kind == "dossier.document_added":
-        parts.append(f"{p.get('kind')} v{p.get('document_version')} sha256 {p.get('sha256')}")
-    if kind == "dossier.returned":
-        parts += [f"{m.get('item')}: {m.get('note') or ''}" for m in p.get("missing_items", [])]
-    if kind == "evaluation.sheet_revised":
-        parts.append(f"{p.get('old_total')} → {p.get('total')}")
-    elif kind == "evaluation.sheet_submitted":
-        parts.append(str(p.get("total")))
-    if kind in CLOSING:
-        parts.append(
-            " ".join(
-                str(x)
-                for x in (
-                    p.get("level"),
-                    p.get("outcome") or "→",
-                    p.get("to_level") or "",
-                    p.get("star_rank") or "",
-                )
+    def __getattr__(self, key: str) -> str:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        return catalogue.translate(f"casefile.{key}", self.lang)
+
+    __getitem__ = __getattr__
+
+    def label(self, prefix: str, code: object) -> str:
+        return catalogue.label(prefix, code, self.lang)
+
+    def kind(self, kind: str) -> str:
+        return self.label("event", kind)
+
+    def moment(self, value: dates.When) -> str:
+        return dates.moment(value, self.lang)
+
+    def day(self, value: dates.When) -> str:
+        return dates.day(value, self.lang)
+
+    def person(self, actor: dict[str, Any]) -> str:
+        """A person's name and role, or the system's role alone."""
+        role = self.label("role", actor.get("role")) if actor.get("role") else ""
+        name = actor.get("name") or actor.get("user_id")
+        if not name:
+            return role or "—"
+        return f"{name} ({role})" if role else str(name)
+
+    def result_of(self, lv: Level) -> str:
+        """A closed evaluation's outcome: a decision's verdict, or where the case moved."""
+        if lv.kind == "evaluation.decided":
+            verdict = self.label("verdict", lv.outcome)
+            return verdict[:1].upper() + verdict[1:]
+        moved = self.label("outcome", lv.kind.removeprefix("evaluation."))
+        return f"{moved} → {self.label('level', lv.to_level)}" if lv.to_level else moved
+
+    def row(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A timeline row as the reader reads it."""
+        return {
+            "n": entry["n"],
+            "when": self.moment(entry["occurred_at"]),
+            "what": self.kind(entry["kind"]),
+            "who": self.person(entry["actor"]),
+            "details": self.details_of(entry["kind"], entry["payload"]),
+        }
+
+    def details_of(self, kind: str, p: dict[str, Any]) -> str:
+        """One line of what matters in an entry (reasons, hashes, scores, recipients)."""
+        parts: list[str] = []
+        if "from_status" in p and "to_status" in p and p["from_status"] != p["to_status"]:
+            parts.append(
+                f"{self.label('status', p['from_status'])} → {self.label('status', p['to_status'])}"
             )
-        )
-    if kind.startswith("notification."):
-        parts.append(f"{p.get('email')} · {p.get('template')} · {p.get('message_id')}")
-    if kind.startswith("certificate."):
-        parts.append(f"{p.get('number')} {p.get('star_rank')}★")
-    if p.get("reason"):
-        parts.append(str(p["reason"]))
-    return "; ".join(x for x in parts if x.strip())
+        if kind == "dossier.document_added":
+            parts.append(
+                f"{self.label('kind', p.get('kind'))} v{p.get('document_version')} "
+                f"sha256 {p.get('sha256')}"
+            )
+        if kind == "dossier.returned":
+            parts += [
+                f"{self.label('kind', m.get('item'))}: {m.get('note') or ''}"
+                for m in p.get("missing_items", [])
+            ]
+        if kind == "evaluation.sheet_revised":
+            parts.append(f"{p.get('old_total')} → {p.get('total')}")
+        elif kind == "evaluation.sheet_submitted":
+            parts.append(str(p.get("total")))
+        if kind in CLOSING:
+            closed = Level(
+                p.get("level") or "", kind, p.get("outcome"), p.get("to_level"), None, None
+            )
+            rank = f" {p['star_rank']}★" if p.get("star_rank") else ""
+            parts.append(f"{self.label('level', closed.level)}: {self.result_of(closed)}{rank}")
+        if kind.startswith("notification."):
+            parts.append(f"{p.get('email')} · {p.get('template')} · {p.get('message_id')}")
+        if kind.startswith("certificate."):
+            parts.append(f"{p.get('number')} {p.get('star_rank')}★")
+        if p.get("reason"):
+            parts.append(str(p["reason"]))
+        return "; ".join(x for x in parts if x.strip())
 
 
 def _levels(entries: list[dict[str, Any]]) -> list[Level]:
@@ -142,7 +193,9 @@ def _levels(entries: list[dict[str, Any]]) -> list[Level]:
             levels.append(
                 Level(
                     level=p["level"],
-                    outcome=p.get("outcome") or f"→ {p.get('to_level')}",
+                    kind=e["kind"],
+                    outcome=p.get("outcome"),
+                    to_level=p.get("to_level"),
                     total=p["result"].get("total"),
                     star_rank=p.get("star_rank"),
                     members=sorted(sheets.get(p["evaluation_id"], {}).values()),
@@ -152,15 +205,15 @@ def _levels(entries: list[dict[str, Any]]) -> list[Level]:
 
 
 def html(report: CaseReport, lang: str) -> str:
-    return _templates.get_template("case_file.html").render(
-        r=report, w=labels.words(lang), kind=lambda k: labels.kind(lang, k), lang=lang
-    )
+    w = Words(lang)
+    lines = [w.row(e) for e in report.timeline]
+    return _templates.get_template("case_file.html").render(r=report, w=w, lines=lines, lang=lang)
 
 
 def pdf(report: CaseReport, lang: str) -> bytes:
     from fpdf import FPDF
 
-    w = labels.words(lang)
+    w = Words(lang)
     doc = FPDF(orientation="L", format="A4")
     doc.set_auto_page_break(auto=True, margin=12)
     doc.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
@@ -171,9 +224,11 @@ def pdf(report: CaseReport, lang: str) -> bytes:
         0, 10, f"{w['title']}: {report.dossier['product_name']}", new_x="LMARGIN", new_y="NEXT"
     )
     doc.set_font("DejaVu", "", 10)
-    for key in ("product_code", "producer", "status"):
+    for key in ("product_code", "producer"):
         doc.cell(0, 6, f"{w[key]}: {report.dossier[key] or '—'}", new_x="LMARGIN", new_y="NEXT")
-    doc.cell(0, 6, f"{w['generated']}: {report.generated_at}", new_x="LMARGIN", new_y="NEXT")
+    status = w.label("status", report.dossier["status"])
+    doc.cell(0, 6, f"{w.status}: {status}", new_x="LMARGIN", new_y="NEXT")
+    doc.cell(0, 6, f"{w.generated}: {w.moment(report.generated_at)}", new_x="LMARGIN", new_y="NEXT")
 
     _heading(doc, w["verification"])
     v = report.verification
@@ -185,8 +240,8 @@ def pdf(report: CaseReport, lang: str) -> bytes:
         rows = [
             (w["number"], c["number"]),
             (w["stars"], f"{c['star_rank']}★"),
-            (w["issued_on"], c["issued_on"]),
-            (w["expires_on"], c["expires_on"]),
+            (w["issued_on"], w.day(c["issued_on"])),
+            (w["expires_on"], w.day(c["expires_on"])),
             (w["authority"], c["authority_unit"]),
             (w["decision"], c["decision_number"]),
         ]
@@ -198,8 +253,8 @@ def pdf(report: CaseReport, lang: str) -> bytes:
     header = (w["level"], w["outcome"], w["total"], w["stars"], w["members"])
     body = [
         (
-            lv.level,
-            lv.outcome,
+            w.label("level", lv.level),
+            w.result_of(lv),
             _num(lv.total),
             str(lv.star_rank or ""),
             "; ".join(f"{name}: {_num(total)}" for name, total in lv.members),
@@ -211,24 +266,20 @@ def pdf(report: CaseReport, lang: str) -> bytes:
     _heading(doc, w["timeline"])
     header = ("#", w["when"], w["what"], w["who"], w["details"])
     body = [
-        (
-            str(t["n"]),
-            t["when"],
-            labels.kind(lang, t["kind"]),
-            f"{t['who']} ({t['role']})",
-            t["details"],
-        )
-        for t in report.timeline
+        (str(t["n"]), t["when"], t["what"], t["who"], t["details"])
+        for t in map(w.row, report.timeline)
     ]
     _table(doc, [header, *body], widths=(10, 38, 50, 55, 117), bold_first=True)
     return bytes(doc.output())
 
 
-def _verdict(v: Report, w: dict[str, str]) -> str:
+def _verdict(v: Report, w: Words) -> str:
     if not v.valid:
         return f"{w['broken']}: {v.text()}"
     cp = v.checkpoint or {}
-    signed = f"{w['checkpoint']} #{cp.get('number')} ({cp.get('signed_at')})" if cp else ""
+    signed = (
+        f"{w['checkpoint']} #{cp.get('number')} ({w.moment(cp.get('signed_at'))})" if cp else ""
+    )
     return f"{w['valid']} — {v.entries} {w['entries']}. {signed}. {w['key']}: {v.key_fingerprint}"
 
 

@@ -5,6 +5,7 @@ in each caller's view, the auditor's reads recorded, export, offline and online 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 import zipfile
 from io import BytesIO
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from services import cli
 from services.registration.ledger import checkpoints
 from services.registration.models import LedgerEntry
+from shared import catalogue as shared_catalogue
 from shared.ledger import casefile
 from tests.integration.ledger.conftest import World, outbox_ids
 from tests.support import councils as kit
@@ -282,8 +284,14 @@ def test_the_readable_case_file(world: World, full_case: str, lang: str) -> None
     assert certificate["payload"]["number"] in page
     assert ("Hợp lệ" if lang == "vi" else "Valid: no entry altered") in page
     for level in ("district", "province", "national"):
-        assert f"<td>{level}</td>" in page
-    assert "Nộp phiếu chấm" in page if lang == "vi" else "evaluation.sheet_revised" in page
+        assert f"<td>{shared_catalogue.label('level', level, lang)}</td>" in page
+    assert ("Nộp phiếu chấm" if lang == "vi" else "Score sheet submitted") in page
+    # Words, not codes: no event type, no role code, dates as the language writes them.
+    for code in ("evaluation.sheet_submitted", "notification.sent", "(system)", "(council_chair)"):
+        assert code not in page, code
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", page.split("</style>")[1])
+    system = "hệ thống" if lang == "vi" else "system"
+    assert f"<td>{system}</td>" in page
 
     pdf = world.auditor(
         "GET",

@@ -331,7 +331,8 @@ def test_a_case_from_filing_to_a_revoked_certificate(
     assert document.status_code == 200 and document.mimetype == "application/pdf"
     assert _pdf_title(document.data) == f"Giấy chứng nhận sản phẩm OCOP {number}"
     uris = set(re.findall(rb"/URI \(([^)]*)\)", document.data))
-    assert uris == {f"http://localhost/certificates/check?number={number}".encode()}
+    portal_url = applicant.client.application.extensions["portal_settings"].public_url
+    assert uris == {f"{portal_url}/certificates/check?number={number}".encode()}
     assert new_browser().client.get(f"/certificates/of/{dossier_id}.pdf").status_code == 302
 
     # Anyone can check it; the authority revokes it on a ground; the check says so.

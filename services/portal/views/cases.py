@@ -1,13 +1,13 @@
-"""Cases in the evaluation service: the commune review (Form 03), assignment to a council by
-the secretariat, and the authority's recognition decision."""
+"""Cases in the evaluation service: the commune review (Form 03) and its printable report,
+assignment to a council by the secretariat, and the authority's recognition decision."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from services.portal import signin
+from services.portal import formal, pdf, signin
 from services.portal.api_client import ApiError
 from services.portal.views.common import EVERY, call, done, form, items, refused, today
 from services.portal.vocab import LOCAL_CRITERIA, PROPOSALS, RATINGS
@@ -54,6 +54,40 @@ def review(dossier_id: Any) -> Any:
         ratings=RATINGS,
         proposals=PROPOSALS,
     )
+
+
+def _reported(dossier_id: Any) -> dict[str, Any] | None:
+    """The case with its commune review, if the commune has recorded one."""
+    case = _case(dossier_id)
+    return case if case.get("commune_review") else None
+
+
+@bp.get("/<uuid:dossier_id>/commune-report")
+@signin.required()
+def commune_report(dossier_id: Any) -> Any:
+    """Form 03 as the commune's People's Committee reports it: the four local criteria and
+    the proposal (for the applicant and the officials who reach the case)."""
+    case = _reported(dossier_id)
+    if case is None:
+        return render_template("error.html", status=404, detail=None), 404
+    return render_template(
+        "documents/commune_report.html",
+        case=case,
+        document=formal.commune_report(case),
+        commune=formal.committee(f"{case['unit_tree']}:commune:{case['commune_code']}"),
+        criteria=LOCAL_CRITERIA,
+    )
+
+
+@bp.get("/<uuid:dossier_id>/commune-report.pdf")
+@signin.required()
+def commune_report_pdf(dossier_id: Any) -> Any:
+    case = _reported(dossier_id)
+    if case is None:
+        return render_template("error.html", status=404, detail=None), 404
+    resp = Response(pdf.commune_report(case, LOCAL_CRITERIA), mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'inline; filename="mau-03-{dossier_id}.pdf"'
+    return resp
 
 
 @bp.route("/<uuid:dossier_id>/assign", methods=["GET", "POST"])

@@ -1,5 +1,10 @@
 """Certificates: the public check of a number (no sign-in: what a label's QR code opens), the
-printable certificate, and revocation by the authority that recognised it."""
+printable certificate and the recognition decision that issued it, and revocation by the
+authority that recognised it.
+
+The printable documents are for whoever reaches the case in the evaluation service (its
+applicant, the officials on it): the API answers 404 to anyone else. The check link and its QR
+code are on the portal's configured public address (:mod:`services.portal.links`)."""
 
 from __future__ import annotations
 
@@ -10,9 +15,10 @@ import segno
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from services.portal import pdf, signin
+from services.portal import formal, pdf, signin
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
+from services.portal.links import public_url
 from services.portal.views.common import api, call, done, form, refused, today
 from services.portal.vocab import REVOCATION_GROUNDS
 
@@ -41,7 +47,7 @@ def check() -> Any:
     )
 
 
-def _latest(dossier_id: Any) -> dict[str, Any] | None:
+def latest(dossier_id: Any) -> dict[str, Any] | None:
     found = call("evaluation", "GET", "/certificates", params={"dossier_id": str(dossier_id)})
     return found["items"][-1] if found["items"] else None
 
@@ -50,10 +56,10 @@ def _latest(dossier_id: Any) -> dict[str, Any] | None:
 @signin.required()
 def printable(dossier_id: Any) -> Any:
     """The certificate of a case, as a page to print or save (the applicant's download)."""
-    certificate = _latest(dossier_id)
+    certificate = latest(dossier_id)
     if certificate is None:
         return render_template("error.html", status=404, detail=None), 404
-    check_url = url_for("certificates.check", number=certificate["number"], _external=True)
+    check_url = public_url("certificates.check", number=certificate["number"])
     # The QR code a label carries: scanning it opens the public check of this number.
     qr = segno.make(check_url, error="m").svg_inline(
         scale=4, title=translate("certificate.qr", number=certificate["number"])
@@ -61,6 +67,8 @@ def printable(dossier_id: Any) -> Any:
     return render_template(
         "certificates/printable.html",
         certificate=certificate,
+        document=formal.certificate(certificate),
+        day_text=formal.day_text,
         check_url=check_url,
         qr=Markup(qr),
     )
@@ -70,13 +78,52 @@ def printable(dossier_id: Any) -> Any:
 @signin.required()
 def printable_pdf(dossier_id: Any) -> Any:
     """The certificate as a PDF, its QR code linking to the public check of its number."""
-    certificate = _latest(dossier_id)
+    certificate = latest(dossier_id)
     if certificate is None:
         return render_template("error.html", status=404, detail=None), 404
-    check_url = url_for("certificates.check", number=certificate["number"], _external=True)
-    resp = Response(pdf.certificate(certificate, check_url), mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'inline; filename="{certificate["number"]}.pdf"'
+    check_url = public_url("certificates.check", number=certificate["number"])
+    return _pdf(pdf.certificate(certificate, check_url), f"{certificate['number']}.pdf")
+
+
+def _pdf(content: bytes, filename: str) -> Response:
+    resp = Response(content, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return resp
+
+
+def _decided(dossier_id: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The latest certificate of a case and the case: what its recognition decision says."""
+    certificate = latest(dossier_id)
+    if certificate is None:
+        return None
+    return certificate, call("evaluation", "GET", f"/cases/{dossier_id}")
+
+
+@bp.get("/of/<uuid:dossier_id>/decision")
+@signin.required()
+def decision(dossier_id: Any) -> Any:
+    """The recognition decision (quyết định công nhận) that issued the case's certificate."""
+    found = _decided(dossier_id)
+    if found is None:
+        return render_template("error.html", status=404, detail=None), 404
+    certificate, case = found
+    document = formal.decision(certificate, case)
+    return render_template(
+        "documents/decision.html",
+        certificate=certificate,
+        document=document,
+        body=formal.decision_body(certificate, case, document),
+    )
+
+
+@bp.get("/of/<uuid:dossier_id>/decision.pdf")
+@signin.required()
+def decision_pdf(dossier_id: Any) -> Any:
+    found = _decided(dossier_id)
+    if found is None:
+        return render_template("error.html", status=404, detail=None), 404
+    certificate, case = found
+    return _pdf(pdf.decision(certificate, case), f"quyet-dinh-{certificate['number']}.pdf")
 
 
 @bp.route("/<number>/revoke", methods=["GET", "POST"])

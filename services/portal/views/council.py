@@ -13,14 +13,13 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
     url_for,
 )
 
-from services.portal import pdf, sheet_view, signin
+from services.portal import formal, pdf, sheet_view, signin
 from services.portal.api_client import ApiError
 from services.portal.views.common import call, done, form, maybe, refused
 
@@ -124,7 +123,9 @@ def finalise(evaluation_id: Any) -> Any:
 def minutes(evaluation_id: Any) -> Any:
     """The council minutes (biên bản họp hội đồng) of a closed evaluation, as a document to
     print: the council and its seats, quorum, each sheet's totals, the mean and the outcome."""
-    return render_template("council/minutes.html", **_minutes(evaluation_id))
+    parts = _minutes(evaluation_id)
+    document = formal.minutes(parts["evaluation"], parts["council"])
+    return render_template("council/minutes.html", document=document, **parts)
 
 
 def _minutes(evaluation_id: Any) -> dict[str, Any]:
@@ -144,9 +145,7 @@ def _minutes(evaluation_id: Any) -> dict[str, Any]:
 @signin.required(*signin.COUNCIL_ROLES)
 def minutes_pdf(evaluation_id: Any) -> Any:
     """The council minutes as a PDF document, to sign and file."""
-    parts = _minutes(evaluation_id)
-    day = current_app.jinja_env.filters["day"](parts["evaluation"].get("closed_at"))
-    content = pdf.minutes(closed_on=day, **parts)
+    content = pdf.minutes(**_minutes(evaluation_id))
     resp = Response(content, mimetype="application/pdf")
     resp.headers["Content-Disposition"] = f'inline; filename="bien-ban-{evaluation_id}.pdf"'
     return resp

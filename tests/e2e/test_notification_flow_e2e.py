@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.notification.sink import SmtpSink
+from shared.catalogue import dates
 from shared.rubrics import load_rubric
 from tests.e2e.stack import Stack, free_port
 from tests.support import councils as kit
@@ -433,8 +434,9 @@ def _facts(event: str, lang: str, flow: Flow) -> list[str]:
         return [
             certificate["number"],
             DECISION_NUMBER,
-            certificate["issued_on"],
-            certificate["expires_on"],
+            # Dates as the reader's language writes them (06/12/2026, 6 Dec 2026).
+            dates.day(certificate["issued_on"], lang),
+            dates.day(certificate["expires_on"], lang),
             "4 stars" if en else "4 sao",
         ]
     return []

@@ -108,7 +108,9 @@ COMMITTEE = {
 SIGNER = {"vi": ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"), "en": ("ON BEHALF OF THE", "CHAIRPERSON")}
 
 
-def assert_heading(lines: list[str], lang: str, issuer: str, number: str, day: date) -> None:
+def assert_heading(
+    lines: list[str], lang: str, issuer: str, number: str, day: date, place: str = "Quảng Trị"
+) -> None:
     """The issuer top left beside the national heading, the motto under it (right); number
     and symbol left, place and date right, on one line below."""
     nation, motto, no = HEADINGS[lang]
@@ -124,7 +126,7 @@ def assert_heading(lines: list[str], lang: str, issuer: str, number: str, day: d
         elif motto not in line:  # the issuer's lines below the motto
             left.append(line)
     assert " ".join(left) == issuer, top
-    assert has_line(lines, f"{no} {number}", f"Quảng Trị, {formal_day(day, lang)}"), top
+    assert has_line(lines, f"{no} {number}", f"{place}, {formal_day(day, lang)}"), top
 
 
 def test_four_level_certificate_decision_and_form_03(
@@ -318,6 +320,11 @@ def test_two_tier_documents_name_the_2025_units(
             {"vi": "ỦY BAN NHÂN DÂN THÀNH PHỐ ĐÔNG HÀ", "en": "PEOPLE'S COMMITTEE OF ĐÔNG HÀ CITY"},
         ),
         (TWO_TIER_PROVINCE, COMMITTEE),
+        # The central council, under the ministry, in Hà Nội.
+        (
+            "national",
+            {"vi": "BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "en": "MINISTRY OF AGRICULTURE AND ENVIRONMENT"},
+        ),
     ],
 )
 def test_minutes_are_signed_by_the_secretary_and_the_chair(
@@ -353,11 +360,40 @@ def test_minutes_are_signed_by_the_secretary_and_the_chair(
             lines = text_of(pdf.minutes(evaluation, council, dossier, sheets), tmp_path)
         text = joined(lines)
         council_name = "HỘI ĐỒNG ĐÁNH GIÁ, PHÂN HẠNG SẢN PHẨM OCOP"
+        place = "Hà Nội" if unit == "national" else "Quảng Trị"
         assert_heading(
-            lines, lang, f"{issuer[lang]} {council_name}", "……/BB-HĐ", date(2026, 11, 20)
+            lines, lang, f"{issuer[lang]} {council_name}", "……/BB-HĐ", date(2026, 11, 20), place
         )
         for word in words:
             assert word in text, (word, text)
         # The secretary signs left, the chair right, their names under the room to sign.
         assert has_line(lines, words[1], words[2])
         assert has_line(lines, "Trần Thị Bình", "Nguyễn Văn An")
+
+
+def test_the_minister_signs_a_national_decision(portal_app: Any, tmp_path: Path) -> None:
+    """A 5★ recognition: issued by the ministry in Hà Nội, the minister signing in person (no
+    "TM." line), on the grounds of the case's regime (here the two-tier 26/2026)."""
+    cert = {
+        "number": "OCOP-TW-2026-00003",
+        "product_name": "Trà gừng",
+        "product_code": "QT-1",
+        "producer_name": "HTX Cam Hiếu",
+        "star_rank": 5,
+        "level": "national",
+        "authority_unit": "national",
+        "decision_number": "567/QĐ-BNNMT",
+        "decided_on": "2026-12-06",
+        "issued_on": "2026-12-06",
+        "expires_on": "2029-12-06",
+    }
+    case = {"unit_tree": "2025", "commune_code": TWO_TIER_WARD, "regime": "two-tier"}
+    with portal_app.test_request_context("/"):
+        lines = text_of(pdf.decision(cert, case), tmp_path)
+    assert_heading(
+        lines, "vi", "BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "567/QĐ-BNNMT", date(2026, 12, 6), "Hà Nội"
+    )
+    text = joined(lines)
+    assert "BỘ TRƯỞNG BỘ NÔNG NGHIỆP VÀ MÔI TRƯỜNG" in text and "26/2026/QĐ-TTg" in text
+    assert "hạng 5 sao" in text and "Ủy ban nhân dân phường Đồng Thuận;" in text
+    assert has_line(lines, "Nơi nhận:", "BỘ TRƯỞNG") and "TM." not in text

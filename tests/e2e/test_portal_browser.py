@@ -4,14 +4,13 @@ the province chair recognises 4★, the producer downloads the certificate and a
 it. Mostly in Vietnamese, the district secretariat and the public check in English.
 
 Screenshots of the key pages go to ``$OCOP_E2E_ARTIFACTS`` (else a temporary directory); the
-path is printed. Needs Debian's chromium at /usr/bin/chromium (``.ci/run`` installs it).
+path is printed. The browser's fixtures and ``Person`` are shared (tests/e2e/browser.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from shared.rubrics import load_rubric
+from tests.e2e.browser import DESKTOP, PHONE, Person
 from tests.e2e.stack import Stack
 from tests.e2e.test_evaluation_e2e import PROCESSES as EVALUATION_PROCESSES
 from tests.e2e.test_evaluation_e2e import _council, _eventually, _official
@@ -28,101 +28,7 @@ from tests.unit.evaluation.sheets import answers_for
 pytestmark = pytest.mark.e2e
 
 PROCESSES = EVALUATION_PROCESSES  # the same climb, driven through the portal's pages
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# Every form control has a label (its own, or an ARIA one) and the page names its language.
-UNLABELLED = """() => {
-  const bad = [...document.querySelectorAll("input, select, textarea")]
-    .filter((el) => el.type !== "hidden" && !(el.labels && el.labels.length)
-      && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
-    .map((el) => el.name || el.id);
-  return document.documentElement.lang ? bad : [...bad, "html[lang]"];
-}"""
 SET_CODE = "04"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def portal(stack: Stack) -> str:
-    stack.env["OCOP_EVALUATION_URL"] = stack.urls["evaluation"]
-    stack.env["OCOP_NOTIFICATION_URL"] = stack.urls["evaluation"]  # not called by these pages
-    return stack.web("portal", workers=2)
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    where = os.environ.get("OCOP_E2E_ARTIFACTS")
-    path = Path(where) if where else tmp_path_factory.mktemp("portal-screenshots")
-    path.mkdir(parents=True, exist_ok=True)
-    print(f"\nportal screenshots: {path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "install Debian's chromium (.ci/run does)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Person:
-    """One person in their own browser context (their own cookies) on the portal."""
-
-    def __init__(self, chromium: Any, portal: str, shots: Path, viewport: dict[str, int]):
-        self.context = chromium.new_context(viewport=viewport, locale="vi-VN")
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(20_000)
-        self.portal = portal
-        self.shots = shots
-
-    def go(self, path: str) -> Any:
-        self.page.goto(self.portal + path)
-        return self.page
-
-    def submit(self, label: str) -> None:
-        self.page.get_by_role("button", name=label, exact=True).click()
-        self.page.wait_for_load_state()
-
-    def sign_in(self, email: str, lang: str = "vi") -> None:
-        self.go(f"/signin?lang={lang}")
-        self.page.fill("#f-email", email)
-        self.page.fill("#f-password", flows.DEMO_PASSWORD)
-        self.page.locator("main button[type=submit]").click()
-        self.page.wait_for_load_state()
-        assert "/signin" not in self.page.url, self.text()
-
-    def text(self) -> str:
-        return self.page.inner_text("main")
-
-    def shot(self, name: str) -> None:
-        """Keep a screenshot, after checking the page's markup basics."""
-        assert self.page.evaluate(UNLABELLED) == [], name
-        self.page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
-
-    def flash(self) -> str:
-        return self.page.locator(".flash").first.inner_text()
-
-    def fill_sheet(self, answers: dict[str, Any]) -> None:
-        for code, value in answers.items():
-            if value:
-                self.page.check(f'input[name="answer.{code}"][value="{value}"]')
-
-    def close(self) -> None:
-        self.context.close()
 
 
 def test_a_producer_reaches_a_4_star_certificate_through_the_portal(

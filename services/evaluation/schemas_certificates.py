@@ -60,6 +60,13 @@ class CertificateOut(PublicCertificateOut):
 
     dossier_id = fields.UUID()
     decided_on = fields.Date()
+    decided_by_name = fields.Str(
+        allow_none=True,
+        metadata={
+            "description": "the name of the authority who signed the recognition decision, "
+            "as printed under the signature (null if the service does not know the account)"
+        },
+    )
     revocation_note = fields.Str(allow_none=True)
     revocation_found_on = fields.Date(
         allow_none=True, metadata={"description": "the day the revocation's ground was found"}

@@ -182,7 +182,7 @@ def certificate(cert: dict[str, Any]) -> Formal:
         place_date=place_date(who, cert.get("issued_on")),
         title=t("document.certificate.title"),
         subject=t("document.certificate.subject", rank=cert["star_rank"]),
-        signers=(head_of(who),),
+        signers=(head_of(who, cert.get("decided_by_name")),),
     )
 
 
@@ -201,7 +201,7 @@ def decision(cert: dict[str, Any], case: dict[str, Any]) -> Formal:
         place_date=place_date(who, cert.get("decided_on") or cert.get("issued_on")),
         title=t("document.decision.title"),
         subject=t("document.decision.subject"),
-        signers=(head_of(who),),
+        signers=(head_of(who, cert.get("decided_by_name")),),
         recipients=recipients,
     )
 

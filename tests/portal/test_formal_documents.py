@@ -29,6 +29,7 @@ from tests.integration.evaluation.test_decisions import (
     sign_in_people,
 )
 from tests.support import flows
+from tests.support.cases import deliver_accounts
 
 PUBLIC = "https://ocop.example.gov.vn"
 EVIL = "evil.example"
@@ -141,6 +142,8 @@ def test_four_level_certificate_decision_and_form_03(
     tmp_path: Path,
 ) -> None:
     cert = certify(registration, evaluation, commune_officer, people, star_rank=4)
+    deliver_accounts(registration, evaluation)  # the evaluation service knows who signed
+    signer = people["province_authority"].account["display_name"]
     dossier_id, number = cert["dossier_id"], cert["number"]
     decided_on = date.fromisoformat(cert["issued_on"])
     write_review(evaluation, dossier_id, datetime(2026, 3, 2, 3, 0, tzinfo=UTC))
@@ -174,6 +177,7 @@ def test_four_level_certificate_decision_and_form_03(
         assert title[lang] in text
         assert cert["product_name"] in text and "1234/QĐ-UBND" in text
         assert all(part in text for part in SIGNER[lang])
+        assert signer in text  # typed under the signature
         assert check in text  # the link printed under the code, to type in by hand
         html = browser.client.get(f"/certificates/of/{dossier_id}", headers=host)
         page = html.get_data(as_text=True)
@@ -205,7 +209,7 @@ def test_four_level_certificate_decision_and_form_03(
                 "People's Committee of 1 Ward;",
             ),
         }
-        for part in (*expected[lang], cert["product_name"], *SIGNER[lang]):
+        for part in (*expected[lang], cert["product_name"], *SIGNER[lang], signer):
             assert part in text, (part, text)
         page = browser.get(f"/certificates/of/{dossier_id}/decision")
         assert browser.status == 200 and "1234/QĐ-UBND" in page and expected[lang][2] in page

@@ -6,8 +6,9 @@ import uuid
 from typing import Any
 
 from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
 
-from services.evaluation.models import Certificate
+from services.evaluation.models import Certificate, Official
 from services.evaluation.runtime import current
 from services.evaluation.schemas_certificates import (
     CertificateList,
@@ -26,13 +27,23 @@ from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_er
 blp = Blueprint("certificates", __name__, url_prefix="/api/v1", description="Certificates")
 
 _PUBLIC_FIELDS = [name for name in PublicCertificateOut().fields if name != "status"]
-_FIELDS = [name for name in CertificateOut().fields if name != "status"]
+_FIELDS = [name for name in CertificateOut().fields if name not in ("status", "decided_by_name")]
 
 
 def _render(certificate: Certificate, names: list[str]) -> dict[str, Any]:
     data = {name: getattr(certificate, name) for name in names}
     data["status"] = certificate_service.status_on(certificate, certificate_service.today())
     return data
+
+
+def _full(session: Session, certificate: Certificate) -> dict[str, Any]:
+    """A certificate as its case's people see it, with the name of who signed its decision
+    (the signature block of the printed decision and certificate)."""
+    signer = session.get(Official, certificate.decided_by)
+    return {
+        **_render(certificate, _FIELDS),
+        "decided_by_name": signer.display_name if signer else None,
+    }
 
 
 @blp.route("/cases/<uuid:dossier_id>/decisions", methods=["POST"])
@@ -50,6 +61,7 @@ def decide(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
             decision_number=data["decision_number"],
             decided_on=data["decided_on"],
         )
+        rendered = _full(uow.session, certificate)
         uow.commit()
     return {
         "dossier_id": case.dossier_id,
@@ -57,7 +69,7 @@ def decide(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
         "stage": case.stage,
         "decision_number": certificate.decision_number,
         "decided_on": certificate.decided_on,
-        "certificate": _render(certificate, _FIELDS),
+        "certificate": rendered,
     }
 
 
@@ -71,7 +83,7 @@ def list_certificates(args: dict[str, Any]) -> Any:
         items = certificate_service.list_for_case(
             session=session, principal=current_principal(), dossier_id=args["dossier_id"]
         )
-        return {"items": [_render(c, _FIELDS) for c in items]}
+        return {"items": [_full(session, c) for c in items]}
 
 
 @blp.route("/certificates/<string(maxlength=40):number>", methods=["GET"])
@@ -104,9 +116,10 @@ def revoke(data: dict[str, Any], number: str) -> Any:
             found_on=data["found_on"],
             note=data["note"],
         )
+        rendered = _full(uow.session, revocation.certificate)
         uow.commit()
     return {
-        **_render(revocation.certificate, _FIELDS),
+        **rendered,
         "due_on": revocation.due_on,
         "late": revocation.late,
     }

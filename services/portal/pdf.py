@@ -71,10 +71,24 @@ def _rule(doc: FPDF, centre: float, width: float, gap: float = 1.2) -> None:
 
 
 def _parts(doc: FPDF, parts: Sequence[str], width: float, size: float, bold: bool) -> list[str]:
-    """The issuer's name on one line if it fits, else broken between its parts."""
+    """The issuer's name on one line if it fits, else broken between its parts, a part still
+    too wide in two balanced halves ("MINISTRY OF AGRICULTURE" / "AND ENVIRONMENT")."""
     doc.set_font("DejaVu", "B" if bold else "", size)
     whole = " ".join(parts)
-    return [whole] if doc.get_string_width(whole) <= width - 2 else list(parts)
+    if doc.get_string_width(whole) <= width - 2:
+        return [whole]
+    return [line for part in parts for line in _halves(doc, part, width - 2)]
+
+
+def _halves(doc: FPDF, text: str, width: float) -> list[str]:
+    if doc.get_string_width(text) <= width:
+        return [text]
+    words = text.split(" ")
+    splits = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    fitting = [pair for pair in splits if max(map(doc.get_string_width, pair)) <= width]
+    if not fitting:
+        return [text]  # left to multi_cell's wrapping
+    return list(min(fitting, key=lambda pair: max(map(doc.get_string_width, pair))))
 
 
 def _heading(doc: FPDF, document: formal.Formal) -> None:
@@ -236,7 +250,7 @@ def certificate(cert: dict[str, Any], check_url: str) -> bytes:
     doc.set_left_margin(20)
     # The QR code bottom left, the signature block bottom right.
     size = 40
-    y = max(doc.get_y() + 14, 190)
+    y = max(doc.get_y() + 16, 200)
     _qr(doc, check_url, 26, y, size)
     doc.set_font("DejaVu", "", 8)
     doc.set_xy(22, y + size + 1)

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from services.portal import csrf, i18n, signin
 from services.portal.api_client import ApiClient, ApiError
+from services.portal.unit_label import unit_label
 from services.portal.views import VIEWS
 from shared import config
 from shared.catalogue import dates
@@ -87,6 +88,7 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
     app.jinja_env.filters["one_decimal"] = lambda v: "—" if v is None else f"{float(v):.1f}"
     app.jinja_env.filters["day"] = local_day
     app.jinja_env.filters["moment"] = local_time
+    app.jinja_env.filters["unit"] = unit_label
 
     @app.before_request
     def _before() -> None:

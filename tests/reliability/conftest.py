@@ -1,0 +1,72 @@
+"""Fault runs over real processes (tests/e2e/stack.py): registration's web, relay and worker
+(which files the case-file ledger), notification's worker, sender and relay, and an SMTP sink
+of the module's own that a test can script faults into. A module may name other processes in
+``PROCESSES``, as the e2e modules do."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from services.notification.sink import SmtpSink
+from tests.e2e.stack import Stack, free_port
+from tests.reliability.effects import Scope
+from tests.support.environment import Environment
+
+PROCESSES = (
+    "registration-web",
+    "registration-relay",
+    "registration-worker",
+    "notification-worker",
+    "notification-sender",
+    "notification-relay",
+)
+
+
+@pytest.fixture(scope="module")
+def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSink]:
+    with SmtpSink("127.0.0.1", free_port(), tmp_path_factory.mktemp("mail")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def stack(
+    request: pytest.FixtureRequest,
+    migrated: Environment,
+    tmp_path_factory: pytest.TempPathFactory,
+    sink: SmtpSink,
+) -> Iterator[Stack]:
+    from services.registration.runtime import Registration
+    from services.registration.seed import seed_demo
+
+    rt = Registration()
+    seed_demo(rt)
+    rt.close()
+    s = Stack(
+        migrated,
+        tmp_path_factory.mktemp("logs"),
+        OCOP_SMTP_PORT=str(sink.port),
+        **getattr(request.module, "ENV", {}),
+    )
+    try:
+        for name in getattr(request.module, "PROCESSES", PROCESSES):
+            service, kind = name.rsplit("-", 1)
+            if kind == "web":
+                s.web(service, workers=2 if service == "registration" else 1)
+            elif kind == "sender":
+                s.start(name, "worker", service, "--sender")
+            else:
+                s.start(name, kind, service)
+        yield s
+    finally:
+        s.stop()
+
+
+@pytest.fixture(scope="module")
+def scope(stack: Stack, sink: SmtpSink) -> Scope:
+    databases = {
+        s: stack.env[f"OCOP_{s.upper()}_DATABASE_URL"]
+        for s in ("registration", "evaluation", "notification")
+    }
+    return Scope(databases, sink.store.directory)

@@ -1,0 +1,65 @@
+"""QUALITY.md fault 3: a crash between commit and publish, and a rollback after a would-be
+publish.
+
+A few hundred workflow operations over HTTP; at random (seeded) points registration's relay is
+killed with SIGKILL right after a commit (before or while it publishes what the commit woke it
+for) and started again, and a use case runs to its commit in this process, with its event in
+the outbox rows of the transaction, and the commit fails. Every committed event still goes out,
+once; a rolled-back change leaves no event, no ledger entry and no email; the dossier stays as
+it was.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+
+import pytest
+
+from tests.e2e.stack import Stack
+from tests.reliability.effects import Scope, report
+from tests.reliability.faults import restart, rolled_back_move
+from tests.reliability.workload import MOVES, Workload
+from tests.support import flows
+
+pytestmark = pytest.mark.e2e
+
+OPS = 220
+SEED = 3
+
+
+def test_a_crash_between_commit_and_publish_and_a_rollback_lose_and_leak_nothing(
+    stack: Stack, scope: Scope
+) -> None:
+    from services.registration.runtime import Registration
+
+    registration = Registration()
+    workload = Workload.start(flows.http_transport(stack.urls["registration"]), SEED)
+    rng = random.Random(SEED)
+    rolled_back: list[uuid.UUID] = []
+    kills = 0
+
+    def fault(_: int) -> None:
+        nonlocal kills
+        roll = rng.random()
+        if roll < 0.06:
+            time.sleep(rng.uniform(0.0, 0.03))  # before it is woken, or while it publishes
+            restart(stack, "registration-relay")
+            kills += 1
+        elif roll < 0.12:
+            open_ = [d for d in workload.dossiers.values() if d.status in MOVES]
+            if open_:
+                dossier = rng.choice(open_)
+                move = rng.choice([m for m in dossier.moves() if m != "assign"])
+                rolled_back.extend(rolled_back_move(registration, workload, dossier, move))
+
+    try:
+        workload.run(OPS, fault)
+    finally:
+        registration.close()
+    assert kills >= 5 and len(rolled_back) >= 5, (kills, rolled_back)
+    assert not workload.refused, workload.refused  # a rollback leaves the version as it was
+
+    tally = scope.settle(workload, rolled_back=rolled_back)
+    report(3, workload, tally, scope.reconciled(workload))

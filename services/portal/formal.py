@@ -17,9 +17,8 @@ from typing import Any
 from services.portal.i18n import current_language, label
 from services.portal.i18n import translate as t
 from shared.catalogue.dates import day, formal_day
-from shared.units.lookup import KINDS, by_ref, kind_and_short_name, unit
+from shared.units.lookup import KINDS, by_ref, kind_and_short_name
 
-NATIONAL_LEVELS = ("national", "central")
 #: A blank number and symbol, filled by hand when the document is entered in the register.
 BLANK = "……"
 
@@ -28,8 +27,9 @@ BLANK = "……"
 class Issuer:
     """Who issues, top left: ``body`` the issuing body in capitals, in the parts it may be
     broken into ("ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG TRỊ"); ``superior`` the body it belongs to (a
-    council's People's Committee) if any; ``place`` the short name of its province ("Quảng
-    Trị"; Hà Nội for the ministry)."""
+    council's People's Committee) if any; ``place`` where it dates its documents: the short
+    name of its own unit ("Quảng Trị" for the province, "Đông Hà" for that city's committee;
+    Hà Nội for the ministry)."""
 
     body: tuple[str, ...]
     place: str
@@ -89,11 +89,12 @@ def unit_name(name: str, running: bool = False) -> str:
     return f"{before}{short}{after}"
 
 
-def _province_of(tree: str, level: str, code: str) -> Any:
-    row = unit(tree, level, code)
-    while row is not None and row.level != "province":
-        row = unit(tree, row.parent_level or "", row.parent_code)
-    return row
+def place_name(name: str) -> str:
+    """Where a body's documents are dated (Decree 30, Appendix I): its own unit's name
+    without its kind ("Quảng Trị", "Đông Hà", "Cam Hiếu"), the kind kept when the name is a
+    number ("Phường 1")."""
+    short = kind_and_short_name(name)[1]
+    return name if short.isdigit() else short
 
 
 def committee(ref: str | None) -> str | None:
@@ -141,8 +142,7 @@ def issuer(ref: str | None, council: str | None = None) -> Issuer:
         body, place, national = (t("document.ministry"),), t("document.capital"), True
     else:
         body = _committee_parts(row.name)
-        province = _province_of(row.tree, row.level, row.code)
-        place = kind_and_short_name(province.name)[1] if province else row.name
+        place = place_name(row.name)
         national = False
     if council:
         return Issuer((keep_words(council.upper()),), place, national, superior=body)

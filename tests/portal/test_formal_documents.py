@@ -219,7 +219,8 @@ def test_four_level_certificate_decision_and_form_03(
         assert reply.status_code == 200
         lines = text_of(reply.data, tmp_path)
         ward = {"vi": "ỦY BAN NHÂN DÂN PHƯỜNG 1", "en": "PEOPLE'S COMMITTEE OF 1 WARD"}
-        assert_heading(lines, lang, ward[lang], "……/BC-UBND", date(2026, 3, 2))
+        # Dated where the committee sits (Decree 30): a numbered ward keeps its kind.
+        assert_heading(lines, lang, ward[lang], "……/BC-UBND", date(2026, 3, 2), "Phường 1")
         text = joined(lines)
         report = {
             "vi": (
@@ -313,7 +314,7 @@ def test_two_tier_documents_name_the_2025_units(
             "vi": "ỦY BAN NHÂN DÂN PHƯỜNG ĐỒNG THUẬN",
             "en": "PEOPLE'S COMMITTEE OF ĐỒNG THUẬN WARD",
         }
-        assert_heading(lines, lang, issuer[lang], "……/BC-UBND", date(2026, 3, 2))
+        assert_heading(lines, lang, issuer[lang], "……/BC-UBND", date(2026, 3, 2), "Đồng Thuận")
 
 
 @pytest.mark.parametrize(
@@ -364,7 +365,8 @@ def test_minutes_are_signed_by_the_secretary_and_the_chair(
             lines = text_of(pdf.minutes(evaluation, council, dossier, sheets), tmp_path)
         text = joined(lines)
         council_name = "HỘI ĐỒNG ĐÁNH GIÁ, PHÂN HẠNG SẢN PHẨM OCOP"
-        place = "Hà Nội" if unit == "national" else "Quảng Trị"
+        # Dated where the body sits: the city of a city's council, the capital for the ministry.
+        place = {"national": "Hà Nội", "pre2025:district:461": "Đông Hà"}.get(unit, "Quảng Trị")
         assert_heading(
             lines, lang, f"{issuer[lang]} {council_name}", "……/BB-HĐ", date(2026, 11, 20), place
         )

@@ -217,16 +217,33 @@ def _freeze_startup_heap(**_: object) -> None:
     gc.freeze()
 
 
+def _json_logs(process: str) -> str:
+    """Celery's processes log as the web and relay ones do: JSON lines at ``OCOP_LOG_LEVEL``
+    (Celery leaves logging alone once ``setup_logging`` has a receiver). The level, for
+    Celery's own ``--loglevel``."""
+    from celery import signals
+
+    from shared import logs
+
+    signals.setup_logging.connect(lambda **_: logs.configure(process), weak=False)
+    return os.environ.get("OCOP_LOG_LEVEL", "INFO").upper()
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from celery import signals
 
+    from shared.metrics import serve_worker_metrics
+
     rt = _runtime(args.service)
     signals.worker_ready.connect(_freeze_startup_heap, weak=False)
+    level = _json_logs(f"{args.service}-{'sender' if args.sender else 'worker'}")
+    # The solo pool (the default) counts in this process, where the port serves the figures.
+    serve_worker_metrics()
     pool = os.environ.get("OCOP_WORKER_POOL", "solo")
     argv = [
         "worker",
         "--loglevel",
-        "INFO",
+        level,
         "--pool",
         pool,
         "--without-gossip",
@@ -254,7 +271,8 @@ def cmd_beat(args: argparse.Namespace) -> int:
     rt = _runtime(args.service)
     schedule = config.data_dir() / "run" / f"{args.service}-beat-schedule"
     schedule.parent.mkdir(parents=True, exist_ok=True)
-    rt.celery.start(["beat", "--loglevel", "INFO", "--schedule", str(schedule)])
+    level = _json_logs(f"{args.service}-beat")
+    rt.celery.start(["beat", "--loglevel", level, "--schedule", str(schedule)])
     return 0
 
 
@@ -308,6 +326,20 @@ def cmd_dlq(args: argparse.Namespace) -> int:
                     )
                 )
             return 0
+        if args.action in ("show", "drop") and not args.event_id:
+            print(f"ocop dlq {args.action} needs --event-id", file=sys.stderr)
+            return 2
+        if args.action == "show":
+            parked = dead_letters.show(rt.celery, args.service, args.event_id)
+            if parked is None:
+                print(f"{args.service}: no parked event {args.event_id}", file=sys.stderr)
+                return 1
+            print(json.dumps(parked, ensure_ascii=False, indent=2))
+            return 0
+        if args.action == "drop":
+            count = dead_letters.drop(rt.celery, args.service, args.event_id)
+            print(f"{args.service}: {count} event(s) dropped")
+            return 0 if count else 1
         count = dead_letters.replay(rt.celery, args.service, args.event_id)
         print(f"{args.service}: {count} event(s) sent back to {args.service}.events")
     return 0
@@ -491,10 +523,10 @@ def main(argv: list[str] | None = None) -> int:
         func=cmd_mail
     )
 
-    p = sub.add_parser("dlq", help="list or replay the events a service gave up on")
-    p.add_argument("action", choices=["list", "replay"])
+    p = sub.add_parser("dlq", help="list, show, replay or drop the events a service gave up on")
+    p.add_argument("action", choices=["list", "show", "replay", "drop"])
     p.add_argument("service", choices=config.SERVICES)
-    p.add_argument("--event-id", help="replay only this event")
+    p.add_argument("--event-id", help="the one event to show, replay or drop")
     p.set_defaults(func=cmd_dlq)
 
     p = sub.add_parser("events", help="write docs/events.md from the event schemas")

@@ -6,9 +6,10 @@ from collections.abc import Mapping
 from functools import cached_property
 
 from celery import Celery, signals
+from prometheus_client.core import Metric
 from sqlalchemy import MetaData, Table
 
-from shared import config, participants
+from shared import config, metrics, participants
 from shared.db import Database, UnitOfWork
 from shared.events import EVENT_TYPES, Event
 from shared.messaging.celery_app import make_celery
@@ -49,6 +50,14 @@ class ServiceRuntime:
             after_commit=self._nudge_relay,
         )
         self.nudger = Nudger(self.db.engine, service)
+
+    def background_metrics(self) -> list[Metric]:
+        """The service's state for ``/metrics``, read at scrape time (``shared.metrics``); a
+        service adds its own figures by extending this."""
+        return [
+            *metrics.outbox_state(self.db, self.outbox, self.service),
+            *metrics.dead_letters(self.settings, self.service),
+        ]
 
     def _write_outbox(self, uow: UnitOfWork) -> None:
         if uow.events:

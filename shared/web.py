@@ -8,7 +8,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
@@ -22,6 +22,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import Metric
+from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -147,6 +149,7 @@ def create_base_app(
     verifier: TokenVerifier,
     account_state: AccountStateLookup | None = None,
     description: str = "",
+    background: Callable[[], Iterable[Metric]] | None = None,
 ) -> tuple[Flask, ProblemApi]:
     """The app with what every service shares; with ``account_state`` (the service's own view
     of accounts), tokens that no longer speak for their account are refused (ADR 0002)."""
@@ -183,7 +186,7 @@ def create_base_app(
     api = ProblemApi(app)
     _install_request_hooks(app, settings, verifier)
     _install_error_handlers(app, api)
-    _install_probes(app, settings, db)
+    _install_probes(app, settings, db, background)
     return app, api
 
 
@@ -253,7 +256,12 @@ def _install_error_handlers(app: Flask, api: ProblemApi) -> None:
         ).response(instance=request.path, request_id=context.request_id.get())
 
 
-def _install_probes(app: Flask, settings: Settings, db: Database) -> None:
+def _install_probes(
+    app: Flask,
+    settings: Settings,
+    db: Database,
+    background: Callable[[], Iterable[Metric]] | None = None,
+) -> None:
     """/healthz (alive), /readyz (database reachable; the broker's state beside it),
     /metrics (Prometheus)."""
 
@@ -283,7 +291,20 @@ def _install_probes(app: Flask, settings: Settings, db: Database) -> None:
             payload = generate_latest(registry)
         else:
             payload = generate_latest()
+        if background is not None:
+            # The service's state (outbox, dead letters, …), read now: the same in every replica.
+            state = CollectorRegistry()
+            state.register(_Collected(background))
+            payload += generate_latest(state)
         return Response(payload, mimetype=CONTENT_TYPE_LATEST)
+
+
+class _Collected(Collector):
+    def __init__(self, read: Callable[[], Iterable[Metric]]) -> None:
+        self.read = read
+
+    def collect(self) -> Iterable[Metric]:
+        return self.read()
 
 
 def _check(fn: Callable[[Any], None], arg: Any) -> str:

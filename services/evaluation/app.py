@@ -31,6 +31,7 @@ def create_app(runtime: Evaluation | None = None, verifier: TokenVerifier | None
         account_state=powers.account_state(rt.db),
         description="Councils, rounds, evaluations, score sheets, star ranks, decisions and "
         "certificates.",
+        background=rt.background_metrics,
     )
     app.extensions["ocop.runtime"] = rt
     for blueprint in (

@@ -23,6 +23,7 @@ def create_app(runtime: Notification | None = None, verifier: TokenVerifier | No
         verifier=verifier or jwks_verifier(rt.settings),
         account_state=powers.account_state(rt.db),
         description="Contacts, recipient rules, templates and email delivery.",
+        background=rt.background_metrics,
     )
     app.extensions["ocop.runtime"] = rt
     for blueprint in (deliveries.blp, preferences.blp):

@@ -35,6 +35,7 @@ def create_app(runtime: Registration | None = None) -> Flask:
         verifier=verifier,
         account_state=sessions.account_state(rt.db),
         description="Accounts, producers, dossiers, documents and commune intake.",
+        background=rt.background_metrics,
     )
     app.extensions["ocop.runtime"] = rt
     for blueprint in (

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
 from functools import cached_property
 
 from celery import Celery
 from flask import current_app
+from prometheus_client.core import Metric
+from sqlalchemy import func, select
 
 from services.registration import consumers
 from services.registration.keys import KeyRing
 from services.registration.ledger import tasks as ledger_tasks
-from services.registration.models import Base, inbox, outbox, participant_tables
+from services.registration.models import (
+    Base,
+    LedgerCheckpoint,
+    inbox,
+    outbox,
+    participant_tables,
+)
 from services.registration.storage import LocalStorage
+from shared import metrics
 from shared.config import Settings
 from shared.runtime import ServiceRuntime
 
@@ -31,6 +42,22 @@ class Registration(ServiceRuntime):
 
     def configure_celery(self, app: Celery) -> None:
         ledger_tasks.register(app, self.db)
+
+    def background_metrics(self) -> list[Metric]:
+        """Besides the outbox and dead letters: how long ago the ledger's head was last signed
+        (beat signs it regularly; a growing age means checkpoints stopped)."""
+        with self.db.reader() as session:
+            signed_at = session.scalar(select(func.max(LedgerCheckpoint.signed_at)))
+        age = math.nan if signed_at is None else (datetime.now(UTC) - signed_at).total_seconds()
+        return [
+            *super().background_metrics(),
+            metrics.gauge(
+                "ocop_ledger_checkpoint_age_seconds",
+                "Time since the last signed checkpoint of the case-file ledger (NaN: none yet)",
+                self.service,
+                max(0.0, age) if not math.isnan(age) else age,
+            ),
+        ]
 
     @cached_property
     def storage(self) -> LocalStorage:

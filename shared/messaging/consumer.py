@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -21,6 +22,7 @@ from shared import context
 from shared.db import Database, UnitOfWork
 from shared.events import EVENT_TYPES, Event, EventError, load_event
 from shared.messaging import topology
+from shared.metrics import EVENT_BATCHES, EVENTS_HANDLED
 
 log = logging.getLogger(__name__)
 received_log = logging.getLogger("celery.worker.strategy")
@@ -293,15 +295,21 @@ def register_event_task(
     """Register the ``ocop.event`` task every event message names, for this service's worker."""
     own_queue = topology.events_queue(service).name
 
-    def settle(envelope: Any, retries: int, outcome: Outcome) -> None:
-        """Retry a failed event later, or park it for an operator once it is hopeless."""
+    def settle(envelope: Any, retries: int, outcome: Outcome) -> str:
+        """Retry a failed event later, or park it for an operator once it is hopeless; what
+        became of it, for the figures."""
         if isinstance(outcome, EventError):
-            dead_letter(app, service=service, envelope=envelope, reason=f"invalid: {outcome}")
-        elif isinstance(outcome, Exception):
+            # The fields at fault, for the operator who reads it (``ocop dlq show``).
+            detail = f" {json.dumps(outcome.errors, ensure_ascii=False)}" if outcome.errors else ""
+            dead_letter(
+                app, service=service, envelope=envelope, reason=f"invalid: {outcome}{detail}"
+            )
+            return "dead"
+        if isinstance(outcome, Exception):
             if not is_transient(outcome) and retries >= max_retries:
                 log.error("giving up on event after %d tries: %r", retries + 1, outcome)
                 dead_letter(app, service=service, envelope=envelope, reason=repr(outcome))
-                return
+                return "dead"
             log.warning("event handling failed (try %d), retrying: %r", retries + 1, outcome)
             # Into this service's own queue only: the topic exchange would hand the event to
             # every subscriber again.
@@ -313,6 +321,8 @@ def register_event_task(
                 exchange="",
                 routing_key=own_queue,
             )
+            return "retried"
+        return str(outcome)  # handled, duplicate or ignored
 
     # shared=False: each service app has its own handler under the one task name.
     @app.task(
@@ -332,10 +342,12 @@ def register_event_task(
         except Exception as exc:
             log.warning("a batch of %d events failed as a whole: %r", len(envelopes), exc)
             outcomes = [exc] * len(envelopes)
+        EVENT_BATCHES.labels(service).observe(len(envelopes))
         settled = []
         for request, envelope, outcome in zip(requests, envelopes, outcomes, strict=True):
             try:
-                settle(envelope, (request.request_dict or {}).get("retries") or 0, outcome)
+                became = settle(envelope, (request.request_dict or {}).get("retries") or 0, outcome)
+                EVENTS_HANDLED.labels(service, became).inc()
             except Exception:
                 # The broker refused the retry or the dead letter: the message goes back to
                 # its queue instead, so nothing is lost.
@@ -350,6 +362,11 @@ def register_event_task(
 
 def dead_letter(app: Celery, *, service: str, envelope: dict[str, Any], reason: str) -> None:
     """Park a message in the service's dead-letter queue, with why, for an operator."""
+    kind = envelope.get("type") if isinstance(envelope, dict) else None
+    event_id = envelope.get("event_id") if isinstance(envelope, dict) else None
+    # One line an operator's alert can match, naming the event and why (``ocop dlq show``
+    # prints the whole message).
+    log.error("event %s (%s) parked in %s.dead: %s", event_id, kind, service, reason)
     with app.producer_or_acquire() as producer:
         producer.publish(
             {

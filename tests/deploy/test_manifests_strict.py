@@ -117,7 +117,11 @@ def _labels(workload: dict[str, Any]) -> dict[str, str]:
 
 
 def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
-    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items())
+    expressions = selector.get("matchExpressions", [])
+    assert all(e["operator"] == "In" for e in expressions), "only In is read here"
+    return all(labels.get(k) == v for k, v in selector.get("matchLabels", {}).items()) and all(
+        labels.get(e["key"]) in e["values"] for e in expressions
+    )
 
 
 @pytest.mark.parametrize("name", sorted(k8s("Deployment")))
@@ -235,11 +239,24 @@ def test_web_pods_accept_their_port_from_the_ingress_controller(part: str) -> No
     assert "ingress-nginx" in namespaces
 
 
-def test_non_web_pods_accept_nothing() -> None:
+def test_non_web_pods_accept_only_prometheus_on_their_metrics_port() -> None:
     for workload in _workloads().values():
         labels = _labels(workload)
-        if labels["app.kubernetes.io/component"] != "web":
-            assert not [s for s in _policies(labels, "ingress") if s.get("ingress")], labels
+        component = labels["app.kubernetes.io/component"]
+        if component == "web":
+            continue
+        rules = [rule for spec in _policies(labels, "ingress") for rule in spec.get("ingress", [])]
+        if component not in ("worker", "sender"):
+            assert not rules, labels
+            continue
+        container = workload["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        assert [p["containerPort"] for p in container["ports"]] == [int(env["OCOP_METRICS_PORT"])]
+        assert [
+            (p["port"], [f["namespaceSelector"]["matchLabels"] for f in r["from"]])
+            for r in rules
+            for p in r["ports"]
+        ] == [(int(env["OCOP_METRICS_PORT"]), [{"kubernetes.io/metadata.name": "monitoring"}])]
 
 
 # --- autoscaling -------------------------------------------------------------------------------

@@ -75,3 +75,21 @@ def evaluation_app(evaluation, registration):
 def eval_call(evaluation_app) -> flows.Transport:
     """Calls to the evaluation API; sign in through ``call`` (registration) and pass the token."""
     return flows.flask_transport(evaluation_app.test_client())
+
+
+@pytest.fixture(scope="session")
+def notification_app(migrated, registration):
+    """The notification app (nothing sent: tests drive the sender themselves), verifying tokens
+    with the registration service's keys in-process, like ``evaluation_app``."""
+    from services.notification.app import create_app
+    from services.notification.runtime import Notification
+    from shared.auth import TokenVerifier
+
+    rt = Notification(wake_sender=False)
+    verifier = TokenVerifier(
+        issuer=registration.settings.jwt_issuer,
+        audience=registration.settings.jwt_audience,
+        resolve_key=registration.keyring.public_key,
+    )
+    yield create_app(rt, verifier=verifier)
+    rt.close()

@@ -123,7 +123,17 @@ def _wait_for(predicate, timeout: float = 30.0) -> bool:
     return False
 
 
-def test_worker_retries_transient_failures_and_dead_letters_poison(env, rt: ServiceRuntime) -> None:
+def _counted(outcome: str) -> float:
+    from prometheus_client import REGISTRY
+
+    labels = {"service": "notification", "outcome": outcome}
+    return REGISTRY.get_sample_value("ocop_events_handled_total", labels) or 0.0
+
+
+def test_worker_retries_transient_failures_and_dead_letters_poison(
+    env, rt: ServiceRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = {o: _counted(o) for o in ("handled", "duplicate", "retried", "dead")}
     drain(env.broker_url, "notification.events")  # start from an empty queue
     drain(env.broker_url, "notification.dead")
     flaky_event = _event(f"flaky-{uuid.uuid4().hex[:6]}").to_dict()
@@ -147,9 +157,21 @@ def test_worker_retries_transient_failures_and_dead_letters_poison(env, rt: Serv
     }
     reasons = {d["envelope"]["event_id"]: d["reason"] for d in dead}
     assert reasons[malformed["event_id"]].startswith("invalid")
+    assert '"email"' in reasons[malformed["event_id"]]  # the field at fault
     assert "never be handled" in reasons[poison_event["event_id"]]
     assert _contacts(rt, good_event["payload"]["account_id"]) == 1
     assert FAILURES[flaky_event["payload"]["display_name"]] == 2
+    # The figures a worker serves: two parked; retried, the poison twice and the flaky one
+    # once (its first failure in the batch is retried at once on its own, and fails again);
+    # one duplicate.
+    counted = {o: _counted(o) - before[o] for o in before}
+    assert (counted["dead"], counted["retried"], counted["duplicate"]) == (2, 3, 1)
+    assert counted["handled"] == 2
+    # And an error line naming each parked event, for the operator's alert.
+    parked = [
+        r.getMessage() for r in caplog.records if "parked in notification.dead" in r.getMessage()
+    ]
+    assert {m.split()[1] for m in parked} == {poison_event["event_id"], malformed["event_id"]}
 
 
 _DEAD: list[dict] = []
@@ -193,10 +215,20 @@ def test_operator_lists_and_replays_dead_letters(env, rt: ServiceRuntime) -> Non
         assert listed[0]["envelope"]["event_id"] == poison["event_id"]
         assert "never be handled" in listed[0]["reason"]
 
+        hopeless = _event(f"poison-{uuid.uuid4().hex[:6]}").to_dict()
+        _publish(rt, hopeless)
+        assert _wait_for(lambda: len(parked()) == 2, timeout=30)
+        shown = dead_letters.show(rt.celery, "notification", hopeless["event_id"])
+        assert shown is not None and shown["envelope"] == hopeless  # every field, as sent
+        assert dead_letters.show(rt.celery, "notification", str(uuid.uuid4())) is None
+        assert dead_letters.drop(rt.celery, "notification", hopeless["event_id"]) == 1
+        assert [d["envelope"]["event_id"] for d in parked()] == [poison["event_id"]]
+
         HEALED.add(name)  # the operator fixed the cause
         assert dead_letters.replay(rt.celery, "notification") == 1
         assert _wait_for(lambda: _contacts(rt, poison["payload"]["account_id"]) == 1)
     assert dead_letters.list_dead(rt.celery, "notification") == []
+    assert _contacts(rt, hopeless["payload"]["account_id"]) == 0
 
 
 def emits_then_fails(*, uow: UnitOfWork, event: Event) -> None:

@@ -127,6 +127,7 @@ class Visit:
     status: int = 200
     kind: str = "page"  # "page", "pdf" (read as text), "file" (a download: status only)
     then: str | None = None
+    shows: str | None = None  # an element the page must have
 
 
 @dataclass
@@ -201,6 +202,8 @@ class Inspector:
         if reply is None or reply.status != visit.status:
             status = reply.status if reply else None
             found(Finding(role, endpoint, lang, "status", f"{status} for {url}"))
+        if visit.shows and not who.page.locator(visit.shows).count():
+            found(Finding(role, endpoint, lang, "missing", visit.shows))
         facts = who.page.evaluate(PAGE_FACTS)
         if facts["lang"] != lang:
             found(Finding(role, endpoint, lang, "html-lang", facts["lang"]))
@@ -367,7 +370,7 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
             [
                 *signed_in_home,
                 Visit(f"/councils/{p_council}"),
-                Visit(f"/cases/{dossier}/assign"),
+                Visit(f"/cases/{dossier}/assign", shows="[data-not-waiting]"),  # recognised
                 Visit(f"/dossiers/{dossier}"),
             ],
         ),
@@ -393,8 +396,8 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
             case.province_chair,
             [
                 *signed_in_home,
-                Visit(f"/cases/{dossier}/decide"),
-                Visit(f"/cases/{dossier}/decide", then=SEND),  # decided already: refused
+                Visit(f"/cases/{dossier}/decide", shows="[data-not-waiting]"),  # decided
+                Visit(f"/certificates/{number}/revoke", then=SEND),  # no ground: refused
                 Visit(f"/dossiers/{dossier}"),
                 Visit(f"/certificates/{number}/revoke"),
                 Visit(f"/certificates/of/{dossier}/decision"),

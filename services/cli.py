@@ -185,6 +185,8 @@ def cmd_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_web(args: argparse.Namespace) -> int:
+    from shared import gunicorn_conf
+
     port = args.port or config.DEFAULT_PORTS[args.service]
     workers = str(args.workers or int(os.environ.get("OCOP_WEB_WORKERS", "2")))
     argv = [
@@ -204,6 +206,8 @@ def cmd_web(args: argparse.Namespace) -> int:
         "60",
         # Several gunicorns share a machine in `ocop up`; its control socket path would clash.
         "--no-control-socket",
+        "--config",
+        f"python:{gunicorn_conf.__name__}",
     ]
     os.execv(sys.executable, argv)
 

@@ -7,7 +7,7 @@ import secrets
 import time
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, render_template
+from flask import Flask, Response, g, has_request_context, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from services.portal import csrf, i18n, signin
@@ -17,6 +17,7 @@ from services.portal.views import VIEWS
 from shared import config
 from shared.catalogue import dates
 from shared.config import PortalSettings
+from shared.web import LATENCY, REQUESTS
 
 
 def _secret_key(settings: PortalSettings) -> str:
@@ -106,9 +107,13 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
         )
         if "started" in g:
-            resp.headers["Server-Timing"] = (
-                f"app;dur={(time.perf_counter() - g.started) * 1000:.1f}"
-            )
+            took = time.perf_counter() - g.started
+            resp.headers["Server-Timing"] = f"app;dur={took * 1000:.1f}"
+            # The same figures as the services' (shared.web), served by gunicorn's master on
+            # OCOP_METRICS_PORT (shared.gunicorn_conf), not on the public paths.
+            endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+            REQUESTS.labels("portal", endpoint, request.method, resp.status_code).inc()
+            LATENCY.labels("portal", endpoint, request.method).observe(took)
         if signin.token() is not None:
             resp.headers.setdefault("Cache-Control", "private, no-store")
         return resp

@@ -283,7 +283,10 @@ def test_k8s_web_ports(part: str) -> None:
     port = FIXED_PORTS[part]
     deployment = k8s("Deployment")[f"{part}-web"]
     (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    assert container["ports"] == [{"name": "http", "containerPort": port}]
+    assert container["ports"][0] == {"name": "http", "containerPort": port}
+    # Besides it, only the portal's figures (shared/gunicorn_conf.py), never behind the Service.
+    extra = [{"name": "metrics", "containerPort": 9100}] if part == "portal" else []
+    assert container["ports"][1:] == extra
     svc = k8s("Service")[f"{part}-web"]
     assert svc["spec"]["ports"] == [{"name": "http", "port": port, "targetPort": "http"}]
     assert svc["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]

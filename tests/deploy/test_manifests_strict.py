@@ -228,15 +228,18 @@ def test_services_reach_the_registration_api_for_its_keys_and_nothing_else_in_cl
 def test_web_pods_accept_their_port_from_the_ingress_controller(part: str) -> None:
     labels = {"app.kubernetes.io/name": part, "app.kubernetes.io/component": "web"}
     rules = [rule for spec in _policies(labels, "ingress") for rule in spec.get("ingress", [])]
-    ports = {port["port"] for rule in rules for port in rule.get("ports", [])}
-    assert ports == {config.DEFAULT_PORTS[part]}
-    namespaces = {
-        peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+    opened = {
+        (port["port"], peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"])
         for rule in rules
+        for port in rule.get("ports", [])
         for peer in rule["from"]
         if "namespaceSelector" in peer
     }
-    assert "ingress-nginx" in namespaces
+    web = config.DEFAULT_PORTS[part]
+    expected = {(web, "ingress-nginx"), (web, "monitoring")}
+    if part == "portal":
+        expected.add((9100, "monitoring"))  # its figures, apart from its public paths
+    assert opened == expected
 
 
 def test_non_web_pods_accept_only_prometheus_on_their_metrics_port() -> None:

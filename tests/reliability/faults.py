@@ -1,17 +1,23 @@
-"""Fault injections that more than one run uses: a process killed hard and started again, and
-a use case that fails after it wrote its event (in the test process, on the stack's
-databases)."""
+"""Fault injections for the runs: a process killed hard and started again, a use case that
+fails after it wrote its event (in the test process, on the stack's databases), events
+published again, an operator's ``ocop`` command."""
 
 from __future__ import annotations
 
 import os
+import random
 import signal
+import subprocess
+import sys
 import uuid
 from typing import Any
 
 import jwt
+from kombu import Connection
+from sqlalchemy import create_engine, select, update
 
 from shared.auth import principal_from_claims
+from shared.messaging import topology
 from tests.e2e.stack import Stack
 from tests.reliability.workload import MISSING, OFFICER_MOVES, Dossier, Workload
 
@@ -68,3 +74,47 @@ def rolled_back_move(
         pass
     assert written, "the move wrote no event"
     return written
+
+
+def ocop(stack: Stack, *args: str) -> str:
+    """Run an ``ocop`` command as an operator would, with the stack's settings; its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "services.cli", *args],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def published_again(url: str, outbox: Any, share: float, rng: random.Random) -> int:
+    """Hand a random ``share`` of the published outbox rows back to the relay, as if the broker
+    had never confirmed them: it publishes them again and every subscriber gets a duplicate."""
+    o = outbox.c
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            ids = [i for (i,) in conn.execute(select(o.id).where(o.published_at.is_not(None)))]
+            again = rng.sample(ids, int(len(ids) * share))
+            if again:
+                conn.execute(
+                    update(outbox)
+                    .where(o.id.in_(again))
+                    .values(published_at=None, claimed_by=None, claimed_until=None)
+                )
+            return len(again)
+    finally:
+        engine.dispose()
+
+
+def drained(broker_url: str, *services: str) -> bool:
+    """Whether the services' event queues hold nothing, waiting or claimed."""
+    with Connection(broker_url) as conn:
+        for service in services:
+            queue = topology.events_queue(service)(conn.default_channel)
+            if queue.queue_declare(passive=True).message_count:
+                return False
+    return True

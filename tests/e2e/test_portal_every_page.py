@@ -73,7 +73,8 @@ NOT_WORDING = re.compile(
     r"\S+@\S+|https?://\S+|\S+\.(?:pdf|png|jpe?g|zip|csv|xlsx)\b|OCOP-[0-9.]+-\d{4}-\d{5}"
 )
 # The page as checked: its language, its width, its unlabelled controls and the words it shows
-# (the visible text, and what a screen reader reads from aria-label, placeholder and alt).
+# (its title, the visible text, and what a screen reader reads: aria-label, placeholder,
+# title, alt).
 # Where a page is too wide: the outermost elements past the viewport's right edge that no
 # scrolling box clips (a table's own sideways scroll is fine; an absolutely placed element
 # escapes a box that is not its containing block, so it counts).
@@ -96,10 +97,10 @@ PAGE_FACTS = """() => ({
   viewport: window.innerWidth,
   wide: document.scrollingElement.scrollWidth > innerWidth ? (TOO_WIDE)() : [],
   unlabelled: (UNLABELLED)(),
-  text: [document.body.innerText,
-    ...[...document.querySelectorAll("[aria-label], [placeholder], img[alt]")].map(
-      (el) => [el.getAttribute("aria-label"), el.getAttribute("placeholder"),
-               el.getAttribute("alt")].filter(Boolean).join("\\n"))].join("\\n"),
+  text: [document.title, document.body.innerText,
+    ...[...document.querySelectorAll("[aria-label], [placeholder], [title], img[alt]")].map(
+      (el) => ["aria-label", "placeholder", "title", "alt"].map((a) => el.getAttribute(a))
+        .filter(Boolean).join("\\n"))].join("\\n"),
 })""".replace("UNLABELLED", UNLABELLED).replace("TOO_WIDE", TOO_WIDE)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import subprocess
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,7 +36,7 @@ from shared.config import PortalSettings
 from tests.e2e.browser import PHONE, UNLABELLED, Person
 from tests.e2e.stack import Stack
 from tests.e2e.test_evaluation_e2e import PROCESSES as EVALUATION_PROCESSES
-from tests.e2e.test_evaluation_e2e import SET_CODE, Climb, _eventually, _on, climb
+from tests.e2e.test_evaluation_e2e import SET_CODE, VIETNAM, Climb, _eventually, _on, climb
 from tests.support import flows
 
 pytestmark = pytest.mark.e2e
@@ -253,14 +254,32 @@ def test_every_page_of_every_role_in_both_languages_on_a_phone(
     url_map = create_app(settings).url_map
     inspector = Inspector(portal, artifacts, data, url_map.bind("localhost"))
 
-    for role, (account, visits) in roles.items():
-        who = Person(chromium, portal, artifacts, PHONE)
-        if account is not None:
-            who.sign_in(account.account["email"])
-        for lang in LANGUAGES:
-            for n, visit in enumerate(visits, 1):
-                inspector.page(who, role, visit, lang, n)
-        who.close()
+    def visit(roles: Roles) -> None:
+        for role, (account, visits) in roles.items():
+            who = Person(chromium, portal, artifacts, PHONE)
+            if account is not None:
+                who.sign_in(account.account["email"])
+            for lang in LANGUAGES:
+                for n, visit in enumerate(visits, 1):
+                    inspector.page(who, role, visit, lang, n)
+            who.close()
+
+    visit(roles)
+    # Revoked, the certificate's public check and its dossier give the day and the ground.
+    number, dossier = case.certificate["number"], case.dossier_id
+    revoked = case.province_chair(
+        "POST",
+        f"/api/v1/certificates/{number}/revocation",
+        json={"ground": "breach_of_law", "found_on": datetime.now(VIETNAM).date().isoformat()},
+    )
+    assert revoked.status in (200, 201), revoked.body
+    check = Visit(f"/certificates/check?number={number}", shows=".status-revoked")
+    visit(
+        {
+            "consumer-revoked": (None, [check]),
+            "applicant-revoked": (case.applicant, [Visit(f"/dossiers/{dossier}")]),
+        }
+    )
 
     pages = {r.endpoint for r in url_map.iter_rules() if "GET" in (r.methods or ())}
     unvisited = pages - inspector.visited - set(UNVISITED)

@@ -39,6 +39,10 @@ def is_embedded_broker(url: str) -> bool:
     return url.startswith(("sqla+", "sqlalchemy+"))
 
 
+# Proxies trusted by default: this machine (``ocop up`` runs the portal beside the APIs).
+LOCAL_PROXIES = "127.0.0.1/32,::1/128"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything a service process needs to know about its environment."""
@@ -63,6 +67,8 @@ class Settings:
     consumer_batch_seconds: float
     broker_visibility_seconds: float
     regime: str
+    #: Proxies whose X-Forwarded-For is believed (shared.client_address); this machine only.
+    trusted_proxies: str = LOCAL_PROXIES
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -108,8 +114,9 @@ def load(service: str) -> Settings:
         # again (its worker died); longer than any task runs.
         broker_visibility_seconds=float(_env("OCOP_BROKER_VISIBILITY_SECONDS", "300")),
         # The programme regime new dossiers are filed under (DOMAIN.md): "four-level" (commune,
-        # district, province, national) or "two-tier" (commune review, province, central).
+        # district, province, national) or "two-tier" (commune review, province, national).
         regime=_env("OCOP_REGIME", "four-level"),
+        trusted_proxies=_env("OCOP_TRUSTED_PROXIES", LOCAL_PROXIES),
     )
 
 
@@ -127,6 +134,8 @@ class PortalSettings:
     #: ``Secure`` flag on the session cookie (browsers keep it on http://127.0.0.1 too).
     secure_cookie: bool
     api_timeout_seconds: float
+    #: Proxies in front of the portal whose X-Forwarded-For is believed (the ingress).
+    trusted_proxies: str = LOCAL_PROXIES
 
 
 def load_portal() -> PortalSettings:
@@ -144,4 +153,5 @@ def load_portal() -> PortalSettings:
         secret_key=os.environ.get("OCOP_PORTAL_SECRET_KEY", "").strip() or None,
         secure_cookie=_env("OCOP_PORTAL_SECURE_COOKIE", "1") not in ("0", "false", "no"),
         api_timeout_seconds=float(_env("OCOP_PORTAL_API_TIMEOUT_SECONDS", "15")),
+        trusted_proxies=_env("OCOP_TRUSTED_PROXIES", LOCAL_PROXIES),
     )

@@ -31,6 +31,7 @@ from werkzeug.exceptions import HTTPException
 from shared import context, edge, openapi, problems
 from shared import errors as domain_errors
 from shared.auth import AccountStateLookup, CurrentPowers, Principal, TokenVerifier, VerifiedToken
+from shared.client_address import TrustedProxies, networks
 from shared.config import Settings
 from shared.db import Database
 
@@ -180,6 +181,8 @@ def create_base_app(
         JSON_SORT_KEYS=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    # request.remote_addr is the client, not the proxy in front (shared.client_address).
+    app.wsgi_app = TrustedProxies(app.wsgi_app, networks(settings.trusted_proxies))  # type: ignore[method-assign]
     app.extensions["ocop.settings"] = settings
     app.extensions["ocop.db"] = db
     app.extensions["ocop.verifier"] = verifier

@@ -16,6 +16,7 @@ from services.portal.unit_label import unit_label
 from services.portal.views import VIEWS
 from shared import config
 from shared.catalogue import dates
+from shared.client_address import TrustedProxies, networks
 from shared.config import PortalSettings
 from shared.web import LATENCY, REQUESTS
 
@@ -70,6 +71,8 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
         SESSION_COOKIE_SECURE=settings.secure_cookie,
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
     )
+    # request.remote_addr is the browser, not the ingress in front (shared.client_address).
+    app.wsgi_app = TrustedProxies(app.wsgi_app, networks(settings.trusted_proxies))  # type: ignore[method-assign]
     app.extensions["portal_api"] = api or ApiClient(settings)
     app.extensions["portal_settings"] = settings
 

@@ -166,3 +166,30 @@ def test_uploads_by_one_account_are_limited(call: flows.Transport, same_window: 
         if reply.status != 201:
             break
     _assert_429(reply)
+
+
+def test_a_trusted_proxy_names_the_client(
+    client_limited: flows.Transport, same_window: None
+) -> None:
+    # The portal (on this machine, a trusted proxy by default) passes each browser's address:
+    # one person's attempts hold back that person only, not everyone signing in through it.
+    call = client_limited
+    proxy = "127.0.0.1"
+    person, other = fresh_client_address(), fresh_client_address()
+    for i in range(CLIENT_LIMIT):
+        reply = _login(
+            call,
+            f"sec-nobody-{i}-{uuid.uuid4().hex[:6]}@example.vn",
+            "x" * 12,
+            proxy,
+            **{"X-Forwarded-For": person},
+        )
+        assert_problem(reply, 401, "unauthorized")
+    email = _account(call)
+    _assert_429(_login(call, email, flows.DEMO_PASSWORD, proxy, **{"X-Forwarded-For": person}))
+    assert (
+        _login(call, email, flows.DEMO_PASSWORD, proxy, **{"X-Forwarded-For": other}).status == 200
+    )
+    # What the person wrote in front of the proxy's entry is not believed: the proxy's is last.
+    spoofed = f"{fresh_client_address()}, {person}"
+    _assert_429(_login(call, email, flows.DEMO_PASSWORD, proxy, **{"X-Forwarded-For": spoofed}))

@@ -27,7 +27,13 @@ def _safe_next(target: str | None) -> str:
 
 def _sign_in(email: str, password: str) -> dict[str, Any]:
     return api().call(
-        "registration", "POST", "/auth/token", json={"email": email, "password": password}
+        "registration",
+        "POST",
+        "/auth/token",
+        json={"email": email, "password": password},
+        # The browser's address, so the API's sign-in limits count per person (the API
+        # believes it because the portal is one of its trusted proxies).
+        headers={"X-Forwarded-For": request.remote_addr or ""},
     )
 
 

@@ -56,8 +56,6 @@ UNVISITED = {
 # the test prints it as no longer needed.
 WAIVERS: dict[tuple[str, str], str] = {
     ("dossiers.detail", "iso-date"): "dates as dd/mm/yyyy on pages (issue 15.1, in progress)",
-    # The hint gives an example of what to type: pre2025:district:461.
-    ("audit.search", "raw-code"): "the auditor types a unit's code; no unit picker there yet",
     # The case-file report (PDF) names the issuing body by its unit reference (pre2025:…).
     ("audit.download", "raw-code"): "the issuing body by name (issue 15.3, in progress)",
 }
@@ -430,7 +428,7 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
             [
                 *signed_in_home,
                 Visit("/audit/"),
-                Visit("/audit/?status=accepted"),
+                Visit("/audit/?status=accepted&unit.province=45&unit.district=461"),
                 Visit(f"/audit/{dossier}"),
                 Visit(f"/audit/{dossier}/report", kind="pdf"),
                 Visit(f"/audit/{dossier}/export", kind="file"),

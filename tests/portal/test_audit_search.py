@@ -45,3 +45,27 @@ def test_only_auditors_search(browser: Browser) -> None:
     applicant = flows.register(_registration_call(browser), "applicant")
     browser.sign_in(applicant.account["email"])
     assert browser.client.get("/audit/").status_code == 403
+
+
+def test_an_auditor_picks_the_unit_by_name(browser: Browser) -> None:
+    """Province, then district, then commune, chosen from lists of names (no codes to type):
+    the search is within the deepest unit chosen; a commune of an earlier district no longer
+    counts once another district is chosen."""
+    call = _registration_call(browser)
+    admin = flows.login(call, "admin@ocop.local")
+    officer = flows.create_official(admin, ["commune_officer"], flows.COMMUNE)
+    _, accepted = accepted_dossier(call, officer)
+    auditor = flows.create_official(admin, ["auditor"], "pre2025:province:45")
+    browser.sign_in(auditor.account["email"])
+    link = f'href="/audit/{accepted["id"]}"'
+
+    page = browser.get("/audit/?unit.province=45&unit.district=461")
+    assert browser.status == 200
+    assert link in page
+    assert 'name="unit.district"' in page and 'name="unit"' in page  # the communes to choose
+    assert "pre2025:district:461" not in page
+    assert link in browser.get(f"/audit/?unit.province=45&unit.district=461&unit={flows.COMMUNE}")
+    other = f"/audit/?unit.province=45&unit.district=461&unit={flows.OTHER_COMMUNE}"
+    assert link not in browser.get(other)
+    elsewhere = browser.get(f"/audit/?unit.province=45&unit.district=462&unit={flows.COMMUNE}")
+    assert link not in elsewhere  # another district, its commune list without 19333

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, render_template, request
 
-from services.portal import i18n, signin
+from services.portal import i18n, signin, units
 from services.portal.api_client import ApiError
 from services.portal.views.common import api, call, maybe
 
@@ -17,6 +17,24 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 AUDITORS = ("auditor", "admin")
 STATUSES = ("draft", "submitted", "returned", "resubmitted", "accepted", "withdrawn")
 FILTERS = ("status", "product_set_code", "unit")
+# The unit picker's province and district; its commune is the filter ``unit`` itself.
+PICKER = ("unit.province", "unit.district")
+
+
+def _within(lists: dict[str, list[dict[str, Any]]], values: dict[str, str]) -> str | None:
+    """The unit to search within: the commune chosen, else the district, else the province.
+    A commune left from an earlier choice of province no longer counts; a reference given
+    in a link without the picker (``?unit=pre2025:district:461``) is taken as it is."""
+    commune = values.get("unit")
+    if commune and (
+        "unit.province" not in values or commune in {u["ref"] for u in lists["communes"]}
+    ):
+        return commune
+    for listed, key in (("districts", "unit.district"), ("provinces", "unit.province")):
+        chosen = next((u for u in lists[listed] if u["code"] == values.get(key)), None)
+        if chosen:
+            return chosen["ref"]
+    return None
 
 
 @bp.get("/")
@@ -24,8 +42,14 @@ FILTERS = ("status", "product_set_code", "unit")
 def search() -> Any:
     """Cases in the auditor's reach, by status, product set and administrative unit (the
     registration list's own filters, index-backed), a page at a time."""
-    values = {k: request.args[k].strip() for k in FILTERS if request.args.get(k, "").strip()}
-    params = {**values, "limit": 50}
+    asked = (*FILTERS, *PICKER)
+    values = {k: request.args[k].strip() for k in asked if request.args.get(k, "").strip()}
+    lists = units.choices(values)
+    params: dict[str, Any] = {k: values[k] for k in ("status", "product_set_code") if k in values}
+    params["limit"] = 50
+    within = _within(lists, values)
+    if within:
+        params["unit"] = within
     if request.args.get("after"):
         params["after"] = request.args["after"]
     page, errors = {"items": [], "next": None}, {}
@@ -44,6 +68,7 @@ def search() -> Any:
         errors=errors,
         page=page,
         statuses=STATUSES,
+        units=lists,
         product_sets=call("registration", "GET", "/product-sets"),
     )
 

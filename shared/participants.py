@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from shared.auth import Principal
 from shared.db import as_utc, dialect_insert
+from shared.levels import NATIONAL, level_name
 
 
 class Kind(StrEnum):
@@ -131,7 +132,7 @@ Change = Join | Leave | Settle | Exclude
 
 def unit_at(payload: Mapping[str, Any], level: str) -> str:
     """The unit (``tree:level:code``, or ``national``) of a case at one of its levels."""
-    if level in ("national", "central"):
+    if level_name(level) == NATIONAL:
         return "national"
     return f"{payload['unit_tree']}:{level}:{payload[f'{level}_code']}"
 
@@ -173,6 +174,16 @@ def _moved(p: Mapping[str, Any]) -> list[Change]:
     return [Settle(), Join(Party(Kind.SECRETARIAT, to, office_unit=unit_at(p, to)))]
 
 
+def _handed_back(p: Mapping[str, Any]) -> list[Change]:
+    """Handed back with a rank the lower level recognises: the case waits there for its
+    authority's decision (no ``awaiting_decision`` follows), so the authority joins as well."""
+    joined = _moved(p)
+    if p.get("star_rank") is not None and p["to_level"] != "commune":
+        to = p["to_level"]
+        joined.append(Join(Party(Kind.AUTHORITY, to, office_unit=unit_at(p, to))))
+    return joined
+
+
 def _awaiting_decision(p: Mapping[str, Any]) -> list[Change]:
     level = p["level"]
     return [
@@ -196,7 +207,7 @@ def _conflict(p: Mapping[str, Any]) -> list[Change]:
 #: The payload fields the rules read (for handlers that validate only what they read).
 READS = frozenset(
     {"handler_account_id", "unit_tree", "province_code", "district_code", "commune_code"}
-    | {"level", "to_level", "council_id", "outcome", "account_id", "conflicted"}
+    | {"level", "to_level", "council_id", "outcome", "account_id", "conflicted", "star_rank"}
 )
 
 RULES: dict[str, Callable[[Mapping[str, Any]], list[Change]]] = {
@@ -208,7 +219,7 @@ RULES: dict[str, Callable[[Mapping[str, Any]], list[Change]]] = {
     "dossier.withdrawn": _withdrawn,
     "evaluation.opened": _opened,
     "evaluation.forwarded": _moved,
-    "evaluation.handed_back": _moved,
+    "evaluation.handed_back": _handed_back,
     "evaluation.awaiting_decision": _awaiting_decision,
     "evaluation.decided": _decided,
     "evaluation.conflict_declared": _conflict,

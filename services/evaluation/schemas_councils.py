@@ -9,17 +9,16 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.evaluation.domain.regime import LevelCode
 from services.evaluation.service.councils import SEAT_ROLES
+from shared.levels import Level
 from shared.names import printable_name
 
-LEVELS = [level.value for level in LevelCode]
 UNIT_HELP = "tree:level:code of the unit served (e.g. pre2025:district:461), or national"
 
 
 class CouncilCreateIn(Schema):
     name = fields.Str(required=True, validate=printable_name(max_length=300))
-    level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+    level = Level(required=True)
     unit = fields.Str(
         required=True, validate=validate.Length(max=40), metadata={"description": UNIT_HELP}
     )
@@ -49,7 +48,7 @@ class SeatOut(Schema):
 class CouncilOut(Schema):
     id = fields.UUID()
     name = fields.Str()
-    level = fields.Str(validate=validate.OneOf(LEVELS))
+    level = Level()
     unit = fields.Str()
     quorum_numerator = fields.Int()
     quorum_denominator = fields.Int()
@@ -64,7 +63,7 @@ _NEXT = {"description": "cursor of the next page (null on the last)"}
 
 
 class CouncilListArgs(Schema):
-    level = fields.Str(validate=validate.OneOf(LEVELS))
+    level = Level()
     unit = fields.Str(validate=validate.Length(max=40))
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
     after = fields.UUID(metadata=_CURSOR)
@@ -91,7 +90,7 @@ class SeatList(Schema):
 
 
 class RoundCreateIn(Schema):
-    level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+    level = Level(required=True)
     unit = fields.Str(
         required=True, validate=validate.Length(max=40), metadata={"description": UNIT_HELP}
     )
@@ -101,7 +100,7 @@ class RoundCreateIn(Schema):
 
 
 class RoundDefaultsIn(Schema):
-    level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+    level = Level(required=True)
     unit = fields.Str(
         required=True, validate=validate.Length(max=40), metadata={"description": UNIT_HELP}
     )
@@ -110,7 +109,7 @@ class RoundDefaultsIn(Schema):
 
 class RoundOut(Schema):
     id = fields.UUID()
-    level = fields.Str(validate=validate.OneOf(LEVELS))
+    level = Level()
     unit = fields.Str()
     name = fields.Str()
     proposals_due = fields.Date()
@@ -118,7 +117,7 @@ class RoundOut(Schema):
 
 
 class RoundListArgs(Schema):
-    level = fields.Str(validate=validate.OneOf(LEVELS))
+    level = Level()
     unit = fields.Str(validate=validate.Length(max=40))
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
     after = fields.UUID(metadata=_CURSOR)

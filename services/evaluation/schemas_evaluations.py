@@ -7,11 +7,15 @@ these routes because the OpenAPI document names its components after them.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
+from services.evaluation.domain.outcome import refusal_reason
 from services.evaluation.service import cases
+from shared.levels import Level
 
-LEVELS = ["commune", "district", "province", "national", "central"]
 STAGES = [
     cases.COMMUNE_REVIEW,
     cases.AWAITING_ASSIGNMENT,
@@ -29,13 +33,25 @@ EVALUATION_STATUSES = ["open", "closed"]
 OUTCOMES = ["recognised", "forwarded", "handed_back", "not_recognised"]
 
 _VERSION = {"description": "the version you read"}
+REASON_HELP = (
+    "why a closed result recognised nothing: below_three_stars, knocked_out (a knockout or "
+    "stop finding), rank_not_higher (an upgrade not above the certificate it names, which "
+    "stands); null for any other outcome"
+)
+
+
+def reason_of(evaluation: Any) -> str | None:
+    """The refusal reason of an evaluation, a stored row or the dict answered for it."""
+    get = evaluation.get if isinstance(evaluation, dict) else partial(getattr, evaluation)
+    result = get("result") or {}
+    return refusal_reason(get("outcome"), get("star_rank"), result.get("findings", ()))
 
 
 # --- cases -----------------------------------------------------------------------------------
 
 
 class CaseListArgs(Schema):
-    level = fields.Str(validate=validate.OneOf(LEVELS))
+    level = Level()
     stage = fields.Str(validate=validate.OneOf(STAGES))
     current = fields.Bool(
         load_default=False,
@@ -63,7 +79,7 @@ class CaseOut(Schema):
     province_code = fields.Str()
     district_code = fields.Str(allow_none=True)
     commune_code = fields.Str()
-    level = fields.Str(validate=validate.OneOf(LEVELS))
+    level = Level()
     stage = fields.Str(validate=validate.OneOf(STAGES))
     pending_rank = fields.Int(
         allow_none=True, metadata={"description": "star rank awaiting the authority's decision"}
@@ -127,7 +143,7 @@ class CouncilResultOut(Schema):
 
 class EvaluationSummaryOut(Schema):
     id = fields.UUID()
-    level = fields.Str(validate=validate.OneOf(LEVELS))
+    level = Level()
     council_id = fields.UUID()
     round_id = fields.UUID(allow_none=True)
     status = fields.Str(validate=validate.OneOf(EVALUATION_STATUSES))
@@ -137,10 +153,19 @@ class EvaluationSummaryOut(Schema):
     outcome = fields.Str(allow_none=True, validate=validate.OneOf(OUTCOMES))
     star_rank = fields.Int(allow_none=True)
     result = fields.Nested(CouncilResultOut, allow_none=True)
+    reason_code = fields.Function(
+        reason_of,
+        allow_none=True,
+        metadata={"description": REASON_HELP, "type": "string"},
+    )
 
 
 class CaseDetailOut(CaseOut):
     commune_review = fields.Nested(CommuneReviewOut, allow_none=True)
+    reason_code = fields.Str(
+        allow_none=True,
+        metadata={"description": "a case not recognised by a council: " + REASON_HELP},
+    )
     evaluations = fields.List(
         fields.Nested(EvaluationSummaryOut),
         metadata={"description": "oldest first; results once the council closed"},

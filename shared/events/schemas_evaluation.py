@@ -6,9 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.events import types
 from shared.events.registry import register
-
-LEVELS = ["commune", "district", "province", "national", "central"]
-Level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+from shared.levels import Level
 
 
 class _CaseFacts(Schema):
@@ -27,7 +25,7 @@ class _CaseFacts(Schema):
     province_code = fields.Str(required=True)
     district_code = fields.Str(allow_none=True, required=True)
     commune_code = fields.Str(required=True)
-    level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+    level = Level(required=True)
 
 
 class Result(Schema):
@@ -145,7 +143,7 @@ class AwaitingDecision(_EvaluationFacts):
 class Moved(_EvaluationFacts):
     """Forwarded up or handed back down: from ``level`` to ``to_level``."""
 
-    to_level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+    to_level = Level(required=True)
     star_rank = fields.Int(allow_none=True, load_default=None)
     result = fields.Nested(Result, allow_none=True, load_default=None)
     reason = fields.Str(allow_none=True, load_default=None)
@@ -213,7 +211,7 @@ class DeadlineEvent(_CaseFacts):
 class CouncilMembership(Schema):
     council_id = types.UUID(required=True)
     council_name = fields.Str(required=True)
-    level = fields.Str(required=True, validate=validate.OneOf(LEVELS))
+    level = Level(required=True)
     unit = fields.Str(required=True)
     account_id = types.UUID(required=True)
     role = fields.Str(required=True, validate=validate.OneOf(["chair", "secretary", "member"]))

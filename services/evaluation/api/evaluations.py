@@ -30,6 +30,7 @@ from services.evaluation.schemas_evaluations import (
     SheetList,
     SheetOut,
     SheetReviseIn,
+    reason_of,
 )
 from services.evaluation.service import assignment as assignment_service
 from services.evaluation.service import cases as case_service
@@ -49,7 +50,8 @@ blp = Blueprint(
 )
 
 _CASE_FIELDS = list(CaseOut().fields)
-_SUMMARY_FIELDS = list(EvaluationSummaryOut().fields)
+# The reason code is computed by the schema from the outcome and result (reason_of).
+_SUMMARY_FIELDS = [name for name in EvaluationSummaryOut().fields if name != "reason_code"]
 _SHEET_FIELDS = [name for name in SheetOut().fields if name not in ("revisions", "set_aside")]
 _DOSSIER_FIELDS = [
     name for name in EvaluationDossierOut().fields if name not in ("commune_review", "documents")
@@ -61,10 +63,13 @@ def _case(case: Case) -> dict[str, Any]:
 
 
 def _detail(detail: case_service.CaseDetail) -> dict[str, Any]:
+    refused = detail.case.stage == case_service.NOT_RECOGNISED and detail.evaluations
     return {
         **_case(detail.case),
         "commune_review": detail.commune_review,
         "evaluations": detail.evaluations,
+        # The council's refusal that ended the case (the commune's rejection has none).
+        "reason_code": reason_of(detail.evaluations[-1]) if refused else None,
     }
 
 

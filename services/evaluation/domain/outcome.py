@@ -15,6 +15,7 @@ At a scoring level:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -74,3 +75,26 @@ def decide(regime: Regime, level: Level | LevelCode | str, result: CouncilResult
         assert upper is not None  # the regime's top level recognises 5★
         return Outcome(OutcomeKind.FORWARDED, upper, rank, here)
     return Outcome(OutcomeKind.HANDED_BACK, regime.recognising_level(rank), rank, here)
+
+
+class RefusalReason(StrEnum):
+    """Why a council's closed result recognised nothing (``reason_code``)."""
+
+    KNOCKED_OUT = "knocked_out"  # a knockout or stop finding, whatever the score
+    BELOW_THREE_STARS = "below_three_stars"
+    RANK_NOT_HIGHER = "rank_not_higher"  # an upgrade not above the certificate it names
+
+
+def refusal_reason(
+    outcome: str | None, star_rank: int | None, findings: Sequence[str] = ()
+) -> RefusalReason | None:
+    """The reason of a closed evaluation's ``not_recognised`` outcome, from what it stores
+    (``None`` for any other outcome). A refused result of 3★ or more without findings can only
+    be an upgrade's not above its certificate: :func:`decide` refuses nothing else."""
+    if outcome != OutcomeKind.NOT_RECOGNISED:
+        return None
+    if findings:
+        return RefusalReason.KNOCKED_OUT
+    if star_rank is None or star_rank not in RECOGNISED_RANKS:
+        return RefusalReason.BELOW_THREE_STARS
+    return RefusalReason.RANK_NOT_HIGHER

@@ -23,12 +23,17 @@ RECOGNISED_RANKS = frozenset({3, 4, 5})
 
 
 class LevelCode(StrEnum):
-    """Administrative level of the process (cấp xã / huyện / tỉnh / trung ương)."""
+    """Administrative level of the process (cấp xã / huyện / tỉnh / trung ương).
+
+    The level above the province is ``national`` in both regimes (ADR 0011); the two-tier
+    regime's former name for it, ``central``, is read at the boundary (``shared.levels``)."""
 
     COMMUNE = "commune"
     DISTRICT = "district"
     PROVINCE = "province"
     NATIONAL = "national"
+    #: The two-tier regime's former name of NATIONAL, in no regime now; it goes once the
+    #: services' tables of units by level stop naming it (ADR 0011).
     CENTRAL = "central"
 
 
@@ -134,14 +139,14 @@ FOUR_LEVEL = Regime(
     ),
 )
 
-#: Decisions 1489/2025 and 26/2026: commune review → province 3★/4★ → central 5★.
+#: Decisions 1489/2025 and 26/2026: commune review → province 3★/4★ → central (national) 5★.
 TWO_TIER = Regime(
     name="two-tier",
     legal_basis="26/2026/QĐ-TTg",
     levels=(
         Level(LevelCode.COMMUNE),
         Level(LevelCode.PROVINCE, frozenset({3, 4})),
-        Level(LevelCode.CENTRAL, frozenset({5})),
+        Level(LevelCode.NATIONAL, frozenset({5})),
     ),
 )
 

@@ -36,9 +36,8 @@ class Round:
 #: (proposals due, closes on) as (month, day) pairs per level, in calendar order.
 DEFAULT_CALENDAR: dict[LevelCode, tuple[tuple[tuple[int, int], tuple[int, int]], ...]] = {
     LevelCode.PROVINCE: (((4, 30), (6, 30)), ((10, 30), (12, 30))),
-    LevelCode.CENTRAL: (((1, 30), (3, 30)), ((7, 30), (9, 30))),
+    LevelCode.NATIONAL: (((1, 30), (3, 30)), ((7, 30), (9, 30))),
 }
-DEFAULT_CALENDAR[LevelCode.NATIONAL] = DEFAULT_CALENDAR[LevelCode.CENTRAL]
 
 
 def default_rounds(level_kind: LevelCode | str, year: int) -> tuple[Round, ...]:

@@ -145,7 +145,7 @@ def raise_round_deadlines(*, db: Database, today: date) -> int:
 
 def _responsible_unit(case: Case) -> str:
     """The unit (``tree:level:code`` or ``national``) at whose level the case now is."""
-    if case.level in ("national", "central"):
+    if case.level == "national":
         return "national"
     code = {
         "commune": case.commune_code,

@@ -82,7 +82,7 @@ class EventFacts:
 
 def level_unit(payload: Mapping[str, Any], level: str) -> str:
     """The administrative unit (``tree:level:code`` or ``national``) of a case at ``level``."""
-    if level in ("national", "central"):
+    if level == "national":  # an older "central" is read as national when the event loads
         return "national"
     return f"{payload['unit_tree']}:{level}:{payload[f'{level}_code']}"
 

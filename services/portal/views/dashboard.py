@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, render_template
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from services.portal import signin
+from services.portal import signin, units
 from services.portal.i18n import label, translate
 from services.portal.views.common import api, call
 from shared.calendar import today
@@ -92,13 +92,27 @@ def _councils(scores: list[dict[str, Any]], bands: list[dict[str, Any]]) -> list
     return out
 
 
+def _rows(grouping: str, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    """A grouping's rows; by district, only the cases that have one (not the 2025 tree's)."""
+    rows = summary.get(grouping) or []
+    if grouping == "district":
+        rows = [row for row in rows if row.get("district_code")]
+    return rows
+
+
+def _shown(grouping: str, summary: dict[str, Any]) -> bool:
+    """The districts' table only where the regime's tree has districts, or cases filed under
+    the four-level regime still count in it."""
+    return grouping != "district" or bool(_rows(grouping, summary)) or units.has_districts()
+
+
 @bp.get("/")
 @signin.required(*OFFICIALS)
 def index() -> Any:
     summary = call("evaluation", "GET", "/statistics")
     return render_template(
         "dashboard/index.html",
-        tables=[_table(g, summary.get(g) or []) for g in COUNTS],
+        tables=[_table(g, _rows(g, summary)) for g in COUNTS if _shown(g, summary)],
         funnels=_funnels(summary.get("funnel") or []),
         deadlines=_deadlines(summary.get("deadlines") or []),
         councils=_councils(summary.get("council_scores") or [], summary.get("council_bands") or []),

@@ -47,7 +47,7 @@ def result_for(star_rank: int) -> dict[str, Any]:
 
 
 def _unit_of(case: Case, level: str) -> str:
-    if level in ("national", "central"):
+    if level == "national":
         return "national"
     code = case.province_code if level == "province" else case.district_code
     return f"{case.unit_tree}:{level}:{code}"

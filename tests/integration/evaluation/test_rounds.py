@@ -206,13 +206,13 @@ def test_only_the_levels_secretariat_schedules(
 
 
 def test_round_levels_follow_the_regime(province_secretariat, evaluation) -> None:
-    before = rounds_at(evaluation, "central", "national")
+    before = rounds_at(evaluation, "national", "national")
     for body, field in (
-        ({"level": "central", "unit": "national", "year": 2027}, "level"),
+        ({"level": "county", "unit": "national", "year": 2027}, "level"),
         ({"level": "province", "unit": DISTRICT, "year": 2027}, "unit"),
         ({"level": "province", "unit": PROVINCE, "year": 1999}, "year"),
         ({"level": "province", "unit": PROVINCE}, "year"),
     ):
         reply = province_secretariat("POST", "/api/v1/rounds/defaults", json=body)
         assert field in problem(reply, 422, "validation-error")["errors"]
-    assert rounds_at(evaluation, "central", "national") == before
+    assert rounds_at(evaluation, "national", "national") == before

@@ -261,7 +261,7 @@ def test_the_funnel_of_the_two_tier_regime_counts_a_case_handed_back(
 
         case("commune", "commune_review")
         case("province", "in_evaluation")
-        case("central", "awaiting_assignment")  # forwarded, no council yet
+        case("national", "awaiting_assignment")  # forwarded, no council yet
         handed_back = case("province", "awaiting_decision", pending_rank=4)
         tag = uuid.uuid4().hex[:6]
         councils = {
@@ -271,13 +271,13 @@ def test_the_funnel_of_the_two_tier_regime_counts_a_case_handed_back(
                 unit="2025:province:96",
                 created_at=now,
             ),
-            "central": Council(
-                name=f"Hội đồng trung ương {tag}", level="central", unit="national", created_at=now
+            "national": Council(
+                name=f"Hội đồng trung ương {tag}", level="national", unit="national", created_at=now
             ),
         }
         uow.session.add_all(councils.values())
         uow.session.flush()
-        for level, outcome in (("province", "forwarded"), ("central", "handed_back")):
+        for level, outcome in (("province", "forwarded"), ("national", "handed_back")):
             uow.session.add(
                 Evaluation(
                     dossier_id=handed_back.dossier_id,
@@ -297,7 +297,7 @@ def test_the_funnel_of_the_two_tier_regime_counts_a_case_handed_back(
         (r["level"], r["reached"], r["at_level"], r["recognised"])
         for r in rows
         if r["regime"] == "two-tier"
-    ] == [("commune", 4, 1, 0), ("province", 3, 2, 0), ("central", 2, 1, 0)]
+    ] == [("commune", 4, 1, 0), ("province", 3, 2, 0), ("national", 2, 1, 0)]
 
 
 def test_deadlines_breached_today(programme, admin, eval_call) -> None:

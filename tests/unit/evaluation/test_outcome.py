@@ -101,11 +101,11 @@ def test_four_level_paths(level: str, rank: int, kind: OutcomeKind, concerned: s
         ("province", 2, NOT, "province"),
         ("province", 3, REC, "province"),
         ("province", 4, REC, "province"),
-        ("province", 5, FWD, "central"),
-        ("central", 2, NOT, "province"),
-        ("central", 3, BACK, "province"),
-        ("central", 4, BACK, "province"),
-        ("central", 5, REC, "central"),
+        ("province", 5, FWD, "national"),
+        ("national", 2, NOT, "province"),
+        ("national", 3, BACK, "province"),
+        ("national", 4, BACK, "province"),
+        ("national", 5, REC, "national"),
     ],
 )
 def test_two_tier_paths(level: str, rank: int, kind: OutcomeKind, concerned: str) -> None:
@@ -114,10 +114,10 @@ def test_two_tier_paths(level: str, rank: int, kind: OutcomeKind, concerned: str
 
 
 def test_handed_back_outcome_carries_the_rank_to_recognise() -> None:
-    outcome = decide(TWO_TIER, "central", ranked(4))
+    outcome = decide(TWO_TIER, "national", ranked(4))
     assert outcome.recognised_rank == 4
     assert outcome.level.recognises(4)
-    assert decide(TWO_TIER, "central", ranked(2)).recognised_rank is None
+    assert decide(TWO_TIER, "national", ranked(2)).recognised_rank is None
 
 
 @pytest.mark.parametrize(("mean", "kind"), [(69.99, REC), (70.0, FWD), (49.99, NOT), (50.0, REC)])
@@ -150,7 +150,7 @@ def test_the_commune_does_not_score() -> None:
 
 
 def test_level_may_be_passed_as_a_level() -> None:
-    assert decide(TWO_TIER, TWO_TIER.level("central"), ranked(5)).kind is REC
+    assert decide(TWO_TIER, TWO_TIER.level("national"), ranked(5)).kind is REC
 
 
 @st.composite

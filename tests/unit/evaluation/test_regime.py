@@ -13,13 +13,7 @@ from services.evaluation.domain.regime import (
     regime_by_name,
 )
 
-C, D, P, N, Z = (
-    LevelCode.COMMUNE,
-    LevelCode.DISTRICT,
-    LevelCode.PROVINCE,
-    LevelCode.NATIONAL,
-    LevelCode.CENTRAL,
-)
+C, D, P, N = (LevelCode.COMMUNE, LevelCode.DISTRICT, LevelCode.PROVINCE, LevelCode.NATIONAL)
 
 
 def test_four_level_chain_and_authority() -> None:
@@ -33,10 +27,10 @@ def test_four_level_chain_and_authority() -> None:
 
 
 def test_two_tier_chain_and_authority() -> None:
-    assert [lvl.code for lvl in TWO_TIER.levels] == [C, P, Z]
+    assert [lvl.code for lvl in TWO_TIER.levels] == [C, P, N]
     assert TWO_TIER.level("province").authority == {3, 4}
-    assert TWO_TIER.level("central").authority == {5}
-    assert [lvl.code for lvl in TWO_TIER.scoring_levels] == [P, Z]
+    assert TWO_TIER.level("national").authority == {5}
+    assert [lvl.code for lvl in TWO_TIER.scoring_levels] == [P, N]
     assert TWO_TIER.first_scoring_level.code == P
 
 
@@ -51,14 +45,15 @@ def test_next_level() -> None:
     assert FOUR_LEVEL.next_level("commune") == FOUR_LEVEL.level("district")
     assert FOUR_LEVEL.next_level(FOUR_LEVEL.level("province")) == FOUR_LEVEL.level("national")
     assert FOUR_LEVEL.next_level("national") is None
-    assert TWO_TIER.next_level("province") == TWO_TIER.level("central")
+    assert TWO_TIER.next_level("province") == TWO_TIER.level("national")
 
 
 def test_unknown_level_in_regime() -> None:
     with pytest.raises(KeyError, match="district"):
         TWO_TIER.level("district")
     with pytest.raises(KeyError):
-        TWO_TIER.next_level("national")
+        TWO_TIER.next_level("central")  # a former name, read only where data comes in
+    assert TWO_TIER.next_level("national") is None  # one name for the top in both regimes
 
 
 @pytest.mark.parametrize(
@@ -69,7 +64,7 @@ def test_unknown_level_in_regime() -> None:
         (FOUR_LEVEL, 5, N),
         (TWO_TIER, 3, P),
         (TWO_TIER, 4, P),
-        (TWO_TIER, 5, Z),
+        (TWO_TIER, 5, N),
     ],
 )
 def test_recognising_level(regime: Regime, rank: int, code: LevelCode) -> None:
@@ -94,8 +89,8 @@ def test_regime_by_name() -> None:
     [
         ((Level(C), Level(P, frozenset({3, 4}))), "cover"),  # nobody recognises 5★
         ((Level(C), Level(D, frozenset({3})), Level(N, frozenset({5}))), "cover"),  # no 4★
-        ((Level(C), Level(P, frozenset({4, 5})), Level(Z, frozenset({3}))), "right above"),
-        ((Level(C), Level(P, frozenset({3, 4})), Level(Z, frozenset({4, 5}))), "right above"),
+        ((Level(C), Level(P, frozenset({4, 5})), Level(N, frozenset({3}))), "right above"),
+        ((Level(C), Level(P, frozenset({3, 4})), Level(N, frozenset({4, 5}))), "right above"),
         ((Level(P, frozenset({3, 4, 5})), Level(C)), "review-only"),
         ((Level(C), Level(C), Level(P, frozenset({3, 4, 5}))), "twice"),
         ((Level(C),), "no level"),

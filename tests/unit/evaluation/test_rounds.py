@@ -12,7 +12,7 @@ from services.evaluation.domain.regime import LevelCode
 from services.evaluation.domain.rounds import Round, default_rounds, round_for
 
 SETTINGS = settings(max_examples=300, deadline=None, database=None)
-P, Z = LevelCode.PROVINCE, LevelCode.CENTRAL
+P, Z = LevelCode.PROVINCE, LevelCode.NATIONAL
 
 
 def test_province_rounds() -> None:
@@ -22,8 +22,8 @@ def test_province_rounds() -> None:
     )
 
 
-def test_ministry_rounds_for_central_and_national_councils() -> None:
-    rounds = default_rounds("central", 2027)
+def test_ministry_rounds_for_the_national_council() -> None:
+    rounds = default_rounds("national", 2027)
     assert [(r.proposals_due, r.closes_on) for r in rounds] == [
         (date(2027, 1, 30), date(2027, 3, 30)),
         (date(2027, 7, 30), date(2027, 9, 30)),

@@ -213,7 +213,7 @@ def test_level_units() -> None:
     assert level_unit(p, "commune") == "pre2025:commune:19333"
     assert level_unit(p, "district") == "pre2025:district:461"
     assert level_unit(p, "province") == "pre2025:province:45"
-    assert level_unit(p, "central") == "national"
+    assert level_unit(p, "national") == "national"
 
 
 def test_every_rule_names_a_known_event_with_words_in_both_languages() -> None:

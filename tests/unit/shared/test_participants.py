@@ -71,8 +71,28 @@ def test_a_forward_leaves_everyone_reading_and_the_next_secretariat_acting() -> 
     assert found[1] == Join(
         participants.Party(Kind.SECRETARIAT, "province", office_unit="pre2025:province:45")
     )
+    national = participants.changes("evaluation.forwarded", {**FACTS, "to_level": "national"})
+    assert national[1].party.office_unit == "national"  # type: ignore[union-attr]
+    # The two-tier regime's former name of the level, in an old event (shared.levels).
     central = participants.changes("evaluation.forwarded", {**FACTS, "to_level": "central"})
     assert central[1].party.office_unit == "national"  # type: ignore[union-attr]
+
+
+def test_a_hand_back_with_a_rank_puts_the_lower_authority_on_the_case() -> None:
+    """The province's 4★ handed back from the national council waits for the province chair,
+    who must reach the case to decide (no awaiting_decision event follows a hand-back)."""
+    back = {**FACTS, "level": "national", "to_level": "province"}
+    province = "pre2025:province:45"
+    found = participants.changes("evaluation.handed_back", {**back, "star_rank": 4})
+    assert found == [
+        Settle(),
+        Join(participants.Party(Kind.SECRETARIAT, "province", office_unit=province)),
+        Join(participants.Party(Kind.AUTHORITY, "province", office_unit=province)),
+    ]
+    assert participants.changes("evaluation.handed_back", {**back, "star_rank": None}) == [
+        Settle(),
+        Join(participants.Party(Kind.SECRETARIAT, "province", office_unit=province)),
+    ]
 
 
 def test_the_commune_review_opens_no_council_and_a_denied_conflict_excludes_nobody() -> None:

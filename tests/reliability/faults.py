@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, select, update
 
 from shared.auth import principal_from_claims
 from shared.messaging import topology
+from shared.messaging.relay import EVENT_TASK
 from tests.e2e.stack import Stack
 from tests.reliability.workload import MISSING, OFFICER_MOVES, Dossier, Workload
 
@@ -118,3 +119,19 @@ def drained(broker_url: str, *services: str) -> bool:
             if queue.queue_declare(passive=True).message_count:
                 return False
     return True
+
+
+def publish(app: Any, envelope: Any, routing_key: str) -> None:
+    """Put a message on the events exchange as the relay does (the topology declared on the
+    connection that publishes: the embedded broker keeps bindings per connection)."""
+    with app.connection_for_write() as conn:
+        topology.declare(conn)
+        app.send_task(
+            EVENT_TASK,
+            args=[envelope],
+            task_id=str(uuid.uuid4()),
+            exchange=topology.EVENTS.name,
+            routing_key=routing_key,
+            producer=app.amqp.Producer(conn, auto_declare=False),
+            retry=False,
+        )

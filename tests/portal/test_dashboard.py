@@ -115,8 +115,13 @@ def test_the_dashboard_draws_the_funnel_deadlines_and_score_spreads(
     assert 'role="img"' in figure and "60–69: 3" in figure
     # The tallest band is drawn to full height; empty bands have no height.
     assert figure.count('height="70.0"') == 1 and figure.count('height="0.0"') == 9
+    # Units by name, not by code: the province and the district tables.
+    districts = _section(page, 'id="h-district"')
+    assert "<td>Tỉnh Bạc Liêu</td>" in districts and "<td>Trước sắp xếp 2025</td>" in districts
+    assert "<td>95</td>" not in districts and "<td>954</td>" not in districts
     english = auditor.get("/dashboard/?lang=en")
     assert "Cases through the levels" in english and "Score distribution per council" in english
+    assert "<td>Bạc Liêu Province</td>" in _section(english, 'id="h-province"')
 
 
 def test_every_table_exports_as_csv_and_all_as_one_workbook(

@@ -37,6 +37,7 @@ from tests.e2e.browser import PHONE, UNLABELLED, Person
 from tests.e2e.stack import Stack
 from tests.e2e.test_evaluation_e2e import PROCESSES as EVALUATION_PROCESSES
 from tests.e2e.test_evaluation_e2e import SET_CODE, VIETNAM, Climb, _eventually, _on, climb
+from tests.support import councils as kit
 from tests.support import flows
 
 pytestmark = pytest.mark.e2e
@@ -312,12 +313,23 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
 
     listed = applicant("GET", "/api/v1/producers").body
     producer = (listed["items"] if isinstance(listed, dict) else listed)[0]
-    reviewed = filed(applicant, producer["id"])
-    assert flows.act(_on(rcall, officer), reviewed, "accept").status == 200
+    # More dossiers of the producer: at the commune's review, awaiting a council, being
+    # scored (one member has declared no conflict), and in the commune's intake queue.
+    reviewed, unassigned, scored = (filed(applicant, producer["id"]) for _ in range(3))
+    for accepted in (reviewed, unassigned, scored):
+        assert flows.act(_on(rcall, officer), accepted, "accept").status == 200
     waiting = filed(applicant, producer["id"])
-    _eventually(
-        lambda: officer("GET", f"/api/v1/cases/{reviewed['id']}"), lambda r: r.status == 200
-    )
+    for accepted in (reviewed, unassigned, scored):
+        _eventually(
+            lambda d=accepted: officer("GET", f"/api/v1/cases/{d['id']}"),
+            lambda r: r.status == 200,
+        )
+    kit.propose(officer, unassigned["id"])
+    kit.propose(officer, scored["id"])
+    opened = kit.assign(case.district_office, scored["id"], d_council)
+    assert opened.status == 201, opened.body
+    scoring = opened.body["id"]
+    assert kit.declare(d_people[3], scoring).status == 201
     document = applicant("GET", f"/api/v1/dossiers/{dossier}/documents").body[0]
     version = document["versions"][-1]["number"]
     download = f"/dossiers/{dossier}/documents/{document['id']}/{version}"
@@ -374,6 +386,7 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
             [
                 *signed_in_home,
                 Visit("/councils/"),
+                Visit(f"/cases/{unassigned['id']}/assign"),
                 Visit(f"/councils/{d_council}"),
                 Visit("/councils/new"),
                 Visit("/councils/new", then=SEND),  # no name
@@ -405,9 +418,17 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
             d_people[2],
             [
                 *signed_in_home,
+                Visit(f"/evaluations/{scoring}"),  # asked to declare first
                 Visit(f"/evaluations/{d_evaluation}"),
                 Visit(f"/evaluations/{d_evaluation}/minutes"),
                 Visit(f"/cases/{dossier}/decide", status=403),
+            ],
+        ),
+        "council-member-scoring": (
+            d_people[3],
+            [
+                Visit(f"/evaluations/{scoring}"),  # the sheet, with the dossier beside it
+                Visit(f"/evaluations/{scoring}", then='button[name=action][value="check"]'),
             ],
         ),
         "authority": (

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from services.evaluation.models import calendar_notices
-from services.evaluation.service import cases, powers
+from services.evaluation.service import cases, due_dates, powers
 from shared import calendar_store
 from shared.messaging.consumer import Bulk, Handler
 from shared.runtime import only_participants
@@ -18,6 +17,7 @@ HANDLERS: dict[str, Handler | Bulk] = {
     "account.created": powers.on_account,
     "account.updated": powers.on_account,
     "account.signed_out": powers.on_signed_out,
-    # A year's notice of days off, the same in every service that counts days (ADR 0010).
-    calendar_store.EVENT_TYPE: calendar_store.handler(calendar_notices),
+    # A year's notice of days off, the same in every service that counts days (ADR 0010);
+    # the due dates stored for open cases are counted again on it.
+    calendar_store.EVENT_TYPE: due_dates.on_notice_loaded,
 }

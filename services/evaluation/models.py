@@ -110,8 +110,10 @@ class Case(Base):
     # the filing date (Vietnam), which decides whether a late filer's certificate stays valid.
     previous_certificate: Mapped[str | None] = mapped_column(String(40))
     filed_on: Mapped[date | None] = mapped_column(Date)
-    # A re-evaluation is decided within 45 days of the complete dossier (its acceptance).
+    # A re-evaluation is decided within 45 days of the complete dossier (its acceptance): the
+    # day they are counted from, kept to count them again when a notice of days off is loaded.
     decision_due_on: Mapped[date | None] = mapped_column(Date)
+    decision_counted_from: Mapped[date | None] = mapped_column(Date)
     # Where the case is: the level it is at, and what it waits for there.
     level: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str] = mapped_column(String(24))

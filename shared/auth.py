@@ -82,24 +82,24 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     """The caller a verified token names; claims of the wrong shape answer 401, never 500."""
     roles = claims.get("roles")
     if not isinstance(roles, list) or not all(r in ROLES for r in roles):
-        raise problems.unauthorized("The token carries unknown roles.")
+        raise problems.unauthorized("auth.token_invalid")
     subject = claims.get("sub")
     try:
         account_id = str(uuid.UUID(subject)) if isinstance(subject, str) else None
     except ValueError:
         account_id = None
     if account_id is None:
-        raise problems.unauthorized("The token's subject is not an account id.")
+        raise problems.unauthorized("auth.token_invalid")
     unit_claim = claims.get("unit")
     try:
         if unit_claim is not None and not isinstance(unit_claim, str):
             raise ValueError("unit must be a string")
         unit = UnitRef.parse(unit_claim) if unit_claim else None
     except ValueError as exc:
-        raise problems.unauthorized("The token carries a malformed unit.") from exc
+        raise problems.unauthorized("auth.token_invalid") from exc
     councils = claims.get("councils", [])
     if not isinstance(councils, list) or not all(isinstance(c, str) for c in councils):
-        raise problems.unauthorized("The token carries malformed councils.")
+        raise problems.unauthorized("auth.token_invalid")
     return Principal(
         account_id=account_id,
         roles=frozenset(roles),
@@ -184,17 +184,17 @@ class CurrentPowers:
         if state is None:
             return  # not heard of yet: nothing has changed since its creation
         if not state.active:
-            raise problems.unauthorized("The account is deactivated.")
+            raise problems.unauthorized("auth.account_deactivated")
         if token.token_id is not None and token.token_id in state.revoked:
-            raise problems.unauthorized("The token was signed out; sign in again.")
+            raise problems.unauthorized("auth.signed_out")
         # Tokens of earlier releases carry ``iat`` in whole seconds, at most a second early:
         # one issued in the same second after a change is refused too (its holder signs in
         # again), never one issued before it.
         if state.not_before is not None and token.issued_at < state.not_before.timestamp():
-            raise problems.unauthorized(
-                "The account's roles or jurisdiction changed after this token was issued; "
-                "sign in again."
-            )
+            raise problems.unauthorized("auth.powers_changed")
+
+
+JWKS_LIFESPAN = 300  # seconds a fetched key set is trusted before it is fetched again
 
 
 class TokenVerifier:
@@ -215,7 +215,14 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.powers = powers
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+        # The key set is read again after JWKS_LIFESPAN seconds, and keys are not cached apart
+        # from it: a retired key (``ocop keys retire``) is refused here within that time (a
+        # token already verified stays accepted until it expires, at most its lifetime).
+        self._jwks = (
+            jwt.PyJWKClient(jwks_url, cache_keys=False, lifespan=JWKS_LIFESPAN)
+            if jwks_url
+            else None
+        )
         self._resolve = resolve_key
         self._verified: dict[str, VerifiedToken] = {}
 
@@ -264,13 +271,13 @@ class TokenVerifier:
                 leeway=5,
             )
         except (jwt.PyJWTError, KeyError, ValueError) as exc:
-            raise problems.unauthorized("The bearer token is not valid.") from exc
+            raise problems.unauthorized("auth.token_invalid") from exc
         issued_at, token_id = claims["iat"], claims.get("jti")
         # PyJWT accepts any iat that int() takes ("123" too); the comparison needs a number.
         if isinstance(issued_at, bool) or not isinstance(issued_at, int | float):
-            raise problems.unauthorized("The bearer token is not valid.")
+            raise problems.unauthorized("auth.token_invalid")
         if token_id is not None and not isinstance(token_id, str):
-            raise problems.unauthorized("The bearer token is not valid.")
+            raise problems.unauthorized("auth.token_invalid")
         return VerifiedToken(
             principal=principal_from_claims(claims),
             token_id=token_id,

@@ -123,7 +123,9 @@ def check_request(app: Flask) -> None:
 
 
 def malformed(detail: str) -> problems.Problem:
-    return problems.Problem(400, "malformed-request", "Bad Request", detail)
+    # The English detail says precisely what is wrong, for a client's developer; people read
+    # the catalogue's words for the code.
+    return problems.edge(400, "request.malformed", detail)
 
 
 def _integer_fields(schema: Any) -> list[str]:
@@ -145,7 +147,7 @@ def _check_url(op: Operation) -> None:
     if any("\x00" in text for text in texts):
         raise malformed("The path or query holds a NUL character.")
     if any(isinstance(v, int) and abs(v) > JSON_MAX_NUMBER for v in path.values()):
-        raise problems.not_found()
+        raise problems.edge(404, "request.not_found")
     for name in op.query_integers:
         for value in args.getlist(name):
             try:
@@ -176,20 +178,10 @@ def _check_json_body(op: Operation) -> None:
             raise malformed("This operation takes a JSON body (application/json).")
         return
     if not is_json(request.mimetype):
-        raise problems.Problem(
-            415,
-            "unsupported-media-type",
-            "Unsupported Media Type",
-            "Send the body as application/json.",
-        )
+        raise problems.edge(415, "request.json_expected")
     charset = request.mimetype_params.get("charset")
     if charset is not None and charset.lower().replace("_", "-") not in ("utf-8", "utf8"):
-        raise problems.Problem(
-            415,
-            "unsupported-media-type",
-            "Unsupported Media Type",
-            "JSON is read in UTF-8 only (RFC 8259).",
-        )
+        raise problems.edge(415, "request.json_utf8_only")
     request.max_content_length = min(JSON_MAX_BYTES, request.max_content_length or JSON_MAX_BYTES)
     raw = request.get_data(cache=True)  # 413 beyond the bound
     try:

@@ -59,42 +59,102 @@ class Problem(Exception):
         return resp
 
 
-# The problems every service uses; a use case raises these rather than building its own.
-def not_found(what: str = "resource") -> Problem:
-    # Also the answer for an object outside the caller's reach: its existence is not disclosed.
-    return Problem(404, "not-found", "Not found", f"No such {what}.")
+# What the edge answers (no use case involved), by status: the problem type and title.
+KINDS: dict[int, tuple[str, str]] = {
+    400: ("malformed-request", "Bad Request"),
+    401: ("unauthorized", "Unauthorized"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method Not Allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Payload Too Large"),
+    415: ("unsupported-media-type", "Unsupported Media Type"),
+    422: ("validation-error", "Invalid request"),
+    429: ("too-many-requests", "Too many requests"),
+    500: ("internal-error", "Internal error"),
+}
+
+# The code of an edge problem by status, for HTTP errors raised by the framework itself.
+EDGE_CODES: dict[int, str] = {
+    400: "request.malformed",
+    401: "request.unauthorized",
+    403: "request.forbidden",
+    404: "request.not_found",
+    405: "request.method_not_allowed",
+    409: "request.conflict",
+    413: "request.too_large",
+    414: "request.too_large",
+    415: "request.unsupported_media_type",
+    422: "request.invalid",
+    429: "request.rate_limited",
+    431: "request.too_large",
+    500: "request.internal_error",
+}
 
 
-def forbidden(detail: str) -> Problem:
-    return Problem(403, "forbidden", "Forbidden", detail)
-
-
-def unauthorized(detail: str = "A valid bearer token is required.") -> Problem:
+def edge(
+    status: int,
+    code: str,
+    detail: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    errors: dict[str, Any] | None = None,
+    **params: Any,
+) -> Problem:
+    """A problem of the edge (authentication, limits, a malformed request): a ``code`` whose
+    words are in the catalogue, and an English ``detail`` (the catalogue's unless a more
+    precise one is given, for developers reading the raw answer)."""
+    slug, title = KINDS.get(status, ("http-error", "HTTP error"))
     return Problem(
-        401, "unauthorized", "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"}
+        status,
+        slug,
+        title,
+        detail or domain.message(code, params, "en"),
+        errors=errors,
+        headers=headers,
+        code=code,
+        params=params,
     )
 
 
-def conflict(detail: str, **extra: Any) -> Problem:
-    return Problem(409, "conflict", "Conflict", detail, **extra)
+def unauthorized(code: str = "request.unauthorized") -> Problem:
+    return edge(401, code, headers={"WWW-Authenticate": "Bearer"})
 
 
-def invalid(errors: dict[str, Any], detail: str = "The request has invalid fields.") -> Problem:
-    return Problem(422, "validation-error", "Invalid request", detail, errors=errors)
+_RELOAD = ("current_version", "current_revision")
 
 
-def transition_refused(detail: str) -> Problem:
-    return Problem(409, "transition-not-allowed", "Transition not allowed", detail)
+def _english(fields: Any) -> dict[str, Any]:
+    """A domain error's fields in English, nested as given (as marshmallow nests its own)."""
+    shown: dict[str, Any] = {}
+    for name, error in fields.items():
+        if isinstance(error, str):
+            shown[name] = [domain.message(error, {}, "en")]
+        elif isinstance(error, tuple):
+            shown[name] = [domain.message(error[0], error[1], "en")]
+        else:
+            shown[name] = _english(error)
+    return shown
 
 
 def from_domain(error: domain.DomainError) -> Problem:
     """A domain error as problem+json: its ``code`` and ``params`` for programs (the portal
     words them from its catalogue), an English ``detail`` for people reading the raw answer."""
-    fields: dict[str, Any] = {}
     extra: dict[str, Any] = {"code": error.code, "params": error.params}
-    if isinstance(error, domain.Invalid) and error.errors:
-        fields = {name: [domain.message(code, {}, "en")] for name, code in error.errors.items()}
+    # A stale copy's current version stays a member of its own, where clients read it to reload.
+    extra.update({k: v for k, v in error.params.items() if k in _RELOAD})
+    fields = _english(error.fields)
+    if error.errors:
         extra["field_codes"] = error.errors
+        if error.field_params:
+            extra["field_params"] = error.field_params
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     return Problem(
-        error.status, error.slug, error.title, error.message("en"), errors=fields or None, **extra
+        error.status,
+        error.slug,
+        error.title,
+        error.message("en"),
+        errors=fields or None,
+        headers=headers,
+        **extra,
     )

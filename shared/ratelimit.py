@@ -46,10 +46,9 @@ def hit(db: Database, table: Table, rule: RateLimit, subject: str) -> None:
             conn.execute(delete(table).where(table.c.window_start < window - rule.window_seconds))
     if hits > rule.limit:
         retry_after = max(1, math.ceil(window + rule.window_seconds - now))
-        raise problems.Problem(
+        raise problems.edge(
             429,
-            "too-many-requests",
-            "Too many requests",
-            f"Too many {rule.name} attempts; try again in {retry_after} s.",
+            "request.rate_limited",
             headers={"Retry-After": str(retry_after)},
+            seconds=retry_after,
         )

@@ -28,7 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from shared import context, edge, openapi, problems
+from shared import context, edge, field_errors, openapi, problems
 from shared import errors as domain_errors
 from shared.auth import AccountStateLookup, CurrentPowers, Principal, TokenVerifier, VerifiedToken
 from shared.client_address import TrustedProxies, networks
@@ -85,8 +85,14 @@ class ProblemApi(Api):
         if isinstance(messages, dict):
             # webargs nests errors by location; a JSON body's fields are what clients care about.
             errors = messages.get("json", messages) if len(messages) == 1 else messages
+        extra: dict[str, Any] = {"code": problems.EDGE_CODES.get(status, "request.failed")}
         if status == 422:
             title, detail = "Invalid request", "Some fields are invalid; see errors."
+            if errors:
+                # Each field's error as a code the catalogue words (field.required, ...).
+                extra["field_codes"], field_params = field_errors.codes(errors)
+                if field_params:
+                    extra["field_params"] = field_params
         elif status == 400 and "Invalid JSON body." in str(messages):
             detail, errors = "The request body is not valid JSON.", None
         problem = problems.Problem(
@@ -96,6 +102,7 @@ class ProblemApi(Api):
             detail if isinstance(detail, str) else None,
             errors=errors,
             headers=headers,
+            **extra,
         )
         return problem.response(instance=request.path, request_id=context.request_id.get())
 
@@ -209,7 +216,7 @@ def _install_request_hooks(app: Flask, settings: Settings, verifier: TokenVerifi
         if header:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token:
-                raise problems.unauthorized("Use the Bearer scheme.")
+                raise problems.unauthorized("auth.bearer_scheme")
             g.token = verifier.verify_token(token.strip())
             g.principal = g.token.principal
         # Who may call the operation, before its body is read; then the body's bounds.
@@ -245,18 +252,18 @@ def _install_error_handlers(app: Flask, api: ProblemApi) -> None:
     @app.errorhandler(StaleDataError)
     def _stale(_exc: StaleDataError) -> Response:
         # Two writers passed the version check at once; the optimistic lock let only one through.
-        return problems.conflict(
-            "The object changed while your request was being processed; reload and try again."
-        ).response(instance=request.path, request_id=context.request_id.get())
+        return problems.edge(409, "request.stale").response(
+            instance=request.path, request_id=context.request_id.get()
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         if isinstance(exc, HTTPException):
             return api.handle_http_exception(exc)
         log.exception("unhandled error")
-        return problems.Problem(
-            500, "internal-error", "Internal error", "The error was logged with this request id."
-        ).response(instance=request.path, request_id=context.request_id.get())
+        return problems.edge(500, "request.internal_error").response(
+            instance=request.path, request_id=context.request_id.get()
+        )
 
 
 def _install_probes(

@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from shared import errors
 from shared.config import PortalSettings
 
 
@@ -28,7 +29,48 @@ class ApiError(Exception):
 
     @property
     def message(self) -> str:
+        """The API's English, for logs; people read :meth:`words`."""
         return str(self.problem.get("detail") or self.problem.get("title") or self.status)
+
+    @property
+    def code(self) -> str | None:
+        """The refusal's stable code (``dossier.not_handler``); None from a service too old to
+        give one."""
+        code = self.problem.get("code")
+        return code if isinstance(code, str) else None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        params = self.problem.get("params")
+        return params if isinstance(params, dict) else {}
+
+    @property
+    def field_codes(self) -> dict[str, str]:
+        """Each field's code, by the dotted path of :attr:`field_errors`."""
+        codes = self.problem.get("field_codes")
+        return codes if isinstance(codes, dict) else {}
+
+    @property
+    def field_params(self) -> dict[str, dict[str, Any]]:
+        params = self.problem.get("field_params")
+        return params if isinstance(params, dict) else {}
+
+    def words(self, lang: str) -> str:
+        """What was refused, in ``lang`` from the catalogue; a general sentence for a code the
+        catalogue lacks (never the API's English on a Vietnamese page)."""
+        return errors.message(self.code, self.params, lang)
+
+    def field_words(self, lang: str) -> dict[str, str]:
+        """Each field's error in ``lang``: the catalogue's words for its code, a general one
+        for a field without a code."""
+        codes, params = self.field_codes, self.field_params
+        return {
+            path: errors.message(codes.get(path, FIELD_INVALID), params.get(path), lang)
+            for path in self.field_errors
+        }
+
+
+FIELD_INVALID = "field.invalid"
 
 
 def _flatten(errors: Any, prefix: str, out: dict[str, str]) -> None:

@@ -126,7 +126,7 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
         if error.status == 401:
             return signin.expired()
         status = error.status if error.status in (403, 404, 409, 422, 503) else 502
-        return render_template("error.html", status=status, detail=error.message), status
+        return render_template("error.html", status=status, detail=i18n.refusal(error)), status
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:

@@ -11,7 +11,9 @@ from urllib.parse import urlencode
 
 from flask import request, session
 
+from services.portal.api_client import ApiError
 from shared import catalogue as shared_catalogue
+from shared import errors
 from shared.catalogue import dates
 from shared.rubrics import load_rubric
 
@@ -68,30 +70,19 @@ def set_name(code: str | None) -> str:
     return code
 
 
-# The API's validation messages (marshmallow's, in English) that have a catalogue entry.
-_API_MESSAGES = (
-    ("Missing data for required field", "apierror.required"),
-    ("Field may not be null", "apierror.required"),
-    ("Not a valid email address", "apierror.email"),
-    ("String does not match expected pattern", "apierror.pattern"),
-    ("Shorter than minimum length", "apierror.length"),
-    ("Longer than maximum length", "apierror.length"),
-    ("Length must be", "apierror.length"),
-    ("Must be one of", "apierror.choice"),
-    ("Not a valid integer", "apierror.number"),
-    ("Not a valid number", "apierror.number"),
-    ("Not a valid date", "apierror.date"),
-    ("Not a valid UUID", "apierror.choice"),
-)
+def refusal(error: ApiError) -> str:
+    """Why an API refused, in the current language (the catalogue's words for its code)."""
+    return error.words(current_language())
 
 
-def api_message(text: str) -> str:
-    """An API's field message in the current language where the catalogue has it; the API's
-    own words otherwise (they are specific: a rule of the sheet, a missing document)."""
-    for prefix, key in _API_MESSAGES:
-        if text.startswith(prefix):
-            return translate(key)
-    return text
+def field_refusals(error: ApiError) -> dict[str, str]:
+    """The refused call's field errors in the current language, by dotted path."""
+    return error.field_words(current_language())
+
+
+def error_words(code: str, **params: Any) -> str:
+    """The catalogue's words for an error code the portal finds itself (a field left empty)."""
+    return errors.message(code, params, current_language())
 
 
 def field_label(name: str) -> str:

@@ -158,9 +158,10 @@ def accepted_answers(criterion: Criterion) -> tuple[str, ...]:
 
 def answer_points(criterion: Criterion, answer: str) -> int:
     """Points of ``answer``; ``ValueError`` if the criterion does not accept it."""
-    message = _answer_error(criterion, answer)
-    if message is not None:
-        raise ValueError(f"criterion {criterion.code}: {message}")
+    problem = _answer_error(criterion, answer)
+    if problem is not None:
+        code, params = problem
+        raise ValueError(f"criterion {criterion.code}: {_english(code, params)}")
     if not criterion.options_printed:
         return criterion.max_points if answer == YES else 0
     option = criterion.option(answer)
@@ -209,21 +210,52 @@ def validate_answers(
     to it is checked for form only. An error about the answer set as a whole is reported
     under :data:`SCHEMA_KEY`.
     """
+    return {
+        key: _english(code, params)
+        for key, (code, params) in answer_codes(sheet, answers, complete=complete).items()
+    }
+
+
+def _english(code: str, params: Mapping[str, Any]) -> str:
+    expected = params.get("expected")
+    phrase = f"{YES} or {NO}" if expected == f"{YES}, {NO}" else f"one of {expected}"
+    return _MESSAGES[code].format(phrase=phrase, **params)
+
+
+# The English of each answer error, for the sheet's own checks (AnswerError) and logs; readers
+# see the catalogue's words for the code (``error.answer.*``).
+_MESSAGES = {
+    "answer.not_a_mapping": "expected an object mapping criterion codes to answers",
+    "answer.criterion_not_text": "criterion code must be a string",
+    "answer.unknown_criterion": "unknown criterion for set {set_code}",
+    "answer.wrong_type": "wrong type ({type}); expected {phrase}",
+    "answer.unknown_option": "unknown option {answer!r}; expected {phrase}",
+    "answer.unknown_answer": "unknown answer {answer!r}; expected {phrase}",
+    "answer.missing": "missing answer; expected {phrase}",
+}
+
+
+def answer_codes(
+    sheet: Sheet, answers: Mapping[str, object], *, complete: bool
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """What :func:`validate_answers` finds, as ``{criterion_code: (code, params)}``: a stable
+    code (``answer.missing``, ...) and the values its message names."""
     if not isinstance(answers, Mapping):
-        return {SCHEMA_KEY: "expected an object mapping criterion codes to answers"}
-    errors: dict[str, str] = {}
+        return {SCHEMA_KEY: ("answer.not_a_mapping", {})}
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
     for code, answer in answers.items():
         if not isinstance(code, str):
-            errors[str(code)] = "criterion code must be a string"
+            errors[str(code)] = ("answer.criterion_not_text", {})
         elif not sheet.has_criterion(code):
-            errors[code] = f"unknown criterion for set {sheet.set_code}"
+            errors[code] = ("answer.unknown_criterion", {"set_code": sheet.set_code})
         elif answer is not None:
-            message = _answer_error(sheet.criterion(code), answer)
-            if message is not None:
-                errors[code] = message
+            problem = _answer_error(sheet.criterion(code), answer)
+            if problem is not None:
+                errors[code] = problem
     if complete:
         for crit in _missing(sheet, answers):
-            errors.setdefault(crit, f"missing answer; expected {_expected(sheet.criterion(crit))}")
+            expected = {"expected": _expected(sheet.criterion(crit))}
+            errors.setdefault(crit, ("answer.missing", expected))
     return errors
 
 
@@ -280,18 +312,18 @@ def score(sheet: Sheet, answers: Mapping[str, object]) -> Score:
 
 
 def _expected(criterion: Criterion) -> str:
-    if not criterion.options_printed:
-        return f"{YES} or {NO}"
-    return "one of " + ", ".join(criterion.option_codes)
+    """The answers a criterion takes, as its message names them."""
+    return ", ".join(accepted_answers(criterion))
 
 
-def _answer_error(criterion: Criterion, answer: object) -> str | None:
+def _answer_error(criterion: Criterion, answer: object) -> tuple[str, dict[str, Any]] | None:
     if not isinstance(answer, str):
-        return f"wrong type ({type(answer).__name__}); expected {_expected(criterion)}"
+        expected = _expected(criterion)
+        return "answer.wrong_type", {"expected": expected, "type": type(answer).__name__}
     if answer in accepted_answers(criterion):
         return None
-    kind = "answer" if not criterion.options_printed else "option"
-    return f"unknown {kind} {answer!r}; expected {_expected(criterion)}"
+    code = "answer.unknown_option" if criterion.options_printed else "answer.unknown_answer"
+    return code, {"answer": answer, "expected": _expected(criterion)}
 
 
 def _missing(sheet: Sheet, answers: Mapping[str, object]) -> list[str]:

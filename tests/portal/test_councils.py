@@ -122,7 +122,7 @@ def test_a_secretariat_forms_a_council_and_seats_its_members(
     page = browser.post(f"{path}/members", {"account_id": "chu-tich", "role": "chair"})
     assert 'id="f-account_id-error"' in page and "UUID" in page
     page = browser.post(f"{path}/members", {"account_id": str(uuid.uuid4()), "role": "chair"})
-    assert 'id="f-account_id-error"' in page and "No official has this account id" in page
+    assert 'id="f-account_id-error"' in page and "Không có cán bộ nào với mã tài khoản" in page
     assert office("GET", f"/api/v1/councils/{council_id}").body["members"] == []
     browser.post(f"{path}/members", {"account_id": _value(page, chair_option), "role": "chair"})
     assert "Đã bổ nhiệm Test council_chair." in browser.html

@@ -22,6 +22,8 @@ from tests.support import flows
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors", "request_id"}
+# What a program reads to word the problem in its reader's language (ADR 0011).
+PROBLEM_KEYS |= {"code", "params", "field_codes", "field_params"}
 
 _OCTET = random.Random().randrange(64, 250)
 _addresses: Iterator[int] = itertools.count(1)
@@ -97,6 +99,8 @@ def assert_problem(
     assert isinstance(reply.body, dict), reply.body
     assert set(reply.body) <= PROBLEM_KEYS | extra, reply.body
     assert reply.body["status"] == status
+    # Every problem names its code, whose words the catalogue holds in both languages.
+    assert isinstance(reply.body.get("code"), str), reply.body
     if slug is not None:
         assert reply.body["type"] == f"urn:ocop:problem:{slug}", reply.body
 

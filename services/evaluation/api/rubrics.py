@@ -8,7 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from shared import problems
+from shared.errors import NotFound
 from shared.rubrics import RubricError, load_rubric
 from shared.web import document_errors, public
 
@@ -39,7 +39,7 @@ def sheet(version: str, set_code: str) -> Any:
     try:
         found = load_rubric(version).sheet(set_code)
     except (RubricError, KeyError, ValueError) as exc:
-        raise problems.not_found("score sheet") from exc
+        raise NotFound("rubric.sheet_not_found", set_code=set_code) from exc
     data = dataclasses.asdict(found)
     data["rules"] = [{"index": i, **rule} for i, rule in enumerate(data["rules"])]
     return data

@@ -20,7 +20,14 @@ from .regime import Level, LevelCode, Regime
 
 
 class NoQuorum(Exception):
-    """Too few eligible members handed in sheets, or the chair did not."""
+    """Too few eligible members handed in sheets, or the chair did not; ``code`` and
+    ``params`` for the reader's words."""
+
+    code = "evaluation.no_quorum"
+
+    def __init__(self, sheets: int) -> None:
+        super().__init__(f"{sheets} sheets do not make a quorum")
+        self.params = {"sheets": sheets}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +73,7 @@ def finalise(
             f"sheets by conflicted members or non-members: {sorted(barred | strangers)}"
         )
     if not has_quorum(council.rules, council.members, authors, council.chair, council.conflicted):
-        raise NoQuorum(f"{len(authors)} sheets do not make a quorum")
+        raise NoQuorum(len(authors))
     found = tuple(findings)
     if not found and council.rules.spread_exceeded(s.total for s in sheets):
         return Reopened(spread([s.total for s in sheets]), council.rules.max_spread)

@@ -53,12 +53,19 @@ TABLE: dict[tuple[str, Step], str] = {
 
 
 class StageError(Exception):
-    """A step the table does not allow from the case's stage."""
+    """A step the table does not allow from the case's stage; ``code`` and ``params`` say
+    which, for the reader's words (the use case answers them as a domain error)."""
+
+    code = "case.step_not_allowed"
+
+    def __init__(self, stage: str, step: Step) -> None:
+        super().__init__(f"a case at stage {stage} cannot take the step {step}")
+        self.params = {"stage": stage, "step": str(step)}
 
 
 def next_stage(stage: str, step: Step) -> str:
     """The stage ``step`` leads to from ``stage``."""
     to = TABLE.get((stage, step))
     if to is None:
-        raise StageError(f"a case at stage {stage} cannot take the step {step}")
+        raise StageError(stage, step)
     return to

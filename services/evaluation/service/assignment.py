@@ -15,10 +15,10 @@ from services.evaluation.models import Case, Council, Evaluation, Round
 from services.evaluation.service import cases, seats
 from services.evaluation.service import councils as council_service
 from services.evaluation.service import rounds as round_service
-from shared import problems
 from shared.auth import Principal
 from shared.calendar import local_date
 from shared.db import UnitOfWork
+from shared.errors import Forbidden, Invalid
 from shared.ids import new_id
 
 
@@ -52,13 +52,9 @@ def _council_for(session: Session, case: Case, council_id: uuid.UUID) -> Council
     unit = level_unit(case, case.level)
     council = session.get(Council, council_id)
     if council is None or council.level != case.level or council.unit != unit:
-        raise problems.invalid(
-            {"council_id": [f"No council of the {case.level} level of {unit} has this id."]}
-        )
+        raise Invalid(errors={"council_id": ("assignment.no_such_council", {"level": case.level})})
     if not any(seat.role == seats.CHAIR for seat in council.members):
-        raise problems.invalid(
-            {"council_id": ["The council has no chair; seat one before assigning dossiers."]}
-        )
+        raise Invalid(errors={"council_id": "assignment.council_without_chair"})
     return council
 
 
@@ -70,11 +66,9 @@ def _round_for(session: Session, case: Case, round_id: uuid.UUID | None) -> Roun
         return round_service.current_for(session, case.level, unit, _today())
     round_ = session.get(Round, round_id)
     if round_ is None or round_.level != case.level or round_.unit != unit:
-        raise problems.invalid(
-            {"round_id": [f"No round of the {case.level} level of {unit} has this id."]}
-        )
+        raise Invalid(errors={"round_id": ("assignment.no_such_round", {"level": case.level})})
     if round_.closes_on < _today():
-        raise problems.invalid({"round_id": [f"The round closed on {round_.closes_on}."]})
+        raise Invalid(errors={"round_id": ("assignment.round_closed", {"day": round_.closes_on})})
     return round_
 
 
@@ -90,12 +84,12 @@ def assign(
     """The secretariat of the case's level assigns it to one of its councils and a round."""
     case = cases.get(session=uow.session, principal=principal, dossier_id=dossier_id)
     if not principal.has("secretariat"):
-        raise problems.forbidden("Only the secretariat of the case's level assigns councils.")
+        raise Forbidden("assignment.secretariat_only")
     cases.check_step(case, Step.ASSIGN)
     if not is_level_secretariat(principal, case, case.level):
         unit = level_unit(case, case.level)
-        raise problems.forbidden(f"Only the {case.level} secretariat of {unit} assigns this case.")
-    cases.check_version(case.version, expected_version, "case")
+        raise Forbidden("assignment.other_secretariat", level=case.level, unit=unit)
+    cases.check_version(case.version, expected_version, "case.stale")
     council = _council_for(uow.session, case, council_id)
     round_ = _round_for(uow.session, case, round_id)
     evaluation = Evaluation(

@@ -38,10 +38,11 @@ from services.evaluation.models import (
     calendar_notices,
 )
 from services.evaluation.service import access, official_index
-from shared import calendar_store, problems
+from shared import calendar_store
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
 from shared.db import UnitOfWork, as_utc, insert_missing, insert_new
+from shared.errors import Conflict, NotFound, Refused
 from shared.events import Actor, Event, new_event
 from shared.rubrics import Sheet, load_rubric
 
@@ -105,7 +106,7 @@ def get(*, session: Session, principal: Principal, dossier_id: uuid.UUID) -> Cas
         select(Case).where(Case.dossier_id == dossier_id, access.case_reach(principal))
     ).scalar_one_or_none()
     if case is None:
-        raise problems.not_found("case")
+        raise NotFound("case.not_found")
     return case
 
 
@@ -125,9 +126,7 @@ def check_step(case: Case, step: Step) -> str:
     try:
         return next_stage(case.stage, step)
     except StageError as exc:
-        raise problems.transition_refused(
-            f"A case at stage {case.stage} (level {case.level}) cannot take the step {step}."
-        ) from exc
+        raise Refused(exc.code, level=case.level, **exc.params) from exc
 
 
 def advance(case: Case, step: Step, *, level: str | None = None) -> None:
@@ -135,14 +134,10 @@ def advance(case: Case, step: Step, *, level: str | None = None) -> None:
     touch(case, level=level, stage=check_step(case, step))
 
 
-def check_version(current: int, expected: int, what: str) -> None:
+def check_version(current: int, expected: int, code: str) -> None:
     """409 with the current version when the client read an older one."""
     if current != expected:
-        raise problems.conflict(
-            f"The {what} changed since you read it (your version {expected}, current "
-            f"{current}); reload and try again.",
-            current_version=current,
-        )
+        raise Conflict(code, yours=expected, current_version=current)
 
 
 def rubric_sheet(case: Case) -> Sheet:
@@ -213,14 +208,16 @@ def _follow_up(event: Event, calendar: WorkingCalendar) -> dict[str, Any]:
     dossier, DOMAIN "Certificates")."""
     p = event.payload
     filed_on = p.get("filed_on")
-    reevaluation = p["registration_type"] == RE_EVALUATION
+    # Kept, so that a notice of days off loaded later counts the 45 days again (due_dates).
+    counted_from = (
+        local_date(event.occurred_at) if p["registration_type"] == RE_EVALUATION else None
+    )
     return {
         "previous_certificate": p.get("certificate_number"),
         "filed_on": date.fromisoformat(filed_on) if filed_on else None,
+        "decision_counted_from": counted_from,
         "decision_due_on": (
-            REEVALUATION_DECISION.due(local_date(event.occurred_at), calendar)
-            if reevaluation
-            else None
+            REEVALUATION_DECISION.due(counted_from, calendar) if counted_from else None
         ),
     }
 

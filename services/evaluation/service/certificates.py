@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 from services.evaluation.models import Case, Certificate, CertificateCounter, Evaluation
 from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
-from shared import calendar, problems
+from shared import calendar
 from shared.auth import Principal
 from shared.calendar import local_date
 from shared.certificates import certificate_expiry, validity_extended_until
 from shared.db import UnitOfWork, as_utc, dialect_insert
+from shared.errors import NotFound
 from shared.events import Actor
 
 VALID = "valid"
@@ -204,7 +205,7 @@ def lookup(*, session: Session, number: str) -> Certificate:
     """A certificate by number, for anyone (a consumer checking a label); 404 if unknown."""
     certificate = session.get(Certificate, number)
     if certificate is None:
-        raise problems.not_found("certificate")
+        raise NotFound("certificate.not_found")
     return certificate
 
 
@@ -233,5 +234,5 @@ def get_for_update(
         .with_for_update(of=Certificate)
     ).one_or_none()
     if row is None:
-        raise problems.not_found("certificate")
+        raise NotFound("certificate.not_found")
     return row[0], row[1]

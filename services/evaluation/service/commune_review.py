@@ -24,9 +24,9 @@ from services.evaluation.domain.regime import regime_by_name
 from services.evaluation.domain.stages import Step
 from services.evaluation.models import Case, CommuneReview
 from services.evaluation.service import access, cases
-from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.errors import Forbidden, Invalid
 from shared.participants import Kind
 
 PROPOSE, RETURN, REJECT = "propose", "return", "reject"
@@ -54,13 +54,15 @@ def review(
     """The commune records Form 03 and proposes the case upward, returns it or rejects it."""
     case = cases.get(session=uow.session, principal=principal, dossier_id=dossier_id)
     if not _handles(uow.session, principal, case):
-        raise problems.forbidden("Only the officer handling the dossier does the commune review.")
+        raise Forbidden("dossier.not_handler")
     step = _STEPS[proposal]
     cases.check_step(case, step)
-    cases.check_version(case.version, expected_version, "case")
+    cases.check_version(case.version, expected_version, "case.stale")
     reasons = (reasons or "").strip() or None
     if proposal != PROPOSE and reasons is None:
-        raise problems.invalid({"reasons": [f"Give the reasons to {proposal} the dossier."]})
+        raise Invalid(
+            errors={"reasons": ("commune_review.reasons_required", {"proposal": proposal})}
+        )
     report = uow.session.get(CommuneReview, case.dossier_id) or CommuneReview(
         dossier_id=case.dossier_id
     )

@@ -17,9 +17,9 @@ import uuid
 
 from services.evaluation.models import ConflictDeclaration
 from services.evaluation.service import assignment, cases, seats, sheets
-from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.errors import Conflict, Forbidden, Invalid
 
 
 def _publish(
@@ -56,13 +56,13 @@ def declare_conflict(
 ) -> ConflictDeclaration:
     """A council member declares, once, whether they have a tie to the applicant."""
     ctx = seats.load(uow.session, principal, evaluation_id, lock=True)
-    seats.require_seat(ctx, "declare conflicts of interest")
+    seats.require_seat(ctx)
     seats.require_open(ctx)
     existing = seats.declaration(uow.session, ctx.evaluation.id, ctx.me)
     if existing is not None and existing.recorded_by is not None:
-        raise problems.conflict("A conflict of interest was recorded for you in this evaluation.")
+        raise Conflict("conflict_declaration.recorded_for_you")
     if existing is not None:
-        raise problems.conflict("You already made your declaration for this evaluation.")
+        raise Conflict("conflict_declaration.already_made")
     declaration = ConflictDeclaration(
         evaluation_id=ctx.evaluation.id,
         account_id=ctx.me,
@@ -96,20 +96,15 @@ def record_conflict(
     """The secretariat of the level, or the chair, records a conflict it found for a member."""
     ctx = seats.load(uow.session, principal, evaluation_id, lock=True)
     if not _may_record(uow, principal, ctx):
-        raise problems.forbidden(
-            "Only the secretariat of the evaluation's level or the council's chair records a "
-            "conflict of interest found for a member."
-        )
+        raise Forbidden("conflict_finding.not_allowed")
     seats.require_open(ctx)
     if account_id == ctx.me:
-        raise problems.invalid(
-            {"account_id": ["Declare your own conflict (POST /api/v1/evaluations/{id}/conflicts)."]}
-        )
+        raise Invalid(errors={"account_id": "conflict_finding.own_conflict"})
     if not any(seat.account_id == account_id for seat in ctx.council.members):
-        raise problems.invalid({"account_id": ["No current member of the council has this id."]})
+        raise Invalid(errors={"account_id": "conflict_finding.not_a_member"})
     declaration = seats.declaration(uow.session, ctx.evaluation.id, account_id)
     if declaration is not None and declaration.conflicted:
-        raise problems.conflict("A conflict of interest is already on record for this member.")
+        raise Conflict("conflict_finding.already_recorded")
     if declaration is None:  # the member has not declared yet: the finding stands for it
         declaration = ConflictDeclaration(evaluation_id=ctx.evaluation.id, account_id=account_id)
         uow.session.add(declaration)

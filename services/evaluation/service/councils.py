@@ -23,9 +23,9 @@ from services.evaluation.domain.council_rules import CouncilRules
 from services.evaluation.domain.regime import LevelCode, regime_by_name
 from services.evaluation.models import Council, CouncilMember, Official
 from services.evaluation.service import access, cases
-from shared import problems
 from shared.auth import Principal, UnitRef
 from shared.db import UnitOfWork
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import new_event
 
 # The administrative trees are reference data the registration service loads into its tables;
@@ -113,29 +113,22 @@ def may_manage(principal: Principal, unit: str) -> bool:
     return False
 
 
-def check_level_unit(regime_name: str, level: str, unit: str, what: str = "council") -> str:
+def check_level_unit(regime_name: str, level: str, unit: str) -> str:
     """The canonical reference of ``unit`` when ``level`` scores in the regime and ``unit`` is
     a unit of that level; 422 otherwise."""
     regime = regime_by_name(regime_name)
     scoring = [lvl.code.value for lvl in regime.scoring_levels]
     if level not in scoring:
-        raise problems.invalid(
-            {"level": [f"The {regime.name} regime scores at the {', '.join(scoring)} levels."]}
-        )
+        raise Invalid(errors={"level": ("level.not_scoring", {"levels": scoring})})
     try:
         ref = UnitRef.parse(unit)
     except ValueError as exc:
-        raise problems.invalid({"unit": [str(exc)]}) from exc
+        raise Invalid(errors={"unit": "unit.malformed"}) from exc
     expected = UNIT_LEVEL[LevelCode(level)]
     if ref.level != expected:
-        serves = (
-            "the whole country (national)"
-            if expected == "national"
-            else (f"a {expected} (tree:{expected}:code)")
-        )
-        raise problems.invalid({"unit": [f"A {level} {what} serves {serves}."]})
+        raise Invalid(errors={"unit": ("unit.wrong_level", {"level": expected})})
     if ref.level != "national" and (ref.level, ref.code) not in _units(ref.tree):
-        raise problems.invalid({"unit": [f"Unknown administrative unit {unit}."]})
+        raise Invalid(errors={"unit": ("unit.unknown", {"unit": unit})})
     return str(ref)
 
 
@@ -169,18 +162,19 @@ def _rules(data: dict[str, Any]) -> CouncilRules:
             max_spread=data.get("max_spread", defaults.max_spread),
         )
     except ValueError as exc:
-        field = "quorum_numerator" if "quorum" in str(exc) else "max_spread"
-        raise problems.invalid({field: [str(exc)]}) from exc
+        if "quorum" in str(exc):
+            raise Invalid(errors={"quorum_numerator": "council.quorum_fraction"}) from exc
+        raise Invalid(errors={"max_spread": "council.negative_spread"}) from exc
 
 
 def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str, Any]) -> Council:
     """The secretariat of a unit forms a council of its level (defaults: quorum 3/4 with the
     chair, spread 10 points)."""
     if not principal.has("secretariat", "admin"):
-        raise problems.forbidden("Councils are formed by the secretariat of their unit.")
+        raise Forbidden("council.secretariat_only")
     unit = check_level_unit(regime, data["level"], data["unit"])
     if not may_manage(principal, unit):
-        raise problems.forbidden("Only the secretariat of that unit forms its councils.")
+        raise Forbidden("council.other_unit")
     rules = _rules(data)
     council = Council(
         name=data["name"],
@@ -203,7 +197,7 @@ def get(*, session: Session, principal: Principal, council_id: uuid.UUID) -> Cou
         select(Council).where(Council.id == council_id, reach(principal))
     ).scalar_one_or_none()
     if council is None:
-        raise problems.not_found("council")
+        raise NotFound("council.not_found")
     return council
 
 
@@ -305,9 +299,9 @@ def _managed(uow: UnitOfWork, principal: Principal, council_id: uuid.UUID) -> Co
         select(Council).where(Council.id == council_id, reach(principal)).with_for_update()
     ).scalar_one_or_none()
     if council is None:
-        raise problems.not_found("council")
+        raise NotFound("council.not_found")
     if not may_manage(principal, council.unit):
-        raise problems.forbidden("Only the secretariat of the council's unit changes its seats.")
+        raise Forbidden("council.other_unit")
     return council
 
 
@@ -344,16 +338,14 @@ def add_member(
     council = _managed(uow, principal, council_id)
     official = uow.session.get(Official, account_id)
     if official is None:
-        raise problems.invalid(
-            {"account_id": ["No official has this account id; only officials sit on councils."]}
-        )
+        raise Invalid(errors={"account_id": "council.not_an_official"})
     if not official.active:
-        raise problems.invalid({"account_id": ["This official's account is deactivated."]})
+        raise Invalid(errors={"account_id": "council.official_deactivated"})
     seats = active_members(uow.session, council.id)
     if any(s.account_id == account_id for s in seats):
-        raise problems.conflict("This official already sits on the council.")
+        raise Conflict("council.already_seated")
     if role in SINGLE_SEATS and any(s.role == role for s in seats):
-        raise problems.conflict(f"The council already has a {role}; remove them first.")
+        raise Conflict("council.seat_taken", seat=role)
     seat = CouncilMember(council_id=council.id, account_id=account_id, role=role, added_at=_now())
     uow.session.add(seat)
     uow.session.flush()
@@ -369,7 +361,7 @@ def remove_member(
     seats = active_members(uow.session, council.id)
     seat = next((s for s in seats if s.account_id == account_id), None)
     if seat is None:
-        raise problems.not_found("council member")
+        raise NotFound("council.member_not_found")
     seat.removed_at = _now()
     uow.session.flush()
     _announce(uow, principal, council, seat, "council.member_removed")

@@ -33,10 +33,11 @@ from services.evaluation.models import Case, Certificate, Evaluation, calendar_n
 from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
 from services.evaluation.service import certificates as certificate_service
-from shared import calendar_store, problems
+from shared import calendar_store
 from shared.auth import NATIONAL, Principal
 from shared.calendar import local_date
 from shared.db import UnitOfWork, as_utc
+from shared.errors import Conflict, Forbidden, Invalid, Refused
 from shared.events.schemas_evaluation import Result
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def authority_unit(case: Case, level: str) -> str:
 def _signatory_unit(principal: Principal, case: Case, level: str) -> str:
     """The signing unit, if the caller is the authority of ``level`` for ``case`` (else 403)."""
     if not principal.has("decision_authority"):
-        raise problems.forbidden("Only a decision authority signs recognitions and revocations.")
+        raise Forbidden("decision.authority_only")
     expected = authority_unit(case, level)
     unit = principal.unit
     if (
@@ -75,17 +76,13 @@ def _signatory_unit(principal: Principal, case: Case, level: str) -> str:
         or unit.level != SIGNING_UNIT_LEVEL[level]
         or not access.unit_contains(unit, case)
     ):
-        raise problems.forbidden(f"This is signed by the {level}-level authority ({expected}).")
+        raise Forbidden("decision.other_authority", level=level, unit=expected)
     return expected
 
 
 def _check_version(case: Case, expected: int) -> None:
     if case.version != expected:
-        raise problems.conflict(
-            f"The case changed since you read it (your version {expected}, "
-            f"current {case.version}); reload and try again.",
-            current_version=case.version,
-        )
+        raise Conflict("case.stale", yours=expected, current_version=case.version)
 
 
 def _closing_evaluation(case: Case, session: Session) -> Evaluation:
@@ -102,16 +99,18 @@ def _closing_evaluation(case: Case, session: Session) -> Evaluation:
         .limit(1)
     ).scalar_one_or_none()
     if evaluation is None or evaluation.closed_at is None:
-        raise problems.transition_refused("No closed evaluation supports the pending rank.")
+        raise Refused("decision.no_closed_evaluation")
     return evaluation
 
 
-def _check_date(field: str, day: date, *, not_before: date, since: str) -> None:
+def _check_date(field: str, day: date, *, not_before: date, too_early: str) -> None:
+    """``day`` lies between ``not_before`` and today; ``too_early`` is the code saying what
+    it may not precede."""
     today = certificate_service.today()
     if day > today:
-        raise problems.invalid({field: [f"Cannot be after today ({today.isoformat()})."]})
+        raise Invalid(errors={field: ("date.after_today", {"today": today})})
     if day < not_before:
-        raise problems.invalid({field: [f"Cannot be before {since} ({not_before.isoformat()})."]})
+        raise Invalid(errors={field: (too_early, {"day": not_before})})
 
 
 def certificate_standing(session: Session, case: Case, rank: int) -> Certificate | None:
@@ -165,27 +164,22 @@ def decide(
     """The level's authority recognises the rank a council found, issuing the certificate."""
     case = case_service.get(session=uow.session, principal=principal, dossier_id=dossier_id)
     if not principal.has("decision_authority"):
-        raise problems.forbidden("Only a decision authority signs recognitions.")
+        raise Forbidden("decision.authority_only")
     rank = case.pending_rank
     try:
         recognised = next_stage(case.stage, Step.CONFIRM)
     except StageError as exc:
-        raise problems.transition_refused(
-            f"The case is at stage {case.stage!r}; only a case awaiting a decision is recognised."
-        ) from exc
+        raise Refused("decision.not_awaiting", stage=case.stage) from exc
     assert rank is not None, "a case awaiting a decision carries the rank to confirm"
     level = regime_by_name(case.regime).recognising_level(rank)
     if level.code != case.level:
-        raise problems.transition_refused(
-            f"A {rank}★ rank is recognised at the {level.code} level; the case is at {case.level}."
-        )
+        raise Refused("decision.other_level", rank=rank, level=level.code, at=case.level)
     unit = _signatory_unit(principal, case, level.code)
     _check_version(case, expected_version)
     held = certificate_standing(uow.session, case, rank)
     if held is not None:
-        raise problems.transition_refused(
-            f"This upgrade's {rank}★ is not above certificate {held.number} "
-            f"({held.star_rank}★), which stands: it recognises nothing new."
+        raise Refused(
+            "decision.nothing_new", rank=rank, number=held.number, held_rank=held.star_rank
         )
     evaluation = _closing_evaluation(case, uow.session)
     assert evaluation.closed_at is not None
@@ -193,7 +187,7 @@ def decide(
         "decided_on",
         decided_on,
         not_before=local_date(as_utc(evaluation.closed_at)),
-        since="the day the council closed",
+        too_early="date.before_council_closed",
     )
 
     replaces = _replaced_certificate(uow.session, case, rank)
@@ -258,10 +252,10 @@ def revoke(
     today = certificate_service.today()
     status = certificate_service.status_on(certificate, today)
     if status != certificate_service.VALID:
-        raise problems.transition_refused(
-            f"The certificate is {status}; only a valid certificate can be revoked."
-        )
-    _check_date("found_on", found_on, not_before=certificate.issued_on, since="the issue date")
+        raise Refused("revocation.not_valid", certificate_status=status)
+    _check_date(
+        "found_on", found_on, not_before=certificate.issued_on, too_early="date.before_issue"
+    )
     calendar = calendar_store.working_calendar(uow.session, calendar_notices)
     due_on = revocation_due(found_on, calendar)
     late = today > due_on

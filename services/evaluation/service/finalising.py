@@ -30,9 +30,9 @@ from services.evaluation.models import Certificate
 from services.evaluation.service import cases, seats
 from services.evaluation.service import decisions as decision_service
 from services.evaluation.service import standing as standing_service
-from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.errors import Forbidden, Invalid, Refused
 
 _STEP_OF_OUTCOME = {
     OutcomeKind.RECOGNISED: Step.RECOGNISE,
@@ -42,14 +42,12 @@ _STEP_OF_OUTCOME = {
 }
 
 
-def _no_quorum_detail(quorum: dict[str, Any]) -> str:
-    detail = (
-        f"No quorum: {quorum['sheets']} of {quorum['eligible']} eligible members handed in "
-        f"sheets; {quorum['required']} are needed"
-    )
+def _no_quorum(exc: finalisation.NoQuorum, quorum: dict[str, Any]) -> Refused:
+    """The refusal, with how far the council is from its quorum."""
+    counts = {name: quorum[name] for name in ("sheets", "eligible", "required")}
     if quorum["chair_required"] and not quorum["chair_in"]:
-        detail += ", the chair's among them"
-    return detail + "."
+        return Refused("evaluation.no_quorum_without_chair", **counts)
+    return Refused(exc.code, **counts)
 
 
 def result_of(result: CouncilResult) -> dict[str, Any]:
@@ -77,17 +75,22 @@ def finalise(
     the sheets, otherwise the mean result moves the case on."""
     ctx = seats.load(uow.session, principal, evaluation_id, lock=True)
     if ctx.seat not in (seats.CHAIR, seats.SECRETARY):
-        raise problems.forbidden("Only the council's chair or secretary finalises its scoring.")
+        raise Forbidden("evaluation.chair_or_secretary_only")
     seats.require_open(ctx)
-    cases.check_version(ctx.evaluation.version, expected_version, "evaluation")
+    cases.check_version(ctx.evaluation.version, expected_version, "evaluation.stale")
     standing = standing_service.standing_of(uow.session, ctx.evaluation, ctx.council)
     if ctx.me in standing.conflicted:
-        raise problems.forbidden("You declared a conflict of interest with this dossier.")
+        raise Forbidden("evaluation.conflicted")
     sheet = cases.rubric_sheet(ctx.case)
     unknown = [i for i in findings if i >= len(sheet.rules)]
     if unknown:
-        raise problems.invalid(
-            {"findings": [f"Set {sheet.set_code} prints {len(sheet.rules)} rules; no {unknown}."]}
+        raise Invalid(
+            errors={
+                "findings": (
+                    "evaluation.unknown_findings",
+                    {"set_code": sheet.set_code, "rules": len(sheet.rules)},
+                )
+            }
         )
     members = [MemberSheet.scored(str(s.account_id), sheet, s.answers) for s in standing.sheets]
     _require_complete(members)
@@ -100,9 +103,7 @@ def finalise(
             findings=[sheet.rules[i] for i in dict.fromkeys(findings)],
         )
     except finalisation.NoQuorum as exc:
-        raise problems.transition_refused(
-            _no_quorum_detail(standing_service.quorum_state(standing, ctx.council))
-        ) from exc
+        raise _no_quorum(exc, standing_service.quorum_state(standing, ctx.council)) from exc
     if isinstance(decision, finalisation.Reopened):
         _reopen(uow, principal, ctx, decision)
     else:
@@ -116,10 +117,7 @@ def _require_complete(members: Sequence[MemberSheet]) -> None:
     incomplete = [m for m in members if m.score.missing]
     if incomplete:
         codes = sorted({code for m in incomplete for code in m.score.missing})
-        raise problems.transition_refused(
-            f"{len(incomplete)} sheet(s) leave {', '.join(codes)} unanswered where it applies; "
-            "their authors revise them before the scoring is finalised."
-        )
+        raise Refused("evaluation.sheets_incomplete", sheets=len(incomplete), criteria=codes)
 
 
 def _reopen(

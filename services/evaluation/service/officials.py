@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from services.evaluation.models import Official
 from services.evaluation.service.councils import enclosed_units
-from shared import problems
 from shared.auth import Principal, UnitRef
+from shared.errors import Forbidden, Invalid
 from shared.names import fold
 from shared.units import CURRENT_TREE, LEGACY_TREE, iter_current_units, iter_legacy_units, subtree
 
@@ -78,7 +78,7 @@ def list_(
         in_reach = Official.unit == str(principal.unit)
         role = COLLEAGUES
     else:
-        raise problems.forbidden("Only a secretariat lists the officials it may seat.")
+        raise Forbidden("official.secretariat_only")
     limit = max(1, min(limit, MAX_LIMIT))
     query = select(Official).where(Official.active.is_(True), in_reach)
     if role:
@@ -93,7 +93,7 @@ def list_(
             select(Official).where(Official.account_id == after, in_reach)
         ).scalar_one_or_none()
         if last is None:
-            raise problems.invalid({"after": ["Not a cursor of this list."]})
+            raise Invalid(errors={"after": "page.unknown_cursor"})
         query = query.where(
             or_(
                 Official.name_key > last.name_key,

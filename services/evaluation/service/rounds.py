@@ -20,19 +20,19 @@ from services.evaluation.domain import rounds as round_rules
 from services.evaluation.domain.regime import LevelCode
 from services.evaluation.models import Round
 from services.evaluation.service import councils as council_service
-from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 
 
 def _check_role(principal: Principal) -> None:
     if not principal.has("secretariat", "admin"):
-        raise problems.forbidden("Rounds are scheduled by the secretariat of their level.")
+        raise Forbidden("round.secretariat_only")
 
 
 def _check_manager(principal: Principal, unit: str) -> None:
     if not council_service.may_manage(principal, unit):
-        raise problems.forbidden("Only the secretariat of that unit schedules its rounds.")
+        raise Forbidden("round.other_unit")
 
 
 def _lock_calendar(session: Session, level: str, unit: str) -> None:
@@ -63,15 +63,15 @@ def _existing(
 def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str, Any]) -> Round:
     """The level's secretariat schedules a round (an extra one, or a calendar of its own)."""
     _check_role(principal)
-    unit = council_service.check_level_unit(regime, data["level"], data["unit"], "round")
+    unit = council_service.check_level_unit(regime, data["level"], data["unit"])
     _check_manager(principal, unit)
     try:
         round_rules.Round(LevelCode(data["level"]), data["closes_on"], data["proposals_due"])
     except ValueError as exc:
-        raise problems.invalid({"proposals_due": [str(exc)]}) from exc
+        raise Invalid(errors={"proposals_due": "round.proposals_after_close"}) from exc
     _lock_calendar(uow.session, data["level"], unit)
     if _existing(uow.session, data["level"], unit, data["proposals_due"], data["closes_on"]):
-        raise problems.conflict("A round with these dates is already scheduled.")
+        raise Conflict("round.already_scheduled")
     round_ = Round(
         level=data["level"],
         unit=unit,
@@ -90,12 +90,12 @@ def ensure_defaults(
     """Lay down the 26/2026 default rounds of ``year``; rounds already scheduled on the same
     dates are kept, not duplicated. Returns the year's default rounds and how many are new."""
     _check_role(principal)
-    ref = council_service.check_level_unit(regime, level, unit, "round")
+    ref = council_service.check_level_unit(regime, level, unit)
     _check_manager(principal, ref)
     try:
         defaults = round_rules.default_rounds(level, year)
     except ValueError as exc:
-        raise problems.invalid({"level": [str(exc)]}) from exc
+        raise Invalid(errors={"level": ("round.no_defaults", {"level": level})}) from exc
     _lock_calendar(uow.session, level, ref)
     rounds: list[Round] = []
     created = 0
@@ -121,7 +121,7 @@ def get(*, session: Session, principal: Principal, round_id: uuid.UUID) -> Round
     """A round (404 if there is none); every signed-in ``principal`` reads the calendar."""
     round_ = session.get(Round, round_id)
     if round_ is None:
-        raise problems.not_found("round")
+        raise NotFound("round.not_found")
     return round_
 
 
@@ -145,7 +145,7 @@ def list_(
     if after is not None:
         last = session.get(Round, after)
         if last is None:
-            raise problems.invalid({"after": ["Not a round: use the `next` of a page."]})
+            raise Invalid(errors={"after": "page.unknown_cursor"})
         query = query.where(
             or_(
                 Round.closes_on > last.closes_on,

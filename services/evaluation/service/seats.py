@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from services.evaluation.models import Case, ConflictDeclaration, Council, Evaluation
 from services.evaluation.service import access, cases
-from shared import problems
 from shared.auth import Principal
+from shared.errors import Forbidden, NotFound, Refused
 
 OPEN = "open"
 CLOSED = "closed"
@@ -60,7 +60,7 @@ def load(
     query = select(Evaluation).where(Evaluation.id == evaluation_id)
     evaluation = session.execute(query.with_for_update() if lock else query).scalar_one_or_none()
     if evaluation is None:
-        raise problems.not_found("evaluation")
+        raise NotFound("evaluation.not_found")
     me = access.me(principal)
     council = session.get(Council, evaluation.council_id)
     case = session.get(Case, evaluation.dossier_id)
@@ -73,22 +73,20 @@ def load(
         Case.dossier_id == case.dossier_id, access.official_reach(principal)
     )
     if session.execute(in_reach).first() is None:
-        raise problems.not_found("evaluation")
+        raise NotFound("evaluation.not_found")
     return Seated(evaluation, case, council, me, seat)
 
 
-def require_seat(ctx: Seated, doing: str) -> None:
+def require_seat(ctx: Seated) -> None:
     if ctx.seat is None:
-        raise problems.forbidden(f"Only members of the evaluation's council {doing}.")
+        raise Forbidden("evaluation.not_member")
 
 
 def require_open(ctx: Seated) -> None:
     if ctx.evaluation.status != OPEN:
-        raise problems.transition_refused(
-            "The council closed this evaluation; declarations and sheets no longer change."
-        )
+        raise Refused("evaluation.closed")
     if ctx.case.stage != cases.IN_EVALUATION:
-        raise problems.transition_refused(f"The case is {ctx.case.stage}; scoring has stopped.")
+        raise Refused("evaluation.scoring_stopped", stage=ctx.case.stage)
 
 
 def declaration(
@@ -106,15 +104,11 @@ def require_clear(session: Session, ctx: Seated) -> None:
     """A member must have declared no conflict of interest before reading or scoring."""
     found = declaration(session, ctx.evaluation.id, ctx.me)
     if found is None:
-        raise problems.forbidden(
-            "Declare first whether you have a conflict of interest with the applicant "
-            "(POST /api/v1/evaluations/{id}/conflicts); the dossier opens after that."
-        )
+        raise Forbidden("evaluation.declare_first")
     if found.conflicted:
-        how = "declared" if found.recorded_by is None else "have (recorded for you)"
-        raise problems.forbidden(
-            f"You {how} a conflict of interest: you may neither read nor score this dossier."
-        )
+        if found.recorded_by is None:
+            raise Forbidden("evaluation.conflict_declared")
+        raise Forbidden("evaluation.conflict_recorded")
 
 
 def council_facts(evaluation: Evaluation, council: Council) -> dict[str, Any]:

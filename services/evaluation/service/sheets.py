@@ -25,11 +25,11 @@ from services.evaluation.models import (
     ScoreSheetRevision,
 )
 from services.evaluation.service import cases, seats
-from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.ids import new_id
-from shared.rubrics import score, validate_answers
+from shared.rubrics import answer_codes, score
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,7 @@ class DossierView:
 def dossier(*, session: Session, principal: Principal, evaluation_id: uuid.UUID) -> DossierView:
     """The dossier as a member reads it to score: only after declaring no conflict."""
     ctx = seats.load(session, principal, evaluation_id)
-    seats.require_seat(ctx, "open the dossier here")
+    seats.require_seat(ctx)
     seats.require_clear(session, ctx)
     documents = session.execute(
         select(CaseDocument)
@@ -55,10 +55,11 @@ def dossier(*, session: Session, principal: Principal, evaluation_id: uuid.UUID)
 def _scored(case: Case, answers: dict[str, str]) -> tuple[dict[str, int], int]:
     """Part points and total of a complete answer set; 422 with per-criterion errors."""
     sheet = cases.rubric_sheet(case)
-    errors = validate_answers(sheet, answers, complete=True)
+    errors = answer_codes(sheet, answers, complete=True)
     if errors:
-        raise problems.invalid(
-            {"answers": errors}, "The answers do not match the product set's score sheet."
+        raise Invalid(
+            "sheet.mismatch",
+            errors={"answers": errors},
         )
     result = score(sheet, answers)
     return dict(result.part_totals), result.total
@@ -102,13 +103,11 @@ def submit_sheet(
 ) -> ScoreSheet:
     """A member hands in a score sheet: one option per criterion, and a comment."""
     ctx = seats.load(uow.session, principal, evaluation_id, lock=True)
-    seats.require_seat(ctx, "score the dossier")
+    seats.require_seat(ctx)
     seats.require_open(ctx)
     seats.require_clear(uow.session, ctx)
     if own_sheet(uow.session, ctx) is not None:
-        raise problems.conflict(
-            "You already handed in a sheet; revise it (PUT .../sheets/mine) instead."
-        )
+        raise Conflict("sheet.already_handed_in")
     part_points, total = _scored(ctx.case, answers)
     now = seats.now()
     sheet = ScoreSheet(
@@ -147,18 +146,14 @@ def revise_sheet(
 ) -> ScoreSheet:
     """A member revises their sheet until the council closes; old and new values are kept."""
     ctx = seats.load(uow.session, principal, evaluation_id, lock=True)
-    seats.require_seat(ctx, "score the dossier")
+    seats.require_seat(ctx)
     seats.require_open(ctx)
     seats.require_clear(uow.session, ctx)
     sheet = own_sheet(uow.session, ctx)
     if sheet is None:
-        raise problems.not_found("score sheet")
+        raise NotFound("sheet.not_found")
     if sheet.revision != expected_revision:
-        raise problems.conflict(
-            f"Your sheet changed since you read it (your revision {expected_revision}, current "
-            f"{sheet.revision}); reload and try again.",
-            current_revision=sheet.revision,
-        )
+        raise Conflict("sheet.stale", yours=expected_revision, current_revision=sheet.revision)
     part_points, total = _scored(ctx.case, answers)
     old_answers, old_total, old_comment = sheet.answers, sheet.total, sheet.comment
     now = seats.now()
@@ -241,10 +236,10 @@ def _with_revisions(session: Session, sheets: Iterable[ScoreSheet]) -> list[Shee
 def my_sheet(*, session: Session, principal: Principal, evaluation_id: uuid.UUID) -> SheetView:
     """The caller's own sheet with its revisions (404 if not handed in)."""
     ctx = seats.load(session, principal, evaluation_id)
-    seats.require_seat(ctx, "have score sheets")
+    seats.require_seat(ctx)
     sheet = own_sheet(session, ctx)
     if sheet is None:
-        raise problems.not_found("score sheet")
+        raise NotFound("sheet.not_found")
     return _with_revisions(session, [sheet])[0]
 
 
@@ -256,9 +251,7 @@ def all_sheets(
     if ctx.seat is not None:
         seats.require_clear(session, ctx)
     if ctx.evaluation.status != seats.CLOSED:
-        raise problems.forbidden(
-            "Members' sheets stay sealed until the council closes; read your own at /sheets/mine."
-        )
+        raise Forbidden("sheet.sealed")
     sheets = session.execute(
         select(ScoreSheet)
         .where(ScoreSheet.evaluation_id == ctx.evaluation.id)

@@ -24,8 +24,8 @@ from services.evaluation.models import (
 )
 from services.evaluation.service import access
 from services.evaluation.service.certificates import today
-from shared import problems
 from shared.auth import OFFICIAL_ROLES, Principal
+from shared.errors import Forbidden, Invalid
 
 # Each grouping: the columns it groups by, and what it counts.
 GROUPINGS = (
@@ -251,9 +251,9 @@ _COMPUTED = {
 def counts(*, session: Session, principal: Principal, grouping: str) -> list[dict[str, Any]]:
     """Counts for one grouping, only over the cases the caller may read."""
     if not principal.has(*OFFICIAL_ROLES):
-        raise problems.forbidden("Statistics are for officials.")
+        raise Forbidden("statistics.officials_only")
     if grouping not in GROUPINGS:
-        raise problems.invalid({"group_by": [f"Expected one of {', '.join(GROUPINGS)}."]})
+        raise Invalid(errors={"group_by": ("field.choice", {"choices": ", ".join(GROUPINGS)})})
     if grouping in _COMPUTED:
         return _COMPUTED[grouping](session, principal)
     return _rows(session, _query(grouping, principal))

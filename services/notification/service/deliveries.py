@@ -29,9 +29,9 @@ from services.notification.service.access import can_read_case_log, me
 from services.notification.service.contacts import SqlContacts
 from services.notification.smtp import Mailer, SendFailed
 from services.notification.templating import Catalogue
-from shared import problems
 from shared.auth import Principal
 from shared.db import Database, UnitOfWork, is_sqlite
+from shared.errors import Forbidden, NotFound, Refused
 from shared.events import Actor, Event, new_event
 from shared.ids import new_id
 
@@ -410,14 +410,12 @@ def _send_batch(
 def replay(*, uow: UnitOfWork, principal: Principal, delivery_id: uuid.UUID) -> Delivery:
     """Queue a finally failed delivery again (operators), under the same Message-ID."""
     if not principal.has("admin"):
-        raise problems.not_found("delivery")
+        raise NotFound("delivery.not_found")
     row = uow.session.get(Delivery, delivery_id)
     if row is None:
-        raise problems.not_found("delivery")
+        raise NotFound("delivery.not_found")
     if row.status != Status.FAILED_PERMANENT:
-        raise problems.transition_refused(
-            f"Only a failed delivery is replayed (it is {row.status})."
-        )
+        raise Refused("delivery.not_failed", delivery_status=row.status)
     now = datetime.now(UTC)
     row.status = Status.QUEUED
     row.attempts = 0  # a fresh budget of retries; last_error keeps why it failed before
@@ -450,7 +448,7 @@ def for_dossier(
         select(Delivery).where(Delivery.dossier_id == dossier_id).order_by(Delivery.id).limit(1)
     ).scalar_one_or_none()
     if first is None or not can_read_case_log(session, principal, first):
-        raise problems.not_found("dossier")
+        raise NotFound("dossier.not_found")
     query = select(Delivery).where(Delivery.dossier_id == dossier_id)
     if after is not None:
         query = query.where(Delivery.id > after)
@@ -468,7 +466,7 @@ def mine(*, session: Session, principal: Principal, after: uuid.UUID | None, lim
 def failed(*, session: Session, principal: Principal, after: uuid.UUID | None, limit: int) -> Page:
     """A page of the deliveries that finally failed (operators), newest first."""
     if not principal.has("admin"):
-        raise problems.forbidden("Only operators read the failed deliveries.")
+        raise Forbidden("delivery.operators_only")
     query = select(Delivery).where(Delivery.status == Status.FAILED_PERMANENT)
     if after is not None:
         query = query.where(Delivery.id < after)

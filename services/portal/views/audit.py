@@ -59,9 +59,7 @@ def search() -> Any:
         if exc.status != 422:
             raise
         # Query-string errors come back under "query."; the form's fields are the bare names.
-        errors = {
-            k.removeprefix("query."): i18n.api_message(v) for k, v in exc.field_errors.items()
-        }
+        errors = {k.removeprefix("query."): v for k, v in i18n.field_refusals(exc).items()}
     return render_template(
         "audit/search.html",
         values=values,

@@ -92,11 +92,10 @@ def refused(error: ApiError) -> dict[str, str]:
     """Field errors of a refused call for the page; the general message as a flash."""
     if error.status == 401:
         raise error
-    errors = {name: i18n.api_message(text) for name, text in error.field_errors.items()}
-    if error.status == 409:
-        flash(i18n.translate("flash.conflict"), "error")
-    elif errors:
+    errors = i18n.field_refusals(error)
+    if errors and error.status == 422:
         flash(i18n.translate("flash.fix_fields"), "error")
     else:
-        flash(error.message, "error")
+        # Why, in the reader's language: "Only the officer handling this dossier...".
+        flash(i18n.refusal(error), "error")
     return errors

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from services.portal import signin
+from services.portal import i18n, signin
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
 from services.portal.views.common import (
@@ -192,14 +192,14 @@ def seat(council_id: Any) -> Any:
     role = values.get("role", "")
     errors: dict[str, str] = {}
     if not account_id:
-        errors["account_id"] = translate("apierror.required")
+        errors["account_id"] = i18n.error_words("field.required")
     else:
         try:
             uuid.UUID(account_id)
         except ValueError:
             errors["account_id"] = translate("seat.account_id_invalid")
     if role not in SEAT_ROLES:
-        errors["role"] = translate("apierror.choice")
+        errors["role"] = i18n.error_words("field.choose")
     if errors:
         refused_locally()
         return _council_page(council_id, values, errors), 422
@@ -213,7 +213,7 @@ def seat(council_id: Any) -> Any:
     except ApiError as exc:
         if exc.status == 409:
             # Refused as a whole (a second chair, a person seated twice): say why beside it.
-            return _council_page(council_id, values, {"account_id": exc.message}), 409
+            return _council_page(council_id, values, {"account_id": i18n.refusal(exc)}), 409
         return _council_page(council_id, values, refused(exc)), 422
     done("flash.seated", name=added.get("display_name") or account_id)
     return redirect(url_for("councils.council", council_id=council_id))

@@ -20,8 +20,8 @@ from services.registration.ledger.schemas import (
 )
 from services.registration.runtime import current
 from services.registration.service import dossiers as dossier_service
-from shared import problems
 from shared.auth import Principal
+from shared.errors import Forbidden
 from shared.ledger import checkpoint as signed
 from shared.web import current_principal, document_errors, public
 
@@ -35,7 +35,7 @@ def _auditor(principal: Principal, dossier_id: uuid.UUID) -> None:
     with current().db.reader() as session:
         dossier_service.get(session=session, principal=principal, dossier_id=dossier_id)
     if not views.viewer(principal).full:
-        raise problems.forbidden("Only auditors (and admins) read the whole case file.")
+        raise Forbidden("case_file.auditors_only")
 
 
 def _record(

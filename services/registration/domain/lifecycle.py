@@ -81,7 +81,13 @@ EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
 
 
 class TransitionError(Exception):
-    """An edge that is not in the table."""
+    """An edge that is not in the table; ``code`` and ``params`` say which, for the reader's
+    words (the use case answers them as a domain error)."""
+
+    def __init__(self, code: str, /, **params: str) -> None:
+        super().__init__(f"{code}: {params}")
+        self.code = code
+        self.params = params
 
 
 class RoleNotAllowed(TransitionError):
@@ -99,13 +105,11 @@ def next_status(
     when a level has decided the case."""
     transition = TRANSITIONS.get((status, action))
     if transition is None:
-        raise TransitionError(f"a {status} dossier cannot be {_past(action)}")
+        raise TransitionError("dossier.action_not_allowed", status=status, action=action)
     if decided and transition.before_decision:
-        raise DecidedAlready(
-            f"a decided dossier cannot be {_past(action)}: a level has decided its case"
-        )
+        raise DecidedAlready("dossier.decided_already", action=action)
     if not roles & transition.roles:
-        raise RoleNotAllowed(f"your role may not {action} a dossier")
+        raise RoleNotAllowed("dossier.role_not_allowed", action=action)
     return transition
 
 
@@ -116,13 +120,3 @@ def allowed_actions(status: Status, roles: frozenset[str], *, decided: bool = Fa
         for (state, action), t in TRANSITIONS.items()
         if state == status and roles & t.roles and not (decided and t.before_decision)
     ]
-
-
-def _past(action: Action) -> str:
-    return {
-        Action.SUBMIT: "submitted",
-        Action.RETURN: "returned",
-        Action.RESUBMIT: "resubmitted",
-        Action.ACCEPT: "accepted",
-        Action.WITHDRAW: "withdrawn",
-    }[action]

@@ -44,10 +44,15 @@ _REFUSED_CATEGORIES = frozenset({"Cc", "Cf"})
 
 
 class UploadRejected(Exception):
-    def __init__(self, status: int, field: str, message: str) -> None:
-        super().__init__(message)
+    """A file refused: the HTTP ``status`` it answers (413 too large, 415 its type, 422 its
+    name), the form ``field`` it came in, a ``code`` and the values its message names."""
+
+    def __init__(self, status: int, field: str, code: str, /, **params: object) -> None:
+        super().__init__(f"{code}: {params}")
         self.status = status
         self.field = field
+        self.code = code
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +65,13 @@ def check_name(name: str) -> str:
     """The original name, kept for display only; refused if it could mislead or escape."""
     name = unicodedata.normalize("NFC", name or "")
     if not name or name in (".", ".."):
-        raise UploadRejected(422, "file", "The file has no name.")
+        raise UploadRejected(422, "file", "upload.no_name")
     if len(name) > MAX_NAME_LENGTH:
-        raise UploadRejected(422, "file", f"The file name is longer than {MAX_NAME_LENGTH}.")
+        raise UploadRejected(422, "file", "upload.name_too_long", max=MAX_NAME_LENGTH)
     if any(ch in name for ch in "/\\") or ".." in name:
-        raise UploadRejected(422, "file", "The file name may not contain a path.")
+        raise UploadRejected(422, "file", "upload.name_has_path")
     if any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in name):
-        raise UploadRejected(422, "file", "The file name contains control characters.")
+        raise UploadRejected(422, "file", "upload.name_has_control")
     return name
 
 
@@ -106,21 +111,21 @@ def sniff(data: bytes) -> str | None:
 def check_upload(*, name: str, data: bytes, declared_type: str | None, max_bytes: int) -> Checked:
     """Validate one upload; raises UploadRejected with the HTTP status that fits."""
     if len(data) > max_bytes:
-        raise UploadRejected(413, "file", f"The file is larger than {max_bytes} bytes.")
+        raise UploadRejected(413, "file", "upload.too_large", max_mb=round(max_bytes / 2**20, 2))
     if not data:
-        raise UploadRejected(422, "file", "The file is empty.")
+        raise UploadRejected(422, "file", "upload.empty")
     name = check_name(name)
     actual = sniff(data)
     if actual not in ALLOWED_TYPES:
-        raise UploadRejected(
-            415, "file", "This type of file is not accepted (PDF, JPEG, PNG, MP4, DOCX, XLSX)."
-        )
+        raise UploadRejected(415, "file", "upload.type_not_accepted")
     extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED_TYPES[actual]:
         raise UploadRejected(
-            415, "file", f"The name ends in {extension or 'nothing'} but the content is {actual}."
+            415, "file", "upload.extension_mismatch", extension=extension or "—", actual=actual
         )
     declared = (declared_type or "").split(";")[0].strip().lower()
     if declared and declared != "application/octet-stream" and declared != actual:
-        raise UploadRejected(415, "file", f"Declared as {declared}, but the content is {actual}.")
+        raise UploadRejected(
+            415, "file", "upload.declared_mismatch", declared=declared, actual=actual
+        )
     return Checked(name=name, content_type=actual)

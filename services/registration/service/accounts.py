@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from services.registration.keys import KeyRing
 from services.registration.models import Account, AdminUnit, rate_limits
-from shared import problems, ratelimit
+from shared import ratelimit
 from shared.auth import OFFICIAL_ROLES, ROLES, Principal, UnitRef
 from shared.config import Settings
 from shared.db import Database, UnitOfWork
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from shared.events import Actor, new_event
 from shared.ids import new_id
 
@@ -61,14 +62,14 @@ def _event(kind: str, account: Account, actor: Actor) -> Any:
 def _check_unit(session: Session, unit: str | None, roles: list[str]) -> str | None:
     if not unit:
         if set(roles) & UNIT_ROLES:
-            raise problems.invalid({"unit": ["Officials need a jurisdiction (tree:level:code)."]})
+            raise Invalid(errors={"unit": "account.unit_required"})
         return None
     if not set(roles) & set(OFFICIAL_ROLES):
-        raise problems.invalid({"unit": ["Only officials have a jurisdiction."]})
+        raise Invalid(errors={"unit": "account.unit_for_officials_only"})
     try:
         ref = UnitRef.parse(unit)
     except ValueError as exc:
-        raise problems.invalid({"unit": [str(exc)]}) from exc
+        raise Invalid(errors={"unit": "unit.malformed"}) from exc
     if ref.level != "national":
         exists = session.execute(
             select(AdminUnit.id).where(
@@ -76,7 +77,7 @@ def _check_unit(session: Session, unit: str | None, roles: list[str]) -> str | N
             )
         ).first()
         if exists is None:
-            raise problems.invalid({"unit": [f"Unknown administrative unit {unit}."]})
+            raise Invalid(errors={"unit": ("unit.unknown", {"unit": unit})})
     return str(ref)
 
 
@@ -95,7 +96,7 @@ def _add(
     email = email.strip().lower()
     taken = uow.session.execute(select(Account.id).where(Account.email == email)).first()
     if taken is not None:
-        raise problems.conflict("An account with this email already exists.")
+        raise Conflict("account.email_taken")
     account = Account(
         id=new_id(),
         email=email,
@@ -118,7 +119,7 @@ def register(
 ) -> Account:
     """An applicant or consultant registers themselves."""
     if role not in SELF_SERVICE_ROLES:
-        raise problems.invalid({"role": ["Only applicants and consultants register themselves."]})
+        raise Invalid(errors={"role": "account.not_self_service"})
     return _add(
         uow,
         email=email,
@@ -146,10 +147,10 @@ def create(
 ) -> Account:
     """An admin creates an official's account (officer, council, authority, auditor, admin)."""
     if not principal.has("admin"):
-        raise problems.forbidden("Only administrators create accounts for officials.")
+        raise Forbidden("account.admins_only")
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise problems.invalid({"roles": [f"Unknown or missing roles: {unknown}"]})
+        raise Invalid(errors={"roles": ("account.unknown_roles", {"roles": ", ".join(unknown)})})
     unit = _check_unit(uow.session, unit, roles)
     return _add(
         uow,
@@ -180,14 +181,14 @@ def update(
     jurisdiction or the active flag makes every service refuse the tokens issued before it
     (ADR 0002), so its holder signs in again to act with the new powers."""
     if not principal.has("admin"):
-        raise problems.forbidden("Only administrators change other accounts.")
+        raise Forbidden("account.admins_only")
     account = _load(uow.session, account_id)
     if str(account.id) == principal.account_id and changes.get("active") is False:
-        raise problems.invalid({"active": ["You cannot deactivate your own account."]})
+        raise Invalid(errors={"active": "account.cannot_deactivate_self"})
     roles = changes.get("roles")
     if roles is not None:
         if not roles:
-            raise problems.invalid({"roles": ["At least one role."]})
+            raise Invalid(errors={"roles": "account.no_role"})
         changes["roles"] = sorted(set(roles))
     new_roles = changes.get("roles") or account.roles
     if "unit" in changes or roles is not None:
@@ -198,7 +199,7 @@ def update(
 def _load(session: Session, account_id: uuid.UUID) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        raise problems.not_found("account")
+        raise NotFound("account.not_found")
     return account
 
 
@@ -273,7 +274,7 @@ def login(
     except (VerificationError, InvalidHashError):
         account = None
     if account is None or not account.active:
-        raise problems.unauthorized("Wrong email or password.")
+        raise Unauthorized("auth.wrong_credentials")
     token = keyring.issue(settings, claims_of(account))
     return {
         "access_token": token,
@@ -286,8 +287,8 @@ def login(
 def get(*, session: Session, principal: Principal, account_id: uuid.UUID) -> Account:
     """An account: one's own, or any for an admin."""
     if str(account_id) != principal.account_id and not principal.has("admin"):
-        raise problems.not_found("account")
+        raise NotFound("account.not_found")
     account = session.get(Account, account_id)
     if account is None:
-        raise problems.not_found("account")
+        raise NotFound("account.not_found")
     return account

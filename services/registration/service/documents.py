@@ -17,19 +17,24 @@ from services.registration.models import Document, DocumentVersion
 from services.registration.service import access
 from services.registration.service import dossiers as dossier_service
 from services.registration.storage import Storage
-from shared import problems
 from shared.auth import Principal
 from shared.db import UnitOfWork
+from shared.errors import (
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Refused,
+    TooLarge,
+    UnsupportedType,
+)
 from shared.events import Actor, new_event
 
 
-def _rejected(exc: UploadRejected) -> problems.Problem:
-    slug = {413: "payload-too-large", 415: "unsupported-media-type"}.get(
-        exc.status, "validation-error"
-    )
-    return problems.Problem(
-        exc.status, slug, "Upload refused", str(exc), errors={exc.field: [str(exc)]}
-    )
+def _rejected(exc: UploadRejected) -> DomainError:
+    """The upload's refusal under the status it answers, naming the field it concerns."""
+    kind = {413: TooLarge, 415: UnsupportedType}.get(exc.status, Invalid)
+    return kind(exc.code, errors={exc.field: (exc.code, exc.params)}, **exc.params)
 
 
 def upload(
@@ -50,13 +55,11 @@ def upload(
         session=uow.session, principal=principal, dossier_id=dossier_id
     )
     if not access.acts_for_producer(principal, producer):
-        raise problems.forbidden("Only the producer or its consultant uploads documents.")
+        raise Forbidden("dossier.not_applicant_side")
     if Status(dossier.status) not in lifecycle.EDITABLE:
-        raise problems.transition_refused(
-            f"Documents can be added to a draft or returned dossier, not a {dossier.status} one."
-        )
+        raise Refused("document.dossier_not_editable", status=dossier.status)
     if kind not in KINDS:
-        raise problems.invalid({"kind": [f"Unknown kind; expected one of {', '.join(KINDS)}."]})
+        raise Invalid(errors={"kind": ("field.choice", {"choices": ", ".join(KINDS)})})
     try:
         checked = check_upload(
             name=name, data=data, declared_type=declared_type, max_bytes=max_bytes
@@ -144,5 +147,5 @@ def open_version(
         )
     ).scalar_one_or_none()
     if version is None:
-        raise problems.not_found("document version")
+        raise NotFound("document.not_found")
     return version, storage.open(version.storage_key)

@@ -21,12 +21,14 @@ from typing import Any
 
 from sqlalchemy import Select, select, true
 from sqlalchemy import update as update_rows
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Action, Status
 from services.registration.domain.product_code import format_product_code
 from services.registration.models import (
+    ONE_CHANGE_PER_CERTIFICATE,
     Account,
     Certificate,
     Dossier,
@@ -35,14 +37,15 @@ from services.registration.models import (
 )
 from services.registration.service import access, public_status
 from services.registration.service import producers as producer_service
-from shared import calendar, problems
+from shared import calendar
 from shared.auth import Principal, UnitRef
 from shared.certificates import late_filing_until, reevaluation_window
 from shared.db import UnitOfWork, dialect_insert
+from shared.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Refused
 from shared.events import Actor, new_event
 from shared.ids import new_id
 from shared.jurisdiction import within
-from shared.rubrics import ProductSet, load_rubric, validate_answers
+from shared.rubrics import ProductSet, answer_codes, load_rubric
 
 log = logging.getLogger(__name__)
 
@@ -93,27 +96,21 @@ def _form01(producer: Producer, commitment: bool) -> dict[str, Any]:
 
 def _check_product_set(code: str) -> None:
     if code not in product_sets():
-        raise problems.invalid({"product_set_code": [f"Unknown product set {code!r} (01–26)."]})
+        raise Invalid(errors={"product_set_code": ("product_set.unknown", {"code": code})})
 
 
 def _check_answers(set_code: str, answers: dict[str, Any], *, complete: bool) -> None:
-    errors = validate_answers(
-        load_rubric(RUBRIC_VERSION).sheet(set_code), answers, complete=complete
-    )
+    errors = answer_codes(load_rubric(RUBRIC_VERSION).sheet(set_code), answers, complete=complete)
     if errors:
-        raise problems.invalid(
-            {"self_assessment": errors},
-            "The self-assessment does not match the product set's score sheet.",
+        raise Invalid(
+            "self_assessment.mismatch",
+            errors={"self_assessment": errors},
         )
 
 
 def _check_version(dossier: Dossier, expected: int) -> None:
     if dossier.version != expected:
-        raise problems.conflict(
-            f"The dossier changed since you read it (your version {expected}, "
-            f"current {dossier.version}); reload and try again.",
-            current_version=dossier.version,
-        )
+        raise Conflict("dossier.stale", yours=expected, current_version=dossier.version)
 
 
 def facts(dossier: Dossier, producer: Producer) -> dict[str, Any]:
@@ -145,21 +142,20 @@ def facts(dossier: Dossier, producer: Producer) -> dict[str, Any]:
 # --- the certificate an upgrade or re-evaluation names ---------------------------------------
 
 
-def _certificate_problem(message: str) -> problems.Problem:
-    return problems.invalid(
-        {"certificate_number": [message]}, "The certificate this dossier names does not qualify."
+def _certificate_problem(code: str, **params: Any) -> Invalid:
+    return Invalid(
+        "certificate.not_qualifying", errors={"certificate_number": (code, params)}, **params
     )
 
 
 def _check_upgrade(certificate: Certificate, day: date) -> None:
     if certificate.status == EXPIRED or day > certificate.expires_on:
         raise _certificate_problem(
-            f"Certificate {certificate.number} expired on {certificate.expires_on.isoformat()}; "
-            "an expired product files a first registration."
+            "certificate.expired", number=certificate.number, expires_on=certificate.expires_on
         )
     if certificate.star_rank >= HIGHEST_RANK:
         raise _certificate_problem(
-            f"Certificate {certificate.number} is already {HIGHEST_RANK}★, the highest rank."
+            "certificate.highest_rank", number=certificate.number, rank=HIGHEST_RANK
         )
 
 
@@ -172,15 +168,18 @@ def _check_reevaluation(certificate: Certificate, day: date, *, filing: bool) ->
     last_day = late_filing_until(expires_on)
     if day > last_day:
         raise _certificate_problem(
-            f"Certificate {certificate.number} expired on {expires_on.isoformat()}; a "
-            f"re-evaluation could be filed until {last_day.isoformat()}. File a first "
-            "registration."
+            "certificate.reevaluation_too_late",
+            number=certificate.number,
+            expires_on=expires_on,
+            last_day=last_day,
         )
     if filing and day < opens_on:
         raise _certificate_problem(
-            f"The re-evaluation window of certificate {certificate.number} opens on "
-            f"{opens_on.isoformat()} and closes on {closes_on.isoformat()} (180 to 120 days "
-            f"before its expiry on {expires_on.isoformat()}); file it then."
+            "certificate.reevaluation_not_open",
+            number=certificate.number,
+            opens_on=opens_on,
+            closes_on=closes_on,
+            expires_on=expires_on,
         )
     return day > closes_on
 
@@ -191,34 +190,41 @@ def _check_same_product(session: Session, certificate: Certificate, product_set_
     holder = session.get(Dossier, certificate.dossier_id)
     if holder is not None and holder.product_set_code != product_set_code:
         raise _certificate_problem(
-            f"Certificate {certificate.number} recognises {certificate.product_name} "
-            f"(product set {holder.product_set_code}); this dossier is of product set "
-            f"{product_set_code}. An upgrade or a re-evaluation is of the product its "
-            "certificate names."
+            "certificate.other_product",
+            number=certificate.number,
+            product=certificate.product_name,
+            certificate_set=holder.product_set_code,
+            dossier_set=product_set_code,
         )
 
 
 def _check_one_upgrade(
     session: Session, certificate: Certificate, dossier_id: uuid.UUID | None
 ) -> None:
-    """One upgrade at a time per certificate: none may be opened or filed while another
-    upgrade of it is filed and not decided."""
+    """One change of a certificate at a time: no upgrade may be opened or filed, nor a
+    re-evaluation filed, while an upgrade or a re-evaluation of it is filed and not decided
+    (the database holds it too: models.ONE_CHANGE_PER_CERTIFICATE)."""
     other = session.execute(
-        select(Dossier.id)
+        select(Dossier.id, Dossier.registration_type)
         .where(
             Dossier.certificate_number == certificate.number,
-            Dossier.registration_type == UPGRADE,
+            Dossier.registration_type.in_((UPGRADE, RE_EVALUATION)),
             Dossier.status.in_([s.value for s in _FILED]),
             Dossier.decided_outcome.is_(None),
             Dossier.id != dossier_id if dossier_id is not None else true(),
         )
         .limit(1)
-    ).scalar_one_or_none()
-    if other is not None:
+    ).first()
+    if other is not None and other.registration_type == RE_EVALUATION:
         raise _certificate_problem(
-            f"An upgrade of certificate {certificate.number} is under way (dossier {other}); "
-            "a certificate is upgraded one dossier at a time: wait for its decision, or "
-            "withdraw it."
+            "certificate.reevaluation_under_way",
+            number=certificate.number,
+            dossier_id=str(other.id),
+        )
+    if other is not None:
+        other = other.id
+        raise _certificate_problem(
+            "certificate.upgrade_under_way", number=certificate.number, dossier_id=str(other)
         )
 
 
@@ -240,12 +246,10 @@ def _check_certificate(
     """
     if registration_type == FIRST:
         if number is not None:
-            raise _certificate_problem("A first registration names no certificate.")
+            raise _certificate_problem("certificate.not_for_first_registration")
         return None
     if number is None:
-        raise _certificate_problem(
-            "An upgrade or a re-evaluation names the certificate it concerns."
-        )
+        raise _certificate_problem("certificate.required")
     # Filing locks the certificate: two upgrades of it filed at once are checked one after the
     # other (the second sees the first under way).
     query = select(Certificate).where(Certificate.number == number)
@@ -255,11 +259,10 @@ def _check_certificate(
     # One answer for unknown and another producer's numbers (numbers are public, holders' files
     # are not).
     if certificate is None or certificate.producer_id != producer_id:
-        raise _certificate_problem(f"This producer holds no certificate numbered {number}.")
+        raise _certificate_problem("certificate.not_held", number=number)
     if certificate.status in (REVOKED, SUPERSEDED):
         raise _certificate_problem(
-            f"Certificate {number} is {certificate.status}; only a current certificate is "
-            "upgraded or re-evaluated."
+            "certificate.not_current", number=number, certificate_status=certificate.status
         )
     _check_same_product(session, certificate, product_set_code)
     day = filed_on or _today()
@@ -267,7 +270,22 @@ def _check_certificate(
         _check_upgrade(certificate, day)
         _check_one_upgrade(session, certificate, dossier_id)
         return None
+    if filed_on is not None:  # a draft re-evaluation waits for its window, and its turn
+        _check_one_upgrade(session, certificate, dossier_id)
     return _check_reevaluation(certificate, day, filing=filed_on is not None)
+
+
+def _flush_filed(uow: UnitOfWork, dossier: Dossier) -> None:
+    """Write the dossier's move; a second change of its certificate filed at the same instant
+    as another (past the check, before the other committed) is refused by the database."""
+    try:
+        uow.session.flush()
+    except IntegrityError as exc:
+        if ONE_CHANGE_PER_CERTIFICATE not in str(exc.orig) and "certificate_number" not in str(
+            exc.orig
+        ):
+            raise
+        raise Conflict("certificate.change_under_way", number=dossier.certificate_number) from exc
 
 
 def record_certificate(*, uow: UnitOfWork, event_type: str, payload: dict[str, Any]) -> None:
@@ -352,7 +370,7 @@ def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str
         session=uow.session, principal=principal, producer_id=data["producer_id"]
     )
     if not access.acts_for_producer(principal, producer):
-        raise problems.forbidden("Only the producer or its consultant files dossiers.")
+        raise Forbidden("dossier.not_applicant_side")
     _check_product_set(data["product_set_code"])
     answers = data.get("self_assessment") or {}
     _check_answers(data["product_set_code"], answers, complete=False)
@@ -398,7 +416,7 @@ def get(*, session: Session, principal: Principal, dossier_id: uuid.UUID) -> Dos
         select(Dossier).where(Dossier.id == dossier_id, access.dossier_reach(principal))
     ).scalar_one_or_none()
     if dossier is None:
-        raise problems.not_found("dossier")
+        raise NotFound("dossier.not_found")
     return dossier
 
 
@@ -412,7 +430,7 @@ def get_with_producer(
         .where(Dossier.id == dossier_id, access.dossier_reach(principal))
     ).one_or_none()
     if row is None:
-        raise problems.not_found("dossier")
+        raise NotFound("dossier.not_found")
     return row[0], row[1]
 
 
@@ -429,10 +447,10 @@ def update(
         session=uow.session, principal=principal, dossier_id=dossier_id
     )
     if not access.acts_for_producer(principal, producer):
-        raise problems.forbidden("Only the producer or its consultant edits the dossier.")
+        raise Forbidden("dossier.not_applicant_side")
     _check_version(dossier, expected_version)
     if Status(dossier.status) not in lifecycle.EDITABLE:
-        raise problems.transition_refused(f"A {dossier.status} dossier cannot be edited.")
+        raise Refused("dossier.not_editable", status=dossier.status)
     if "self_assessment" in changes:
         _check_answers(dossier.product_set_code, changes["self_assessment"], complete=False)
         dossier.self_assessment = changes["self_assessment"]
@@ -466,16 +484,14 @@ class Decision:
 
 def _check_ready_to_submit(dossier: Dossier) -> None:
     _check_answers(dossier.product_set_code, dossier.self_assessment, complete=True)
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, FieldError] = {}
     if not dossier.form01.get("commitment"):
-        errors["commitment"] = ["The registration form's sworn commitment must be given."]
+        errors["commitment"] = "dossier.commitment_missing"
     product_set = product_sets()[dossier.product_set_code]
     if product_set.requires_5_samples and dossier.samples_count < 5:
-        errors["samples_count"] = [
-            "This product set requires 5 samples (Decision 26/2026, Art. 6)."
-        ]
+        errors["samples_count"] = ("dossier.samples_required", {"count": 5})
     if errors:
-        raise problems.invalid(errors, "The dossier is not ready to submit.")
+        raise Invalid("dossier.not_ready", errors=errors)
 
 
 def _assign_product_code(uow: UnitOfWork, dossier: Dossier) -> str:
@@ -524,14 +540,14 @@ def transition(
             decided=dossier.decided_outcome is not None,
         )
     except lifecycle.RoleNotAllowed as exc:
-        raise problems.forbidden(str(exc)) from exc
+        raise Forbidden(exc.code, **exc.params) from exc
     except lifecycle.TransitionError as exc:
-        raise problems.transition_refused(str(exc)) from exc
+        raise Refused(exc.code, **exc.params) from exc
     if step.roles is lifecycle.APPLICANT_SIDE and not access.acts_for_producer(principal, producer):
-        raise problems.forbidden("Only the producer or its consultant may do this.")
+        raise Forbidden("dossier.not_applicant_side")
     if step.roles is lifecycle.COMMUNE:
         if not access.handles_intake(principal, dossier):
-            raise problems.forbidden("Only the officer handling this dossier may do this.")
+            raise Forbidden("dossier.not_handler")
         # An officer who acts on a dossier from the commune's queue takes it (ADR 0009).
         dossier.handler_account_id = access.me(principal)
     _check_version(dossier, expected_version)
@@ -557,7 +573,7 @@ def transition(
         extra = {"self_assessment": dossier.self_assessment, "samples_count": dossier.samples_count}
     elif action is Action.RETURN:
         if not decision.missing_items:
-            raise problems.invalid({"missing_items": ["List what the applicant must supply."]})
+            raise Invalid(errors={"missing_items": "dossier.missing_items_required"})
         dossier.missing_items = decision.missing_items
         extra = {"missing_items": decision.missing_items}
     elif action is Action.ACCEPT:
@@ -570,7 +586,7 @@ def transition(
         }
     dossier.status = step.to.value
     dossier.updated_at = now
-    uow.session.flush()  # bumps the version (optimistic lock) before the event records it
+    _flush_filed(uow, dossier)  # bumps the version (optimistic lock) before the event records it
     uow.add_event(
         new_event(
             step.event,
@@ -604,11 +620,9 @@ def assign(
         session=uow.session, principal=principal, dossier_id=dossier_id
     )
     if not access.handles_intake(principal, dossier):
-        raise problems.forbidden("Only the officer handling this dossier may hand it on.")
+        raise Forbidden("dossier.not_handler")
     if Status(dossier.status) not in lifecycle.AT_THE_COMMUNE:
-        raise problems.transition_refused(
-            f"A {dossier.status} dossier is not at the commune's intake."
-        )
+        raise Refused("dossier.not_at_intake", status=dossier.status)
     _check_version(dossier, expected_version)
     handler = handler_id or access.me(principal)
     officer = uow.session.get(Account, handler)
@@ -618,7 +632,7 @@ def assign(
         or "commune_officer" not in officer.roles
         or officer.unit != str(access.commune_of(dossier))
     ):
-        raise problems.invalid({"account_id": ["Not an officer of the dossier's commune."]})
+        raise Invalid(errors={"account_id": "dossier.not_commune_officer"})
     previous = dossier.handler_account_id
     if previous == handler:
         return dossier
@@ -707,7 +721,7 @@ def _filtered(principal: Principal, filters: Filters) -> Select[tuple[Dossier]]:
         try:
             ref = UnitRef.parse(filters.unit)
         except ValueError as exc:
-            raise problems.invalid({"unit": [str(exc)]}) from exc
+            raise Invalid(errors={"unit": "unit.malformed"}) from exc
         query = query.where(within(ref, access.DOSSIER_UNIT))
     return query
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from services.registration.models import Account, AdminUnit, ConsultantGrant, Producer
 from services.registration.service import access
 from services.registration.service.units import REGIME_TREE
-from shared import problems
 from shared.auth import Principal, UnitRef
 from shared.db import UnitOfWork
+from shared.errors import Forbidden, Invalid, NotFound
 from shared.events import Actor, new_event
 
 
@@ -23,26 +23,24 @@ def resolve_commune(session: Session, unit: str, *, regime: str) -> AdminUnit:
     try:
         ref = UnitRef.parse(unit)
     except ValueError as exc:
-        raise problems.invalid({"unit": [str(exc)]}) from exc
+        raise Invalid(errors={"unit": "unit.malformed"}) from exc
     tree = REGIME_TREE[regime]
     if ref.level != "commune" or ref.tree != tree:
-        raise problems.invalid(
-            {"unit": [f"Expected a commune of tree {tree!r} ({tree}:commune:CODE)."]}
-        )
+        raise Invalid(errors={"unit": ("unit.not_a_commune", {"tree": tree})})
     row = session.execute(
         select(AdminUnit).where(
             AdminUnit.tree == ref.tree, AdminUnit.level == "commune", AdminUnit.code == ref.code
         )
     ).scalar_one_or_none()
     if row is None:
-        raise problems.invalid({"unit": [f"Unknown commune {unit}."]})
+        raise Invalid(errors={"unit": ("unit.unknown", {"unit": unit})})
     return row
 
 
 def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str, Any]) -> Producer:
     """An applicant records the entity it represents."""
     if not principal.has("applicant"):
-        raise problems.forbidden("Only applicants register producers.")
+        raise Forbidden("producer.applicants_only")
     commune = resolve_commune(uow.session, data["unit"], regime=regime)
     producer = Producer(
         owner_account_id=access.me(principal),
@@ -71,7 +69,7 @@ def get(*, session: Session, principal: Principal, producer_id: uuid.UUID) -> Pr
         select(Producer).where(Producer.id == producer_id, access.producer_reach(principal))
     ).scalar_one_or_none()
     if producer is None:
-        raise problems.not_found("producer")
+        raise NotFound("producer.not_found")
     return producer
 
 
@@ -93,12 +91,12 @@ def set_consultant(
     """The producer's owner grants (or withdraws) a consultant's access to its dossiers."""
     producer = get(session=uow.session, principal=principal, producer_id=producer_id)
     if producer.owner_account_id != access.me(principal):
-        raise problems.forbidden("Only the producer's own account grants access.")
+        raise Forbidden("producer.not_owner")
     consultant = uow.session.execute(
         select(Account).where(Account.email == email.strip().lower())
     ).scalar_one_or_none()
     if consultant is None or "consultant" not in consultant.roles:
-        raise problems.invalid({"email": ["No consultant account with this email."]})
+        raise Invalid(errors={"email": "producer.no_such_consultant"})
     existing = next((g for g in producer.grants if g.consultant_account_id == consultant.id), None)
     if granted and existing is None:
         producer.grants.append(

@@ -8,9 +8,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.registration.models import AdminUnit
-from shared import problems
 from shared.auth import UnitRef
 from shared.db import UnitOfWork
+from shared.errors import Invalid, NotFound
 from shared.units import UnitRow, iter_current_units, iter_legacy_units
 
 # Which tree of administrative units each programme regime files dossiers in (OCOP_REGIME).
@@ -88,11 +88,11 @@ def children(
         )
         rows = list(session.execute(query.order_by(AdminUnit.code)).scalars())
         if not rows and not _tree_loaded(session, tree):
-            raise problems.not_found("tree")
+            raise NotFound("unit.tree_not_loaded", tree=tree)
         return rows
     ref = _parent_ref(parent, tree)
     if not _exists(session, ref):
-        raise problems.not_found("parent unit")
+        raise NotFound("unit.parent_not_found", unit=parent)
     # Codes are unique within a level only: the parent's level picks the column to match.
     column = {"province": AdminUnit.province_code, "district": AdminUnit.district_code}
     if ref.level not in column:
@@ -111,11 +111,11 @@ def _parent_ref(parent: str, tree: str | None) -> UnitRef:
     try:
         ref = UnitRef.parse(parent)
     except ValueError as exc:
-        raise problems.invalid({"parent": [str(exc)]}) from exc
+        raise Invalid(errors={"parent": "unit.malformed"}) from exc
     if ref.level == "national":
-        raise problems.invalid({"parent": ["Expected tree:level:code, e.g. pre2025:province:45."]})
+        raise Invalid(errors={"parent": "unit.malformed"})
     if tree is not None and ref.tree != tree:
-        raise problems.invalid({"parent": [f"Expected a unit of tree {tree!r}, not {ref.tree!r}."]})
+        raise Invalid(errors={"parent": ("unit.other_tree", {"tree": tree, "given": ref.tree})})
     return ref
 
 

@@ -57,7 +57,8 @@ def test_a_story_needs_5_2_and_no_story_ignores_it(
         uow.commit()
     held = kit.finalise(chair, ev)
     assert held.status == 409
-    assert "1 sheet(s) leave 5.2 unanswered" in held.body["detail"]
+    assert held.body["code"] == "evaluation.sheets_incomplete"
+    assert held.body["params"] == {"sheets": 1, "criteria": ["5.2"]}
     mine = member("GET", f"/api/v1/evaluations/{ev}/sheets/mine")
     assert kit.revise(member, ev, story, mine.body["revision"]).status == 200
     closed = kit.finalise(chair, ev)

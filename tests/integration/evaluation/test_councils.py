@@ -193,7 +193,8 @@ def test_one_chair_and_one_secretary_each_account_once(
     before = state(evaluation)
     for role in ("chair", "secretary"):
         reply = seat(district_secretariat, council["id"], spare.account["id"], role)
-        assert role in problem(reply, 409, "conflict")["detail"]
+        body = problem(reply, 409, "conflict")
+        assert (body["code"], body["params"]) == ("council.seat_taken", {"seat": role})
     sitting = council["members"][2]["account_id"]
     for role in ("member", "chair"):
         problem(seat(district_secretariat, council["id"], sitting, role), 409, "conflict")

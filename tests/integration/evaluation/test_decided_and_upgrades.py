@@ -148,7 +148,7 @@ def refused_withdrawal(registration: Any, people: dict[str, Any], dossier_id: st
     before = registration_state(registration, dossier_id)
     reply = flows.act(people["registration_applicant"], current, "withdraw", reason="Đổi ý")
     body = assert_problem(reply, 409, "transition-not-allowed")
-    assert "decided" in body["detail"]
+    assert body["code"] == "dossier.decided_already"
     assert registration_state(registration, dossier_id) == before
     assert read(people, dossier_id)["status"] == "accepted"
 
@@ -271,8 +271,9 @@ def test_an_upgrade_naming_another_products_certificate_is_refused(
     for registration_type in ("upgrade", "re_evaluation"):
         reply = file(people, registration_type, cert["number"], set_code=OTHER_SET)
         body = assert_problem(reply, 422, "validation-error")
-        message = body["errors"]["certificate_number"][0]
-        assert f"product set {SET}" in message and f"product set {OTHER_SET}" in message
+        assert body["field_codes"] == {"certificate_number": "certificate.other_product"}
+        given = body["field_params"]["certificate_number"]
+        assert (given["certificate_set"], given["dossier_set"]) == (SET, OTHER_SET)
     with registration.db.reader() as session:
         after = session.execute(select(func.count()).select_from(Dossier)).scalar_one()
     assert after == before
@@ -292,8 +293,8 @@ def test_one_upgrade_of_a_certificate_at_a_time(
     before = registration_state(registration, second.body["id"])
     refused = submit(people, second.body)
     body = assert_problem(refused, 422, "validation-error")
-    assert "under way" in body["errors"]["certificate_number"][0]
-    assert first.body["id"] in body["errors"]["certificate_number"][0]
+    assert body["field_codes"] == {"certificate_number": "certificate.upgrade_under_way"}
+    assert body["field_params"]["certificate_number"]["dossier_id"] == first.body["id"]
     assert registration_state(registration, second.body["id"])[:3] == before[:3]
     assert_problem(file(people, "upgrade", cert["number"]), 422, "validation-error")
     # A re-evaluation is not an upgrade: its own rules apply (the window, here not open yet).

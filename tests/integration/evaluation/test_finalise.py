@@ -271,7 +271,8 @@ def test_no_quorum_is_refused_and_changes_nothing(evaluation, councils, at_distr
     reply = kit.finalise(council.chair, ev)
     assert reply.status == 409, reply.body
     assert reply.body["type"] == "urn:ocop:problem:transition-not-allowed"
-    assert "2 of 4" in reply.body["detail"] and "3 are needed" in reply.body["detail"]
+    assert reply.body["code"] == "evaluation.no_quorum"
+    assert reply.body["params"] == {"sheets": 2, "eligible": 4, "required": 3}
     assert kit.snapshot(evaluation, dossier_id) == before
 
 
@@ -289,7 +290,7 @@ def test_the_chairs_sheet_is_part_of_the_quorum(
         assert kit.submit(person, ev, answers_for(80, marks=4)).status == 201
     before = kit.snapshot(evaluation, dossier["id"])
     reply = kit.finalise(council.secretary, ev)
-    assert reply.status == 409 and "chair" in reply.body["detail"]
+    assert reply.status == 409 and reply.body["code"] == "evaluation.no_quorum_without_chair"
     assert kit.snapshot(evaluation, dossier["id"]) == before
 
 

@@ -135,6 +135,7 @@ def test_a_reevaluation_in_its_window_is_recognised_and_supersedes(
     assert case.filed_on == days_ago(0)
     # 45 days from the complete dossier (its acceptance today), moved off a day off.
     assert case.decision_due_on == REEVALUATION_DECISION.due(days_ago(0), WorkingCalendar())
+    assert case.decision_counted_from == days_ago(0)  # kept to count again (due_dates)
     assert case.level == "commune" and case.stage == "commune_review"  # the usual procedure
 
     version = awaiting_decision(
@@ -257,9 +258,9 @@ def test_a_reevaluation_before_its_window_is_refused(
         json={"version": draft.body["version"]},
     )
     problem = assert_problem(submit, 422, "validation-error")
-    [message] = problem["errors"]["certificate_number"]
-    assert f"opens on {days_ago(-20).isoformat()}" in message
-    assert f"closes on {days_ago(-80).isoformat()}" in message
+    assert problem["field_codes"] == {"certificate_number": "certificate.reevaluation_not_open"}
+    assert problem["field_params"]["certificate_number"]["opens_on"] == days_ago(-20).isoformat()
+    assert problem["field_params"]["certificate_number"]["closes_on"] == days_ago(-80).isoformat()
     assert both_sides(registration, evaluation, people["producer_id"]) == before
 
 
@@ -269,8 +270,8 @@ def test_a_reevaluation_more_than_180_days_after_expiry_is_refused(
     old = certificate_expiring(-181)
     before = both_sides(registration, evaluation, people["producer_id"])
     problem = assert_problem(file(people, "re_evaluation", old["number"]), 422, "validation-error")
-    [message] = problem["errors"]["certificate_number"]
-    assert f"until {days_ago(1).isoformat()}" in message
+    assert problem["field_codes"] == {"certificate_number": "certificate.reevaluation_too_late"}
+    assert problem["field_params"]["certificate_number"]["last_day"] == days_ago(1).isoformat()
     assert both_sides(registration, evaluation, people["producer_id"]) == before
 
 

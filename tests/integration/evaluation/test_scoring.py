@@ -205,10 +205,10 @@ def test_members_declare_before_opening_the_dossier(
 
     before = kit.snapshot(evaluation, dossier_id)
     closed_door = member("GET", dossier_path)
-    assert closed_door.status == 403 and "conflict of interest" in closed_door.body["detail"]
+    assert closed_door.status == 403 and closed_door.body["code"] == "evaluation.declare_first"
     assert closed_door.body["detail"] and "product_name" not in closed_door.body
     refused = kit.submit(member, ev["id"], answers_for(80, marks=4))
-    assert refused.status == 403 and "conflict of interest" in refused.body["detail"]
+    assert refused.status == 403 and refused.body["code"] == "evaluation.declare_first"
     assert kit.snapshot(evaluation, dossier_id) == before
 
     declared = kit.declare(member, ev["id"])
@@ -294,7 +294,7 @@ def test_sheet_records_points_and_the_documents_the_member_had(evaluation, counc
     # One sheet per member.
     before = kit.snapshot(evaluation, dossier_id)
     twice = kit.submit(chair, ev["id"], answers)
-    assert twice.status == 409 and "revise" in twice.body["detail"]
+    assert twice.status == 409 and twice.body["code"] == "sheet.already_handed_in"
     assert kit.snapshot(evaluation, dossier_id) == before
 
 
@@ -309,12 +309,14 @@ def test_bad_sheets_change_nothing(evaluation, council, opened) -> None:
     reply = kit.submit(member, ev["id"], wrong)
     assert reply.status == 422, reply.body
     errors = reply.body["errors"]["answers"]
-    assert "unknown option 'z'" in errors["1.1"] and "99.9" in errors
+    assert "1.1" in errors and "99.9" in errors
+    assert reply.body["field_codes"]["answers.1.1"] == "answer.unknown_option"
+    assert reply.body["field_codes"]["answers.99.9"] == "answer.unknown_criterion"
 
     partial = dict(list(answers_for(80, marks=4).items())[:10])
     reply = kit.submit(member, ev["id"], partial)
     assert reply.status == 422
-    assert any("missing answer" in m for m in reply.body["errors"]["answers"].values())
+    assert "answer.missing" in reply.body["field_codes"].values()
 
     smuggled = member("POST", path, json={"answers": answers_for(80), "total": 100})
     assert smuggled.status == 422 and "total" in smuggled.body["errors"]
@@ -368,8 +370,11 @@ def test_members_never_see_each_others_sheets_before_close(evaluation, council, 
     before = kit.snapshot(evaluation, dossier_id)
 
     sealed = member("GET", f"/api/v1/evaluations/{ev['id']}/sheets")
-    assert sealed.status == 403 and "sealed" in sealed.body["detail"]
-    assert set(sealed.body) <= {"type", "title", "status", "detail", "instance", "request_id"}
+    assert sealed.status == 403 and sealed.body["code"] == "sheet.sealed"
+    assert set(sealed.body) <= {
+        *("type", "title", "status", "detail", "instance", "request_id", "code", "params")
+    }
+    assert sealed.body["params"] == {}
     for person, total in zip(council.everyone, totals, strict=False):
         mine = person("GET", f"/api/v1/evaluations/{ev['id']}/sheets/mine")
         assert mine.status == 200 and mine.body["total"] == total

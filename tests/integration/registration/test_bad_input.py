@@ -38,9 +38,12 @@ def test_invalid_option_for_a_criterion(applicant, producer, snapshot) -> None:
     body["self_assessment"]["1.1"] = "z"
     body["self_assessment"]["9.9"] = "a"
     problem = _problem(applicant("POST", "/api/v1/dossiers", json=body), 422, "validation-error")
-    errors = problem["errors"]["self_assessment"]
-    assert "unknown option 'z'" in errors["1.1"]
-    assert "9.9" in errors
+    assert "1.1" in problem["errors"]["self_assessment"]
+    assert problem["code"] == "self_assessment.mismatch"
+    codes = problem["field_codes"]
+    assert codes["self_assessment.1.1"] == "answer.unknown_option"
+    assert problem["field_params"]["self_assessment.1.1"] == {"answer": "z", "expected": "a, b, c"}
+    assert codes["self_assessment.9.9"] == "answer.unknown_criterion"
     assert snapshot() == before
 
 
@@ -58,7 +61,8 @@ def test_incomplete_self_assessment_cannot_be_submitted(applicant, producer, sna
     draft = applicant("POST", "/api/v1/dossiers", json=body).body
     before = snapshot(draft["id"])
     problem = _problem(flows.act(applicant, draft, "submit"), 422, "validation-error")
-    assert "missing answer" in next(iter(problem["errors"]["self_assessment"].values()))
+    assert problem["errors"]["self_assessment"]
+    assert set(problem["field_codes"].values()) == {"answer.missing"}
     assert snapshot(draft["id"]) == before
 
 
@@ -96,7 +100,10 @@ def test_another_applicants_dossier_does_not_exist(call, dossier, snapshot) -> N
     ):
         problem = _problem(reply, 404, "not-found")
         # Only what the caller sent comes back (the path); nothing of the dossier.
-        assert set(problem) <= {"type", "title", "status", "detail", "instance", "request_id"}
+        assert set(problem) <= {
+            *("type", "title", "status", "detail", "instance", "request_id", "code", "params")
+        }
+        assert problem["params"] == {}
         assert dossier["product_name"] not in str(problem)
     listing = intruder("GET", "/api/v1/dossiers")
     assert dossier["id"] not in [d["id"] for d in listing.body["items"]]

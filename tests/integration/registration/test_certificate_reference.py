@@ -151,14 +151,16 @@ def file(owner: flows.Actor, producer_id: str, registration_type: str, number: A
     return owner("POST", "/api/v1/dossiers", json=body)
 
 
-def refused(reply: flows.Reply, *fragments: str) -> str:
-    """The 422 on ``certificate_number``; returns its message (which names ``fragments``)."""
+def refused(reply: flows.Reply, code: str, **params: Any) -> str:
+    """The 422 on ``certificate_number`` with ``code`` (and ``params`` among its values);
+    returns its message."""
     assert reply.status == 422, reply.body
     assert reply.headers["Content-Type"] == "application/problem+json"
     assert reply.body["type"] == "urn:ocop:problem:validation-error"
+    assert reply.body["field_codes"] == {"certificate_number": code}, reply.body
+    given = reply.body.get("field_params", {}).get("certificate_number", {})
+    assert params.items() <= given.items(), given
     [message] = reply.body["errors"]["certificate_number"]
-    for fragment in fragments:
-        assert fragment in message, message
     return message
 
 
@@ -220,10 +222,10 @@ def test_the_read_model_follows_certificate_events(
 def test_first_registrations_name_none_the_others_one(registration, owner, producer_id, certify):
     number = certify()
     before = state(registration, producer_id)
-    refused(file(owner, producer_id, "first", number), "first registration names no")
-    refused(file(owner, producer_id, "upgrade", None), "names the certificate")
+    refused(file(owner, producer_id, "first", number), "certificate.not_for_first_registration")
+    refused(file(owner, producer_id, "upgrade", None), "certificate.required")
     body = flows.dossier_body(producer_id) | {"registration_type": "re_evaluation"}
-    refused(owner("POST", "/api/v1/dossiers", json=body), "names the certificate")
+    refused(owner("POST", "/api/v1/dossiers", json=body), "certificate.required")
     too_long = file(owner, producer_id, "upgrade", "x" * 41)
     assert too_long.status == 422 and "certificate_number" in too_long.body["errors"]
     assert state(registration, producer_id) == before
@@ -260,12 +262,16 @@ def test_an_upgrade_names_a_current_certificate_below_5_stars(
     )
     before = state(registration, producer_id)
 
-    refused(file(owner, producer_id, "upgrade", "OCOP-45-2026-99999"), "holds no certificate")
-    refused(file(owner, producer_id, "upgrade", theirs), "holds no certificate")
-    refused(file(owner, producer_id, "upgrade", of_my_other_producer), "holds no certificate")
-    refused(file(owner, producer_id, "upgrade", five), "already 5★")
-    refused(file(owner, producer_id, "upgrade", expired), "expired on", "first registration")
-    refused(file(owner, producer_id, "upgrade", revoked), "is revoked")
+    refused(file(owner, producer_id, "upgrade", "OCOP-45-2026-99999"), "certificate.not_held")
+    refused(file(owner, producer_id, "upgrade", theirs), "certificate.not_held")
+    refused(file(owner, producer_id, "upgrade", of_my_other_producer), "certificate.not_held")
+    refused(file(owner, producer_id, "upgrade", five), "certificate.highest_rank", rank=5)
+    refused(file(owner, producer_id, "upgrade", expired), "certificate.expired")
+    refused(
+        file(owner, producer_id, "upgrade", revoked),
+        "certificate.not_current",
+        certificate_status="revoked",
+    )
     assert state(registration, producer_id) == before
 
     number = certify(star_rank=4)
@@ -301,7 +307,9 @@ def test_a_certificate_revoked_after_the_draft_stops_the_submission(
     )
     assert registration.inbox().consume(revoked) == "handled"
     before = state(registration, producer_id)
-    refused(flows.act(owner, draft, "submit"), "is revoked")
+    refused(
+        flows.act(owner, draft, "submit"), "certificate.not_current", certificate_status="revoked"
+    )
     assert state(registration, producer_id) == before
     again = owner("GET", f"/api/v1/dossiers/{draft['id']}").body
     assert (again["status"], again["version"], again["filed_on"]) == (
@@ -350,8 +358,9 @@ def test_a_reevaluation_before_its_window_is_refused_with_the_window(
     opens, closes = expires - timedelta(days=180), expires - timedelta(days=120)
     refused(
         flows.act(owner, draft.body, "submit"),
-        f"opens on {opens.isoformat()}",
-        f"closes on {closes.isoformat()}",
+        "certificate.reevaluation_not_open",
+        opens_on=opens.isoformat(),
+        closes_on=closes.isoformat(),
     )
     assert state(registration, producer_id) == before
     again = owner("GET", f"/api/v1/dossiers/{draft.body['id']}").body
@@ -366,7 +375,11 @@ def test_a_reevaluation_more_than_180_days_after_expiry_is_refused(
     number = certify(expires_on=expires)
     before = state(registration, producer_id)
     last = (expires + timedelta(days=180)).isoformat()
-    refused(file(owner, producer_id, "re_evaluation", number), f"until {last}")
+    refused(
+        file(owner, producer_id, "re_evaluation", number),
+        "certificate.reevaluation_too_late",
+        last_day=last,
+    )
     assert state(registration, producer_id) == before
 
 
@@ -382,15 +395,19 @@ def test_editing_the_type_or_the_certificate_is_checked(
         return owner("PATCH", path, json={"version": current["version"], **changes})
 
     before = state(registration, producer_id), owner("GET", path).body
-    refused(patch(registration_type="upgrade"), "names the certificate")
-    refused(patch(registration_type="upgrade", certificate_number=five), "already 5★")
-    refused(patch(certificate_number=number), "first registration names no")
+    refused(patch(registration_type="upgrade"), "certificate.required")
+    refused(
+        patch(registration_type="upgrade", certificate_number=five),
+        "certificate.highest_rank",
+        rank=5,
+    )
+    refused(patch(certificate_number=number), "certificate.not_for_first_registration")
     assert (state(registration, producer_id), owner("GET", path).body) == before
 
     upgraded = patch(registration_type="upgrade", certificate_number=number)
     assert upgraded.status == 200, upgraded.body
     assert upgraded.body["certificate_number"] == number
-    refused(patch(registration_type="first"), "first registration names no")
+    refused(patch(registration_type="first"), "certificate.not_for_first_registration")
     back = patch(registration_type="first", certificate_number=None)
     assert back.status == 200, back.body
     assert (back.body["registration_type"], back.body["certificate_number"]) == ("first", None)

@@ -23,9 +23,9 @@ def test_a_story_needs_its_structure_answered_and_no_story_does_not(call) -> Non
     assert edited.status == 200, edited.body  # a draft may leave it for later
     refused = flows.act(applicant, edited.body, "submit")
     assert refused.status == 422
-    assert refused.body["errors"]["self_assessment"] == {
-        "5.2": "missing answer; expected one of a, b, c"
-    }
+    assert refused.body["field_codes"] == {"self_assessment.5.2": "answer.missing"}
+    assert refused.body["field_params"]["self_assessment.5.2"] == {"expected": "a, b, c"}
+    assert list(refused.body["errors"]["self_assessment"]) == ["5.2"]
 
     no_story = {**story, "5.1": "a"}
     edited = applicant(

@@ -56,10 +56,11 @@ class Lookup:
 
 
 def _refused(check: CurrentPowers, token: VerifiedToken) -> str:
+    """The code of the 401 the check answers (its words are the catalogue's)."""
     with pytest.raises(Problem) as caught:
         check.check(token)
-    assert caught.value.status == 401
-    return caught.value.detail or ""
+    assert caught.value.status == 401 and caught.value.detail
+    return caught.value.extra["code"]
 
 
 def test_an_account_the_service_has_not_heard_of_keeps_its_tokens() -> None:
@@ -68,8 +69,7 @@ def test_an_account_the_service_has_not_heard_of_keeps_its_tokens() -> None:
 
 def test_a_token_issued_before_the_last_change_of_powers_is_refused() -> None:
     check = CurrentPowers(Lookup(AccountState(not_before=CHANGED)))
-    detail = _refused(check, _token(CHANGED.timestamp() - 0.001))
-    assert "changed after this token was issued" in detail
+    assert _refused(check, _token(CHANGED.timestamp() - 0.001)) == "auth.powers_changed"
     check.check(_token(CHANGED.timestamp() + 0.001))  # signed in again: the new powers
     check.check(_token(CHANGED.timestamp()))
 
@@ -84,12 +84,12 @@ def test_a_whole_second_iat_is_never_late_enough_to_pass() -> None:
 
 def test_a_deactivated_account_has_no_token_at_all() -> None:
     check = CurrentPowers(Lookup(AccountState(active=False)))
-    assert _refused(check, _token(time.time())) == "The account is deactivated."
+    assert _refused(check, _token(time.time())) == "auth.account_deactivated"
 
 
 def test_a_signed_out_token_is_refused_and_the_others_are_not() -> None:
     check = CurrentPowers(Lookup(AccountState(revoked=frozenset({"t1"}))))
-    assert "signed out" in _refused(check, _token(time.time(), "t1"))
+    assert _refused(check, _token(time.time(), "t1")) == "auth.signed_out"
     check.check(_token(time.time(), "t2"))  # another device's session goes on
     check.check(_token(time.time(), None))
 

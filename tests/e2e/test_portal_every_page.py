@@ -96,6 +96,10 @@ PAGE_FACTS = """() => ({
   width: document.scrollingElement.scrollWidth,
   viewport: window.innerWidth,
   wide: document.scrollingElement.scrollWidth > innerWidth ? (TOO_WIDE)() : [],
+  // The header's menu wraps on a phone; none of it scrolls sideways.
+  header: [...document.querySelectorAll("header *")]
+    .filter((el) => el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 1)  // not .sr
+    .map((el) => el.tagName.toLowerCase()),
   unlabelled: (UNLABELLED)(),
   text: [document.title, document.body.innerText,
     ...[...document.querySelectorAll("[aria-label], [placeholder], [title], img[alt]")].map(
@@ -211,6 +215,8 @@ class Inspector:
         if facts["width"] > facts["viewport"]:
             detail = f"{facts['width']}px wide in {facts['viewport']}px: {facts['wide']}"
             found(Finding(role, endpoint, lang, "overflow", detail))
+        if facts["header"]:
+            found(Finding(role, endpoint, lang, "header-scrolls", ", ".join(facts["header"])))
         if facts["unlabelled"]:
             found(Finding(role, endpoint, lang, "unlabelled", ", ".join(facts["unlabelled"])))
         self.words(role, endpoint, lang, facts["text"])

@@ -1,16 +1,17 @@
 """Every page of the portal, for every role, in Vietnamese and in English, on a phone (issue 15).
 
-A case is taken over the APIs from filing to a province 4★ certificate (``climb``), with a
-second dossier waiting at the commune's review and a third in its intake queue. Then each role
-signs in, in a browser context of its own at 390×844, and opens every page it reaches in both
-languages. Each page answers its expected status, names its language in ``html[lang]``, does
-not scroll sideways, labels every form control, writes no ISO date, shows no code meant for
-machines (``notification.sent``, ``breach_of_law``, ``(system)``) and, in Vietnamese, no
-English: no English catalogue phrase and none of a few English function words. The people's
-and products' own names (the data) are set aside first. The certificate, the council minutes
-and the case-file report are downloaded in the browser's session and read as rendered
-(``pdftotext``), and so are the recognition decision and Form 03; their first pages are kept as
-PNG beside the screenshots.
+A case is taken over the APIs from filing to a province 4★ certificate (``climb``); more
+dossiers wait at the commune's intake and review, for a council, and at a council's scoring.
+Then each role signs in, in a browser context of its own at 390×844, opens every page it
+reaches in both languages and sends a few forms the portal refuses. Each page answers its
+expected status, names its language in ``html[lang]``, does not scroll sideways (nor does its
+header), labels every form control, writes no ISO date, shows no code meant for machines
+(``notification.sent``, ``breach_of_law``, ``(system)``, ``pre2025:district:461``) and, in
+Vietnamese, no English: no English catalogue phrase and none of a few English function words.
+The people's and products' own names (the data) are set aside first. The certificate, the
+recognition decision, Form 03, the council minutes and the case-file report are downloaded in
+the browser's session and read as rendered (``pdftotext``); their first pages are kept as PNG
+beside the screenshots. Last, the certificate is revoked and its public check read again.
 
 The pages come from the portal's own URL map: a page (a GET route) nobody visits fails the
 test, unless ``UNVISITED`` says why. Findings that another piece of work is fixing are waived
@@ -259,17 +260,18 @@ def test_every_page_of_every_role_in_both_languages_on_a_phone(
     url_map = create_app(settings).url_map
     inspector = Inspector(portal, artifacts, data, url_map.bind("localhost"))
 
-    def visit(roles: Roles) -> None:
+    def go_round(roles: Roles) -> None:
+        """Each role in a browser context of its own, its pages in both languages."""
         for role, (account, visits) in roles.items():
             who = Person(chromium, portal, artifacts, PHONE)
             if account is not None:
                 who.sign_in(account.account["email"])
             for lang in LANGUAGES:
-                for n, visit in enumerate(visits, 1):
-                    inspector.page(who, role, visit, lang, n)
+                for n, step in enumerate(visits, 1):
+                    inspector.page(who, role, step, lang, n)
             who.close()
 
-    visit(roles)
+    go_round(roles)
     # Revoked, the certificate's public check and its dossier give the day and the ground.
     number, dossier = case.certificate["number"], case.dossier_id
     revoked = case.province_chair(
@@ -279,7 +281,7 @@ def test_every_page_of_every_role_in_both_languages_on_a_phone(
     )
     assert revoked.status in (200, 201), revoked.body
     check = Visit(f"/certificates/check?number={number}", shows=".status-revoked")
-    visit(
+    go_round(
         {
             "consumer-revoked": (None, [check]),
             "applicant-revoked": (case.applicant, [Visit(f"/dossiers/{dossier}")]),

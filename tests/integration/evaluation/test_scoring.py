@@ -233,6 +233,7 @@ def test_members_declare_before_opening_the_dossier(
     before = kit.snapshot(evaluation, dossier_id)
     again = kit.declare(member, ev["id"], conflicted=True, reason="changed my mind")
     assert again.status == 409 and again.body["type"] == "urn:ocop:problem:conflict"
+    assert again.body["code"] == "conflict_declaration.already_made"
     assert kit.snapshot(evaluation, dossier_id) == before
 
     # A conflicted member reads nothing and scores nothing; the quorum counts without them.
@@ -257,7 +258,9 @@ def test_members_declare_before_opening_the_dossier(
     assert quorum["declared"] == 2
 
     # The secretariat oversees but does not sit: 403. A stranger: 404, as for a missing one.
-    assert kit.declare(secretariat, ev["id"]).status == 403
+    not_seated = kit.declare(secretariat, ev["id"])
+    assert not_seated.status == 403 and not_seated.body["code"] == "evaluation.not_member"
+    assert not_seated.body["detail"] == "Only members of the evaluation's council may do this."
     assert secretariat("GET", dossier_path).status == 403
     stranger = kit.official(admin, eval_call, ["council_member"], kit.OTHER_PROVINCE)
     for reply in (

@@ -66,13 +66,16 @@ def test_operators_see_failed_deliveries_and_replay_them(
     assert failed.status == 200
     (item,) = [d for d in failed.body["items"] if d["email"] == applicant.account["email"]]
     assert item["status"] == "failed_permanent" and "550" in item["last_error"]
-    assert note_call("GET", "/api/v1/deliveries/failed", token=applicant.token).status == 403
+    barred = note_call("GET", "/api/v1/deliveries/failed", token=applicant.token)
+    assert barred.status == 403 and barred.body["code"] == "delivery.operators_only"
 
     replay = f"/api/v1/deliveries/{item['id']}/replay"
     assert note_call("POST", replay, token=applicant.token).status == 404
     replayed = note_call("POST", replay, token=admin.token)
     assert replayed.status == 200 and replayed.body["status"] == "queued"
-    assert note_call("POST", replay, token=admin.token).status == 409
+    twice = note_call("POST", replay, token=admin.token)
+    assert twice.status == 409 and twice.body["code"] == "delivery.not_failed"
+    assert twice.body["params"] == {"delivery_status": "queued"}
     assert send(notification).sent == 1
     (row,) = [r for r in deliveries_of(notification, item["event_id"]) if str(r.id) == item["id"]]
     assert row.status == "sent"

@@ -207,9 +207,16 @@ def test_the_applicant_does_not_assign_and_a_stale_version_is_409(
     mine, _ = officers
     dossier = _in_queue(applicant, producer)
     before = _state(registration, dossier["id"])
-    _problem(_assign(applicant, dossier), 403, "forbidden")
-    stale = _assign(mine, {**dossier, "version": dossier["version"] + 5})
-    assert _problem(stale, 409, "conflict")["current_version"] == dossier["version"]
+    refused = _problem(_assign(applicant, dossier), 403, "forbidden")
+    # A code and its values for programs; the portal words it in the reader's language.
+    assert (refused["code"], refused["params"]) == ("dossier.not_handler", {})
+    stale = _problem(_assign(mine, {**dossier, "version": dossier["version"] + 5}), 409, "conflict")
+    assert stale["current_version"] == dossier["version"]
+    assert stale["code"] == "dossier.stale"
+    assert stale["params"] == {
+        "yours": dossier["version"] + 5,
+        "current_version": dossier["version"],
+    }
     assert _state(registration, dossier["id"]) == before
 
 

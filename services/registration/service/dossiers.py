@@ -532,6 +532,9 @@ def transition(
     dossier, producer = get_with_producer(
         session=uow.session, principal=principal, dossier_id=dossier_id
     )
+    # A move made on a version someone else changed since is stale (409), whatever the move
+    # would meet now: the loser of a race is told the dossier changed, not that it may not act.
+    _check_version(dossier, expected_version)
     try:
         step = lifecycle.next_status(
             Status(dossier.status),
@@ -550,7 +553,6 @@ def transition(
             raise Forbidden("dossier.not_handler")
         # An officer who acts on a dossier from the commune's queue takes it (ADR 0009).
         dossier.handler_account_id = access.me(principal)
-    _check_version(dossier, expected_version)
     previous = dossier.status
     now = _now()
     extra: dict[str, Any] = {}

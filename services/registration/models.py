@@ -221,6 +221,8 @@ class Document(Base):
     kind: Mapped[str] = mapped_column(String(40))
     latest_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    # The Form 02 criteria (codes of the dossier's sheet) it is evidence for; None names none.
+    criteria: Mapped[list[Any] | None] = mapped_column(JSON)
 
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number", lazy="selectin"

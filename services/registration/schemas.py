@@ -210,6 +210,21 @@ class DossierCertificateOut(Schema):
     )
 
 
+class SelfAssessmentScoreOut(Schema):
+    total = fields.Int(metadata={"description": "points out of 100, unanswered criteria 0"})
+    parts = fields.Dict(
+        keys=fields.Str(), values=fields.Int(), metadata={"description": "{A, B, C}: points"}
+    )
+    band = fields.Int(metadata={"description": "the star band of the total alone (1–5)"})
+    star_rank = fields.Int(
+        metadata={"description": "the band capped by the star marks met (1–5), as a council's"}
+    )
+    holding_back = fields.List(
+        fields.Str(), metadata={"description": "criteria whose marks for one star more are unmet"}
+    )
+    missing = fields.List(fields.Str(), metadata={"description": "criteria not answered yet"})
+
+
 class DossierOut(Schema):
     id = fields.UUID()
     version = fields.Int()
@@ -253,6 +268,14 @@ class DossierOut(Schema):
     )
     form01 = fields.Dict()
     self_assessment = fields.Dict(keys=fields.Str(), values=fields.Str())
+    self_assessment_score = fields.Nested(
+        SelfAssessmentScoreOut,
+        allow_none=True,
+        metadata={
+            "description": "the self-assessment scored on the dossier's sheet by the scorer "
+            "council sheets use; null if its answers no longer fit the sheet"
+        },
+    )
     samples_count = fields.Int()
     missing_items = fields.List(fields.Nested(MissingItemSchema))
     handler_account_id = fields.UUID(
@@ -301,9 +324,32 @@ class DossierPage(Schema):
     next = fields.UUID(allow_none=True)
 
 
+# The most criteria one document may name (a sheet has about 30).
+MAX_CRITERIA = 60
+_CRITERION = fields.Str(validate=validate.Length(min=1, max=10))
+_CRITERIA_HELP = (
+    "the Form 02 criteria (codes of the dossier's sheet, e.g. 1.3) the document is evidence "
+    "for; an unknown code answers 422 evidence.unknown_criterion"
+)
+
+
 class DocumentUploadForm(Schema):
     kind = fields.Str(required=True, validate=validate.OneOf(KINDS))
     note = fields.Str(load_default=None, validate=validate.Length(max=2000))
+    criteria = fields.List(
+        _CRITERION,
+        validate=validate.Length(max=MAX_CRITERIA),
+        metadata={"description": _CRITERIA_HELP + " (repeat the field for each)"},
+    )
+
+
+class DocumentCriteriaIn(Schema):
+    criteria = fields.List(
+        _CRITERION,
+        required=True,
+        validate=validate.Length(max=MAX_CRITERIA),
+        metadata={"description": _CRITERIA_HELP + "; empty: none in particular"},
+    )
 
 
 class DocumentFile(Schema):
@@ -326,6 +372,9 @@ class DocumentOut(Schema):
     id = fields.UUID()
     kind = fields.Str()
     latest_version = fields.Int()
+    criteria = fields.List(
+        fields.Str(), metadata={"description": "the Form 02 criteria it is evidence for"}
+    )
     versions = fields.List(fields.Nested(DocumentVersionOut))
 
 

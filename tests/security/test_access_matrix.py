@@ -160,6 +160,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("/api/v1/dossiers/<uuid:dossier_id>/assign", "POST"): "take-dossier",
     ("/api/v1/dossiers/<uuid:dossier_id>/documents", "GET"): "list-documents",
     ("/api/v1/dossiers/<uuid:dossier_id>/documents", "POST"): "upload-document",
+    ("/api/v1/dossiers/<uuid:dossier_id>/documents/<uuid:document_id>", "PATCH"): "name-evidence",
     (
         "/api/v1/dossiers/<uuid:dossier_id>/documents/<uuid:document_id>"
         "/versions/<int:number>/content",
@@ -213,6 +214,11 @@ def _dossier(world: World, obj: str, tail: str = "") -> str:
     return f"/api/v1/dossiers/{world.dossier_id(obj)}{tail}"
 
 
+def _document_path(world: World, obj: str) -> str:
+    document = str(uuid.uuid4()) if obj == MISSING else world.documents[obj]
+    return _dossier(world, obj, f"/documents/{document}")
+
+
 REQUESTS: dict[str, Request] = {
     "read-producer": lambda w, a, o: a("GET", f"/api/v1/producers/{w.producer_id(o)}"),
     "grant-consultant": lambda w, a, o: a(
@@ -233,6 +239,8 @@ REQUESTS: dict[str, Request] = {
         a, w.dossier_id(o), "other", "bang-chung.pdf", flows.PDF
     ),
     "download-document": lambda w, a, o: a("GET", _download_path(w, o)),
+    # Name the Form 02 criteria a document is evidence for (the self-assessment's picks).
+    "name-evidence": lambda w, a, o: a("PATCH", _document_path(w, o), json={"criteria": ["1.1"]}),
     "read-history": lambda w, a, o: a("GET", _dossier(w, o, "/history")),
     "export-case-file": lambda w, a, o: a("GET", _dossier(w, o, "/case-file")),
     "verify-case-file": lambda w, a, o: a("GET", _dossier(w, o, "/case-file/verification")),
@@ -241,7 +249,7 @@ REQUESTS: dict[str, Request] = {
 READS = frozenset(
     {"read-producer", "read-dossier", "list-documents", "download-document", "read-history"}
 )
-PRODUCER_WRITES = {"edit-dossier": 200, "upload-document": 201}
+PRODUCER_WRITES = {"edit-dossier": 200, "upload-document": 201, "name-evidence": 200}
 AUDITS = frozenset({"export-case-file", "verify-case-file", "report-case-file"})
 COMMUNE = frozenset({"handler", "colleague"})  # the commune's officers among the people
 
@@ -296,6 +304,7 @@ def _success_errors(
         "download-document": lambda: body == world.content[obj],
         "list-documents": lambda: world.documents[obj] in [d["id"] for d in body],
         "upload-document": lambda: body["download_url"].startswith(_dossier(world, obj, "/")),
+        "name-evidence": lambda: (body["id"], body["criteria"]) == (world.documents[obj], ["1.1"]),
         "read-producer": lambda: body["id"] == world.producer_id(obj),
         "grant-consultant": lambda: body["id"] == world.producer_id(obj),
         "take-dossier": lambda: body["handler_account_id"] == actor.account["id"],

@@ -14,6 +14,7 @@ from services.registration.domain.uploads import ALLOWED_TYPES
 from services.registration.models import Document, DocumentVersion
 from services.registration.runtime import current
 from services.registration.schemas import (
+    DocumentCriteriaIn,
     DocumentFile,
     DocumentOut,
     DocumentUploadForm,
@@ -21,7 +22,7 @@ from services.registration.schemas import (
 )
 from services.registration.service import accounts as account_service
 from services.registration.service import documents as document_service
-from shared.web import READ_ERRORS, current_principal, document_errors
+from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint(
     "documents", __name__, url_prefix="/api/v1/dossiers", description="Dossier documents"
@@ -46,6 +47,7 @@ def _out(document: Document) -> dict[str, Any]:
         "id": document.id,
         "kind": document.kind,
         "latest_version": document.latest_version,
+        "criteria": document.criteria or [],
         "versions": [_version_out(document, v) for v in document.versions],
     }
 
@@ -88,9 +90,29 @@ class Documents(MethodView):
                 declared_type=upload.mimetype,
                 max_bytes=limit,
                 note=form.get("note"),
+                criteria=form.get("criteria"),
             )
             uow.commit()
             return _version_out(version.document, version)
+
+
+@blp.route("/<uuid:dossier_id>/documents/<uuid:document_id>", methods=["PATCH"])
+@blp.arguments(DocumentCriteriaIn)
+@blp.response(200, DocumentOut)
+@document_errors(blp, *WRITE_ERRORS)
+def name_criteria(data: dict[str, Any], dossier_id: uuid.UUID, document_id: uuid.UUID) -> Any:
+    """Name the Form 02 criteria a document is evidence for (the producer's side, while the
+    dossier is a draft or returned for supplement)"""
+    with current().db.unit_of_work() as uow:
+        document = document_service.name_criteria(
+            uow=uow,
+            principal=current_principal(),
+            dossier_id=dossier_id,
+            document_id=document_id,
+            criteria=data["criteria"],
+        )
+        uow.commit()
+        return _out(document)
 
 
 def _stored_types(fn: Any) -> Any:

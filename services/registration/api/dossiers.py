@@ -26,7 +26,7 @@ from services.registration.schemas import (
     VersionIn,
     WithdrawIn,
 )
-from services.registration.service import access
+from services.registration.service import access, self_assessment
 from services.registration.service import calendar as calendar_service
 from services.registration.service import dossiers as dossier_service
 from shared.auth import Principal
@@ -40,8 +40,22 @@ blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description
 _FIELDS = [
     name
     for name in DossierOut().fields
-    if name not in ("allowed_actions", "certificate", "intake_due_on")
+    if name not in ("allowed_actions", "certificate", "intake_due_on", "self_assessment_score")
 ]
+
+
+def _self_assessment_score(dossier: Dossier) -> dict[str, Any] | None:
+    scored = self_assessment.score_of(dossier)
+    if scored is None:
+        return None
+    return {
+        "total": scored.total,
+        "parts": dict(scored.part_totals),
+        "band": scored.band,
+        "star_rank": scored.star_rank,
+        "holding_back": list(scored.holding_back),
+        "missing": list(scored.missing),
+    }
 
 
 def _intake_due_on(dossier: Dossier) -> date | None:
@@ -65,6 +79,7 @@ def _out(
     withdrawal is refused once decided)."""
     data = {name: getattr(dossier, name) for name in _FIELDS}
     data["intake_due_on"] = _intake_due_on(dossier)
+    data["self_assessment_score"] = _self_assessment_score(dossier)
     data["certificate"] = certificate
     status = Status(dossier.status)
     intake = access.handles_intake(principal, dossier)

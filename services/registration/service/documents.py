@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Status
 from services.registration.domain.uploads import KINDS, UploadRejected, check_upload
-from services.registration.models import Document, DocumentVersion
+from services.registration.models import Document, DocumentVersion, Dossier, Producer
 from services.registration.service import access
 from services.registration.service import dossiers as dossier_service
+from services.registration.service.self_assessment import evidence_criteria
 from services.registration.storage import Storage
 from shared.auth import Principal
 from shared.db import UnitOfWork
@@ -49,17 +50,15 @@ def upload(
     declared_type: str | None,
     max_bytes: int,
     note: str | None = None,
+    criteria: list[str] | None = None,
 ) -> DocumentVersion:
-    """Add a document to a dossier in the applicant's hands; the same kind again adds a version."""
-    dossier, producer = dossier_service.get_with_producer(
-        session=uow.session, principal=principal, dossier_id=dossier_id
-    )
-    if not access.acts_for_producer(principal, producer):
-        raise Forbidden("dossier.not_applicant_side")
-    if Status(dossier.status) not in lifecycle.EDITABLE:
-        raise Refused("document.dossier_not_editable", status=dossier.status)
+    """Add a document to a dossier in the applicant's hands; the same kind again adds a version.
+    ``criteria``, if given, are the Form 02 criteria the document is evidence for (replacing
+    what an earlier version named)."""
+    dossier, producer = _editable(uow, principal, dossier_id)
     if kind not in KINDS:
         raise Invalid(errors={"kind": ("field.choice", {"choices": ", ".join(KINDS)})})
+    named = None if criteria is None else evidence_criteria(dossier, criteria, field="criteria")
     try:
         checked = check_upload(
             name=name, data=data, declared_type=declared_type, max_bytes=max_bytes
@@ -75,6 +74,8 @@ def upload(
         document = Document(dossier_id=dossier.id, kind=kind, latest_version=0, created_at=now)
         uow.session.add(document)
     document.latest_version += 1
+    if named is not None:
+        document.criteria = named
     key = storage.put(data)
     # The bytes are stored before the row; if the transaction fails they are removed again,
     # and a crash in between leaves an unreferenced file, never a row without its file.
@@ -114,6 +115,41 @@ def upload(
         )
     )
     return version
+
+
+def _editable(
+    uow: UnitOfWork, principal: Principal, dossier_id: uuid.UUID
+) -> tuple[Dossier, Producer]:
+    """The dossier and its producer, if the caller may change its documents now: the
+    producer's side, while the dossier is a draft or returned for supplement."""
+    dossier, producer = dossier_service.get_with_producer(
+        session=uow.session, principal=principal, dossier_id=dossier_id
+    )
+    if not access.acts_for_producer(principal, producer):
+        raise Forbidden("dossier.not_applicant_side")
+    if Status(dossier.status) not in lifecycle.EDITABLE:
+        raise Refused("document.dossier_not_editable", status=dossier.status)
+    return dossier, producer
+
+
+def name_criteria(
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    document_id: uuid.UUID,
+    criteria: list[str],
+) -> Document:
+    """Name the Form 02 criteria a document of the dossier is evidence for (none: it is
+    evidence for none in particular), as the applicant picks them on the self-assessment."""
+    dossier, _ = _editable(uow, principal, dossier_id)
+    document = uow.session.execute(
+        select(Document).where(Document.id == document_id, Document.dossier_id == dossier.id)
+    ).scalar_one_or_none()
+    if document is None:
+        raise NotFound("document.not_found")
+    document.criteria = evidence_criteria(dossier, criteria, field="criteria")
+    return document
 
 
 def list_(*, session: Session, principal: Principal, dossier_id: uuid.UUID) -> list[Document]:

@@ -132,15 +132,6 @@ class ConsultantGrant(Base):
     producer: Mapped[Producer] = relationship(back_populates="grants")
 
 
-#: A dossier changing its certificate (an upgrade or a re-evaluation) filed and not decided.
-CHANGE_UNDER_WAY = (
-    "registration_type IN ('upgrade', 're_evaluation') "
-    "AND status IN ('submitted', 'returned', 'resubmitted', 'accepted') "
-    "AND decided_outcome IS NULL"
-)
-ONE_CHANGE_PER_CERTIFICATE = "uq_dossiers_one_change_per_certificate"
-
-
 class Dossier(Base):
     """A product dossier (hồ sơ sản phẩm) filed at the producer's commune."""
 

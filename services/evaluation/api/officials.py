@@ -23,8 +23,9 @@ class OfficialListArgs(Schema):
     q = fields.Str(
         validate=validate.Length(max=200),
         metadata={
-            "description": "words found in the name, email or unit (its name or reference), "
-            "each anywhere, regardless of case, tones and letter marks (đ is found as d)"
+            "description": "words, each beginning a word of the name, the email, the unit's "
+            "reference or the name of the unit or of a unit above it, in any order, regardless "
+            "of case, tones and letter marks (đ is found as d)"
         },
     )
     limit = fields.Int(

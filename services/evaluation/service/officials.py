@@ -84,9 +84,9 @@ def list_(
     if role:
         # roles is a JSON list of names from a fixed vocabulary; the quotes delimit one name.
         query = query.where(Official.roles.cast(Text).contains(f'"{role}"', autoescape=True))
-    # Every word asked for, found anywhere in the name, email or unit (in any order).
+    # Every word asked for begins a word of the name, email or unit (in any order).
     for word in fold(q or "").split():
-        query = query.where(Official.search_text.contains(word, autoescape=True))
+        query = query.where(Official.search_text.contains(f" {word}", autoescape=True))
     if after is not None:
         # Only a cursor in reach: an id elsewhere answers like one that does not exist.
         last = session.execute(

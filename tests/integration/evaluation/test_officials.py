@@ -268,3 +268,13 @@ def test_a_search_stays_in_reach(named: People, district_secretariat: flows.Acto
     # Zô Văn Em works in the neighbouring district: found by the province, not by Đông Hà.
     assert _search(district_secretariat, f"zo {named.tag}").body["items"] == []
     assert len(_search(district_secretariat, named.tag).body["items"]) == 9
+
+
+def test_a_districts_name_finds_its_communes_officials_too(
+    people: People, province_secretariat: flows.Actor
+) -> None:
+    # The commune officer works in a ward of Thành phố Đông Hà: found by the district's name.
+    found = _search(province_secretariat, f"thanh pho dong ha {people.tag}").body["items"]
+    assert keys(people, found) == {"chair", "member", "commune"}
+    found = _search(province_secretariat, f"thi xa quang tri {people.tag}").body["items"]
+    assert keys(people, found) == {"other_district"}

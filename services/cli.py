@@ -145,6 +145,24 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rescore(args: argparse.Namespace) -> int:
+    """Score evaluation's stored sheets again with the current rubric; report what differs
+    (a dry run unless --apply, which writes the current totals)."""
+    from services.evaluation.service import rescoring
+
+    with _opened("evaluation") as rt, rt.db.unit_of_work() as uow:
+        changed = rescoring.rescore(uow.session, apply=args.apply)
+        for found in changed:
+            print(found.line())
+        if args.apply:
+            uow.commit()
+    written = sum(found.new_total is not None for found in changed)
+    closed = sum(found.evaluation_status == "closed" for found in changed)
+    verb = "rescored" if args.apply else "would be rescored (dry run; --apply writes them)"
+    print(f"{written} sheet(s) {verb}; {closed} of a closed evaluation, its result left as decided")
+    return 0
+
+
 def cmd_seed(_args: argparse.Namespace) -> int:
     from services.registration.seed import DEMO_PASSWORD, seed_demo
 
@@ -181,6 +199,45 @@ def cmd_admin(args: argparse.Namespace) -> int:
             print(f"not created: {exc}", file=sys.stderr)
             return 2
     print(f"administrator {args.email} created ({account_id})")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """``ocop keys``: the registration service's signing keys (ADR 0002)."""
+    import getpass
+
+    from services.registration import keys
+
+    with _opened("registration") as rt:
+        if args.action == "list":
+            for key in keys.listing(rt.db):
+                print(f"{key.kind:<6} {key.kid:<34} {key.created_at:%Y-%m-%d %H:%M} {key.status}")
+            return 0
+        if args.action == "rotate":
+            token_kid, ledger_kid = keys.rotate(rt.db)
+            print(f"token key {token_kid} and ledger key {ledger_kid} sign from now on")
+            return 0
+        try:
+            if args.action == "retire":
+                if not args.kid:
+                    print("ocop keys retire needs the key id (ocop keys list)", file=sys.stderr)
+                    return 2
+                keys.retire(rt.db, args.kid)
+                print(f"token key {args.kid} retired: its tokens are refused from now on")
+                return 0
+            if sys.stdin.isatty():
+                new = getpass.getpass("New passphrase: ")
+                if getpass.getpass("New passphrase again: ") != new:
+                    print("the two passphrases differ; nothing changed", file=sys.stderr)
+                    return 2
+            else:
+                new = sys.stdin.readline().rstrip("\r\n")
+            count = keys.rekey(rt.db, new.encode())
+        except keys.KeyRefused as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            return 2
+    print(f"{count} keys encrypted with the new passphrase: set OCOP_SIGNING_KEY_PASSPHRASE to it")
+    print("for every registration process and restart them")
     return 0
 
 
@@ -239,6 +296,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from shared.metrics import serve_worker_metrics
 
     rt = _runtime(args.service)
+    if args.service == "registration":
+        rt.require_protected_keys()  # type: ignore[attr-defined]
     signals.worker_ready.connect(_freeze_startup_heap, weak=False)
     level = _json_logs(f"{args.service}-{'sender' if args.sender else 'worker'}")
     # The solo pool (the default) counts in this process, where the port serves the figures.
@@ -451,7 +510,8 @@ def cmd_test(args: argparse.Namespace) -> int:
     return pytest.main(list(args.pytest_args))
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """Every ``ocop`` command and its arguments."""
     parser = argparse.ArgumentParser(prog="ocop", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -472,6 +532,11 @@ def main(argv: list[str] | None = None) -> int:
 
     sub.add_parser("seed", help="create the demo accounts").set_defaults(func=cmd_seed)
 
+    p = sub.add_parser("keys", help="list, rotate, retire or re-encrypt the signing keys")
+    p.add_argument("action", choices=["list", "rotate", "retire", "rekey"])
+    p.add_argument("kid", nargs="?", help="the token key to retire")
+    p.set_defaults(func=cmd_keys)
+
     p = sub.add_parser("admin", help="create an administrator (the password from stdin)")
     p.add_argument("action", choices=["create"])
     p.add_argument("--email", required=True)
@@ -491,6 +556,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--year", type=int, help="show: the year (default: this year)")
     p.set_defaults(func=cmd_calendar)
+
+    p = sub.add_parser(
+        "rescore", help="score stored evaluation sheets again with the current rubric"
+    )
+    p.add_argument("--apply", action="store_true", help="write the current totals (else report)")
+    p.set_defaults(func=cmd_rescore)
 
     p = sub.add_parser("units", help="import a tree of administrative units with districts")
     p.add_argument("file", help="CSV with header level,code,name,parent_code")
@@ -555,7 +626,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("test", help="run the test suite (pytest arguments may follow)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_test)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["test"]:
         # Everything after `test` belongs to pytest, options included (argparse would claim them).

@@ -35,7 +35,7 @@ Background = Callable[[], Iterable[Metric]]
 
 EVENTS_HANDLED = Counter(
     "ocop_events_handled_total",
-    "Events a worker took from its queue, by outcome (applied, duplicate, retried, dead)",
+    "Events a worker took from its queue, by outcome (handled, duplicate, ignored, retried, dead)",
     ["service", "outcome"],
 )
 EVENT_BATCHES = Histogram(

@@ -22,6 +22,7 @@ from shared.web import create_base_app
 def create_app(runtime: Registration | None = None) -> Flask:
     rt = runtime or Registration()
     logs.configure("registration")
+    rt.require_protected_keys()
     # The issuer verifies its own tokens from its key ring, not over HTTP from itself.
     verifier = TokenVerifier(
         issuer=rt.settings.jwt_issuer,

@@ -12,7 +12,7 @@ from prometheus_client.core import Metric
 from sqlalchemy import func, select
 
 from services.registration import consumers
-from services.registration.keys import KeyRing
+from services.registration.keys import KeyRing, protection_problem
 from services.registration.ledger import tasks as ledger_tasks
 from services.registration.models import (
     Base,
@@ -42,6 +42,13 @@ class Registration(ServiceRuntime):
 
     def configure_celery(self, app: Celery) -> None:
         ledger_tasks.register(app, self.db)
+
+    def require_protected_keys(self) -> None:
+        """Refuse to start a process that signs (web: tokens; worker: ledger checkpoints) when
+        its keys would be stored unencrypted in a production database (``keys``)."""
+        problem = protection_problem(self.settings)
+        if problem:
+            raise SystemExit(problem)
 
     def background_metrics(self) -> list[Metric]:
         """Besides the outbox and dead letters: how long ago the ledger's head was last signed

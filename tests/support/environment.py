@@ -38,6 +38,8 @@ class Environment:
             # Every test signs in from 127.0.0.1; the per-client limit is exercised by the
             # security suite with an app of its own (the per-account limit stays as deployed).
             "OCOP_LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": "100000",
+            # As production must: the signing keys encrypted in the database.
+            "OCOP_SIGNING_KEY_PASSPHRASE": "test-run-passphrase",
         }
         for service, url in self.database_urls.items():
             env[f"OCOP_{service.upper()}_DATABASE_URL"] = url

@@ -30,16 +30,22 @@ def key_id(key: Ed25519PrivateKey) -> str:
 def signing_key(session: Session) -> tuple[str, Ed25519PrivateKey]:
     """The newest key, created in the caller's transaction if there is none yet."""
     row = session.execute(
-        select(LedgerKey).order_by(LedgerKey.created_at.desc()).limit(1)
+        select(LedgerKey).order_by(LedgerKey.created_at.desc(), LedgerKey.kid.desc()).limit(1)
     ).scalar_one_or_none()
     if row is not None:
         return row.kid, _load(row)
+    kid = add_ledger_key(session)
+    return kid, _load(session.get(LedgerKey, kid))  # type: ignore[arg-type]
+
+
+def add_ledger_key(session: Session) -> str:
+    """A new key that signs the next checkpoints (``ocop keys rotate``); the older ones stay
+    published, since the checkpoints they signed must stay checkable."""
     key = Ed25519PrivateKey.generate()
-    pem = seal(key)
     kid = key_id(key)
-    session.add(LedgerKey(kid=kid, private_pem=pem, created_at=datetime.now(UTC)))
+    session.add(LedgerKey(kid=kid, private_pem=seal(key), created_at=datetime.now(UTC)))
     session.flush()
-    return kid, key
+    return kid
 
 
 def public_keys(session: Session) -> dict[str, str]:

@@ -74,8 +74,6 @@ class SigningKey(Base):
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     private_pem: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
-    # Set by ``ocop keys retire``: out of the key set, its tokens refused (ADR 0002).
-    retired_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class AdminUnit(Base):
@@ -132,6 +130,15 @@ class ConsultantGrant(Base):
     granted_at: Mapped[datetime] = mapped_column(Timestamp)
 
     producer: Mapped[Producer] = relationship(back_populates="grants")
+
+
+#: A dossier changing its certificate (an upgrade or a re-evaluation) filed and not decided.
+CHANGE_UNDER_WAY = (
+    "registration_type IN ('upgrade', 're_evaluation') "
+    "AND status IN ('submitted', 'returned', 'resubmitted', 'accepted') "
+    "AND decided_outcome IS NULL"
+)
+ONE_CHANGE_PER_CERTIFICATE = "uq_dossiers_one_change_per_certificate"
 
 
 class Dossier(Base):

@@ -74,6 +74,8 @@ class SigningKey(Base):
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     private_pem: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(Timestamp)
+    # Set by ``ocop keys retire``: out of the key set, its tokens refused (ADR 0002).
+    retired_at: Mapped[datetime | None] = mapped_column(Timestamp, nullable=True)
 
 
 class AdminUnit(Base):

@@ -16,12 +16,14 @@ import time
 import uuid
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.e2e.stack import Stack
 from tests.reliability.effects import Scope, report
 from tests.reliability.faults import restart, rolled_back_move
 from tests.reliability.workload import MOVES, Workload
 from tests.support import flows
+from tests.support.observe import scalar
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +34,7 @@ SEED = 3
 def test_a_crash_between_commit_and_publish_and_a_rollback_lose_and_leak_nothing(
     stack: Stack, scope: Scope
 ) -> None:
+    from services.registration.models import outbox
     from services.registration.runtime import Registration
 
     registration = Registration()
@@ -62,4 +65,9 @@ def test_a_crash_between_commit_and_publish_and_a_rollback_lose_and_leak_nothing
     assert not workload.refused, workload.refused  # a rollback leaves the version as it was
 
     tally = scope.settle(workload, rolled_back=rolled_back)
+    # The fault did hit: a relay died holding events it had claimed, and another published
+    # them after the lease.
+    o = outbox.c
+    claimed_twice = select(func.count()).where(o.attempts > 1)
+    assert scalar(scope.databases["registration"], claimed_twice) > 0
     report(3, workload, tally, scope.reconciled(workload))

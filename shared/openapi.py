@@ -48,6 +48,27 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "additionalProperties": {},
             "description": "422: the fields refused and why, nested as in the body",
         },
+        "code": {
+            "type": "string",
+            "example": "dossier.not_handler",
+            "description": "what was refused, stable; its words in each language are the "
+            "catalogue's error.<code> (ADR 0012)",
+        },
+        "params": {
+            "type": "object",
+            "additionalProperties": {},
+            "description": "the values the code's words name (ids, counts, ISO days, codes)",
+        },
+        "field_codes": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "each refused field's code, by dotted path (field.required, ...)",
+        },
+        "field_params": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": {}},
+            "description": "the values each field's code names, by dotted path",
+        },
     },
     # A problem may carry members of its own (a 409 names what conflicts).
     "additionalProperties": {},

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from flask import url_for
 
 from shared.rubrics import (
     DEFAULT_VERSION,
@@ -60,3 +63,52 @@ def running(sheet: Sheet, answers: Mapping[str, str]) -> Running:
 def choices(criterion: object) -> tuple[str, ...]:
     """Template helper: the answers a criterion accepts (option codes, or yes/no)."""
     return accepted_answers(criterion)  # type: ignore[arg-type]
+
+
+# --- Form 02's evidence: documents the applicant names for each criterion ------------------
+
+EVIDENCE = "evidence."
+
+
+def evidence_documents(dossier_id: Any, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A dossier's documents (registration's list) as the sheet shows them: id, kind, the
+    latest version's file name and its download link in the portal, and the criteria named."""
+    shown = []
+    for d in documents:
+        latest = d["versions"][-1] if d.get("versions") else None
+        if latest is None:
+            continue
+        href = url_for(
+            "dossiers.download", dossier_id=dossier_id, document_id=d["id"], number=latest["number"]
+        )
+        shown.append(
+            {
+                "id": d["id"],
+                "kind": d["kind"],
+                "name": latest["original_name"],
+                "href": href,
+                "criteria": d.get("criteria") or [],
+            }
+        )
+    return shown
+
+
+def evidence_by_criterion(documents: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """``{criterion code: [document, …]}`` from :func:`evidence_documents`; a document
+    evidences as many criteria as it names."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for document in documents:
+        for code in document["criteria"]:
+            found.setdefault(code, []).append(document)
+    return found
+
+
+def evidence_from_form(
+    sheet: Sheet, documents: list[dict[str, Any]], form: Any
+) -> dict[str, list[str]]:
+    """``{document id: [criterion code, …]}`` as the self-assessment form ticks them
+    (``evidence.<code>`` checkboxes whose values are document ids), in sheet order."""
+    ticked = {c.code: set(form.getlist(EVIDENCE + c.code)) for c in sheet.criteria}
+    return {
+        d["id"]: [c.code for c in sheet.criteria if d["id"] in ticked[c.code]] for d in documents
+    }

@@ -10,6 +10,7 @@ import html
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -27,17 +28,16 @@ def office(admin: flows.Actor, eval_call: flows.Transport) -> flows.Actor:
     return kit.official(admin, eval_call, ["secretariat"], HUONG_HOA)
 
 
-def _option(page: str, account_id: str) -> str | None:
-    """The text of the seat form's choice of ``account_id`` (None: not offered)."""
-    found = re.search(rf'<option value="{account_id}"[^>]*>([^<]*)</option>', page)
-    return html.unescape(found.group(1)) if found else None
+def _offered(page: str) -> list[str]:
+    """The account ids the seat picker offers, in the order shown."""
+    return re.findall(r'<tr data-official="([^"]+)">', page)
 
 
-def _value(page: str, text: str) -> str:
-    """The value of the seat form's choice whose text is ``text`` (what the browser sends)."""
-    choices = re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', page)
-    (value,) = [value for value, label in choices if html.unescape(label) == text]
-    return value
+def _row(page: str, account_id: str) -> str:
+    """The text of the picker's row of ``account_id``, tags stripped."""
+    found = re.search(rf'<tr data-official="{account_id}">(.*?)</tr>', page, re.S)
+    assert found, f"{account_id} is not offered"
+    return html.unescape(re.sub(r"<[^>]+>", " ", found.group(1)))
 
 
 def _council_ids(actor: flows.Actor) -> set[str]:
@@ -66,7 +66,7 @@ def test_a_secretariat_forms_a_council_and_seats_its_members(
     page = browser.get("/councils/new")
     assert browser.status == 200
     assert '<option value="district" selected>' in page  # the level of its jurisdiction
-    assert f"<code>{HUONG_HOA}</code>" in page
+    assert "Huyện Hướng Hóa" in page and f"<code>{HUONG_HOA}</code>" not in page
 
     # Bad input: no name, a quorum that is not a number; shown beside each, typed text kept.
     name = f"Hội đồng huyện Hướng Hóa {uuid.uuid4().hex[:6]}"
@@ -107,12 +107,14 @@ def test_a_secretariat_forms_a_council_and_seats_its_members(
     assert "ít nhất 2/3 thành viên chấm, độ chênh tối đa 8.0 điểm" in page
     path = f"/councils/{council_id}"
 
-    # The seat form offers the district's officials to choose from (name — email — roles),
-    # not those of another district, and no free account id field.
-    chair_option = _option(page, chair.account["id"])
-    assert chair_option == f"Test council_chair — {chair.account['email']} — Chủ tịch hội đồng"
-    assert _option(page, member.account["id"]) is not None
-    assert _option(page, elsewhere.account["id"]) is None
+    # The seat picker offers the district's officials (name, roles, email, unit), each with
+    # its seat button, not those of another district, and no free account id field.
+    assert 'role="search"' in page and 'name="q"' in page
+    chair_row = _row(page, chair.account["id"])
+    assert "Test council_chair" in chair_row and "Chủ tịch hội đồng" in chair_row
+    assert chair.account["email"] in chair_row and "Huyện Hướng Hóa" in chair_row
+    assert member.account["id"] in _offered(page)
+    assert elsewhere.account["id"] not in _offered(page)
     assert 'list="known-officials"' not in page
 
     # Seats: nothing chosen, an id that is not one, an unknown official, then the chair and a
@@ -124,15 +126,12 @@ def test_a_secretariat_forms_a_council_and_seats_its_members(
     page = browser.post(f"{path}/members", {"account_id": str(uuid.uuid4()), "role": "chair"})
     assert 'id="f-account_id-error"' in page and "Không có cán bộ nào với mã tài khoản" in page
     assert office("GET", f"/api/v1/councils/{council_id}").body["members"] == []
-    browser.post(f"{path}/members", {"account_id": _value(page, chair_option), "role": "chair"})
+    browser.post(f"{path}/members", {"account_id": chair.account["id"], "role": "chair"})
     assert "Đã bổ nhiệm Test council_chair." in browser.html
     # Once seated, the chair is no longer offered; the member still is.
-    assert _option(browser.html, chair.account["id"]) is None
-    member_option = _option(browser.html, member.account["id"])
-    assert member_option is not None
-    browser.post(
-        f"{path}/members", {"account_id": _value(browser.html, member_option), "role": "member"}
-    )
+    assert chair.account["id"] not in _offered(browser.html)
+    assert member.account["id"] in _offered(browser.html)
+    browser.post(f"{path}/members", {"account_id": member.account["id"], "role": "member"})
     assert browser.html.count('data-seat="') == 2
     # A second chair is refused beside the field; nothing changes.
     page = browser.post(f"{path}/members", {"account_id": member.account["id"], "role": "chair"})
@@ -209,7 +208,11 @@ def test_without_officials_listed_a_seat_is_given_by_account_id(
 ) -> None:
     from services.portal.views import councils as council_views
 
-    monkeypatch.setattr(council_views, "_officials", lambda seated: [])
+    monkeypatch.setattr(
+        council_views.seat_picker,
+        "search",
+        lambda seated, source=None: council_views.seat_picker.Matches("", None, refused=True),
+    )
     member = kit.official(admin, eval_call, ["council_member"], HUONG_HOA)
     deliver_accounts(registration, evaluation)
     reply = office(
@@ -228,3 +231,80 @@ def test_without_officials_listed_a_seat_is_given_by_account_id(
     browser.post(f"{path}/members", {"account_id": member.account["id"], "role": "member"})
     assert "Đã bổ nhiệm Test council_member." in browser.html
     assert browser.html.count('data-seat="') == 1
+
+
+def test_the_seat_picker_searches_and_pages(
+    browser: Browser,
+    office: flows.Actor,
+    admin: flows.Actor,
+    registration: Any,
+    evaluation: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found without marks ("dang" finds Đặng), in Vietnamese order, a page at a time by plain
+    links (no JavaScript), and seated with the CSRF token the POST needs."""
+    from services.portal import seat_picker
+
+    tag = "t" + uuid.uuid4().hex[:8]  # a word no query below begins
+    names = ["Đặng Thị Hoa", "Âu Văn Ba", "Đào Văn Minh", "Dương Văn Dũng"]
+    ids = {}
+    for n, name in enumerate(names):
+        reply = admin(
+            "POST",
+            "/api/v1/accounts",
+            json={
+                "email": f"picker-{n}-{tag}@example.gov.vn",
+                "password": flows.DEMO_PASSWORD,
+                "display_name": f"{name} {tag}",
+                "roles": ["council_member"],
+                "unit": HUONG_HOA,
+            },
+        )
+        assert reply.status == 201, reply.body
+        ids[name] = reply.body["id"]
+    deliver_accounts(registration, evaluation)
+    reply = office(
+        "POST",
+        "/api/v1/councils",
+        json={"name": f"HĐ tìm kiếm {tag}", "level": "district", "unit": HUONG_HOA},
+    )
+    assert reply.status == 201, reply.body
+    path = f"/councils/{reply.body['id']}"
+    browser.sign_in(office.account["email"])
+
+    def find(q: str) -> str:
+        return browser.get(f"{path}?" + urlencode({"q": q}))
+
+    # "d <tag>" finds the names with a word beginning with d or đ: Dương (Văn Dũng), Đào and
+    # Đặng, in that order (đ after d, a before ă); not Âu Văn Ba.
+    page = find(f"d {tag}")
+    assert browser.status == 200
+    assert _offered(page) == [ids["Dương Văn Dũng"], ids["Đào Văn Minh"], ids["Đặng Thị Hoa"]]
+    assert f"d {tag}" in page  # the query stays in the box
+    page = find(f"dang thi {tag}")
+    assert _offered(page) == [ids["Đặng Thị Hoa"]]
+    assert "data-no-match" in find(f"xyz {tag}")
+
+    # Two a page: the next page is a link carrying the query and the cursor.
+    monkeypatch.setattr(seat_picker, "PAGE", 2)
+    page = find(tag)
+    assert _offered(page) == [ids["Âu Văn Ba"], ids["Dương Văn Dũng"]]
+    (next_link,) = re.findall(r'<a href="([^"]+)" rel="next">', page)
+    page = browser.get(html.unescape(next_link).split("#")[0])
+    assert _offered(page) == [ids["Đào Văn Minh"], ids["Đặng Thị Hoa"]]
+    assert 'rel="next"' not in page and "Trang đầu" in page
+
+    # The seat button's POST carries the CSRF token; without it nothing is seated.
+    assert (
+        browser.client.post(
+            f"{path}/members", data={"account_id": ids["Đào Văn Minh"], "role": "member"}
+        ).status_code
+        == 400
+    )
+    browser.post(f"{path}/members", {"account_id": ids["Đào Văn Minh"], "role": "member", "q": tag})
+    assert f"Đã bổ nhiệm Đào Văn Minh {tag}." in browser.html
+    # Back on the same search, first page, the seated official no longer offered.
+    assert f'value="{tag}"' in browser.html
+    assert _offered(browser.html) == [ids["Âu Văn Ba"], ids["Dương Văn Dũng"]]
+    monkeypatch.setattr(seat_picker, "PAGE", 20)
+    assert _offered(find(tag)) == [ids["Âu Văn Ba"], ids["Dương Văn Dũng"], ids["Đặng Thị Hoa"]]

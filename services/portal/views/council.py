@@ -29,7 +29,8 @@ bp = Blueprint("council", __name__, url_prefix="/evaluations")
 def _page(evaluation_id: Any, answers: dict[str, str] | None, errors: dict[str, str]) -> Any:
     evaluation = call("evaluation", "GET", f"/evaluations/{evaluation_id}")
     mine = evaluation["mine"]
-    dossier = sheet = result = my_sheet = None
+    dossier = sheet = result = my_sheet = self_assessed = None
+    evidence: dict[str, list[dict[str, Any]]] = {}
     if mine["declared"] and not mine["conflicted"]:
         dossier = call("evaluation", "GET", f"/evaluations/{evaluation_id}/dossier")
         sheet = sheet_view.sheet(dossier["product_set_code"], dossier["rubric_version"])
@@ -38,6 +39,13 @@ def _page(evaluation_id: Any, answers: dict[str, str] | None, errors: dict[str, 
             answers = my_sheet["answers"] if my_sheet else {}
         result = sheet_view.running(sheet, answers)
         errors = {**result.errors, **errors}
+        # The applicant's Form 02 scored by the same scorer, and the evidence it names beside
+        # each criterion (registration's documents: the members of the case may read them).
+        self_assessed = sheet_view.running(sheet, dossier["self_assessment"]).score
+        documents = maybe("registration", f"/dossiers/{dossier['dossier_id']}/documents") or []
+        evidence = sheet_view.evidence_by_criterion(
+            sheet_view.evidence_documents(dossier["dossier_id"], documents)
+        )
     sheets = None
     if evaluation["status"] == "closed":
         sheets = maybe("evaluation", f"/evaluations/{evaluation_id}/sheets")
@@ -53,6 +61,8 @@ def _page(evaluation_id: Any, answers: dict[str, str] | None, errors: dict[str, 
         errors=errors,
         values=form(),
         choices=sheet_view.choices,
+        self_assessed=self_assessed,
+        evidence=evidence,
     )
 
 

@@ -4,8 +4,8 @@ evaluation rounds of its level (one at a time, or the year's default calendar).
 
 The level and unit come from the person's jurisdiction: a district secretariat forms district
 councils of its district. A seat is given by choosing one of the active officials of the
-secretariat's jurisdiction (the evaluation API's list); only when that list is empty does the
-form ask for an account id, suggesting the officials already seated on councils within reach.
+secretariat's jurisdiction, found by a search (seat_picker); only when the API lists nobody does
+the form ask for an account id, suggesting the officials already seated on councils within reach.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from services.portal import i18n, signin
+from services.portal import i18n, seat_picker, signin, units
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
 from services.portal.views.common import (
@@ -28,31 +28,24 @@ from services.portal.views.common import (
     refused,
     today,
 )
+from shared.names import sort_key
 
 bp = Blueprint("councils", __name__)
 
 MANAGERS = ("secretariat", "admin")
 SEAT_ROLES = ("chair", "secretary", "member")
-# The seat form's choice of officials: the API's largest page, sorted by name.
-OFFICIALS_SHOWN = 200
-SCORING_LEVELS = ("district", "province", "national", "central")
-# The scoring levels a jurisdiction's unit level serves (the API checks the regime).
-LEVELS_OF_UNIT = {
-    "district": ("district",),
-    "province": ("province",),
-    "national": ("national", "central"),
-}
 
 
 def jurisdiction() -> tuple[str | None, tuple[str, ...]]:
     """The unit the person manages (``None``: an admin of everywhere, who types it) and the
     levels it may form councils and rounds at."""
     unit = (signin.account() or {}).get("unit")
+    levels = units.scoring_levels()  # the deployment's regime's, from its tree of units
     if not unit:
-        return None, SCORING_LEVELS
+        return None, levels
     parts = unit.split(":")
-    kind = "national" if unit == "national" else (parts[1] if len(parts) == 3 else "")
-    return unit, LEVELS_OF_UNIT.get(kind, ())
+    kind = units.TOP if unit == units.TOP else (parts[1] if len(parts) == 3 else "")
+    return unit, tuple(level for level in levels if level == kind)
 
 
 def _served(values: dict[str, str]) -> tuple[str, str]:
@@ -131,26 +124,7 @@ def _known_officials(councils: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for council in councils:
         for seat in council.get("members", ()):
             seen.setdefault(seat["account_id"], seat)
-    return sorted(seen.values(), key=lambda s: s.get("display_name") or s["account_id"])
-
-
-def _officials(seated: set[str]) -> list[tuple[str, str]]:
-    """(account id, "name — email — roles") of the active officials in the person's reach who
-    do not sit on the council yet; empty if the API lists none (or refuses to)."""
-    try:
-        listed = call("evaluation", "GET", "/officials", params={"limit": OFFICIALS_SHOWN})
-    except ApiError as exc:
-        if exc.status == 401:
-            raise  # the session is over: sign in again (app.py)
-        return []
-    options = []
-    for official in listed.get("items", ()):
-        if official["account_id"] in seated:
-            continue
-        roles = ", ".join(translate(f"role.{r}") for r in official.get("roles", ()))
-        name = official.get("display_name") or official["account_id"]
-        options.append((official["account_id"], f"{name} — {official.get('email', '')} — {roles}"))
-    return options
+    return sorted(seen.values(), key=lambda s: sort_key(s.get("display_name") or s["account_id"]))
 
 
 def _council_page(council_id: Any, values: dict[str, str], errors: dict[str, str]) -> Any:
@@ -169,7 +143,8 @@ def _council_page(council_id: Any, values: dict[str, str], errors: dict[str, str
     return render_template(
         "councils/council.html",
         council=council,
-        officials=_officials(seated),
+        # A rejected seat form sends back the search it was given from.
+        picker=seat_picker.search(seated, values if request.method == "POST" else None),
         history=[s for s in got["history"] if s.get("removed_at")],
         known=[s for s in _known_officials(got["councils"]) if s["account_id"] not in seated],
         roles=[(r, translate(f"seat.{r}")) for r in SEAT_ROLES],
@@ -216,7 +191,9 @@ def seat(council_id: Any) -> Any:
             return _council_page(council_id, values, {"account_id": i18n.refusal(exc)}), 409
         return _council_page(council_id, values, refused(exc)), 422
     done("flash.seated", name=added.get("display_name") or account_id)
-    return redirect(url_for("councils.council", council_id=council_id))
+    # Back to the same search, to seat the next one found there.
+    q = values.get("q", "").strip() or None
+    return redirect(url_for("councils.council", council_id=council_id, q=q, _anchor="h-seat"))
 
 
 @bp.post("/councils/<uuid:council_id>/members/<uuid:account_id>/remove")

@@ -13,6 +13,7 @@ from services.portal.i18n import translate
 from services.portal.timeline import timeline
 from services.portal.views.common import api, call, done, form, items, maybe, refused
 from services.portal.vocab import DOCUMENT_KINDS, ENTITY_TYPES, GENDERS, REGISTRATION_TYPES
+from shared.names import sort_key
 
 bp = Blueprint("dossiers", __name__)
 
@@ -62,7 +63,8 @@ def new_producer() -> Any:
 @bp.route("/dossiers/new", methods=["GET", "POST"])
 @signin.required(*APPLICANT)
 def new_dossier() -> Any:
-    producers = items("registration", "/producers")
+    # Picked by name: in Vietnamese alphabetical order.
+    producers = sorted(items("registration", "/producers"), key=lambda p: sort_key(p["name"]))
     if not producers:
         return redirect(url_for("dossiers.new_producer"))
     values, errors = form(), {}
@@ -125,24 +127,38 @@ def detail(dossier_id: Any) -> Any:
 @bp.route("/dossiers/<uuid:dossier_id>/assessment", methods=["GET", "POST"])
 @signin.required(*APPLICANT)
 def assessment(dossier_id: Any) -> Any:
-    """Form 02 on the product set's own sheet; "check" recomputes the running score without
-    saving, "save" stores the answers on the dossier."""
+    """Form 02 on the product set's own sheet, with the uploaded documents to tick as evidence
+    beside each criterion; "check" recomputes the running score without saving, "save" stores
+    the answers on the dossier and names each document's criteria."""
     dossier = call("registration", "GET", f"/dossiers/{dossier_id}")
     sheet = sheet_view.sheet(dossier["product_set_code"], dossier["rubric_version"])
+    documents = sheet_view.evidence_documents(
+        dossier_id, call("registration", "GET", f"/dossiers/{dossier_id}/documents")
+    )
     errors: dict[str, str] = {}
     answers = dossier["self_assessment"]
+    named = {d["id"]: d["criteria"] for d in documents}
     if request.method == "POST":
         answers = sheet_view.answers_from_form(sheet, request.form)
+        named = sheet_view.evidence_from_form(sheet, documents, request.form)
         if request.form.get("action") == "save":
             body = {"version": int(request.form["version"]), "self_assessment": answers}
             try:
                 call("registration", "PATCH", f"/dossiers/{dossier_id}", json=body)
+                for d in documents:
+                    if named[d["id"]] != d["criteria"]:
+                        path = f"/dossiers/{dossier_id}/documents/{d['id']}"
+                        call("registration", "PATCH", path, json={"criteria": named[d["id"]]})
             except ApiError as exc:
                 errors = refused(exc)
             else:
                 done("flash.assessment_saved")
                 return redirect(url_for("dossiers.detail", dossier_id=dossier_id))
     result = sheet_view.running(sheet, answers)
+    ticked: dict[str, list[str]] = {}
+    for document_id, codes in named.items():
+        for code in codes:
+            ticked.setdefault(code, []).append(document_id)
     return render_template(
         "dossiers/assessment.html",
         dossier=dossier,
@@ -151,6 +167,7 @@ def assessment(dossier_id: Any) -> Any:
         result=result,
         errors={**result.errors, **errors},
         choices=sheet_view.choices,
+        pick={"documents": documents, "ticked": ticked},
     )
 
 
@@ -161,16 +178,19 @@ def upload(dossier_id: Any) -> Any:
     if file is None or not file.filename:
         flash(translate("flash.choose_file"), "error")
     else:
+        # The criteria it is evidence for, as typed: "1.3, 2.1" (the API checks each).
+        criteria = request.form.get("criteria", "").replace(",", " ").replace(";", " ").split()
         try:
             call(
                 "registration",
                 "POST",
                 f"/dossiers/{dossier_id}/documents",
-                data={"kind": request.form.get("kind", "")},
+                data={"kind": request.form.get("kind", ""), "criteria": criteria},
                 files={"file": (file.filename, file.stream, file.mimetype)},
             )
         except ApiError as exc:
-            refused(exc)
+            for message in refused(exc).values():  # which file or criterion, in words
+                flash(message, "error")
         else:
             done("flash.document_uploaded")
     return redirect(url_for("dossiers.detail", dossier_id=dossier_id) + "#documents")

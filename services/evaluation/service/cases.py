@@ -208,14 +208,16 @@ def _follow_up(event: Event, calendar: WorkingCalendar) -> dict[str, Any]:
     dossier, DOMAIN "Certificates")."""
     p = event.payload
     filed_on = p.get("filed_on")
-    reevaluation = p["registration_type"] == RE_EVALUATION
+    # Kept, so that a notice of days off loaded later counts the 45 days again (due_dates).
+    counted_from = (
+        local_date(event.occurred_at) if p["registration_type"] == RE_EVALUATION else None
+    )
     return {
         "previous_certificate": p.get("certificate_number"),
         "filed_on": date.fromisoformat(filed_on) if filed_on else None,
+        "decision_counted_from": counted_from,
         "decision_due_on": (
-            REEVALUATION_DECISION.due(local_date(event.occurred_at), calendar)
-            if reevaluation
-            else None
+            REEVALUATION_DECISION.due(counted_from, calendar) if counted_from else None
         ),
     }
 

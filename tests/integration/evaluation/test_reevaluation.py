@@ -135,6 +135,7 @@ def test_a_reevaluation_in_its_window_is_recognised_and_supersedes(
     assert case.filed_on == days_ago(0)
     # 45 days from the complete dossier (its acceptance today), moved off a day off.
     assert case.decision_due_on == REEVALUATION_DECISION.due(days_ago(0), WorkingCalendar())
+    assert case.decision_counted_from == days_ago(0)  # kept to count again (due_dates)
     assert case.level == "commune" and case.stage == "commune_review"  # the usual procedure
 
     version = awaiting_decision(

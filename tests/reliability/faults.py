@@ -23,14 +23,23 @@ from tests.e2e.stack import Stack
 from tests.reliability.workload import MISSING, OFFICER_MOVES, Dossier, Workload
 
 
-def restart(stack: Stack, name: str) -> None:
-    """SIGKILL ``name`` (no goodbye, as a crashed machine) and start it again."""
-    service, kind = name.rsplit("-", 1)
+def kill(stack: Stack, name: str) -> None:
+    """SIGKILL ``name``: no goodbye, as a crashed machine."""
     process = stack.processes[name]
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def start(stack: Stack, name: str) -> None:
+    service, kind = name.rsplit("-", 1)
     stack.start(name, kind, service)
+
+
+def restart(stack: Stack, name: str) -> None:
+    """SIGKILL ``name`` and start it again."""
+    kill(stack, name)
+    start(stack, name)
 
 
 class CommitFails(RuntimeError):

@@ -32,9 +32,6 @@ class LevelCode(StrEnum):
     DISTRICT = "district"
     PROVINCE = "province"
     NATIONAL = "national"
-    #: The two-tier regime's former name of NATIONAL, in no regime now; it goes once the
-    #: services' tables of units by level stop naming it (ADR 0011).
-    CENTRAL = "central"
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,7 +46,7 @@ _ENDED_STAGES = frozenset(
     {case_service.RECOGNISED, case_service.NOT_RECOGNISED, case_service.WITHDRAWN}
 )
 
-#: What a certificate number shows of a national (central) issuer: "trung ương".
+#: What a certificate number shows of a national issuer: "trung ương".
 NATIONAL_SERIES = "TW"
 
 

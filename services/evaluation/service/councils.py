@@ -45,13 +45,12 @@ SINGLE_SEATS = frozenset({"chair", "secretary"})
 OVERSEERS = ("secretariat", "decision_authority", "auditor", "admin")
 
 # The unit level that serves each scoring level: a district council serves a district, a
-# province council a province, the national (four-level) or central (two-tier) council the
-# whole country.
+# province council a province, the national council (trung ương, in both regimes) the whole
+# country.
 UNIT_LEVEL = {
     LevelCode.DISTRICT: "district",
     LevelCode.PROVINCE: "province",
     LevelCode.NATIONAL: "national",
-    LevelCode.CENTRAL: "national",
 }
 
 

@@ -2,7 +2,7 @@
 the certificate, and revoking it (thu hồi, Decision 26/2026 Art. 8).
 
 The authority of a level is the People's Committee chair of the case's district or province,
-or the minister for the national (central) level; in tokens, a ``decision_authority`` whose
+or the minister for the national level; in tokens, a ``decision_authority`` whose
 unit is that district, that province, or ``national``. Which level signs for a rank is the
 regime's data (:meth:`Regime.recognising_level`); revocation is signed by the level that
 recognised, recorded on the certificate.
@@ -47,7 +47,6 @@ SIGNING_UNIT_LEVEL: dict[str, str] = {
     LevelCode.DISTRICT: "district",
     LevelCode.PROVINCE: "province",
     LevelCode.NATIONAL: "national",
-    LevelCode.CENTRAL: "national",
 }
 
 EVALUATION_CLOSED = "closed"

@@ -23,7 +23,12 @@ from typing import Any
 
 from services.evaluation.domain import finalisation
 from services.evaluation.domain.aggregation import CouncilResult, MemberSheet
-from services.evaluation.domain.outcome import Outcome, OutcomeKind
+from services.evaluation.domain.outcome import (
+    Outcome,
+    OutcomeKind,
+    RefusalReason,
+    refusal_reason,
+)
 from services.evaluation.domain.regime import regime_by_name
 from services.evaluation.domain.stages import Step
 from services.evaluation.models import Certificate
@@ -170,7 +175,7 @@ def _close(
         moved = {"level": from_level, "to_level": outcome.level.code.value}
         cases.publish(uow, case, f"evaluation.{outcome.kind.value}", {**payload, **moved}, actor)
     elif outcome.kind is OutcomeKind.NOT_RECOGNISED:
-        why = "knocked_out" if outcome.knocked_out else "below_three_stars"
+        why = refusal_reason(outcome.kind, outcome.star_rank, result.get("findings", ()))
         refused = {"outcome": "not_recognised", "reason_code": why}
         cases.publish(uow, case, "evaluation.decided", {**payload, **refused}, actor)
     elif outcome.kind is OutcomeKind.RECOGNISED:
@@ -200,7 +205,7 @@ def _not_higher(
             "star_rank": evaluation.star_rank,
             "result": result,
             "outcome": OutcomeKind.NOT_RECOGNISED.value,
-            "reason_code": "rank_not_higher",
+            "reason_code": RefusalReason.RANK_NOT_HIGHER,
             "certificate_number": held.number,
             "certificate_star_rank": held.star_rank,
         },

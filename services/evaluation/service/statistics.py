@@ -79,8 +79,7 @@ def _query(grouping: str, principal: Principal) -> Any:
     return select(*columns, count).where(reach).group_by(*columns).order_by(*columns)
 
 
-# Every level code in climbing order; within any one regime its levels keep this order
-# (national and central, the top of one regime each, never meet).
+# Every level code in climbing order; every regime's levels keep this order.
 _LEVEL_ORDER = [code.value for code in LevelCode]
 
 

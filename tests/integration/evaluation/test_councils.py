@@ -345,7 +345,7 @@ def test_levels_follow_the_four_level_regime(district_secretariat, admin, eval_c
     before = state(evaluation)
     for level, unit in (
         ("commune", "pre2025:commune:19333"),  # the commune reviews; it has no council
-        ("central", "national"),  # the two-tier regime's top level
+        ("county", "national"),  # no such level
         ("province", DISTRICT),  # a province council serves a province
         ("district", "national"),
         ("district", "pre2025:district:999"),  # no such district
@@ -382,6 +382,9 @@ def two_tier_call(evaluation, registration) -> Iterator[flows.Transport]:
     runtime.close()
 
 
+NAT = "national"
+
+
 def test_levels_follow_the_two_tier_regime(two_tier_call, admin, evaluation) -> None:
     province = flows.Actor(
         two_tier_call,
@@ -397,19 +400,23 @@ def test_levels_follow_the_two_tier_regime(two_tier_call, admin, evaluation) -> 
     before = state(evaluation)
     for actor, level, unit in (
         (district, "district", DISTRICT),  # no district level any more
-        (central, "national", "national"),  # the top level is "central"
         (province, "commune", "2025:commune:19333"),
     ):
         reply = actor("POST", "/api/v1/councils", json={"name": "x", "level": level, "unit": unit})
         assert "level" in problem(reply, 422, "validation-error")["errors"]
     assert state(evaluation) == before
-    for actor, level, unit in (
-        (province, "province", "2025:province:44"),
-        (central, "central", "national"),
+    for name, (actor, level, unit) in enumerate(
+        (
+            (province, "province", "2025:province:44"),
+            (central, NAT, NAT),  # one name for the top level (ADR 0011)
+            (central, "central", NAT),  # its former two-tier name, read as national
+        )
     ):
-        reply = actor("POST", "/api/v1/councils", json={"name": "x", "level": level, "unit": unit})
+        reply = actor(
+            "POST", "/api/v1/councils", json={"name": f"x{name}", "level": level, "unit": unit}
+        )
         assert reply.status == 201, reply.body
-        assert (reply.body["level"], reply.body["unit"]) == (level, unit)
+        assert (reply.body["level"], reply.body["unit"]) == (level.replace("central", NAT), unit)
 
 
 def test_a_deactivated_official_is_not_seated(

@@ -335,6 +335,9 @@ def test_an_upgrade_scored_at_the_certificates_rank_recognises_nothing_new(
     closed = kit.finalise(council.secretary, evaluation_id)
     assert closed.status == 200, closed.body
     assert (closed.body["outcome"], closed.body["star_rank"]) == ("not_recognised", 3)
+    assert closed.body["reason_code"] == "rank_not_higher"
+    answered = officer("GET", f"/api/v1/cases/{dossier['id']}").body
+    assert answered["reason_code"] == "rank_not_higher"
 
     case = case_of(evaluation, dossier["id"])
     assert (case.stage, case.pending_rank) == ("not_recognised", None)

@@ -234,10 +234,14 @@ def test_below_three_stars_is_not_recognised(evaluation, secretariats, councils,
     _score(councils["district"], ev, (40, 2), (45, 2), (40, 2))
     closed = _close(councils["district"], ev)
     assert (closed["outcome"], closed["star_rank"]) == ("not_recognised", 2)
+    assert closed["reason_code"] == "below_three_stars"
     case = _case(secretariats["district"], dossier_id)
     assert (case["stage"], case["pending_rank"]) == ("not_recognised", None)
+    # The API answers the reason the event carries, on the case and on its evaluation.
+    assert case["reason_code"] == case["evaluations"][-1]["reason_code"] == "below_three_stars"
     [decided] = kit.events(evaluation, dossier_id, "evaluation.decided")
     assert decided["payload"]["outcome"] == "not_recognised"
+    assert decided["payload"]["reason_code"] == "below_three_stars"
     assert decided["payload"]["star_rank"] == 2
     assert decided["payload"]["result"]["total"] == pytest.approx(125 / 3)
 
@@ -374,7 +378,7 @@ def test_only_the_chair_or_secretary_finalises(
     assert council.chair("POST", path, json={"version": version}).status == 200
 
 
-# --- the two-tier regime (26/2026): commune review → province 3★/4★ → central 5★ ------------
+# --- the two-tier regime (26/2026): commune review → province 3★/4★ → national 5★ -----------
 
 T2_PROVINCE = "2025:province:01"  # Hà Nội in the current tree
 T2_COMMUNE = "2025:commune:00004"  # Phường Ba Đình
@@ -436,10 +440,10 @@ def test_two_tier_goes_from_the_commune_to_the_province_and_back_from_central(
     closed = _close(province, ev.body["id"])
     assert (closed["outcome"], closed["star_rank"]) == ("forwarded", 5)
     forwarded = kit.events(evaluation, dossier_id, "evaluation.forwarded")[-1]["payload"]
-    assert (forwarded["level"], forwarded["to_level"]) == ("province", "central")
+    assert (forwarded["level"], forwarded["to_level"]) == ("province", "national")
 
     central = kit.form_council(
-        admin, eval_call, evaluation, level="central", unit="national", members=0
+        admin, eval_call, evaluation, level="national", unit="national", members=0
     )
     central_secretariat = kit.official(admin, eval_call, ["secretariat"], "national")
     ev = kit.assign(central_secretariat, dossier_id, central.id)
@@ -454,7 +458,10 @@ def test_two_tier_goes_from_the_commune_to_the_province_and_back_from_central(
         4,
     )
     handed = kit.events(evaluation, dossier_id, "evaluation.handed_back")[-1]["payload"]
-    assert (handed["level"], handed["to_level"], handed["star_rank"]) == ("central", "province", 4)
+    assert (handed["level"], handed["to_level"], handed["star_rank"]) == ("national", "province", 4)
+    # The province chair, whose decision it now awaits, reaches it (no awaiting_decision event).
+    chair = kit.official(admin, eval_call, ["decision_authority"], T2_PROVINCE)
+    assert _case(chair, dossier_id)["pending_rank"] == 4
 
 
 def test_a_knockout_finding_ends_the_evaluation_whatever_the_score(
@@ -490,3 +497,5 @@ def test_a_knockout_finding_ends_the_evaluation_whatever_the_score(
     assert reply.body["result"]["findings"] == [knockout["text"]]
     decided = kit.events(evaluation, dossier_id, "evaluation.decided")
     assert decided[-1]["payload"]["result"]["findings"] == [knockout["text"]]
+    # A knockout refuses a 100-point result: the reason says which rule, not the score.
+    assert reply.body["reason_code"] == decided[-1]["payload"]["reason_code"] == "knocked_out"

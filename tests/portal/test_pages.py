@@ -425,10 +425,10 @@ def test_an_applicant_may_withdraw_a_filed_dossier(browser: Browser) -> None:
     assert "Đã rút hồ sơ." in browser.html
     after = applicant("GET", f"/api/v1/dossiers/{dossier['id']}").body
     assert after["status"] == "withdrawn"
-    # The same form sent again is refused, saying why in the reader's language.
+    # The same form sent again (a stale version) is refused, saying why in the reader's words.
     browser.get(f"/dossiers/{dossier['id']}")
     browser.post(f"/dossiers/{dossier['id']}/withdraw", confirmed)
-    assert "Không thể thực hiện «Rút hồ sơ» với hồ sơ ở trạng thái «Đã rút»." in browser.html
+    assert "Hồ sơ vừa được thay đổi" in browser.html
     assert applicant("GET", f"/api/v1/dossiers/{dossier['id']}").body["version"] == after["version"]
 
 

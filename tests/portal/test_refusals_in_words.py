@@ -15,8 +15,8 @@ EN = "“Withdraw” is not possible for a dossier in status “Withdrawn”."
 
 
 def _withdrawn(browser: Browser) -> tuple[str, dict[str, str]]:
-    """A dossier its applicant (signed in on ``browser``) filed and withdrew, and the form that
-    withdrew it."""
+    """A dossier its applicant (signed in on ``browser``) filed and withdrew, and a withdrawal
+    form of its current version."""
     browser.get("/register")
     email = f"portal-refusal-{id(browser)}@example.vn"
     browser.post(
@@ -33,7 +33,8 @@ def _withdrawn(browser: Browser) -> tuple[str, dict[str, str]]:
     browser.get(f"/dossiers/{dossier['id']}")
     browser.post(f"/dossiers/{dossier['id']}/withdraw", form)
     assert "Đã rút hồ sơ." in browser.html
-    return dossier["id"], form
+    now = applicant("GET", f"/api/v1/dossiers/{dossier['id']}").body
+    return dossier["id"], {**form, "version": str(now["version"])}
 
 
 def test_a_refusal_reads_in_the_readers_language(browser: Browser) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -159,8 +160,17 @@ class Dossier(Base):
         Index("ix_dossiers_producer", "producer_id", "id"),
         Index("ix_dossiers_status", "status", "id"),
         Index("ix_dossiers_product_set", "product_set_code", "id"),
-        # The dossiers naming a certificate (one upgrade of it at a time).
+        # The dossiers naming a certificate.
         Index("ix_dossiers_certificate", "certificate_number"),
+        # One upgrade or re-evaluation of a certificate under way at a time, held by the
+        # database: two filed at the same instant cannot both pass (migration 0012).
+        Index(
+            ONE_CHANGE_PER_CERTIFICATE,
+            "certificate_number",
+            unique=True,
+            sqlite_where=text(CHANGE_UNDER_WAY),
+            postgresql_where=text(CHANGE_UNDER_WAY),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -21,12 +21,14 @@ from typing import Any
 
 from sqlalchemy import Select, select, true
 from sqlalchemy import update as update_rows
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Action, Status
 from services.registration.domain.product_code import format_product_code
 from services.registration.models import (
+    ONE_CHANGE_PER_CERTIFICATE,
     Account,
     Certificate,
     Dossier,
@@ -199,20 +201,28 @@ def _check_same_product(session: Session, certificate: Certificate, product_set_
 def _check_one_upgrade(
     session: Session, certificate: Certificate, dossier_id: uuid.UUID | None
 ) -> None:
-    """One upgrade at a time per certificate: none may be opened or filed while another
-    upgrade of it is filed and not decided."""
+    """One change of a certificate at a time: no upgrade may be opened or filed, nor a
+    re-evaluation filed, while an upgrade or a re-evaluation of it is filed and not decided
+    (the database holds it too: models.ONE_CHANGE_PER_CERTIFICATE)."""
     other = session.execute(
-        select(Dossier.id)
+        select(Dossier.id, Dossier.registration_type)
         .where(
             Dossier.certificate_number == certificate.number,
-            Dossier.registration_type == UPGRADE,
+            Dossier.registration_type.in_((UPGRADE, RE_EVALUATION)),
             Dossier.status.in_([s.value for s in _FILED]),
             Dossier.decided_outcome.is_(None),
             Dossier.id != dossier_id if dossier_id is not None else true(),
         )
         .limit(1)
-    ).scalar_one_or_none()
+    ).first()
+    if other is not None and other.registration_type == RE_EVALUATION:
+        raise _certificate_problem(
+            "certificate.reevaluation_under_way",
+            number=certificate.number,
+            dossier_id=str(other.id),
+        )
     if other is not None:
+        other = other.id
         raise _certificate_problem(
             "certificate.upgrade_under_way", number=certificate.number, dossier_id=str(other)
         )
@@ -260,7 +270,22 @@ def _check_certificate(
         _check_upgrade(certificate, day)
         _check_one_upgrade(session, certificate, dossier_id)
         return None
+    if filed_on is not None:  # a draft re-evaluation waits for its window, and its turn
+        _check_one_upgrade(session, certificate, dossier_id)
     return _check_reevaluation(certificate, day, filing=filed_on is not None)
+
+
+def _flush_filed(uow: UnitOfWork, dossier: Dossier) -> None:
+    """Write the dossier's move; a second change of its certificate filed at the same instant
+    as another (past the check, before the other committed) is refused by the database."""
+    try:
+        uow.session.flush()
+    except IntegrityError as exc:
+        if ONE_CHANGE_PER_CERTIFICATE not in str(exc.orig) and "certificate_number" not in str(
+            exc.orig
+        ):
+            raise
+        raise Conflict("certificate.change_under_way", number=dossier.certificate_number) from exc
 
 
 def record_certificate(*, uow: UnitOfWork, event_type: str, payload: dict[str, Any]) -> None:
@@ -563,7 +588,7 @@ def transition(
         }
     dossier.status = step.to.value
     dossier.updated_at = now
-    uow.session.flush()  # bumps the version (optimistic lock) before the event records it
+    _flush_filed(uow, dossier)  # bumps the version (optimistic lock) before the event records it
     uow.add_event(
         new_event(
             step.event,

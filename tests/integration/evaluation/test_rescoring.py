@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from services.cli import main
 from services.evaluation.models import Council, Evaluation, ScoreSheet
 from services.evaluation.service.rescoring import rescore
 from shared.rubrics import load_rubric, score
@@ -16,7 +17,7 @@ from tests.support.cases import make_case
 SET_CODE = "04"
 
 
-def test_sheets_scored_differently_now_are_reported_then_corrected(evaluation) -> None:
+def test_sheets_scored_differently_now_are_reported_then_corrected(evaluation, capsys) -> None:
     now = datetime.now(UTC)
     answers = flows.complete_answers(SET_CODE)
     right = score(load_rubric().sheet(SET_CODE), answers)
@@ -69,7 +70,12 @@ def test_sheets_scored_differently_now_are_reported_then_corrected(evaluation) -
     assert str(case.dossier_id) in dry[wrong].line()
     assert wrong in found()  # the dry run changed nothing
 
-    found(apply=True)
+    # The operator's command: the same report, then the same correction with --apply.
+    assert main(["rescore"]) == 0
+    assert f"sheet {wrong}: {right.total + 2:g} -> {right.total:g}" in capsys.readouterr().out
+    assert wrong in found()
+    assert main(["rescore", "--apply"]) == 0
+    assert "rescored;" in capsys.readouterr().out
     assert wrong not in found() and fine not in found()
     with evaluation.db.reader() as session:
         stored = session.get_one(ScoreSheet, wrong)

@@ -1,11 +1,11 @@
 """Counting a fault run's effects, Jepsen-style: what the workload's successful operations must
 have caused, against what the processes committed, filed in the case-file ledger and mailed.
 
-Three kinds of effect (QUALITY.md "Faults"): a committed state change (registration's dossier
-row and the outbox row its change wrote in the same transaction), a ledger entry, an email in
-the SMTP sink. Each is *lost* when expected and absent, *duplicated* when there more than once,
-*unexpected* when nothing the run did calls for it (a rolled-back change's event, an email no
-delivery row stands for, a dossier in another state than its operations left it).
+Three kinds of effect (docs/quality.md, "Faults"): a committed state change (registration's
+dossier row and the outbox row its change wrote in the same transaction), a ledger entry, an
+email in the SMTP sink. Each is *lost* when expected and absent, *duplicated* when there more
+than once, *unexpected* when nothing the run did calls for it (a rolled-back change's event, an
+email no delivery row stands for, a dossier in another state than its operations left it).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""QUALITY.md fault 3: a crash between commit and publish, and a rollback after a would-be
-publish.
+"""Fault 3 of docs/quality.md: a crash between commit and publish, and a rollback after a
+would-be publish.
 
 A few hundred workflow operations over HTTP; at random (seeded) points registration's relay is
 killed with SIGKILL right after a commit (as it is woken by it, or while it publishes) and

@@ -1,4 +1,4 @@
-"""QUALITY.md fault 4: the database goes away while events are consumed.
+"""Fault 4 of docs/quality.md: the database goes away while events are consumed.
 
 Registration's worker (the case-file ledger) and notification's worker reach PostgreSQL through
 a TCP proxy (tests/support/proxy.py); during a few hundred workflow operations the test cuts it

@@ -1,4 +1,4 @@
-"""QUALITY.md fault 5: poison messages.
+"""Fault 5 of docs/quality.md: poison messages.
 
 During a few hundred workflow operations, at random (seeded) points, two kinds of message that
 can never be handled are put on the events exchange beside the real ones:

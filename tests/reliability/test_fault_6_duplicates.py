@@ -1,4 +1,4 @@
-"""QUALITY.md fault 6: duplicate delivery, and the replay of a whole dead-letter queue.
+"""Fault 6 of docs/quality.md: duplicate delivery, and the replay of a whole dead-letter queue.
 
 During a few hundred workflow operations, at random (seeded) points, a share of the events
 registration and notification already published is handed back to their relays, which publish

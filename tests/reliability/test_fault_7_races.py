@@ -1,4 +1,4 @@
-"""QUALITY.md fault 7: concurrent conflicting transitions on one dossier, 100 races.
+"""Fault 7 of docs/quality.md: concurrent conflicting transitions on one dossier, 100 races.
 
 Each race files a dossier and submits it, then sends three conflicting moves at once, from
 threads of their own against registration's web processes (two gunicorn workers), all naming

@@ -1,4 +1,4 @@
-"""QUALITY.md fault 8: SMTP faults, from an aiosmtpd sink whose answers the test scripts.
+"""Fault 8 of docs/quality.md: SMTP faults, from an aiosmtpd sink whose answers the test scripts.
 
 One applicant's mailbox refuses everything for good (550): each of their emails is marked
 failed at the first answer, never tried again, and listed to staff in GET /deliveries/failed.

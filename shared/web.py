@@ -46,19 +46,6 @@ LATENCY = Histogram(
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 
-_STATUS_SLUGS = {
-    400: "malformed-request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not-found",
-    405: "method-not-allowed",
-    409: "conflict",
-    413: "payload-too-large",
-    415: "unsupported-media-type",
-    422: "validation-error",
-    429: "too-many-requests",
-}
-
 
 # Declare an operation answerable without a token (see shared.edge).
 public = edge.public
@@ -97,7 +84,7 @@ class ProblemApi(Api):
             detail, errors = "The request body is not valid JSON.", None
         problem = problems.Problem(
             status,
-            _STATUS_SLUGS.get(status, "http-error"),
+            problems.KINDS.get(status, ("http-error", ""))[0],
             title,
             detail if isinstance(detail, str) else None,
             errors=errors,

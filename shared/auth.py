@@ -194,6 +194,9 @@ class CurrentPowers:
             raise problems.unauthorized("auth.powers_changed")
 
 
+JWKS_LIFESPAN = 300  # seconds a fetched key set is trusted before it is fetched again
+
+
 class TokenVerifier:
     """Verifies tokens against a key set: a JWKS URL, or a local resolver (the issuer itself);
     with ``powers``, also that the token still speaks for its account."""
@@ -212,7 +215,14 @@ class TokenVerifier:
         self.issuer = issuer
         self.audience = audience
         self.powers = powers
-        self._jwks = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+        # The key set is read again after JWKS_LIFESPAN seconds, and keys are not cached apart
+        # from it: a retired key (``ocop keys retire``) is refused here within that time (a
+        # token already verified stays accepted until it expires, at most its lifetime).
+        self._jwks = (
+            jwt.PyJWKClient(jwks_url, cache_keys=False, lifespan=JWKS_LIFESPAN)
+            if jwks_url
+            else None
+        )
         self._resolve = resolve_key
         self._verified: dict[str, VerifiedToken] = {}
 

@@ -39,7 +39,9 @@ def upgrade() -> None:
     with op.batch_alter_table("certificates", schema=None) as batch_op:
         batch_op.add_column(sa.Column("superseded_by", sa.String(length=40), nullable=True))
     dossiers = sa.table(
-        "dossiers", sa.column("public_status_key", sa.String), sa.column("decided_outcome", sa.String)
+        "dossiers",
+        sa.column("public_status_key", sa.String),
+        sa.column("decided_outcome", sa.String),
     )
     for key, outcome in _DECIDED_BY_KEY.items():
         op.execute(

@@ -172,20 +172,27 @@ def cmd_seed(_args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_admin(args: argparse.Namespace) -> int:
-    """``ocop admin create``: the first administrator, the password read from standard input
-    (typed twice without echo at a terminal), never from the command line."""
+def _secret(what: str) -> str | None:
+    """A secret from standard input, never from the command line: typed twice without echo at
+    a terminal (None when the two differ), else its first line (a pipe, a script)."""
     import getpass
 
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    secret = getpass.getpass(f"{what}: ")
+    if getpass.getpass(f"{what} again: ") != secret:
+        print("the two differ; nothing changed", file=sys.stderr)
+        return None
+    return secret
+
+
+def cmd_admin(args: argparse.Namespace) -> int:
+    """``ocop admin create``: the first administrator, the password from standard input."""
     from services.registration.operator import OperatorError, create_admin
 
-    if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Password again: ") != password:
-            print("the two passwords differ; nothing created", file=sys.stderr)
-            return 2
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
+    password = _secret("Password")
+    if password is None:
+        return 2
     with _opened("registration") as rt:
         try:
             account_id = create_admin(
@@ -204,8 +211,6 @@ def cmd_admin(args: argparse.Namespace) -> int:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     """``ocop keys``: the registration service's signing keys (ADR 0002)."""
-    import getpass
-
     from services.registration import keys
 
     with _opened("registration") as rt:
@@ -225,13 +230,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
                 keys.retire(rt.db, args.kid)
                 print(f"token key {args.kid} retired: its tokens are refused from now on")
                 return 0
-            if sys.stdin.isatty():
-                new = getpass.getpass("New passphrase: ")
-                if getpass.getpass("New passphrase again: ") != new:
-                    print("the two passphrases differ; nothing changed", file=sys.stderr)
-                    return 2
-            else:
-                new = sys.stdin.readline().rstrip("\r\n")
+            new = _secret("New passphrase")
+            if new is None:
+                return 2
             count = keys.rekey(rt.db, new.encode())
         except keys.KeyRefused as exc:
             print(f"refused: {exc}", file=sys.stderr)

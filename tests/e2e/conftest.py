@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.stack import Stack
+from tests.e2e.stack import Stack, running
 from tests.support.environment import Environment
 
 DEFAULT_PROCESSES = (
@@ -31,24 +31,11 @@ def stack(
     migrated: Environment,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
-    from services.registration.runtime import Registration
-    from services.registration.seed import seed_demo
-
-    rt = Registration()
-    seed_demo(rt)
-    rt.close()
     processes = getattr(request.module, "PROCESSES", DEFAULT_PROCESSES)
-    s = Stack(migrated, tmp_path_factory.mktemp("logs"), OCOP_RELAY_POLL_SECONDS="5")
-    try:
-        for name in processes:
-            service, kind = name.rsplit("-", 1)
-            if kind == "web":
-                s.web(service, workers=2 if service == "registration" else 1)
-            else:
-                s.start(name, kind, service)
+    with running(
+        migrated, tmp_path_factory.mktemp("logs"), processes, OCOP_RELAY_POLL_SECONDS="5"
+    ) as s:
         yield s
-    finally:
-        s.stop()
 
 
 # --- the portal in a browser (tests/e2e/browser.py) --------------------------------------

@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -82,3 +84,30 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+@contextmanager
+def running(
+    env: Environment, log_dir: Path, processes: Iterable[str], **extra_env: str
+) -> Iterator[Stack]:
+    """The demo accounts seeded, then each ``service-kind`` of ``processes`` started (a web one
+    once it is ready, ``notification-sender`` as the sending worker); all stopped at the end."""
+    from services.registration.runtime import Registration
+    from services.registration.seed import seed_demo
+
+    rt = Registration()
+    seed_demo(rt)
+    rt.close()
+    stack = Stack(env, log_dir, **extra_env)
+    try:
+        for name in processes:
+            service, kind = name.rsplit("-", 1)
+            if kind == "web":
+                stack.web(service, workers=2 if service == "registration" else 1)
+            elif kind == "sender":
+                stack.start(name, "worker", service, "--sender")
+            else:
+                stack.start(name, kind, service)
+        yield stack
+    finally:
+        stack.stop()

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from services.notification.sink import SmtpSink
-from tests.e2e.stack import Stack, free_port
+from tests.e2e.stack import Stack, free_port, running
 from tests.reliability.effects import Scope
 from tests.support.environment import Environment
 
@@ -37,30 +37,14 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory,
     sink: SmtpSink,
 ) -> Iterator[Stack]:
-    from services.registration.runtime import Registration
-    from services.registration.seed import seed_demo
-
-    rt = Registration()
-    seed_demo(rt)
-    rt.close()
-    s = Stack(
+    with running(
         migrated,
         tmp_path_factory.mktemp("logs"),
+        getattr(request.module, "PROCESSES", PROCESSES),
         OCOP_SMTP_PORT=str(sink.port),
         **getattr(request.module, "ENV", {}),
-    )
-    try:
-        for name in getattr(request.module, "PROCESSES", PROCESSES):
-            service, kind = name.rsplit("-", 1)
-            if kind == "web":
-                s.web(service, workers=2 if service == "registration" else 1)
-            elif kind == "sender":
-                s.start(name, "worker", service, "--sender")
-            else:
-                s.start(name, kind, service)
+    ) as s:
         yield s
-    finally:
-        s.stop()
 
 
 @pytest.fixture(scope="module")

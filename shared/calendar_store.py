@@ -13,7 +13,17 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    RowMapping,
+    String,
+    Table,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from shared.calendar import Notice, WorkingCalendar
@@ -37,7 +47,8 @@ def define_table(metadata: MetaData) -> Table:
     )
 
 
-def _notice(row: Mapping[str, Any]) -> Notice:
+def _notice(row: RowMapping | Mapping[str, Any]) -> Notice:
+    """A notice from its row, or from the payload of its event (the same names)."""
     return Notice(
         year=int(row["year"]),
         reference=str(row["reference"]),

@@ -16,26 +16,35 @@ from functools import cache
 from typing import Any
 
 from marshmallow import Schema, fields, validate
+from marshmallow.types import ErrorMessages
 
 from shared.names import PrintableName
 
 GENERIC = "field.invalid"
 
 
+def _text(messages: ErrorMessages, key: str) -> str:
+    """One of marshmallow's default messages: typed as text or nested lists and dicts (a field's
+    errors may nest), its defaults are all text."""
+    message = messages[key]
+    assert isinstance(message, str), f"marshmallow's {key!r} message is not text: {message!r}"
+    return message
+
+
 def _templates() -> Iterator[tuple[str, str]]:
     """(marshmallow's template, our code), most specific first."""
     field = fields.Field.default_error_messages
-    yield field["required"], "field.required"
-    yield field["null"], "field.required"
+    yield _text(field, "required"), "field.required"
+    yield _text(field, "null"), "field.required"
     yield validate.Length.message_all, "field.length"
     yield validate.Length.message_equal, "field.length_exact"
     yield validate.Length.message_min, "field.too_short"
     yield validate.Length.message_max, "field.too_long"
     yield validate.OneOf.default_message, "field.choice"
-    yield fields.Enum.default_error_messages["unknown"], "field.choice"
+    yield _text(fields.Enum.default_error_messages, "unknown"), "field.choice"
     yield validate.ContainsOnly.default_message, "field.choice"
     yield validate.Email.default_message, "field.email"
-    yield fields.Email.default_error_messages["invalid"], "field.email"
+    yield _text(fields.Email.default_error_messages, "invalid"), "field.email"
     yield validate.Regexp.default_message, "field.pattern"
     yield validate.URL.default_message, "field.url"
     yield from _ranges()
@@ -44,16 +53,17 @@ def _templates() -> Iterator[tuple[str, str]]:
             message = getattr(fields, name).default_error_messages.get(key)
             if message:
                 yield message, "field.number"
-    yield fields.Date.default_error_messages["invalid"], "field.date"
+    yield _text(fields.Date.default_error_messages, "invalid"), "field.date"
     for kind in ("date", "datetime", "time"):
-        yield fields.DateTime.default_error_messages["invalid"].format(obj_type=kind), "field.date"
-    yield fields.UUID.default_error_messages["invalid_uuid"], "field.identifier"
-    yield fields.Boolean.default_error_messages["invalid"], "field.boolean"
-    yield fields.String.default_error_messages["invalid"], "field.text"
-    yield fields.String.default_error_messages["invalid_utf8"], "field.text"
-    for kind in (fields.List, fields.Dict, fields.Tuple, fields.Nested):
-        for message in kind.default_error_messages.values():
-            yield message, "field.type"
+        template = _text(fields.DateTime.default_error_messages, "invalid")
+        yield template.format(obj_type=kind), "field.date"
+    yield _text(fields.UUID.default_error_messages, "invalid_uuid"), "field.identifier"
+    yield _text(fields.Boolean.default_error_messages, "invalid"), "field.boolean"
+    yield _text(fields.String.default_error_messages, "invalid"), "field.text"
+    yield _text(fields.String.default_error_messages, "invalid_utf8"), "field.text"
+    for container in (fields.List, fields.Dict, fields.Tuple, fields.Nested):
+        for key in container.default_error_messages:
+            yield _text(container.default_error_messages, key), "field.type"
     yield Schema._default_error_messages["type"], "field.type"
     yield Schema._default_error_messages["unknown"], "field.unknown"
     yield PrintableName.error, "field.printable"

@@ -20,7 +20,7 @@ class EventError(Exception):
     """An event that does not match its schema: a programming error on the producing side, a
     poison message on the consuming side."""
 
-    def __init__(self, message: str, errors: dict[str, Any] | None = None) -> None:
+    def __init__(self, message: str, errors: dict[str, Any] | list[Any] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or {}
 

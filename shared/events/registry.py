@@ -6,6 +6,7 @@ with ``register``; the catalogue (docs/events.md) is generated from this registr
 
 from __future__ import annotations
 
+import builtins
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ Upgrader = Callable[[dict[str, Any]], dict[str, Any]]
 class EventType:
     type: str
     version: int
-    schema: type[Schema]
+    schema: builtins.type[Schema]  # builtins': ``type`` here is the field above
     producer: str
     description: str
     # upgraders[n] turns a version-n payload into version n+1.

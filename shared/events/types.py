@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from marshmallow import fields
+from marshmallow.types import ErrorMessages
 
 
 class StrMap(fields.Dict):
@@ -24,7 +25,8 @@ class StrMap(fields.Dict):
     ``dossier.accepted``.
     """
 
-    default_error_messages: ClassVar[dict[str, str]] = {
+    # marshmallow reads this class attribute but declares it without ClassVar: kept its way.
+    default_error_messages: ErrorMessages = {  # noqa: RUF012
         "invalid": "Not a mapping of strings to strings."
     }
 
@@ -39,17 +41,19 @@ class StrMap(fields.Dict):
         return None if value is None else dict(value)
 
 
+# The three fields below check a value as marshmallow's field does but keep its wire form (the
+# module's docstring); marshmallow types each field by its object form, hence the ignores.
 class UUID(fields.UUID):
     """A UUID in its canonical string form."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # type: ignore[override]
         return str(self._validated(value))
 
 
 class Date(fields.Date):
     """An ISO-8601 date, as a string."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # type: ignore[override]
         parsed: date = super()._deserialize(value, attr, data, **kwargs)
         return parsed.isoformat()
 
@@ -57,6 +61,6 @@ class Date(fields.Date):
 class AwareDateTime(fields.AwareDateTime):
     """An ISO-8601 time with its offset, as a string."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # type: ignore[override]
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
         return parsed.isoformat()

@@ -220,6 +220,9 @@ class EventBatches(Batches):
     #: fires twice as often (``flush_interval``), so a message waits at most 1.5 times it.
     batch_seconds: float = 0.02
 
+    #: celery-batches' flush timer (kombu's Timer entry), set by its Batches, which has no types.
+    _tref: Any
+
     def __init__(self) -> None:
         super().__init__()
         self._flushing = threading.Lock()

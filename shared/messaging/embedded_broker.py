@@ -137,7 +137,9 @@ class Channel(kombu_sqla.Channel):
                     queue_id = conn.execute(find).scalar()
                     if queue_id is None:
                         created = conn.execute(insert(queues).values(name=queue))
-                        queue_id = created.inserted_primary_key[0]
+                        key = created.inserted_primary_key
+                        assert key is not None, "an INSERT of one row returns its key"
+                        queue_id = key[0]
             except IntegrityError:  # created concurrently (PostgreSQL)
                 with self._engine.connect() as conn:
                     queue_id = conn.execute(find).scalar_one()
@@ -149,7 +151,9 @@ class Channel(kombu_sqla.Channel):
     def _new_queue(self, queue: str, **kwargs: Any) -> None:
         self._queue_id(queue)
 
-    def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:
+    # kombu names the message ``payload`` in its SQLAlchemy channel and ``message`` in that
+    # channel's base: no name suits both, the one of the class extended is kept.
+    def _put(self, queue: str, payload: dict[str, Any], **kwargs: Any) -> None:  # type: ignore[override]
         queue_id = self._queue_id(queue)
         with self._engine.begin() as conn:
             conn.execute(
@@ -158,7 +162,7 @@ class Channel(kombu_sqla.Channel):
                 )
             )
 
-    def _get(self, queue: str) -> dict[str, Any]:
+    def _get(self, queue: str, timeout: float | None = None) -> dict[str, Any]:
         return self._take(queue, 1)  # basic_get: one message, whatever the prefetch
 
     def _get_and_deliver(self, queue: str, callback: Any) -> None:

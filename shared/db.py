@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
 def make_engine(url: str, *, create_parent: bool = True, **kwargs: Any) -> Engine:
@@ -206,6 +206,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def table_of(model: type[DeclarativeBase]) -> Table:
+    """The table a mapped class maps: SQLAlchemy types ``__table__`` as any FROM clause (a class
+    may map a join or a select); ours all map tables."""
+    table = model.__table__
+    assert isinstance(table, Table), f"{model.__name__} maps {table!r}, not a table"
+    return table
 
 
 def dialect_insert(bind: Session | Engine | Connection) -> Callable[..., Any]:

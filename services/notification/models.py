@@ -34,6 +34,8 @@ outbox = define_outbox(Base.metadata)
 inbox = define_inbox(Base.metadata)
 # The officials on each case (shared.participants), kept from the events: who is told what.
 participant_tables = participants.define_tables(Base.metadata, seats=True)
+assert participant_tables.seats is not None, "define_tables(seats=True) defines the seats"
+_seats = participant_tables.seats
 # Whether an account's tokens still speak for it (shared.powers, ADR 0002).
 account_powers = define_account_powers_table(Base.metadata)
 revoked_tokens = define_revoked_tokens_table(Base.metadata)
@@ -84,7 +86,7 @@ class CaseProducer(Base):
 class CouncilSeat(Base):
     """A current seat on a council, kept from ``council.member_added``/``removed``."""
 
-    __table__ = participant_tables.seats
+    __table__ = _seats
 
     council_id: Mapped[uuid.UUID]
     account_id: Mapped[uuid.UUID]

@@ -14,7 +14,7 @@ from services.registration.models import Dossier, participant_tables
 from services.registration.service import dossiers as dossier_service
 from services.registration.service import public_status
 from shared import participants
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, table_of
 from shared.events import Event
 from shared.events.registry import EVENT_TYPES
 from shared.messaging.consumer import Handler
@@ -28,7 +28,7 @@ def on_case_event(*, uow: UnitOfWork, event: Event) -> None:
     # A statement on the table, not the mapped object: the version counter is the applicant's
     # optimistic lock on what they edit, and a status line written by another service must not
     # make their next edit answer 409. ``updated_at`` likewise stays the applicant's.
-    table = Dossier.__table__
+    table = table_of(Dossier)
     uow.session.execute(
         update(table)
         .where(table.c.id == uuid.UUID(str(event.payload["dossier_id"])))

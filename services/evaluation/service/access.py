@@ -34,7 +34,7 @@ def unit_contains(unit: UnitRef | None, case: Case) -> bool:
     return contains(unit, case)
 
 
-def seats(principal: Principal) -> Select[tuple[uuid.UUID]]:
+def seats(principal: Principal) -> Select[uuid.UUID]:
     """The councils the caller currently sits on (as a subquery of council ids)."""
     return select(CouncilMember.council_id).where(
         CouncilMember.account_id == me(principal), CouncilMember.removed_at.is_(None)

@@ -41,7 +41,7 @@ from services.evaluation.service import access, official_index
 from shared import calendar_store
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
-from shared.db import UnitOfWork, as_utc, insert_missing, insert_new
+from shared.db import UnitOfWork, as_utc, insert_missing, insert_new, table_of
 from shared.errors import Conflict, NotFound, Refused
 from shared.events import Actor, Event, new_event
 from shared.rubrics import Sheet, load_rubric
@@ -258,7 +258,7 @@ def on_dossiers_accepted(uow: UnitOfWork, events: list[Event]) -> None:
     that already has a case is looked at on its own, in the order the events came."""
     calendar = calendar_store.working_calendar(uow.session, calendar_notices)
     rows = [_case_row(event, calendar) for event in events]
-    opened = insert_new(uow.session, Case.__table__, rows, key="dossier_id")
+    opened = insert_new(uow.session, table_of(Case), rows, key="dossier_id")
     for event, row in zip(events, rows, strict=True):
         if row["dossier_id"] in opened:
             opened.discard(row["dossier_id"])  # a second acceptance in the batch finds the case
@@ -346,7 +346,7 @@ def on_documents_added(uow: UnitOfWork, events: list[Event]) -> None:
         for p in (event.payload for event in events)
     ]
     unique = ["dossier_id", "document_id", "document_version"]
-    insert_missing(uow.session, CaseDocument.__table__, rows, unique=unique)
+    insert_missing(uow.session, table_of(CaseDocument), rows, unique=unique)
 
 
 def on_dossier_withdrawn(*, uow: UnitOfWork, event: Event) -> None:

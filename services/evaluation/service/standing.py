@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from services.evaluation.domain import finalisation
@@ -194,7 +194,9 @@ def list_evaluations(
 ) -> tuple[list[EvaluationItem], uuid.UUID | None]:
     """Evaluations of the councils the caller sits on or oversees (``mine``: sits on), newest
     first, each with its product, producer and round closing date."""
-    query: Select[tuple[Evaluation, str, str, date | None]] = (
+    # Round.closes_on is None for an evaluation without a round (the outer join), which
+    # SQLAlchemy's types cannot say: CaseFacts takes it as ``date | None``.
+    query = (
         select(Evaluation, Case.product_name, Case.producer_name, Round.closes_on)
         .join(Case, Case.dossier_id == Evaluation.dossier_id)
         .outerjoin(Round, Round.id == Evaluation.round_id)

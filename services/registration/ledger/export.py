@@ -25,7 +25,7 @@ def case_rows(session: Session, dossier_id: uuid.UUID) -> list[CaseRow]:
         .where(E.dossier_id == dossier_id)
         .order_by(E.n)
     )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    return [(seq, n, body, case, prev, link) for seq, n, body, case, prev, link in rows]
 
 
 def bridge_rows(session: Session, after: int, upto: int) -> list[GlobalRow]:

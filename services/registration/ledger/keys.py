@@ -35,7 +35,7 @@ def signing_key(session: Session) -> tuple[str, Ed25519PrivateKey]:
     if row is not None:
         return row.kid, _load(row)
     kid = add_ledger_key(session)
-    return kid, _load(session.get(LedgerKey, kid))  # type: ignore[arg-type]
+    return kid, _load(session.get_one(LedgerKey, kid))
 
 
 def add_ledger_key(session: Session) -> str:

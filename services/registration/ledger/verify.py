@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from hashlib import sha256
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import CursorResult, select, type_coerce
+from sqlalchemy import CursorResult, Select, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
@@ -20,6 +20,7 @@ from shared.ledger import checkpoint as signed
 from shared.ledger.chain import GENESIS, Break, CaseWalk, EntryRow, GlobalWalk, case_break, earliest
 
 E = LedgerEntry
+_Row = TypeVarTuple("_Row")
 BATCH = 5000
 # The dossier column as the driver returns it (see ``_raw``).
 DOSSIER = type_coerce(E.dossier_id, NullType())
@@ -127,8 +128,8 @@ def verify_ledger(session: Session) -> LedgerReport:
     if walk.broken is not None:  # nothing after the global break can come before it
         entries = entries.where(E.seq <= walk.broken.seq)
     with _stream(session, entries) as result:
-        for partition in result.partitions():
-            cases.feed([(_raw(d), n, s, b, c) for d, n, s, b, c in partition])
+        for batch in result.partitions():
+            cases.feed([(_raw(d), n, s, b, c) for d, n, s, b, c in batch])
     cases.close()
     found = [walk.broken]
     for dossier in cases.suspects:
@@ -152,7 +153,7 @@ def verify_ledger(session: Session) -> LedgerReport:
     return report
 
 
-def _stream(session: Session, query: Any) -> CursorResult[Any]:
+def _stream(session: Session, query: Select[*_Row]) -> CursorResult[*_Row]:
     """Rows streamed in batches, as the driver gives them (Core, without the ORM's layer)."""
     return session.connection().execute(query.execution_options(yield_per=BATCH))
 

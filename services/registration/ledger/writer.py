@@ -15,6 +15,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from services.registration.models import Account, LedgerEntry, LedgerHead
+from shared.db import table_of
 from shared.events import Event
 from shared.ledger.canonical import canonical
 from shared.ledger.chain import GENESIS, case_link, global_link
@@ -23,8 +24,8 @@ GLOBAL = "global"
 # Written by the registration service itself, not carried by an event.
 CASE_FILE_READ = "case_file.read"
 
-_heads = LedgerHead.__table__
-_entries = LedgerEntry.__table__
+_heads = table_of(LedgerHead)
+_entries = table_of(LedgerEntry)
 
 
 def dossier_of(event: Event) -> uuid.UUID | None:

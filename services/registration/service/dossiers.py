@@ -40,7 +40,7 @@ from services.registration.service import producers as producer_service
 from shared import calendar
 from shared.auth import Principal, UnitRef
 from shared.certificates import late_filing_until, reevaluation_window
-from shared.db import UnitOfWork, dialect_insert
+from shared.db import UnitOfWork, dialect_insert, table_of
 from shared.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Refused
 from shared.events import Actor, new_event
 from shared.ids import new_id
@@ -329,7 +329,7 @@ def _set_public_status(
     session: Session, dossier_id: uuid.UUID, status: public_status.Status
 ) -> None:
     """Write a dossier's status line without touching its version (the applicant's lock)."""
-    table = Dossier.__table__
+    table = table_of(Dossier)
     session.execute(
         update_rows(table)
         .where(table.c.id == dossier_id)
@@ -344,7 +344,7 @@ def _set_public_status(
 def record_decision(*, uow: UnitOfWork, dossier_id: uuid.UUID, outcome: str) -> None:
     """Record the decision that ended the dossier's case (the first one told wins): from then
     on it can no longer be withdrawn. A statement on the table, as for the status line."""
-    table = Dossier.__table__
+    table = table_of(Dossier)
     uow.session.execute(
         update_rows(table)
         .where(table.c.id == dossier_id, table.c.decided_outcome.is_(None))
@@ -707,7 +707,7 @@ class Filters:
     handler: str | None = None  # "me" or "none"
 
 
-def _filtered(principal: Principal, filters: Filters) -> Select[tuple[Dossier]]:
+def _filtered(principal: Principal, filters: Filters) -> Select[Dossier]:
     query = select(Dossier).where(access.dossier_reach(principal))
     if filters.status:
         query = query.where(Dossier.status.in_(filters.status))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.models import AdminUnit
 from shared.auth import UnitRef
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, table_of
 from shared.errors import Invalid, NotFound
 from shared.units import UnitRow, iter_current_units, iter_legacy_units
 
@@ -48,7 +48,7 @@ def replace_tree(*, uow: UnitOfWork, rows: Iterable[UnitRow]) -> int:
             }
         )
     uow.session.execute(delete(AdminUnit).where(AdminUnit.tree == tree))
-    uow.session.execute(AdminUnit.__table__.insert(), records)
+    uow.session.execute(table_of(AdminUnit).insert(), records)
     return len(records)
 
 

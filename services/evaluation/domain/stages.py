@@ -8,6 +8,7 @@ goes through :data:`TABLE`; a step the table does not hold is refused, never app
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypedDict
 
 COMMUNE_REVIEW = "commune_review"  # the commune's report (Mẫu 03)
 AWAITING_ASSIGNMENT = "awaiting_assignment"  # the level's secretariat assigns a council
@@ -52,6 +53,13 @@ TABLE: dict[tuple[str, Step], str] = {
 }
 
 
+class StageParams(TypedDict):
+    """What a refused step names for the reader's words."""
+
+    stage: str
+    step: str
+
+
 class StageError(Exception):
     """A step the table does not allow from the case's stage; ``code`` and ``params`` say
     which, for the reader's words (the use case answers them as a domain error)."""
@@ -60,7 +68,7 @@ class StageError(Exception):
 
     def __init__(self, stage: str, step: Step) -> None:
         super().__init__(f"a case at stage {stage} cannot take the step {step}")
-        self.params = {"stage": stage, "step": str(step)}
+        self.params: StageParams = {"stage": stage, "step": str(step)}
 
 
 def next_stage(stage: str, step: Step) -> str:

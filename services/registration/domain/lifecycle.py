@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypedDict, Unpack
 
 
 class Status(StrEnum):
@@ -80,11 +81,18 @@ AT_THE_COMMUNE = frozenset({Status.SUBMITTED, Status.RETURNED, Status.RESUBMITTE
 EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
 
 
+class TransitionParams(TypedDict, total=False):
+    """What a refused edge names for the reader's words."""
+
+    status: str
+    action: str
+
+
 class TransitionError(Exception):
     """An edge that is not in the table; ``code`` and ``params`` say which, for the reader's
     words (the use case answers them as a domain error)."""
 
-    def __init__(self, code: str, /, **params: str) -> None:
+    def __init__(self, code: str, /, **params: Unpack[TransitionParams]) -> None:
         super().__init__(f"{code}: {params}")
         self.code = code
         self.params = params

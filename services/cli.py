@@ -9,11 +9,15 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared import config
 from shared.runtime import ServiceRuntime
+
+if TYPE_CHECKING:
+    from services.registration.runtime import Registration
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCFILE = ROOT / "deploy" / "Procfile"
@@ -31,9 +35,7 @@ def _opened(service: str) -> Iterator[ServiceRuntime]:
 
 def _runtime(service: str) -> ServiceRuntime:
     if service == "registration":
-        from services.registration.runtime import Registration
-
-        return Registration()
+        return _registration()
     if service == "evaluation":
         from services.evaluation.runtime import Evaluation
 
@@ -41,6 +43,14 @@ def _runtime(service: str) -> ServiceRuntime:
     from services.notification.runtime import Notification
 
     return Notification()
+
+
+def _registration() -> Registration:
+    """The registration runtime as its own type, for the commands that take no other (open it
+    with ``closing``)."""
+    from services.registration.runtime import Registration
+
+    return Registration()
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -72,8 +82,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     from services.registration.seed import ensure_reference_data
 
     if not args.services or "registration" in args.services:
-        with _opened("registration") as rt:
-            counts = ensure_reference_data(rt)  # type: ignore[arg-type]
+        with closing(_registration()) as rt:
+            counts = ensure_reference_data(rt)
         if counts:
             print(f"registration: administrative units loaded {counts}")
     return 0
@@ -166,8 +176,8 @@ def cmd_rescore(args: argparse.Namespace) -> int:
 def cmd_seed(_args: argparse.Namespace) -> int:
     from services.registration.seed import DEMO_PASSWORD, seed_demo
 
-    with _opened("registration") as rt:
-        created = seed_demo(rt)  # type: ignore[arg-type]
+    with closing(_registration()) as rt:
+        created = seed_demo(rt)
     print(f"demo accounts created: {len(created)} (password for all: {DEMO_PASSWORD})")
     return 0
 
@@ -193,10 +203,10 @@ def cmd_admin(args: argparse.Namespace) -> int:
     password = _secret("Password")
     if password is None:
         return 2
-    with _opened("registration") as rt:
+    with closing(_registration()) as rt:
         try:
             account_id = create_admin(
-                rt,  # type: ignore[arg-type]
+                rt,
                 email=args.email,
                 display_name=args.name,
                 password=password,
@@ -296,9 +306,12 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     from shared.metrics import serve_worker_metrics
 
-    rt = _runtime(args.service)
     if args.service == "registration":
-        rt.require_protected_keys()  # type: ignore[attr-defined]
+        registration = _registration()
+        registration.require_protected_keys()
+        rt: ServiceRuntime = registration
+    else:
+        rt = _runtime(args.service)
     signals.worker_ready.connect(_freeze_startup_heap, weak=False)
     level = _json_logs(f"{args.service}-{'sender' if args.sender else 'worker'}")
     # The solo pool (the default) counts in this process, where the port serves the figures.
@@ -492,14 +505,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return verify_file(args.file, args.key, args.json)
     from services.registration.ledger import commands
 
-    with _opened("registration") as rt:
+    with closing(_registration()) as rt:
         if args.action == "verify":
-            return commands.verify_online(rt, args.dossier, args.json)  # type: ignore[arg-type]
+            return commands.verify_online(rt, args.dossier, args.json)
         if args.action == "export":
-            return commands.export_case(rt, args.dossier, args.output)  # type: ignore[arg-type]
+            return commands.export_case(rt, args.dossier, args.output)
         if args.action == "reconcile":
-            return commands.reconcile(rt, args.json, args.dossier)  # type: ignore[arg-type]
-        return commands.checkpoint(rt)  # type: ignore[arg-type]
+            return commands.reconcile(rt, args.json, args.dossier)
+        return commands.checkpoint(rt)
 
 
 def cmd_test(args: argparse.Namespace) -> int:

@@ -72,6 +72,7 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
     )
     # request.remote_addr is the browser, not the ingress in front (shared.client_address).
+    # Wrapped as Flask documents WSGI middleware; mypy takes it for a method replaced.
     app.wsgi_app = TrustedProxies(app.wsgi_app, networks(settings.trusted_proxies))  # type: ignore[method-assign]
     app.extensions["portal_api"] = api or ApiClient(settings)
     app.extensions["portal_settings"] = settings

@@ -138,6 +138,7 @@ def issuer(ref: str | None, council: str | None = None) -> Issuer:
     """The issuing body of ``ref`` (``tree:level:code`` or ``national``): its People's
     Committee, or the ministry; with ``council``, that council under it."""
     row = by_ref(ref)
+    body: tuple[str, ...]
     if row is None:
         body, place, national = (t("document.ministry"),), t("document.capital"), True
     else:

@@ -181,7 +181,7 @@ def _closing(doc: FPDF, document: formal.Formal) -> None:
     doc.set_y(max(bottoms))
 
 
-def _facts(doc: FPDF, rows: list[tuple[str, str]], key_width: float = 50) -> None:
+def _facts(doc: FPDF, rows: Sequence[tuple[str, str]], key_width: float = 50) -> None:
     for key, value in rows:
         doc.set_font("DejaVu", "", TEXT)
         doc.cell(key_width, 6.5, f"{key}:")

@@ -21,6 +21,7 @@ from flask import url_for
 from shared.rubrics import (
     DEFAULT_VERSION,
     AnswerError,
+    Criterion,
     Score,
     Sheet,
     accepted_answers,
@@ -60,9 +61,9 @@ def running(sheet: Sheet, answers: Mapping[str, str]) -> Running:
         return Running(None, exc.errors, off)
 
 
-def choices(criterion: object) -> tuple[str, ...]:
+def choices(criterion: Criterion) -> tuple[str, ...]:
     """Template helper: the answers a criterion accepts (option codes, or yes/no)."""
-    return accepted_answers(criterion)  # type: ignore[arg-type]
+    return accepted_answers(criterion)
 
 
 # --- Form 02's evidence: documents the applicant names for each criterion ------------------

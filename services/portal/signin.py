@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 
-F = TypeVar("F", bound=Callable[..., Any])
+from services.portal.i18n import translate
+
+P = ParamSpec("P")
 
 #: Official roles whose home shows the case queues of the evaluation service.
 COUNCIL_ROLES = ("council_member", "council_chair", "council_secretary")
@@ -48,19 +50,19 @@ def has(*wanted: str) -> bool:
     return bool(roles() & set(wanted))
 
 
-def required(*wanted: str) -> Callable[[F], F]:
+def required(*wanted: str) -> Callable[[Callable[P, Any]], Callable[P, Any]]:
     """A view for signed-in people (with one of ``wanted`` roles, when given)."""
 
-    def wrap(view: F) -> F:
+    def wrap(view: Callable[P, Any]) -> Callable[P, Any]:
         @wraps(view)
-        def guarded(*args: Any, **kwargs: Any) -> Any:
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> Any:
             if token() is None:
                 return redirect(url_for("auth.signin", next=request.full_path))
             if wanted and not has(*wanted):
                 abort(403)
             return view(*args, **kwargs)
 
-        return guarded  # type: ignore[return-value]
+        return guarded
 
     return wrap
 
@@ -68,5 +70,5 @@ def required(*wanted: str) -> Callable[[F], F]:
 def expired() -> Any:
     """The API said the token is no longer valid: sign in again, then come back."""
     end()
-    flash(current_app.jinja_env.globals["t"]("flash.session_expired"), "error")
+    flash(translate("flash.session_expired"), "error")
     return redirect(url_for("auth.signin", next=request.full_path))

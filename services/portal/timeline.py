@@ -25,7 +25,7 @@ def timeline(
     dossier: dict[str, Any], case: dict[str, Any] | None, certificates: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Entries ``{"at", "key", "values"}`` (a catalogue key and its placeholders), oldest first."""
-    entries = [
+    entries: list[dict[str, Any]] = [
         {"at": dossier.get("created_at"), "key": "timeline.created", "values": {}},
         {"at": dossier.get("submitted_at"), "key": "timeline.submitted", "values": {}},
         {"at": dossier.get("accepted_at"), "key": "timeline.accepted", "values": {}},

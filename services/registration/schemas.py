@@ -6,7 +6,7 @@ Request schemas reject unknown fields, so a body carrying ``status``, ``owner`` 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from marshmallow import Schema, fields, validate
 
@@ -378,6 +378,14 @@ class DocumentOut(Schema):
     versions = fields.List(fields.Nested(DocumentVersionOut))
 
 
+class _Unit(Protocol):
+    """What ``UnitOut`` reads of a unit for its reference."""
+
+    tree: str
+    level: str
+    code: str
+
+
 class UnitOut(Schema):
     tree = fields.Str()
     level = fields.Str()
@@ -386,8 +394,8 @@ class UnitOut(Schema):
     parent_code = fields.Str(allow_none=True)
     ref = fields.Method("_ref")
 
-    def _ref(self, unit: object) -> str:
-        return f"{unit.tree}:{unit.level}:{unit.code}"  # type: ignore[attr-defined]
+    def _ref(self, unit: _Unit) -> str:
+        return f"{unit.tree}:{unit.level}:{unit.code}"
 
 
 class UnitArgs(Schema):

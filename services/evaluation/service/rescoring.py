@@ -63,6 +63,8 @@ def rescore(session: Session, *, apply: bool = False) -> list[Rescored]:
     and part points are set to the current ones (in ``session``, committed by the caller)."""
     changed: list[Rescored] = []
     for sheet, evaluation, case in _stored(session):
+        new_total: float | None
+        new_parts: dict[str, float] | None
         try:
             result = score(cases.rubric_sheet(case), sheet.answers)
         except AnswerError:
@@ -86,6 +88,7 @@ def rescore(session: Session, *, apply: bool = False) -> list[Rescored]:
     if apply:
         for found in changed:
             if found.new_total is not None:
+                assert found.new_parts is not None, "scored: a total and its parts together"
                 sheet = session.get_one(ScoreSheet, found.sheet_id)
                 sheet.total, sheet.part_points = found.new_total, found.new_parts
         session.flush()

@@ -176,6 +176,7 @@ def raise_reevaluation_deadlines(*, db: Database, today: date) -> int:
         ).all()
     raised = 0
     for dossier_id, due_on in rows:
+        assert due_on is not None, "the query keeps the cases with a due date"
         if today > due_on:
             kind = "deadline.breached"
         elif (due_on - today).days <= REEVALUATION_WARNING_DAYS:

@@ -116,7 +116,9 @@ def encode(
     message = MIMEMultipart("alternative")
     message["From"] = formataddr((sender_name, sender), charset="utf-8")
     message["To"] = formataddr((to_name, to_email), charset="utf-8")
-    message["Subject"] = _subject(subject)
+    # typeshed types the MIME classes' header values as text only; their compat32 policy takes
+    # an email.header.Header too (and folds it itself).
+    message["Subject"] = _subject(subject)  # type: ignore[assignment]
     _set_common(message, message_id, date)
     message.attach(MIMEText(rendered.text, "plain", "utf-8"))
     message.attach(MIMEText(rendered.html, "html", "utf-8"))
@@ -136,7 +138,7 @@ def _email_message(
     message = EmailMessage(policy=SMTPUTF8)
     message["From"] = Address(display_name=sender_name, addr_spec=sender)
     message["To"] = Address(display_name=to_name, addr_spec=to_email)
-    message["Subject"] = _EncodedText("Subject", subject)  # type: ignore[assignment]
+    message["Subject"] = _EncodedText("Subject", subject)
     message.set_content(rendered.text, charset="utf-8")
     message.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return message

@@ -84,7 +84,7 @@ class SinkHandler:
             log.info("fault plan drops the connection after storing %s", stored.name)
             # Abort the connection now: aiosmtpd's reply then goes to a closed transport, which
             # discards it, so the client sees the connection vanish instead of an answer.
-            assert server.transport is not None
+            assert isinstance(server.transport, asyncio.Transport), "a connected session"
             server.transport.abort()
         return ACCEPTED
 

@@ -52,7 +52,8 @@ def search() -> Any:
         params["unit"] = within
     if request.args.get("after"):
         params["after"] = request.args["after"]
-    page, errors = {"items": [], "next": None}, {}
+    page: dict[str, Any] = {"items": [], "next": None}
+    errors: dict[str, Any] = {}
     try:
         page = call("registration", "GET", "/dossiers", params=params)
     except ApiError as exc:

@@ -69,8 +69,8 @@ class History(MethodView):
         if views.viewer(principal).full:
             details = {
                 "kinds": list(filters.kinds),
-                "since": args.get("since").isoformat() if args.get("since") else None,
-                "until": args.get("until").isoformat() if args.get("until") else None,
+                "since": filters.since.isoformat() if filters.since else None,
+                "until": filters.until.isoformat() if filters.until else None,
                 "after": args.get("after"),
             }
             _record(principal, dossier_id, "history", details)

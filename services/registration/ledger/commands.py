@@ -13,6 +13,7 @@ from services.registration.ledger import reconcile as reconciliation
 from services.registration.ledger import verify as ledger_verify
 from services.registration.runtime import Registration
 from shared import config
+from shared.ledger import casefile
 
 
 def checkpoint(rt: Registration) -> int:
@@ -44,13 +45,14 @@ def export_case(rt: Registration, dossier: str | None, output: str | None) -> in
 
 def verify_online(rt: Registration, dossier: str | None, as_json: bool) -> int:
     with rt.db.reader() as session:
+        report: ledger_verify.LedgerReport | casefile.Report
         if dossier is None:
             report = ledger_verify.verify_ledger(session)
         else:
             dossier_id = _dossier(dossier)
             if dossier_id is None:
                 return 2
-            report = ledger_verify.verify_case(session, dossier_id)  # type: ignore[assignment]
+            report = ledger_verify.verify_case(session, dossier_id)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.text())
     return 0 if report.valid else 1
 

@@ -316,21 +316,21 @@ def _check_evaluation(
             dossiers,
         )
     ).all()
-    numbers = set()
-    for dossier, number, status in certificates:
-        numbers.add(number)
+    numbers: set[str] = set()
+    for dossier, serial, status in certificates:
+        numbers.add(serial)
         result.count("certificates")
-        kinds = ledger.certificates.get(number, set())
+        kinds = ledger.certificates.get(serial, set())
         wanted = {"certificate.issued"} | (
             {f"certificate.{status}"} if status in ("revoked", "expired") else set()
         )
         for kind in sorted(wanted - kinds):
             result.findings.append(
-                Finding("state without entry", "evaluation", str(dossier), f"{kind} of {number}")
+                Finding("state without entry", "evaluation", str(dossier), f"{kind} of {serial}")
             )
-    for number in set(ledger.certificates) - numbers:
+    for serial in set(ledger.certificates) - numbers:
         result.findings.append(
-            Finding("entry without state", "evaluation", "?", f"certificate {number}")
+            Finding("entry without state", "evaluation", "?", f"certificate {serial}")
         )
 
 

@@ -32,13 +32,16 @@ class JsonFormatter(logging.Formatter):
         return json.dumps({k: v for k, v in entry.items() if v is not None}, ensure_ascii=False)
 
 
+class _JsonLines(logging.StreamHandler):
+    """The handler ``configure`` adds, known by its class so it is added once."""
+
+
 def configure(service: str) -> None:
     """Send this process's logs as JSON lines to stderr (level from ``OCOP_LOG_LEVEL``)."""
     root = logging.getLogger()
-    if any(getattr(h, "_ocop", False) for h in root.handlers):
+    if any(isinstance(h, _JsonLines) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _JsonLines(sys.stderr)
     handler.setFormatter(JsonFormatter(service))
-    handler._ocop = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(os.environ.get("OCOP_LOG_LEVEL", "INFO").upper())

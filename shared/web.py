@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api, Blueprint
 from kombu import Connection
 from prometheus_client import (
@@ -174,8 +175,10 @@ def create_base_app(
         },
         JSON_SORT_KEYS=False,
     )
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    # request.remote_addr is the client, not the proxy in front (shared.client_address).
+    assert isinstance(app.json, DefaultJSONProvider), "Flask's own provider, not replaced"
+    app.json.ensure_ascii = False
+    # request.remote_addr is the client, not the proxy in front (shared.client_address). Wrapped
+    # as Flask documents WSGI middleware; mypy takes the assignment for a method replaced.
     app.wsgi_app = TrustedProxies(app.wsgi_app, networks(settings.trusted_proxies))  # type: ignore[method-assign]
     app.extensions["ocop.settings"] = settings
     app.extensions["ocop.db"] = db

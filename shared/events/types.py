@@ -42,18 +42,22 @@ class StrMap(fields.Dict):
 
 
 # The three fields below check a value as marshmallow's field does but keep its wire form (the
-# module's docstring); marshmallow types each field by its object form, hence the ignores.
+# module's docstring): marshmallow types a field by its object form, hence their ignores.
 class UUID(fields.UUID):
     """A UUID in its canonical string form."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # type: ignore[override]
+    def _deserialize(  # type: ignore[override]  # wire form: a UUID's text, not a UUID
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str:
         return str(self._validated(value))
 
 
 class Date(fields.Date):
     """An ISO-8601 date, as a string."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # type: ignore[override]
+    def _deserialize(  # type: ignore[override]  # wire form: a date's text, not a date
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str:
         parsed: date = super()._deserialize(value, attr, data, **kwargs)
         return parsed.isoformat()
 
@@ -61,6 +65,8 @@ class Date(fields.Date):
 class AwareDateTime(fields.AwareDateTime):
     """An ISO-8601 time with its offset, as a string."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:  # type: ignore[override]
+    def _deserialize(  # type: ignore[override]  # wire form: a time's text, not a datetime
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> str:
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
         return parsed.isoformat()

@@ -57,8 +57,6 @@ UNVISITED = {
 # Findings another piece of work is fixing: (endpoint, check) → reason. Remove an entry once
 # the test prints it as no longer needed.
 WAIVERS: dict[tuple[str, str], str] = {
-    # error.field.choice lists the codes the API accepts: "… (untruthful_dossier, …)".
-    ("certificates.revoke", "raw-code"): "a refused choice names its codes (issue 15.2)",
     # The case-file report (PDF) names the issuing body by its unit reference (pre2025:…).
     ("audit.download", "raw-code"): "the issuing body by name (issue 15.3, in progress)",
 }

@@ -151,7 +151,9 @@ def workbook(summary: dict[str, list[dict[str, Any]]]) -> bytes:
     """Every grouping of the statistics as one sheet of a workbook, headed in the current
     language, numbers as numbers."""
     book = Workbook()
-    book.remove(book.active)
+    blank = book.active
+    assert blank is not None, "a new workbook opens with one blank sheet"
+    book.remove(blank)
     for grouping in GROUPINGS:
         rows = summary.get(grouping) or []
         sheet = book.create_sheet(translate(f"dashboard.{grouping}")[:31])

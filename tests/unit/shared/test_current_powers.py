@@ -172,6 +172,7 @@ def test_an_iat_that_is_not_a_number_is_refused(key: Any, iat: Any) -> None:
 def test_the_issuer_writes_iat_to_the_millisecond_and_never_late(key: Any) -> None:
     ring = KeyRing(db=None)  # type: ignore[arg-type]
     ring._keys, ring._current = {"k": key}, "k"
+    ring._loaded_at = time.monotonic()  # as if just read: no database here to read again
     settings = SimpleNamespace(
         jwt_issuer="ocop-registration", jwt_audience="ocop", token_ttl_seconds=900
     )

@@ -56,10 +56,7 @@ UNVISITED = {
 
 # Findings another piece of work is fixing: (endpoint, check) → reason. Remove an entry once
 # the test prints it as no longer needed.
-WAIVERS: dict[tuple[str, str], str] = {
-    # The case-file report (PDF) names the issuing body by its unit reference (pre2025:…).
-    ("audit.download", "raw-code"): "the issuing body by name (issue 15.3, in progress)",
-}
+WAIVERS: dict[tuple[str, str], str] = {}
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 # Codes meant for machines: snake_case, dotted event names, "(system)", a unit's reference.

@@ -26,6 +26,7 @@ from services.registration.models import Dossier, LedgerEntry, Producer
 from shared import catalogue
 from shared.catalogue import dates
 from shared.ledger.casefile import Report
+from shared.units.lookup import by_ref
 
 HERE = Path(__file__).parent
 FONTS = HERE / "fonts"
@@ -115,6 +116,14 @@ class Words:
 
     def day(self, value: dates.When) -> str:
         return dates.day(value, self.lang)
+
+    def unit(self, ref: str | None) -> str:
+        """A unit by its name in the tree ("Tỉnh Quảng Trị"), not its reference; the national
+        level by its label; a reference the trees do not know as it is."""
+        if ref == "national":
+            return self.label("level", ref)
+        row = by_ref(ref)
+        return row.name if row else (ref or "—")
 
     def person(self, actor: dict[str, Any]) -> str:
         """A person's name and role, or the system's role alone."""
@@ -242,7 +251,7 @@ def pdf(report: CaseReport, lang: str) -> bytes:
             (w["stars"], f"{c['star_rank']}★"),
             (w["issued_on"], w.day(c["issued_on"])),
             (w["expires_on"], w.day(c["expires_on"])),
-            (w["authority"], c["authority_unit"]),
+            (w["authority"], w.unit(c["authority_unit"])),
             (w["decision"], c["decision_number"]),
         ]
         _table(doc, [(k, str(val)) for k, val in rows], widths=(50, 120))

@@ -290,6 +290,10 @@ def test_the_readable_case_file(world: World, full_case: str, lang: str) -> None
     for code in ("evaluation.sheet_submitted", "notification.sent", "(system)", "(council_chair)"):
         assert code not in page, code
     assert not re.search(r"\d{4}-\d{2}-\d{2}", page.split("</style>")[1])
+    # The certificate's authority in words ("national" or "pre2025:province:45" are codes).
+    authority = shared_catalogue.translate("casefile.authority", lang)
+    national = shared_catalogue.label("level", "national", lang)
+    assert f"<tr><th>{authority}</th><td>{national}</td></tr>" in page
     system = "hệ thống" if lang == "vi" else "system"
     assert f"<td>{system}</td>" in page
 

@@ -119,7 +119,7 @@ def test_the_labels_the_emails_use_exist() -> None:
 
 def test_the_words_the_case_file_uses_exist() -> None:
     """``w.name`` in the report's template and ``w["name"]`` in the PDF are ``casefile.name``."""
-    methods = {"label", "kind", "moment", "day", "person", "result_of", "row", "details_of"}
+    methods = {"label", "kind", "moment", "day", "person", "result_of", "row", "details_of", "unit"}
     template = (CASE_FILE / "templates" / "case_file.html").read_text(encoding="utf-8")
     code = (CASE_FILE / "render.py").read_text(encoding="utf-8")
     used = {*re.findall(r"\bw\.([a-z_]+)\b", template), *re.findall(r"""w\["([a-z_]+)"\]""", code)}

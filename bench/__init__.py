@@ -1,1 +1,1 @@
-"""On-demand benchmarks (docs QUALITY.md, "Benchmarks"); never run as timed tests."""
+"""On-demand benchmarks (docs/quality.md#benchmarks); never run as timed tests."""

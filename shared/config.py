@@ -113,7 +113,7 @@ def load(service: str) -> Settings:
         # Embedded broker only: a message claimed this long ago without an ack is delivered
         # again (its worker died); longer than any task runs.
         broker_visibility_seconds=float(_env("OCOP_BROKER_VISIBILITY_SECONDS", "300")),
-        # The programme regime new dossiers are filed under (DOMAIN.md): "four-level" (commune,
+        # The programme regime new dossiers are filed under (docs/domain.md): "four-level" (commune,
         # district, province, national) or "two-tier" (commune review, province, national).
         regime=_env("OCOP_REGIME", "four-level"),
         trusted_proxies=_env("OCOP_TRUSTED_PROXIES", LOCAL_PROXIES),

@@ -1,6 +1,6 @@
 """The people on a case: who is on each dossier, kept from events by every service that asks.
 
-DOMAIN: access to a case and the emails about it follow the people on it, not whole offices.
+Access to a case and the emails about it follow the people on it, not whole offices (ADR 0009).
 The applicant's side (the owner and the consultants it granted) each service already knows
 from the case's own facts; this module keeps the officials:
 

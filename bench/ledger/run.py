@@ -62,7 +62,7 @@ def main() -> int:
     parser.add_argument(
         "--one-pass",
         action="store_true",
-        help="also time the one-pass LedgerWalk (the verifier before issue #5's fix)",
+        help="also time the one-pass LedgerWalk (the verifier before the two-walk fix)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data dir")
     args = parser.parse_args()

@@ -1,4 +1,4 @@
-"""B2's emails (issue #4): a decision → its emails accepted by the SMTP sink, and the sender's
+"""B2's emails: a decision → its emails accepted by the SMTP sink, and the sender's
 rate against the sink's own ceiling, measured in the same run.
 
 - **Decision latency.** For each decision request (the district finalise → ``evaluation.forwarded``;
@@ -239,7 +239,7 @@ def print_report(
     ceiling = report.ceiling.per_second if report.ceiling else 0.0
     if report.drain is not None and report.ceiling is not None:
         ratio = report.drain.per_second / ceiling if ceiling else 0.0
-        # Issue #4 sets no target for this ratio: it is reported, not judged.
+        # No target is set for this ratio: it is reported, not judged.
         print(
             f"  sender on a backlog of {report.backlog}: {report.drain.per_second:.1f}/s; raw SMTP "
             f"from one process ({report.ceiling.count + 1} messages): {ceiling:.1f}/s; ratio "

@@ -39,7 +39,7 @@ DOCKERFILE = DEPLOY / "Dockerfile"
 BOOT = DEPLOY / "boot.sh"
 DATA_DIR = "/var/lib/ocop"  # OCOP_DATA_DIR in the image, compose and the ConfigMap
 
-# ARCHITECTURE.md, "Configuration and run modes": the fixed ports of every part.
+# The fixed ports of every part (README, "Quickstart").
 FIXED_PORTS = {"portal": 8000, "registration": 8001, "evaluation": 8002, "notification": 8003}
 SINK_PORTS = {8025, 8026}  # SMTP, and the page listing what it received
 

@@ -1,4 +1,4 @@
-"""QUALITY.md fault 2: the broker goes away hard during a burst of submissions and comes back.
+"""docs/quality.md fault 2: the broker goes away hard during a burst of submissions and comes back.
 
 Requests keep succeeding while it is away (the outbox holds the events), and afterwards every
 event of every request that got a 2xx is delivered and applied exactly once.

@@ -1,4 +1,4 @@
-"""QUALITY.md fault 1: a worker killed with SIGKILL mid-task, repeatedly, loses nothing and
+"""docs/quality.md fault 1: a worker killed with SIGKILL mid-task, repeatedly, loses nothing and
 doubles nothing, and its queue drains.
 
 Dossiers are filed and accepted over HTTP while the evaluation worker is down, so its queue
@@ -98,7 +98,7 @@ def test_killing_the_worker_mid_task_loses_and_doubles_nothing(stack: Stack) -> 
 
     assert wait_until(drained, 30)
 
-    # The case file (QUALITY.md: reconciliation after a run with faults finds nothing missing):
+    # The case file (reconciliation after a run with faults finds nothing missing):
     # the ledger consumer and evaluation's relay, not needed until now, file every event of
     # these cases, the ones a killed worker caused included.
     databases = {

@@ -1,4 +1,4 @@
-"""Issue #2 as a new user would try it: the services run as processes (gunicorn with two
+"""Intake as a new user would try it: the services run as processes (gunicorn with two
 workers, the outbox relay, the notification worker) and are driven over HTTP only."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue #4's acceptance check: one dossier driven over HTTP between real processes, from the
+"""Notification's acceptance check: one dossier driven over HTTP between real processes, from the
 applicant's submission to the province certificate, and then the SMTP sink read: each person
 the recipient rules name gets exactly one email per event, in their own language, with the
 facts of that event; nobody else gets any.
@@ -394,7 +394,7 @@ def test_everyone_concerned_gets_one_right_email_per_event(stack: Stack, sink: S
 
 
 def _assert_shape(mail: mailbox.Mail, address: str, lang: str) -> None:
-    """What every email is (QUALITY.md 17), in the recipient's language."""
+    """What every email is (docs/quality.md item 17), in the recipient's language."""
     message = mail.message
     assert address in str(message["To"])
     assert message.get_content_type() == "multipart/alternative"

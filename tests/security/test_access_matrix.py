@@ -1,4 +1,4 @@
-"""QUALITY 11, 12 and 18: the registration service's object-level access matrix, generated from
+"""docs/quality.md 11, 12, 18: the registration service's object-level access matrix, generated from
 its route table over the people on a case (ADR 0009); the role × transition matrix with the
 commune's intake handler; mass assignment.
 

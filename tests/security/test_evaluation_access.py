@@ -1,4 +1,4 @@
-"""QUALITY 11 and 18 for the evaluation and notification services: every route is classified
+"""docs/quality.md 11 and 18 for the evaluation and notification services: every route is classified
 (who may call it), anonymous calls to the others answer 401, and the object-level matrix holds
 on every route that takes an id, over the people on a case (ADR 0009).
 

@@ -1,4 +1,4 @@
-"""QUALITY 16, in-process part: login attempts are limited per email and per client address,
+"""docs/quality.md 16, in process: login attempts are limited per email and per client address,
 answering 429 problem+json with Retry-After (the cross-process part runs under gunicorn).
 
 Every attempt here comes from an address no other test uses (the limit is per remote address,

@@ -1,4 +1,4 @@
-"""QUALITY 13: every defective bearer token answers 401 problem+json; a valid one 200.
+"""docs/quality.md 13: every defective bearer token answers 401 problem+json; a valid one 200.
 
 Tokens are built here with PyJWT: signed with the service's own private key (so only the defect
 under test is wrong), or with a freshly generated key for the wrong-key variants.

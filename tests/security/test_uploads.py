@@ -1,4 +1,4 @@
-"""QUALITY 14: hostile uploads are refused with 4xx problem+json and store nothing; accepted
+"""docs/quality.md 14: hostile uploads are refused with 4xx problem+json and store nothing; accepted
 files get server-generated names and are served only to those entitled, as attachments."""
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ class LedgerWalk:
     """Both chains over the whole ledger in one pass, fed in sequence order; remembers each
     case's head and the global hash at the sequence numbers asked.
 
-    The verifier before issue #5, kept as the reference that ``GlobalWalk`` + ``CaseWalk`` (the
+    The one-pass verifier of before, kept as the reference that ``GlobalWalk`` + ``CaseWalk`` (the
     online verifier) must agree with, and as bench/ledger's "before" figure. This walk
     looks up the case of every entry in a dict that holds one head per case, and over tens of
     thousands of cases those lookups miss the CPU caches (each case comes back only after

@@ -5,7 +5,7 @@ the raw mean (89.96 is 4★) and rounding is for display only (one decimal, half
 
 Star marks for a council
 ------------------------
-DOMAIN.md defines the star rank of a product on one sheet: the lower of the band and the
+The star rank of a product on one sheet (docs/domain.md#scoring) is the lower of the band and the
 highest level whose marked minimums are met on every marked criterion. A council has several
 sheets, and the legal texts do not say how their marks combine. This module takes, for each
 criterion, the **median member**: a mark is met for the council when the lower median

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from shared.calendar import Deadline
 
-#: A re-evaluation is decided within 45 days of a complete dossier (DOMAIN "Certificates").
+#: A re-evaluation is decided within 45 days of a complete dossier (docs/domain.md#certificates).
 REEVALUATION_DECISION = Deadline("reevaluation_decision", 45, working_days=False)
 #: The recognising authority revokes within 15 days of the finding (26/2026 Art. 8).
 REVOCATION = Deadline("revocation", 15, working_days=False)

@@ -10,7 +10,7 @@ At a scoring level:
   the level that recognises 3★, rather than through the province, which could not);
 * a rank below 3★, or a result with a knockout or stop finding, is **not recognised**. The
   level concerned is the first scoring level, the one that refuses a result below 3★ in the
-  ordinary flow; DOMAIN.md's "hands back … or none below 50" read as one step.
+  ordinary flow; the procedure's "hands back … or none below 50" read as one step.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ only (Mẫu 03) and recognises nothing.
 Forwarding thresholds are not configured separately: a council forwards a dossier when its
 star rank exceeds the level's highest authority, so the threshold on the mean is the lowest
 total of the next band up (70 for a district whose authority ends at 3★, 90 for a province
-whose authority ends at 4★), which are DOMAIN.md's "≥ 70 from district, ≥ 90 from province".
+whose authority ends at 4★), which are the procedure's "≥ 70 from district, ≥ 90 from province".
 The threshold is necessary, not sufficient: the star marks must also be met.
 """
 

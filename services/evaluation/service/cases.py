@@ -205,7 +205,7 @@ def case_detail(*, session: Session, principal: Principal, dossier_id: uuid.UUID
 def _follow_up(event: Event, calendar: WorkingCalendar) -> dict[str, Any]:
     """What an upgrade or re-evaluation brings: the certificate it names, the filing date, and
     for a re-evaluation the 45-day decision limit, counted from this acceptance (the complete
-    dossier, DOMAIN "Certificates")."""
+    dossier, docs/domain.md#certificates)."""
     p = event.payload
     filed_on = p.get("filed_on")
     # Kept, so that a notice of days off loaded later counts the 45 days again (due_dates).

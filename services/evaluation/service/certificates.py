@@ -7,7 +7,7 @@ scheduled task marks it so.
 
 The last day of validity is ``expires_on``, unless its holder filed a re-evaluation by then:
 the certificate then stays valid until that case is decided (or withdrawn), at most 180 days
-after expiry (DOMAIN "Certificates", :func:`validity_extended_until`). A re-evaluation filed
+after expiry (docs/domain.md#certificates, :func:`validity_extended_until`). A re-evaluation filed
 after expiry keeps nothing valid: it is accepted (registration takes filings until 180 days
 after expiry) but the product is uncertified until its new certificate. A recognised upgrade
 to a higher rank, or a recognised re-evaluation, supersedes the certificate it named:

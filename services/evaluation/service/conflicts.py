@@ -1,4 +1,4 @@
-"""Conflicts of interest (no national rule; the system's, per DOMAIN): a member declares, once,
+"""Conflicts of interest (no national rule: docs/domain.md#councils): a member declares, once,
 whether they have a tie to the applicant (same cooperative, family, business, prior
 consultancy) before opening the dossier; the secretariat of the evaluation's level or the
 council's chair may record a tie it finds for a member, with a reason.

@@ -35,7 +35,7 @@ from shared.db import Database, UnitOfWork
 from shared.events import Actor
 
 SYSTEM = Actor(None, "system")
-# Remind this many days before the re-evaluation window closes (DOMAIN: 180 to 120 days).
+# Remind this many days before the re-evaluation window closes (180 to 120 days before expiry).
 WINDOW_CLOSING_REMINDER_DAYS = 14
 # Warn this many working days before a round closes on an open evaluation.
 ROUND_WARNING_WORKING_DAYS = 5

@@ -236,12 +236,12 @@ RULES: dict[str, tuple[str, ...]] = {
     "evaluation.opened": ("reviewers",),
     "evaluation.rescore_requested": ("council",),
     "evaluation.forwarded": (*_CASE, "next_secretariat", "council"),
-    # A hand-back is a result the commune hears of too (DOMAIN: at every decision).
+    # A hand-back is a result the commune hears of too (results go to it at every decision).
     "evaluation.handed_back": (*_CASE, "commune", "next_secretariat", "council"),
     # The council closed on a result its level recognises: the authority has a decision to
     # take, and the members learn of the close. The applicant hears of the decision itself.
     "evaluation.awaiting_decision": ("decision_authority", "council"),
-    # Results go to the applicant and the commune at every decision (DOMAIN): recognition and
+    # Results go to the applicant and the commune at every decision, by law: recognition and
     # refusal, hand-back (above), revocation and expiry, each with its reason in words.
     "evaluation.decided": (*_CASE, "commune", "council"),
     "certificate.issued": (*_CASE, "commune"),

@@ -1,4 +1,4 @@
-"""The commune's intake deadline (DOMAIN "Procedure and authority", step 1): the commune checks
+"""The commune's intake deadline (docs/domain.md#intake): the commune checks
 a dossier's completeness within 15 working days of receiving it, and returns it for supplement
 or accepts it.
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import puremagic
 
-# Evidence documents of a dossier (DOMAIN.md "The dossier").
+# Evidence documents of a dossier (docs/domain.md#the-dossier).
 KINDS = (
     "business_registration",
     "food_safety_certificate",

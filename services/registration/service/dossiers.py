@@ -4,7 +4,7 @@ An upgrade (nâng hạng) or a re-evaluation (phân hạng lại) names the cert
 The certificate is checked against a read model of the evaluation service's ``certificate.*``
 events: it must be the producer's own, neither revoked nor superseded; an upgrade's must be
 unexpired and below 5★; a re-evaluation is filed inside its window (180 to 120 days before
-expiry, DOMAIN "Certificates") or late. A late filing is accepted until 180 days after expiry
+expiry, docs/domain.md#certificates) or late. A late filing is accepted until 180 days after expiry
 (the longest a late filer's certificate can be kept valid, so later there is nothing left to
 re-evaluate) and the dossier is marked ``late_filing``; a filing before the window opens is
 refused with the window's dates. Whether the old certificate stays valid meanwhile is the

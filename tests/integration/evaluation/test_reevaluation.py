@@ -1,7 +1,7 @@
 """Re-evaluation (phân hạng lại) across both services: filed 180 to 120 days before expiry, or
 late (accepted until 180 days after expiry); decided within 45 days of the complete dossier;
 a late filer who filed by the expiry keeps the certificate valid until the decision, at most
-180 days after expiry (DOMAIN "Certificates"); a recognition supersedes the old certificate.
+180 days after expiry (docs/domain.md#certificates); a recognition supersedes the old certificate.
 
 Time is moved by moving dates: a certificate is issued in the past so that its expiry falls
 where a scenario needs it, and a scenario that needs days to pass shifts the certificate's

@@ -1,4 +1,4 @@
-"""Scenarios of issue #3's check not shown elsewhere: dossiers of several product sets scored on
+"""Scenarios of evaluation not shown elsewhere: dossiers of several product sets scored on
 their own sheets with results in every band, and acts by the members of another council.
 
 (The published real case, the Bến Tre frozen durian scored on the 1048/2019 sheets, is ranked

@@ -1,6 +1,6 @@
 """The case file of full cases driven through every service: one entry per event, the history
 in each caller's view, the auditor's reads recorded, export, offline and online verification
-(issue #5; QUALITY.md items 6 and 9 for the untouched ledger)."""
+(docs/quality.md items 6 and 9 for the untouched ledger)."""
 
 from __future__ import annotations
 

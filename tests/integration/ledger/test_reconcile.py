@@ -1,4 +1,4 @@
-"""Reconciliation (QUALITY.md item 10): after full cases, with every event delivered several
+"""Reconciliation (docs/quality.md item 10): after full cases, with every event delivered several
 times, the services' state and the ledger agree; a state change without its entry, or an entry
 without its state, is reported (each alteration rolled back)."""
 

@@ -1,4 +1,4 @@
-"""Reconciliation after a run with faults (issue #5): the ledger's consumer gets every event of
+"""Reconciliation after a run with faults: the ledger's consumer gets every event of
 a full case out of order, most of them several times (alone, twice in one batch, in different
 batches), and some batches die before their commit (a worker killed mid-task: the broker hands
 the batch out again). Afterwards reconciliation finds nothing missing and nothing extra, each

@@ -1,4 +1,4 @@
-"""Tamper evidence (QUALITY.md item 9): full cases driven through every service, checkpoints
+"""Tamper evidence (docs/quality.md item 9): full cases driven through every service, checkpoints
 signed, then the registration database altered directly in seeded random ways, naive or with
 both chains recomputed by someone without the signing key. Every alteration is found by the
 online verification and located; the exported case file it touches fails offline too. Each

@@ -1,5 +1,5 @@
 """Every decision is told to the applicant and the commune, each in their own language, with the
-reason in words (issue 20.4, DOMAIN: results go to the applicant and the commune at every
+reason in words (issue 20.4; by law, results go to the applicant and the commune at every
 decision): recognition, refusal, hand-back, revocation and expiry; and a council seat's email
 links to the portal. Events go into the notification service's inbox as the broker would bring
 them; the deliveries it queued are read back."""

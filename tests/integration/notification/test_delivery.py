@@ -1,5 +1,5 @@
 """Emails from real events to a real SMTP sink: who gets one, what it looks like, and what
-redeliveries and SMTP faults do (QUALITY.md items 6, 8, 17)."""
+redeliveries and SMTP faults do (docs/quality.md items 6, 8, 17)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The certificate an upgrade or a re-evaluation names (issue #3): registration keeps a read
+"""The certificate an upgrade or a re-evaluation names: registration keeps a read
 model of evaluation's ``certificate.*`` events and checks the named certificate when a dossier
 is created, edited and submitted: the producer's own, not revoked or superseded, below 5★ for an
 upgrade, and for a re-evaluation filed in its window (180 to 120 days before expiry) or late

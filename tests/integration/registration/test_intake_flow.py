@@ -1,4 +1,4 @@
-"""The intake flow of issue #2 through the API, into the database, out through the broker."""
+"""The intake flow through the API, into the database, out through the broker."""
 
 from __future__ import annotations
 

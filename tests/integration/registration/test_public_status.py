@@ -1,5 +1,5 @@
 """The public status of a dossier, kept by the registration service from evaluation's events
-(issue #3: "at province council", "recognised 4★ until 2029-11-30"), without touching the
+(for example "at province council", "recognised 4★ until 2029-11-30"), without touching the
 dossier's version, which is the applicant's optimistic lock."""
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def test_events_of_other_kinds_leave_the_status_alone(registration, case) -> Non
         actor=SYSTEM,
         dossier_id=uuid.UUID(dossier["id"]),
     )
-    # Recorded in the case file (issue #5), and the status line is left alone.
+    # Recorded in the case file, and the status line is left alone.
     assert inbox.consume(conflict.to_dict()) == "handled"
     assert seen(owner, dossier["id"])["public_status"] == "commune review"
 

@@ -21,7 +21,7 @@ REC, FWD, BACK, NOT = (
     OutcomeKind.NOT_RECOGNISED,
 )
 
-#: DOMAIN: a district forwards a mean of 70 or more, a province 90 or more.
+#: The procedure: a district forwards a mean of 70 or more, a province 90 or more.
 FORWARDS_FROM = {
     ("four-level", "district"): 70,
     ("four-level", "province"): 90,

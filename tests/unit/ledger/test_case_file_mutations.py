@@ -1,5 +1,5 @@
 """The offline verifier against at least 1,000 random mutations of an exported case file
-(QUALITY.md item 9): byte flips, deletions, insertions, reorders, truncations, edited links and
+(docs/quality.md item 9): byte flips, deletions, insertions, reorders, truncations, edited links and
 bridge, a stale checkpoint, a checkpoint re-signed with another key. Every one is rejected."""
 
 from __future__ import annotations

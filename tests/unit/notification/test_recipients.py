@@ -285,7 +285,7 @@ def seated_council() -> FakeContacts:
 
 
 def test_a_recognition_naming_only_its_council_tells_the_seats_the_read_model_knows() -> None:
-    # The authority's decision comes after the council closed and lists no seats (issue #4).
+    # The authority's decision comes after the council closed and lists no seats.
     contacts = seated_council()
     payload = {k: v for k, v in case().items() if k not in ("chair_id", "secretary_id")}
     del payload["council_member_ids"]

@@ -302,7 +302,12 @@ class DossierOut(Schema):
     allowed_actions = fields.List(fields.Str())
 
 
-class DossierListArgs(Schema):
+class PageArgs(Schema):
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.UUID(metadata={"description": "cursor: the `next` of the previous page"})
+
+
+class DossierListArgs(PageArgs):
     status = fields.List(
         fields.Str(validate=validate.OneOf([s.value for s in Status])),
         validate=validate.Length(max=len(Status)),
@@ -315,12 +320,15 @@ class DossierListArgs(Schema):
     unit = fields.Str()
     product_set_code = fields.Str(validate=validate.Regexp(r"^\d{2}$"))
     producer_id = fields.UUID()
-    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
-    after = fields.UUID(metadata={"description": "cursor: the `next` of the previous page"})
 
 
 class DossierPage(Schema):
     items = fields.List(fields.Nested(DossierOut))
+    next = fields.UUID(allow_none=True)
+
+
+class ProducerPage(Schema):
+    items = fields.List(fields.Nested(ProducerOut))
     next = fields.UUID(allow_none=True)
 
 

@@ -182,7 +182,7 @@ def climb(
     first = file_first(tree, producer, tmp_path)
 
     # A second product of the same producer, filed and taken in over the API.
-    [held] = applicant("GET", "/api/v1/producers").body
+    [held] = applicant("GET", "/api/v1/producers").body["items"]
     dossier = flows.create_dossier(applicant, held["id"], SET_CODE)
     assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
     submitted = flows.act(applicant, dossier, "submit").body

@@ -315,8 +315,7 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
     consultant = flows.register(rcall, "consultant")
     auditor = flows.create_official(admin, ["auditor"], "pre2025:province:45")
 
-    listed = applicant("GET", "/api/v1/producers").body
-    producer = (listed["items"] if isinstance(listed, dict) else listed)[0]
+    producer = applicant("GET", "/api/v1/producers").body["items"][0]
     # More dossiers of the producer: at the commune's review, awaiting a council, being
     # scored (one member has declared no conflict), and in the commune's intake queue.
     reviewed, unassigned, scored = (filed(applicant, producer["id"]) for _ in range(3))

@@ -11,7 +11,7 @@ from services.portal import sheet_view, signin, units
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
 from services.portal.timeline import timeline
-from services.portal.views.common import api, call, done, form, items, maybe, refused
+from services.portal.views.common import EVERY, api, call, done, form, items, maybe, refused
 from services.portal.vocab import DOCUMENT_KINDS, ENTITY_TYPES, GENDERS, REGISTRATION_TYPES
 from shared.names import sort_key
 
@@ -63,8 +63,10 @@ def new_producer() -> Any:
 @bp.route("/dossiers/new", methods=["GET", "POST"])
 @signin.required(*APPLICANT)
 def new_dossier() -> Any:
-    # Picked by name: in Vietnamese alphabetical order.
-    producers = sorted(items("registration", "/producers"), key=lambda p: sort_key(p["name"]))
+    # Picked by name, in Vietnamese alphabetical order: all of them (a consultant serves many).
+    producers = sorted(
+        items("registration", "/producers", **EVERY), key=lambda p: sort_key(p["name"])
+    )
     if not producers:
         return redirect(url_for("dossiers.new_producer"))
     values, errors = form(), {}

@@ -9,7 +9,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.registration.runtime import current
-from services.registration.schemas import ConsultantGrantIn, ProducerIn, ProducerOut
+from services.registration.schemas import (
+    ConsultantGrantIn,
+    PageArgs,
+    ProducerIn,
+    ProducerOut,
+    ProducerPage,
+)
 from services.registration.service import producers as producer_service
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
@@ -18,12 +24,16 @@ blp = Blueprint("producers", __name__, url_prefix="/api/v1/producers", descripti
 
 @blp.route("")
 class Producers(MethodView):
-    @blp.response(200, ProducerOut(many=True))
-    @document_errors(blp, 401)
-    def get(self) -> Any:
-        """Producers within your reach"""
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, ProducerPage)
+    @document_errors(blp, 401, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Producers within your reach, newest first, a page at a time"""
         with current().db.reader() as session:
-            return producer_service.list_(session=session, principal=current_principal())
+            items, cursor = producer_service.list_(
+                session=session, principal=current_principal(), **args
+            )
+            return {"items": ProducerOut(many=True).dump(items), "next": cursor}
 
     @blp.arguments(ProducerIn)
     @blp.response(201, ProducerOut)

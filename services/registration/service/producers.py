@@ -73,16 +73,16 @@ def get(*, session: Session, principal: Principal, producer_id: uuid.UUID) -> Pr
     return producer
 
 
-def list_(*, session: Session, principal: Principal, limit: int = 100) -> list[Producer]:
-    """Producers within the caller's reach, newest first."""
-    return list(
-        session.execute(
-            select(Producer)
-            .where(access.producer_reach(principal))
-            .order_by(Producer.id.desc())
-            .limit(limit)
-        ).scalars()
-    )
+def list_(
+    *, session: Session, principal: Principal, limit: int, after: uuid.UUID | None = None
+) -> tuple[list[Producer], uuid.UUID | None]:
+    """A page of the producers within the caller's reach, newest first, and the cursor of the
+    next page (None on the last)."""
+    query = select(Producer).where(access.producer_reach(principal))
+    if after is not None:
+        query = query.where(Producer.id < after)
+    rows = list(session.execute(query.order_by(Producer.id.desc()).limit(limit + 1)).scalars())
+    return rows[:limit], rows[limit - 1].id if len(rows) > limit else None
 
 
 def set_consultant(

@@ -16,6 +16,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from alembic import op
 
+from shared.migrate import data_step_runs
+
 # revision identifiers, used by Alembic.
 revision: str = "0013"
 down_revision: str | Sequence[str] | None = "0012"
@@ -33,6 +35,8 @@ def upgrade() -> None:
         sa.column("decision_due_on", sa.Date()),
         sa.column("decision_counted_from", sa.Date()),
     )
+    if not data_step_runs("each open case's decision counted from 45 days before its due date"):
+        return
     bind = op.get_bind()
     due = bind.execute(
         sa.select(cases.c.dossier_id, cases.c.decision_due_on).where(

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from shared.migrate import data_step_runs
+
 # revision identifiers, used by Alembic.
 revision: str = "0012"
 down_revision: str | Sequence[str] | None = "0011"
@@ -31,6 +33,19 @@ UNDER_WAY = (
 
 def upgrade() -> None:
     """Upgrade schema."""
+    if data_step_runs("no certificate with two changes under way, checked before the index"):
+        _refuse_two_changes_under_way()
+    op.create_index(
+        NAME,
+        "dossiers",
+        ["certificate_number"],
+        unique=True,
+        sqlite_where=sa.text(UNDER_WAY),
+        postgresql_where=sa.text(UNDER_WAY),
+    )
+
+
+def _refuse_two_changes_under_way() -> None:
     twice = (
         op.get_bind()
         .execute(
@@ -48,14 +63,6 @@ def upgrade() -> None:
             + ", ".join(twice)
             + "; withdraw all but one of each, then migrate again"
         )
-    op.create_index(
-        NAME,
-        "dossiers",
-        ["certificate_number"],
-        unique=True,
-        sqlite_where=sa.text(UNDER_WAY),
-        postgresql_where=sa.text(UNDER_WAY),
-    )
 
 
 def downgrade() -> None:

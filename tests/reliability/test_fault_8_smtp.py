@@ -31,7 +31,7 @@ from tests.reliability.workload import Workload
 from tests.support import flows
 from tests.support.observe import rows
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.on_demand]  # see docs/quality.md
 
 PROCESSES = (*WITHOUT_WEB, "notification-web")
 # Retries within the run's time, not the half minute to an hour of the deployed settings.

@@ -22,6 +22,7 @@ from tests.integration.evaluation.test_decisions import (
 )
 from tests.portal.conftest import Browser
 from tests.portal.test_pages import SET_CODE, _registration_call
+from tests.portal.test_superseded_certificate import superseded
 from tests.support import councils as kit
 from tests.support import flows
 from tests.support.cases import accepted_dossier, deliver, deliver_accounts
@@ -98,14 +99,7 @@ def test_a_superseded_certificate_names_its_replacement(
     evaluation: Any,
 ) -> None:
     people = _people(call, admin, eval_call, commune_officer)
-    old = certify(registration, evaluation, commune_officer, people, star_rank=3)
-    upgrade = accepted(registration, evaluation, commune_officer, people, "upgrade", old["number"])
-    version = awaiting_decision(
-        evaluation, upgrade["id"], star_rank=4, level="province", closed_on=days_ago(4)
-    )
-    reply = decide(people["province_authority"], upgrade["id"], version, days_ago(1))
-    assert reply.status == 201, reply.body
-    new = reply.body["certificate"]["number"]
+    old, _, new = superseded(registration, evaluation, commune_officer, people)
 
     assert eval_call("GET", f"/api/v1/certificates/{old['number']}").body["superseded_by"] == new
 

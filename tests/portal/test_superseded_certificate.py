@@ -16,6 +16,21 @@ from tests.support import flows
 from tests.support.cases import deliver
 
 
+def superseded(
+    registration: Any, evaluation: Any, commune_officer: flows.Actor, people: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """A 3★ certificate, then an upgrade of it recognised 4★ by the province: the old
+    certificate, the upgrade's dossier and the number of the certificate that supersedes it."""
+    old = certify(registration, evaluation, commune_officer, people, star_rank=3)
+    upgrade = accepted(registration, evaluation, commune_officer, people, "upgrade", old["number"])
+    version = awaiting_decision(
+        evaluation, upgrade["id"], star_rank=4, level="province", closed_on=days_ago(4)
+    )
+    reply = decide(people["province_authority"], upgrade["id"], version, days_ago(1))
+    assert reply.status == 201, reply.body
+    return old, upgrade, reply.body["certificate"]["number"]
+
+
 def test_the_superseded_certificates_dossier_names_its_successor(
     new_browser: Any,
     call: flows.Transport,
@@ -26,14 +41,7 @@ def test_the_superseded_certificates_dossier_names_its_successor(
     evaluation: Any,
 ) -> None:
     people = sign_in_people(call, admin, eval_call, commune_officer)
-    old = certify(registration, evaluation, commune_officer, people, star_rank=3)
-    upgrade = accepted(registration, evaluation, commune_officer, people, "upgrade", old["number"])
-    version = awaiting_decision(
-        evaluation, upgrade["id"], star_rank=4, level="province", closed_on=days_ago(4)
-    )
-    reply = decide(people["province_authority"], upgrade["id"], version, days_ago(1))
-    assert reply.status == 201, reply.body
-    new = reply.body["certificate"]["number"]
+    old, upgrade, new = superseded(registration, evaluation, commune_officer, people)
     deliver(evaluation, registration, upgrade["id"])
 
     browser = new_browser()

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from services.portal import formal, pdf, signin
 from services.portal.api_client import ApiError
-from services.portal.views.common import EVERY, call, done, form, items, refused, today
+from services.portal.views.common import (
+    EVERY,
+    call,
+    done,
+    form,
+    items,
+    pdf_response,
+    refused,
+    today,
+)
 from services.portal.vocab import LOCAL_CRITERIA, PROPOSALS, RATINGS
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -69,7 +78,7 @@ def commune_report(dossier_id: Any) -> Any:
     the proposal (for the applicant and the officials who reach the case)."""
     case = _reported(dossier_id)
     if case is None:
-        return render_template("error.html", status=404, detail=None), 404
+        abort(404)
     return render_template(
         "documents/commune_report.html",
         case=case,
@@ -84,10 +93,8 @@ def commune_report(dossier_id: Any) -> Any:
 def commune_report_pdf(dossier_id: Any) -> Any:
     case = _reported(dossier_id)
     if case is None:
-        return render_template("error.html", status=404, detail=None), 404
-    resp = Response(pdf.commune_report(case, LOCAL_CRITERIA), mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'inline; filename="mau-03-{dossier_id}.pdf"'
-    return resp
+        abort(404)
+    return pdf_response(pdf.commune_report(case, LOCAL_CRITERIA), f"mau-03-{dossier_id}.pdf")
 
 
 @bp.route("/<uuid:dossier_id>/assign", methods=["GET", "POST"])

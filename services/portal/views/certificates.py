@@ -12,14 +12,14 @@ import re
 from typing import Any
 
 import segno
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from services.portal import formal, pdf, signin
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
 from services.portal.links import public_url
-from services.portal.views.common import api, call, done, form, refused, today
+from services.portal.views.common import api, call, done, form, pdf_response, refused, today
 from services.portal.vocab import REVOCATION_GROUNDS
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -58,7 +58,7 @@ def printable(dossier_id: Any) -> Any:
     """The certificate of a case, as a page to print or save (the applicant's download)."""
     certificate = latest(dossier_id)
     if certificate is None:
-        return render_template("error.html", status=404, detail=None), 404
+        abort(404)
     check_url = public_url("certificates.check", number=certificate["number"])
     # The QR code a label carries: scanning it opens the public check of this number.
     qr = segno.make(check_url, error="m").svg_inline(
@@ -80,15 +80,9 @@ def printable_pdf(dossier_id: Any) -> Any:
     """The certificate as a PDF, its QR code linking to the public check of its number."""
     certificate = latest(dossier_id)
     if certificate is None:
-        return render_template("error.html", status=404, detail=None), 404
+        abort(404)
     check_url = public_url("certificates.check", number=certificate["number"])
-    return _pdf(pdf.certificate(certificate, check_url), f"{certificate['number']}.pdf")
-
-
-def _pdf(content: bytes, filename: str) -> Response:
-    resp = Response(content, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return resp
+    return pdf_response(pdf.certificate(certificate, check_url), f"{certificate['number']}.pdf")
 
 
 def _decided(dossier_id: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
@@ -105,7 +99,7 @@ def decision(dossier_id: Any) -> Any:
     """The recognition decision (quyết định công nhận) that issued the case's certificate."""
     found = _decided(dossier_id)
     if found is None:
-        return render_template("error.html", status=404, detail=None), 404
+        abort(404)
     certificate, case = found
     document = formal.decision(certificate, case)
     return render_template(
@@ -121,9 +115,9 @@ def decision(dossier_id: Any) -> Any:
 def decision_pdf(dossier_id: Any) -> Any:
     found = _decided(dossier_id)
     if found is None:
-        return render_template("error.html", status=404, detail=None), 404
+        abort(404)
     certificate, case = found
-    return _pdf(pdf.decision(certificate, case), f"quyet-dinh-{certificate['number']}.pdf")
+    return pdf_response(pdf.decision(certificate, case), f"quyet-dinh-{certificate['number']}.pdf")
 
 
 @bp.route("/<number>/revoke", methods=["GET", "POST"])

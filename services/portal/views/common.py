@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from flask import current_app, flash, request
+from flask import Response, current_app, flash, request
 
 from services.portal import i18n, signin
 from services.portal.api_client import ApiClient, ApiError
@@ -99,3 +99,10 @@ def refused(error: ApiError) -> dict[str, str]:
         # Why, in the reader's language: "Only the officer handling this dossier...".
         flash(i18n.refusal(error), "error")
     return errors
+
+
+def pdf_response(content: bytes, filename: str) -> Response:
+    """A PDF the browser shows (and saves under ``filename``)."""
+    resp = Response(content, mimetype="application/pdf")
+    resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return resp

@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     redirect,
     render_template,
@@ -21,7 +20,7 @@ from flask import (
 
 from services.portal import formal, pdf, sheet_view, signin
 from services.portal.api_client import ApiError
-from services.portal.views.common import call, done, form, maybe, refused
+from services.portal.views.common import call, done, form, maybe, pdf_response, refused
 
 bp = Blueprint("council", __name__, url_prefix="/evaluations")
 
@@ -156,6 +155,4 @@ def _minutes(evaluation_id: Any) -> dict[str, Any]:
 def minutes_pdf(evaluation_id: Any) -> Any:
     """The council minutes as a PDF document, to sign and file."""
     content = pdf.minutes(**_minutes(evaluation_id))
-    resp = Response(content, mimetype="application/pdf")
-    resp.headers["Content-Disposition"] = f'inline; filename="bien-ban-{evaluation_id}.pdf"'
-    return resp
+    return pdf_response(content, f"bien-ban-{evaluation_id}.pdf")

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from shared.events import types
 from shared.events.registry import register
+from shared.levels import Level
 
 DOSSIER_STATUSES = ("draft", "submitted", "returned", "resubmitted", "accepted", "withdrawn")
 
@@ -138,6 +139,38 @@ class ConsultantGranted(Schema):
     granted = fields.Bool(required=True)
 
 
+class CertificateImported(Schema):
+    """A certificate issued before this platform, imported from an operator's file: the product,
+    its producer and the certificate as the file states them, with where it came from."""
+
+    dossier_id = types.UUID(required=True, metadata={"description": "the imported dossier"})
+    producer_id = types.UUID(required=True)
+    producer_name = fields.Str(required=True)
+    owner_account_id = types.UUID(required=True)
+    consultant_account_ids = fields.List(types.UUID(), load_default=list)
+    product_name = fields.Str(required=True)
+    product_set_code = fields.Str(required=True)
+    product_code = fields.Str(required=True)
+    regime = fields.Str(required=True)
+    unit_tree = fields.Str(required=True)
+    province_code = fields.Str(required=True)
+    district_code = fields.Str(allow_none=True, required=True)
+    commune_code = fields.Str(required=True)
+    level = Level(required=True, metadata={"description": "the level that recognised it"})
+    number = fields.Str(required=True, metadata={"description": "the original number"})
+    star_rank = fields.Int(required=True, validate=validate.Range(min=3, max=5))
+    authority_unit = fields.Str(required=True)
+    decision_number = fields.Str(required=True)
+    decided_on = types.Date(required=True)
+    issued_on = types.Date(required=True)
+    expires_on = types.Date(required=True)
+    status = fields.Str(required=True, validate=validate.OneOf(("valid", "expired", "revoked")))
+    revoked_on = types.Date(allow_none=True, load_default=None)
+    source_file = fields.Str(required=True, metadata={"description": "the file's name"})
+    source_sha256 = fields.Str(required=True, metadata={"description": "the file's SHA-256"})
+    source_row = fields.Int(required=True, metadata={"description": "the row in the file"})
+
+
 class CalendarNotice(Schema):
     """A year's government notice of days off, whole (shared.calendar, ADR 0010)."""
 
@@ -229,4 +262,12 @@ register(
     producer=_P,
     description="An operator loaded a year's notice of days off and working days; it replaces "
     "any earlier notice of that year in every service that counts working days.",
+)
+register(
+    "certificate.imported",
+    CertificateImported,
+    producer=_P,
+    description="An operator imported a certificate issued before this platform (one per row "
+    "of the file); evaluation keeps it like one it issued, so re-evaluation, expiry and "
+    "revocation work on it.",
 )

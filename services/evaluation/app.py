@@ -9,6 +9,7 @@ from services.evaluation.api import (
     councils,
     evaluations,
     officials,
+    register,
     rubrics,
     statistics,
 )
@@ -41,6 +42,7 @@ def create_app(runtime: Evaluation | None = None, verifier: TokenVerifier | None
         statistics.blp,
         rubrics.blp,
         officials.blp,
+        register.blp,
     ):
         api.register_blueprint(blueprint)
     return app

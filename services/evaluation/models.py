@@ -296,7 +296,13 @@ class Certificate(Base):
     """A recognition certificate (giấy chứng nhận), valid 36 months from issue."""
 
     __tablename__ = "certificates"
-    __table_args__ = (Index("ix_certificates_expiry", "status", "expires_on"),)
+    __table_args__ = (
+        Index("ix_certificates_expiry", "status", "expires_on"),
+        # The public register lists certificates in Vietnamese order of the product name, a
+        # page at a time: of one stored status (the default, valid) or of all.
+        Index("ix_certificates_register", "status", "name_key", "number"),
+        Index("ix_certificates_register_all", "name_key", "number"),
+    )
 
     number: Mapped[str] = mapped_column(String(40), primary_key=True)
     dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.dossier_id"), index=True)
@@ -321,6 +327,11 @@ class Certificate(Base):
     revocation_found_on: Mapped[date | None] = mapped_column(Date)
     revocation_late: Mapped[bool | None] = mapped_column()
     superseded_by: Mapped[str | None] = mapped_column(String(40))
+    # shared.names.sort_key of the product name, and the folded words of the product's and
+    # producer's names searched in the public register (service.register.describe, written
+    # with the certificate).
+    name_key: Mapped[str] = mapped_column(String(1300), default="", server_default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     # The upgrade and re-evaluation cases that name this certificate: a pending re-evaluation
     # filed by the expiry keeps it valid past ``expires_on`` (see service.certificates).

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.evaluation.models import Case, Certificate, CertificateCounter, Evaluation
-from services.evaluation.service import access
+from services.evaluation.service import access, register
 from services.evaluation.service import cases as case_service
 from shared import calendar
 from shared.auth import Principal
@@ -192,6 +192,7 @@ def issue(
         },
     )
     certificate = uow.session.get_one(Certificate, number)
+    register.describe(certificate)
     if replaces is not None:
         replaces.status = SUPERSEDED
         replaces.superseded_by = number

@@ -1,0 +1,331 @@
+"""The public register of recognised OCOP products: which products hold a certificate, where,
+with how many stars, until when; for anyone, without signing in.
+
+Every certificate is in it, whatever became of it; the status asked for is the one on the day
+asked about (:func:`services.evaluation.service.certificates.status_on`), valid by default.
+Each certificate row keeps its product name's Vietnamese sort key and the folded words a search
+looks in (product and producer names, the number), written with the certificate wherever one is
+written (:func:`columns`, :func:`describe`: on issue and on import; revocation, expiry and
+supersession change only its status, which is read live). The list is ordered and paged by an
+index on them; the province, commune and product set are the case's (the units are where the
+product is made).
+
+A stored ``valid`` past ``expires_on`` may still be valid for a few months: a re-evaluation
+filed by the expiry keeps it so until decided (docs/domain.md#certificates). The query asks the
+database for a superset (a valid row in those 180 days with such a filing) and the exact status
+of those few rows is computed here, so a page holds only what was asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
+from sqlalchemy.orm import Session, aliased
+
+from services.evaluation.models import Case, Certificate
+from services.evaluation.service import cases as case_service
+
+# A module, not its names: certificates.issue writes these columns (imports this module).
+from services.evaluation.service import certificates as certificate_service
+from shared.auth import UnitRef
+from shared.catalogue import translate
+from shared.certificates import LATE_FILER_GRACE_DAYS
+from shared.errors import Invalid, NotFound
+from shared.jurisdiction import UnitColumns, within
+from shared.names import fold, sort_key
+from shared.units.lookup import by_ref
+
+# certificates.STATUSES (named again here: that module imports this one while loading).
+VALID, EXPIRED, REVOKED, SUPERSEDED = "valid", "expired", "revoked", "superseded"
+ALL = "all"
+MAX_LIMIT = 100
+# Rows read from the database at a time while exporting (streamed, never all in memory).
+EXPORT_BATCH = 500
+
+_UNITS = UnitColumns(
+    tree=Case.unit_tree,
+    province=Case.province_code,
+    district=Case.district_code,
+    commune=Case.commune_code,
+)
+
+
+# --- the stored columns -----------------------------------------------------------------------
+
+
+def search_text(*, number: str, product_name: str, producer_name: str) -> str:
+    """The folded words of the product's and producer's names and the number, each after a
+    space: a search asks for words beginning one of them (``" mat"`` finds "Mật ong")."""
+    parts = (product_name, producer_name, number)
+    return "".join(f" {word}" for part in parts for word in fold(part).split())
+
+
+def columns(*, number: str, product_name: str, producer_name: str) -> dict[str, str]:
+    """The register's stored columns of a certificate (``name_key``, ``search_text``), for an
+    INSERT's values: call it wherever a certificate row is written with these names."""
+    return {
+        "name_key": sort_key(product_name),
+        "search_text": search_text(
+            number=number, product_name=product_name, producer_name=producer_name
+        ),
+    }
+
+
+def describe(certificate: Certificate) -> None:
+    """Keep a certificate's register columns in step with its names (an ORM row)."""
+    for name, value in columns(
+        number=certificate.number,
+        product_name=certificate.product_name,
+        producer_name=certificate.producer_name,
+    ).items():
+        setattr(certificate, name, value)
+
+
+# --- reading it -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What the register is asked for; ``None`` asks for anything."""
+
+    q: str | None = None
+    province: UnitRef | None = None
+    commune: UnitRef | None = None
+    product_set: str | None = None
+    star_rank: int | None = None
+    status: str = VALID
+
+
+# The re-evaluation case, apart from the certificate's own case the query joins.
+_FOLLOW_UP = aliased(Case)
+
+
+def _may_be_kept_valid(day: date) -> ColumnElement[bool]:
+    """A stored valid certificate past its expiry whose holder filed a re-evaluation by then,
+    within the 180 days such a filing can keep it valid: valid or not, as its case says."""
+    return and_(
+        Certificate.expires_on < day,
+        Certificate.expires_on >= day - timedelta(days=LATE_FILER_GRACE_DAYS),
+        exists().where(
+            _FOLLOW_UP.previous_certificate == Certificate.number,
+            _FOLLOW_UP.registration_type == case_service.RE_EVALUATION,
+            _FOLLOW_UP.filed_on <= Certificate.expires_on,
+        ),
+    )
+
+
+def _status_condition(status: str, day: date) -> ColumnElement[bool]:
+    """Rows that may have ``status`` on ``day`` (a superset: see the module's doc)."""
+    if status == VALID:
+        return and_(
+            Certificate.status == VALID,
+            or_(Certificate.expires_on >= day, _may_be_kept_valid(day)),
+        )
+    if status == EXPIRED:
+        return or_(
+            Certificate.status == EXPIRED,
+            and_(Certificate.status == VALID, Certificate.expires_on < day),
+        )
+    if status in (REVOKED, SUPERSEDED):
+        return Certificate.status == status
+    return true()
+
+
+def _query(filters: Filters, day: date) -> Select[tuple[Certificate, Case]]:
+    query = (
+        select(Certificate, Case)
+        .join(Case, Certificate.dossier_id == Case.dossier_id)
+        .where(_status_condition(filters.status, day))
+    )
+    # Every word asked for begins a word of the product's or producer's name (in any order).
+    for word in fold(filters.q or "").split():
+        query = query.where(Certificate.search_text.contains(f" {word}", autoescape=True))
+    for place in (filters.province, filters.commune):
+        if place is not None:
+            query = query.where(within(place, _UNITS))
+    if filters.product_set:
+        query = query.where(Case.product_set_code == filters.product_set)
+    if filters.star_rank is not None:
+        query = query.where(Certificate.star_rank == filters.star_rank)
+    return query
+
+
+def _unit_ref(case: Case, level: str) -> str | None:
+    code = getattr(case, f"{level}_code")
+    return f"{case.unit_tree}:{level}:{code}" if code else None
+
+
+def entry(certificate: Certificate, case: Case, day: date) -> dict[str, Any]:
+    """A certificate as the register shows it, its status on ``day``."""
+    return {
+        "number": certificate.number,
+        "product_name": certificate.product_name,
+        "product_code": certificate.product_code,
+        "product_set_code": case.product_set_code,
+        "producer_name": certificate.producer_name,
+        "star_rank": certificate.star_rank,
+        "level": certificate.level,
+        "authority_unit": certificate.authority_unit,
+        "decision_number": certificate.decision_number,
+        "decided_on": certificate.decided_on,
+        "issued_on": certificate.issued_on,
+        "expires_on": certificate.expires_on,
+        "valid_until": certificate_service.valid_until(certificate),
+        "status": certificate_service.status_on(certificate, day),
+        "superseded_by": certificate.superseded_by,
+        "revoked_on": certificate.revoked_on,
+        "province": _unit_ref(case, "province"),
+        "district": _unit_ref(case, "district"),
+        "commune": _unit_ref(case, "commune"),
+    }
+
+
+def _wanted(filters: Filters, certificate: Certificate, day: date) -> bool:
+    return (
+        filters.status == ALL or certificate_service.status_on(certificate, day) == filters.status
+    )
+
+
+def page(
+    *,
+    session: Session,
+    filters: Filters,
+    day: date,
+    limit: int = 20,
+    after: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the register in Vietnamese order of the product name (then number); returns
+    the cursor of the next page (the last number shown), or None on the last page."""
+    limit = max(1, min(limit, MAX_LIMIT))
+    query = _query(filters, day)
+    if after is not None:
+        last_key = session.execute(
+            select(Certificate.name_key).where(Certificate.number == after)
+        ).scalar_one_or_none()
+        if last_key is None:
+            raise Invalid(errors={"after": "page.unknown_cursor"})
+        position: tuple[str, str] | None = (last_key, after)
+    else:
+        position = None
+    found: list[dict[str, Any]] = []
+    # Rows are read a page (and one) at a time until enough pass the exact status check: in
+    # practice the first read, as the rows that fail it are the rare ones kept valid by a
+    # pending re-evaluation.
+    while len(found) <= limit:
+        batch = query
+        if position is not None:
+            key, number = position
+            batch = batch.where(
+                or_(
+                    Certificate.name_key > key,
+                    and_(Certificate.name_key == key, Certificate.number > number),
+                )
+            )
+        rows = session.execute(
+            batch.order_by(Certificate.name_key, Certificate.number).limit(limit + 1)
+        ).all()
+        for certificate, case in rows:
+            if _wanted(filters, certificate, day):
+                found.append(entry(certificate, case, day))
+        if len(rows) <= limit:
+            break
+        position = (rows[-1][0].name_key, rows[-1][0].number)
+    next_cursor = found[limit - 1]["number"] if len(found) > limit else None
+    return found[:limit], next_cursor
+
+
+def one(*, session: Session, number: str, day: date) -> dict[str, Any]:
+    """One certificate of the register by number, whatever its status; 404 if unknown."""
+    row = session.execute(
+        select(Certificate, Case)
+        .join(Case, Certificate.dossier_id == Case.dossier_id)
+        .where(Certificate.number == number)
+    ).one_or_none()
+    if row is None:
+        raise NotFound("certificate.not_found")
+    return entry(row[0], row[1], day)
+
+
+# --- the export -------------------------------------------------------------------------------
+
+#: The export's columns, in order (CSV header, JSON keys): the register's entry, with the
+#: names of the units (Vietnamese, as the units are named) beside their references.
+EXPORT_COLUMNS = (
+    "number",
+    "product_name",
+    "product_code",
+    "product_set_code",
+    "producer_name",
+    "star_rank",
+    "status",
+    "level",
+    "authority_unit",
+    "authority_name",
+    "decision_number",
+    "decided_on",
+    "issued_on",
+    "expires_on",
+    "valid_until",
+    "superseded_by",
+    "revoked_on",
+    "province",
+    "province_name",
+    "district",
+    "district_name",
+    "commune",
+    "commune_name",
+)
+
+
+def _unit_name(ref: str | None) -> str | None:
+    if ref == "national":
+        return translate("level.national", "vi")
+    found = by_ref(ref)
+    return found.name if found else None
+
+
+def export_row(item: dict[str, Any]) -> dict[str, Any]:
+    """An entry as a row of the export: dates as ISO 8601, unit names beside references."""
+    row = {
+        **item,
+        "authority_name": _unit_name(item["authority_unit"]),
+        "province_name": _unit_name(item["province"]),
+        "district_name": _unit_name(item["district"]),
+        "commune_name": _unit_name(item["commune"]),
+    }
+    return {
+        name: row[name].isoformat() if isinstance(row[name], date) else row[name]
+        for name in EXPORT_COLUMNS
+    }
+
+
+def export(*, session: Session, day: date) -> Iterator[dict[str, Any]]:
+    """Every certificate of the register as export rows, in the register's order, read from
+    the database a batch at a time (keyset, so a long export holds no cursor open between
+    batches)."""
+    filters = Filters(status=ALL)
+    position: tuple[str, str] | None = None
+    while True:
+        query = _query(filters, day)
+        if position is not None:
+            key, number = position
+            query = query.where(
+                or_(
+                    Certificate.name_key > key,
+                    and_(Certificate.name_key == key, Certificate.number > number),
+                )
+            )
+        rows = session.execute(
+            query.order_by(Certificate.name_key, Certificate.number).limit(EXPORT_BATCH)
+        ).all()
+        for certificate, case in rows:
+            yield export_row(entry(certificate, case, day))
+        if len(rows) < EXPORT_BATCH:
+            return
+        position = (rows[-1][0].name_key, rows[-1][0].number)
+        # What was read is not needed again: keep the session's memory flat.
+        session.expunge_all()

@@ -42,8 +42,14 @@ def hit(db: Database, table: Table, rule: RateLimit, subject: str) -> None:
     with db.engine.begin() as conn:
         hits = conn.execute(stmt).scalar_one()
         if hits == 1:
-            # First hit of a window: forget windows that are over (keeps the table small).
-            conn.execute(delete(table).where(table.c.window_start < window - rule.window_seconds))
+            # First hit of a window: forget this rule's windows that are over (keeps the table
+            # small; a rule with a longer window keeps its own).
+            conn.execute(
+                delete(table).where(
+                    table.c.key.startswith(f"{rule.name}:", autoescape=True),
+                    table.c.window_start < window - rule.window_seconds,
+                )
+            )
     if hits > rule.limit:
         retry_after = max(1, math.ceil(window + rule.window_seconds - now))
         raise problems.edge(

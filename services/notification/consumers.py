@@ -7,8 +7,10 @@ nothing more).
 
 from __future__ import annotations
 
+import uuid
+
 from services.notification import mail_settings
-from services.notification.domain.recipients import RULES
+from services.notification.domain.recipients import DEFAULT_LANGUAGE, LANGUAGES, RULES, Recipient
 from services.notification.service import contacts as contact_service
 from services.notification.service import deliveries as delivery_service
 from services.notification.service import powers
@@ -34,6 +36,28 @@ def notify(*, uow: UnitOfWork, event: Event) -> None:
     )
 
 
+def on_password_link(*, uow: UnitOfWork, event: Event) -> None:
+    """Email a one-time link to set a password (a reset or an invitation) to the address the
+    event names: the account's own, whether or not the contacts read-model has heard of it yet
+    (an invitation's account is created in the same breath)."""
+    p = event.payload
+    language = p["language"] if p["language"] in LANGUAGES else DEFAULT_LANGUAGE
+    person = Recipient(
+        account_id=uuid.UUID(str(p["account_id"])),
+        email=str(p["email"]),
+        display_name=str(p["display_name"]),
+        language=language,
+        audience="holder",
+    )
+    delivery_service.queue(
+        uow=uow,
+        event=event,
+        catalogue=default_catalogue(),
+        mail=mail_settings.load(),
+        people=[person],
+    )
+
+
 def on_member_added(*, uow: UnitOfWork, event: Event) -> None:
     """Record the seat, then tell the new member."""
     contact_service.record_seat(uow=uow, payload=event.payload, seated=True)
@@ -55,6 +79,7 @@ HANDLERS: dict[str, Handler] = {
     "account.created": on_account,
     "account.updated": on_account,
     "account.signed_out": powers.on_signed_out,
+    "account.password_link_issued": on_password_link,
     "council.member_added": on_member_added,
     "council.member_removed": on_member_removed,
     "consultant.access_changed": on_consultant_access,

@@ -159,6 +159,7 @@ class Catalogue:
             "link": link,
             "link_kind": link_kind,
             "event_type": event_type,
+            "portal_url": portal_url,  # a password link's page is built by its template
         }
         return self._render(event_type, recipient, context)
 

@@ -18,10 +18,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    event,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from services.registration.service import account_index
 from shared import calendar_store, participants
 from shared.db import UtcDateTime
 from shared.ids import new_id
@@ -50,6 +52,7 @@ Timestamp = UtcDateTime()
 
 class Account(Base):
     __tablename__ = "accounts"
+    __table_args__ = (Index("ix_accounts_name_key", "name_key", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -65,6 +68,34 @@ class Account(Base):
     # When roles, unit, councils or the active flag last changed: tokens issued before no
     # longer speak for the account (ADR 0002). None: not since it was created.
     powers_changed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The administrators' list: the name's Vietnamese sort key and the folded words searched
+    # (service.account_index), written by the hook below whenever the row is.
+    name_key: Mapped[str] = mapped_column(String(1300), default="", server_default="")
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+@event.listens_for(Account, "before_insert")
+@event.listens_for(Account, "before_update")
+def _describe_account(_mapper: Any, _connection: Any, account: Account) -> None:
+    """Keep the sort key and searched words in step with the name and email, whoever writes."""
+    account.name_key = account_index.name_key(account.display_name)
+    account.search_text = account_index.search_text(account.display_name, account.email)
+
+
+class PasswordLink(Base):
+    """The one-time link an account holder sets their password with (a reset asked for by
+    email, or an official's invitation): only the token's SHA-256 is kept, one link per
+    account (a newer one replaces the older), deleted once used."""
+
+    __tablename__ = "password_links"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # reset | invitation
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class SigningKey(Base):
@@ -292,6 +323,7 @@ class Certificate(Base):
     status: Mapped[str] = mapped_column(String(16))
     # The certificate that superseded this one (its number), once one did.
     superseded_by: Mapped[str | None] = mapped_column(String(40))
+
 
 
 # --- the case file (ledger) -----------------------------------------------------------------

@@ -40,7 +40,15 @@ class RegisterIn(Schema):
 
 class AccountCreateIn(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.Str(required=True, validate=validate.Length(min=10, max=200), load_only=True)
+    password = fields.Str(
+        load_default=None,
+        validate=validate.Length(min=10, max=200),
+        load_only=True,
+        metadata={
+            "description": "left out: the official is invited by email to set their own "
+            "with a one-time link (valid 7 days)"
+        },
+    )
     display_name = fields.Str(required=True, validate=printable_name(max_length=200))
     language = fields.Str(load_default="vi", validate=validate.OneOf(LANGUAGES))
     roles = fields.List(fields.Str(validate=validate.OneOf(ROLES)), required=True)
@@ -73,6 +81,54 @@ class AccountUpdateIn(OwnAccountUpdateIn):
     roles = fields.List(fields.Str(validate=validate.OneOf(ROLES)))
     unit = fields.Str(allow_none=True)
     active = fields.Bool()
+
+
+class AccountListArgs(Schema):
+    q = fields.Str(
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "words, each beginning a word of the name or the email, in any "
+            "order, regardless of case, tones and letter marks (đ is found as d)"
+        },
+    )
+    role = fields.Str(
+        validate=validate.OneOf(ROLES), metadata={"description": "only accounts with this role"}
+    )
+    active = fields.Bool(metadata={"description": "only active (true) or deactivated (false)"})
+    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
+    after = fields.UUID(metadata={"description": "cursor: the `next` of the previous page"})
+
+
+class AccountPage(Schema):
+    items = fields.List(fields.Nested(AccountOut))
+    next = fields.UUID(allow_none=True, metadata={"description": "cursor of the next page"})
+
+
+NEW_PASSWORD = validate.Length(min=10, max=200)
+
+
+class PasswordChangeIn(Schema):
+    current_password = fields.Str(required=True, validate=validate.Length(max=200), load_only=True)
+    new_password = fields.Str(required=True, validate=NEW_PASSWORD, load_only=True)
+
+
+class PasswordResetIn(Schema):
+    email = fields.Str(required=True, validate=validate.Length(min=1, max=254))
+
+
+class PasswordLinkIn(Schema):
+    token = fields.Str(required=True, validate=validate.Length(min=1, max=100), load_only=True)
+
+
+class PasswordLinkOut(Schema):
+    purpose = fields.Str(metadata={"description": "reset or invitation"})
+    email = fields.Str()
+    display_name = fields.Str()
+    expires_at = fields.DateTime()
+
+
+class PasswordSetIn(PasswordLinkIn):
+    password = fields.Str(required=True, validate=NEW_PASSWORD, load_only=True)
 
 
 class LoginIn(Schema):

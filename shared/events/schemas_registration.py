@@ -47,6 +47,27 @@ class AccountSignedOut(Schema):
     )
 
 
+class AccountPasswordLinkIssued(Schema):
+    """A one-time link to set a password: carries the token itself, the only way it reaches the
+    holder's mailbox (the registration service keeps only its hash)."""
+
+    account_id = types.UUID(required=True)
+    email = fields.Email(required=True)
+    display_name = fields.Str(required=True)
+    language = fields.Str(required=True, validate=validate.OneOf(["vi", "en"]))
+    purpose = fields.Str(
+        required=True,
+        validate=validate.OneOf(["reset", "invitation"]),
+        metadata={"description": "reset: asked for by email; invitation: a new official's"},
+    )
+    token = fields.Str(
+        required=True,
+        validate=validate.Length(min=20, max=100),
+        metadata={"description": "the one-time token the link carries"},
+    )
+    expires_at = types.AwareDateTime(required=True, metadata={"description": "when it lapses"})
+
+
 class _DossierFacts(Schema):
     """What every dossier event says about the case, so consumers need no lookup."""
 
@@ -192,6 +213,26 @@ class CalendarNotice(Schema):
     )
 
 
+class UnitMapLoaded(Schema):
+    """One pre-2025 province's part of the merger's map, whole (shared.unit_map): the 2025
+    commune each of its communes merged into. Every province of the old tree is told at each
+    load, with no successors when the map has none for it any more."""
+
+    province_code = fields.Str(
+        required=True,
+        validate=validate.Regexp(r"^[0-9]{2}$"),
+        metadata={"description": "the pre-2025 province"},
+    )
+    successors = fields.List(
+        fields.List(fields.Str(), validate=validate.Length(equal=3)),
+        required=True,
+        metadata={
+            "description": "[old commune, new province, new commune] per pre-2025 commune of "
+            "the province"
+        },
+    )
+
+
 _P = "registration"
 register("account.created", AccountCreated, producer=_P, description="An account was created.")
 register(
@@ -205,6 +246,13 @@ register(
     AccountSignedOut,
     producer=_P,
     description="Someone signed out: the token they signed out with is refused from now on.",
+)
+register(
+    "account.password_link_issued",
+    AccountPasswordLinkIssued,
+    producer=_P,
+    description="A one-time link to set a password was issued (a reset or an invitation): "
+    "a newer one replaces the older.",
 )
 register(
     "consultant.access_changed",
@@ -270,4 +318,12 @@ register(
     description="An operator imported a certificate issued before this platform (one per row "
     "of the file); evaluation keeps it like one it issued, so re-evaluation, expiry and "
     "revocation work on it.",
+)
+register(
+    "units.map_loaded",
+    UnitMapLoaded,
+    producer=_P,
+    description="An operator loaded the map of the 2025 merger (one event per pre-2025 "
+    "province): a 2025 unit's jurisdiction holds the pre-2025 records of the communes merged "
+    "into it.",
 )

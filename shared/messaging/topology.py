@@ -30,6 +30,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
     "notification": (
         "account.created",
+        "account.password_link_issued",
         "account.signed_out",
         "account.updated",
         "certificate.expired",

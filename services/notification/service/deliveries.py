@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from services.notification.domain import delivery as rules
 from services.notification.domain import messages
 from services.notification.domain.delivery import Failure, Status
-from services.notification.domain.recipients import EventFacts, recipients
+from services.notification.domain.recipients import EventFacts, Recipient, recipients
 from services.notification.mail_settings import MailSettings
 from services.notification.models import Delivery
 from services.notification.service.access import can_read_case_log, me
@@ -55,14 +55,23 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 
 def queue(
-    *, uow: UnitOfWork, event: Event, catalogue: Catalogue, mail: MailSettings
+    *,
+    uow: UnitOfWork,
+    event: Event,
+    catalogue: Catalogue,
+    mail: MailSettings,
+    people: list[Recipient] | None = None,
 ) -> list[Delivery]:
-    """Queue one rendered email per person the rules name for ``event``."""
+    """Queue one rendered email per person the rules name for ``event`` (or, for a message to
+    the one person an event names whole, such as a password link, to ``people``)."""
     p = event.payload
     dossier_id = event.dossier_id or _uuid(p.get("dossier_id"))
     now = datetime.now(UTC)
     queued = []
-    for r in recipients(EventFacts(event.type, p, event.actor.user_id), SqlContacts(uow.session)):
+    if people is None:
+        facts = EventFacts(event.type, p, event.actor.user_id)
+        people = recipients(facts, SqlContacts(uow.session))
+    for r in people:
         rendered = catalogue.render(
             event_type=event.type,
             payload=p,

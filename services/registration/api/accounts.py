@@ -13,15 +13,22 @@ from marshmallow import Schema, fields
 from services.registration.runtime import current
 from services.registration.schemas import (
     AccountCreateIn,
+    AccountListArgs,
     AccountOut,
+    AccountPage,
     AccountUpdateIn,
     LoginIn,
     OwnAccountUpdateIn,
+    PasswordChangeIn,
+    PasswordLinkIn,
+    PasswordLinkOut,
+    PasswordResetIn,
+    PasswordSetIn,
     RegisterIn,
     TokenOut,
 )
 from services.registration.service import accounts as account_service
-from services.registration.service import sessions
+from services.registration.service import passwords, sessions
 from shared.web import (
     WRITE_ERRORS,
     current_principal,
@@ -57,11 +64,30 @@ def register(data: dict[str, Any]) -> Any:
 
 @blp.route("/accounts")
 class Accounts(MethodView):
+    @blp.arguments(AccountListArgs, location="query")
+    @blp.response(200, AccountPage)
+    @document_errors(blp, 401, 403, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Every account, searched and paged (admins). In Vietnamese alphabetical order of
+        names (a ă â … d đ …, tones after their letter)"""
+        with current().db.reader() as session:
+            items, cursor = account_service.list_(
+                session=session,
+                principal=current_principal(),
+                q=args.get("q"),
+                role=args.get("role"),
+                active=args.get("active"),
+                limit=args["limit"],
+                after=args.get("after"),
+            )
+            return {"items": items, "next": cursor}
+
     @blp.arguments(AccountCreateIn)
     @blp.response(201, AccountOut)
     @document_errors(blp, *WRITE_ERRORS)
     def post(self, data: dict[str, Any]) -> Any:
-        """Create an official's account (admins)"""
+        """Create an official's account (admins); without a password, the official is emailed
+        an invitation to set one"""
         rt = current()
         with rt.db.unit_of_work() as uow:
             account = account_service.create(uow=uow, principal=current_principal(), **data)
@@ -95,6 +121,75 @@ class Me(MethodView):
             )
             uow.commit()
         return account
+
+
+@blp.route("/accounts/me/password", methods=["POST"])
+@blp.arguments(PasswordChangeIn)
+@blp.response(200, TokenOut)
+@document_errors(blp, 400, 401, 404, 422, 429)
+def change_password(data: dict[str, Any]) -> Any:
+    """Change one's own password, giving the current one: every other session of the account
+    ends; the answer holds a fresh token for this one"""
+    rt = current()
+    principal = current_principal()
+    reply = passwords.change(
+        db=rt.db,
+        keyring=rt.keyring,
+        settings=rt.settings,
+        principal=principal,
+        current_password=data["current_password"],
+        new_password=data["new_password"],
+    )
+    forget_powers(principal.account_id)
+    return reply
+
+
+@blp.route("/auth/password/forgot", methods=["POST"])
+@public(blp)
+@blp.arguments(PasswordResetIn)
+@blp.response(202)
+@document_errors(blp, 400, 422, 429)
+def forgot_password(data: dict[str, Any]) -> None:
+    """Forgot password: if an active account has this email, a one-time link to set a new
+    password (valid 1 hour) is emailed to it. The answer is the same either way"""
+    rt = current()
+    passwords.request_reset(
+        db=rt.db,
+        settings=rt.settings,
+        email=data["email"],
+        client=request.remote_addr or "unknown",
+    )
+
+
+@blp.route("/auth/password/link", methods=["POST"])
+@public(blp)
+@blp.arguments(PasswordLinkIn)
+@blp.response(200, PasswordLinkOut)
+@document_errors(blp, 400, 410, 422)
+def password_link(data: dict[str, Any]) -> Any:
+    """What a password link is for and whose account it opens; 410 once used, replaced by a
+    newer one, or lapsed"""
+    return passwords.check_link(db=current().db, token=data["token"])
+
+
+@blp.route("/auth/password/set", methods=["POST"])
+@public(blp)
+@blp.arguments(PasswordSetIn)
+@blp.response(200, TokenOut)
+@document_errors(blp, 400, 410, 422)
+def set_password(data: dict[str, Any]) -> Any:
+    """Set a password with a one-time link's token (then no longer valid): every session of
+    the account ends, and the answer signs its holder in"""
+    rt = current()
+    reply = passwords.set_by_link(
+        db=rt.db,
+        keyring=rt.keyring,
+        settings=rt.settings,
+        token=data["token"],
+        password=data["password"],
+    )
+    forget_powers(str(reply["account"].id))
+    return reply
 
 
 @blp.route("/accounts/<uuid:account_id>")

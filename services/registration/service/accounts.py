@@ -10,11 +10,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import Text, and_, or_, select
 from sqlalchemy.orm import Session
 
 from services.registration.keys import KeyRing
 from services.registration.models import Account, AdminUnit, rate_limits
+from services.registration.service import password_links
 from shared import ratelimit
 from shared.auth import OFFICIAL_ROLES, ROLES, Principal, UnitRef
 from shared.config import Settings
@@ -22,6 +23,7 @@ from shared.db import Database, UnitOfWork
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from shared.events import Actor, new_event
 from shared.ids import new_id
+from shared.names import fold
 
 SELF_SERVICE_ROLES = frozenset({"applicant", "consultant"})
 # Roles that act within a jurisdiction and so need a unit.
@@ -37,13 +39,23 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def verify_password(stored: str, password: str) -> None:
+    """Raises unless ``password`` is the one ``stored`` is the hash of. An account without a
+    password (``""``: invited, or imported, until its holder sets one by link) matches nothing,
+    after the cost of a real check (nobody learns by timing which accounts have none)."""
+    if not stored:
+        _hasher.verify(_dummy_hash(), password + "\x00")  # never equal: the cost of a miss
+        raise VerificationError("no password set")
+    _hasher.verify(stored, password)
+
+
 @functools.cache
 def _dummy_hash() -> str:
     """Verified against when the email is unknown, so a miss costs what a wrong password does."""
     return _hasher.hash("not-a-real-password")
 
 
-def _event(kind: str, account: Account, actor: Actor) -> Any:
+def account_event(kind: str, account: Account, actor: Actor) -> Any:
     payload = {
         "account_id": account.id,
         "email": account.email,
@@ -85,7 +97,7 @@ def _add(
     uow: UnitOfWork,
     *,
     email: str,
-    password: str,
+    password: str | None,
     display_name: str,
     language: str,
     roles: list[str],
@@ -100,7 +112,8 @@ def _add(
     account = Account(
         id=new_id(),
         email=email,
-        password_hash=hash_password(password),
+        # No password yet: its holder sets one with the invitation's link.
+        password_hash=hash_password(password) if password else "",
         display_name=display_name,
         language=language,
         roles=sorted(set(roles)),
@@ -110,7 +123,7 @@ def _add(
     )
     uow.session.add(account)
     actor = actor if actor.user_id else Actor(str(account.id), roles[0])
-    uow.add_event(_event("account.created", account, actor))
+    uow.add_event(account_event("account.created", account, actor))
     return account
 
 
@@ -138,21 +151,24 @@ def create(
     uow: UnitOfWork,
     principal: Principal,
     email: str,
-    password: str,
     display_name: str,
     language: str,
     roles: list[str],
     unit: str | None,
     councils: list[str],
+    password: str | None = None,
 ) -> Account:
-    """An admin creates an official's account (officer, council, authority, auditor, admin)."""
+    """An admin creates an official's account (officer, council, authority, auditor, admin).
+    Without a password, the official is invited: an email with a one-time link to set their
+    own (``passwords.issue_link``, valid for days)."""
     if not principal.has("admin"):
         raise Forbidden("account.admins_only")
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         raise Invalid(errors={"roles": ("account.unknown_roles", {"roles": ", ".join(unknown)})})
     unit = _check_unit(uow.session, unit, roles)
-    return _add(
+    actor = Actor(principal.account_id, principal.primary_role)
+    account = _add(
         uow,
         email=email,
         password=password,
@@ -161,8 +177,12 @@ def create(
         roles=roles,
         unit=unit,
         councils=councils,
-        actor=Actor(principal.account_id, principal.primary_role),
+        actor=actor,
     )
+    if not password:
+        uow.session.flush()  # the link refers to the account's row
+        password_links.issue(uow, account, "invitation", actor)
+    return account
 
 
 def update_own(
@@ -222,7 +242,7 @@ def _apply(
         account.powers_changed_at = datetime.now(UTC)
     if changed:  # an unchanged account tells nobody anything
         actor = Actor(principal.account_id, principal.primary_role)
-        uow.add_event(_event("account.updated", account, actor))
+        uow.add_event(account_event("account.updated", account, actor))
     return account
 
 
@@ -270,7 +290,7 @@ def login(
             select(Account).where(Account.email == email)
         ).scalar_one_or_none()
     try:
-        _hasher.verify(account.password_hash if account else _dummy_hash(), password)
+        verify_password(account.password_hash if account else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         account = None
     if account is None or not account.active:
@@ -292,3 +312,47 @@ def get(*, session: Session, principal: Principal, account_id: uuid.UUID) -> Acc
     if account is None:
         raise NotFound("account.not_found")
     return account
+
+
+MAX_LIMIT = 200
+
+
+def list_(
+    *,
+    session: Session,
+    principal: Principal,
+    q: str | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+    limit: int = 50,
+    after: uuid.UUID | None = None,
+) -> tuple[list[Account], uuid.UUID | None]:
+    """A page of every account (admins), in Vietnamese alphabetical order of names, searched in
+    names and emails regardless of case, tones and letter marks; and the next page's cursor."""
+    if not principal.has("admin"):
+        raise Forbidden("account.admins_only")
+    limit = max(1, min(limit, MAX_LIMIT))
+    query = select(Account)
+    if role:
+        # roles is a JSON list of names from a fixed vocabulary; the quotes delimit one name.
+        query = query.where(Account.roles.cast(Text).contains(f'"{role}"', autoescape=True))
+    if active is not None:
+        query = query.where(Account.active.is_(active))
+    # Every word asked for begins a word of the name or email (in any order).
+    for word in fold(q or "").split():
+        query = query.where(Account.search_text.contains(f" {word}", autoescape=True))
+    if after is not None:
+        last = session.get(Account, after)
+        if last is None:
+            raise Invalid(errors={"after": "page.unknown_cursor"})
+        query = query.where(
+            or_(
+                Account.name_key > last.name_key,
+                and_(Account.name_key == last.name_key, Account.id > after),
+            )
+        )
+    rows = list(
+        session.execute(query.order_by(Account.name_key, Account.id).limit(limit + 1)).scalars()
+    )
+    next_cursor = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], next_cursor

@@ -515,6 +515,14 @@ def cmd_audit(args: argparse.Namespace) -> int:
         return commands.checkpoint(rt)
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """``ocop import certificates FILE [--apply]`` (services/registration/import_command.py)."""
+    from services.registration import import_command
+
+    with closing(_registration()) as rt:
+        return import_command.run(args, rt)
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     import pytest
 
@@ -601,6 +609,14 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--port", type=int)
             p.add_argument("--workers", type=int)
         p.set_defaults(func=func)
+
+    p = sub.add_parser("import", help="import certificates issued before the platform")
+    p.add_argument("what", choices=["certificates"])
+    p.add_argument("file", help="CSV or XLSX, one certificate per row (docs/import/)")
+    p.add_argument("--apply", action="store_true", help="write the rows (else a dry run)")
+    p.add_argument("--language", choices=["vi", "en"], default="vi", help="the problems' words")
+    p.add_argument("--by", help="the administrator it is recorded under (default: the first)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("sink", help="the local SMTP sink that stores every message")
     p.add_argument("--host", default="127.0.0.1")

@@ -9,6 +9,7 @@ from services.registration.api import (
     case_file,
     documents,
     dossiers,
+    imports,
     producers,
     reference,
 )
@@ -46,6 +47,7 @@ def create_app(runtime: Registration | None = None) -> Flask:
         documents.blp,
         reference.blp,
         case_file.blp,
+        imports.blp,
         accounts.wellknown,
     ):
         api.register_blueprint(blueprint)

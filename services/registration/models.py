@@ -247,6 +247,9 @@ class Dossier(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
     submitted_at: Mapped[datetime | None] = mapped_column(Timestamp)
     accepted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # A dossier imported with a certificate issued before the platform: the file's name, its
+    # SHA-256, the row and the row's facts (service.certificate_import); None for one filed here.
+    imported: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -324,6 +327,23 @@ class Certificate(Base):
     # The certificate that superseded this one (its number), once one did.
     superseded_by: Mapped[str | None] = mapped_column(String(40))
 
+
+
+class CertificateImport(Base):
+    """An applied import of certificates (service.certificate_import), kept for the audit."""
+
+    __tablename__ = "certificate_imports"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    imported_at: Mapped[datetime] = mapped_column(Timestamp)
+    rows: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    producers_created: Mapped[int] = mapped_column(Integer)
+    accounts_created: Mapped[int] = mapped_column(Integer)
 
 
 # --- the case file (ledger) -----------------------------------------------------------------

@@ -1,0 +1,223 @@
+"""Importing certificates issued before the platform, over HTTP: the dry run lists problems by
+row and column and writes nothing; applying writes producers, owners without a usable password,
+accepted and recognised dossiers, the certificates read model, one ``certificate.imported``
+event per row and the audit row, all in one transaction; the same file again changes nothing;
+the case file records the event naming the file and its SHA-256."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+
+from services.registration.models import (
+    Account,
+    Certificate,
+    CertificateImport,
+    Dossier,
+    LedgerEntry,
+    Producer,
+)
+from services.registration.service import certificate_import
+from tests.support import flows
+from tests.support.cases import deliver
+
+PATH = "/api/v1/imports/certificates"
+
+
+def rows(count: int = 2, **overrides: Any) -> list[dict[str, str]]:
+    """``count`` clean rows of one new producer (a province's 4★ of 2024, in commune 19333)."""
+    tag = uuid.uuid4().hex[:8]
+    made = []
+    for n in range(count):
+        row = {
+            **certificate_import.EXAMPLE,
+            "product_name": f"Sản phẩm {tag} {n}",
+            "producer_name": f"HTX {tag}",
+            "producer_tax_no": f"32{int(tag, 16) % 10**8:08d}",
+            "producer_email": f"htx-{tag}@example.vn",
+            "certificate_number": f"QT-{tag}-{n}",
+        }
+        row.update(overrides)
+        made.append(row)
+    return made
+
+
+def as_csv(table: list[dict[str, str]], lang: str = "vi") -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([certificate_import.header_words(k, lang) for k in certificate_import.COLUMNS])
+    for row in table:
+        writer.writerow([row.get(k, "") for k in certificate_import.COLUMNS])
+    return out.getvalue().encode()
+
+
+def send(actor: flows.Actor, data: bytes, *, name: str = "certs.csv", **form: Any) -> flows.Reply:
+    return actor(
+        "POST",
+        PATH,
+        files={"file": (name, data, "text/csv")},
+        data={k: str(v).lower() if isinstance(v, bool) else v for k, v in form.items()},
+    )
+
+
+def counts(registration: Any) -> dict[str, int]:
+    with registration.db.reader() as session:
+        return {
+            model.__tablename__: session.execute(
+                select(func.count()).select_from(model)
+            ).scalar_one()
+            for model in (Account, Producer, Dossier, Certificate, CertificateImport)
+        } | {
+            "outbox": session.execute(
+                select(func.count()).select_from(registration.outbox)
+            ).scalar_one()
+        }
+
+
+def test_a_dry_run_reports_and_writes_nothing(registration: Any, admin: flows.Actor) -> None:
+    before = counts(registration)
+    reply = send(admin, as_csv(rows(3)))
+    assert reply.status == 200, reply.body
+    assert reply.body["rows"] == 3 and reply.body["created"] == 3
+    assert reply.body["problems"] == [] and reply.body["applied"] is False
+    assert counts(registration) == before
+
+
+def test_problems_by_row_and_column(admin: flows.Actor) -> None:
+    table = rows(4)
+    table[0]["star_rank"] = "6"
+    table[1]["expires_on"] = "01/01/2020"
+    table[2]["certificate_number"] = table[3]["certificate_number"]
+    table[3]["commune"] = "99999"
+    reply = send(admin, as_csv(table))
+    assert reply.status == 200, reply.body
+    found = {(p["row"], p["column"], p["code"]) for p in reply.body["problems"]}
+    assert found == {
+        (2, "star_rank", "import.bad_rank"),
+        (3, "expires_on", "import.expiry_not_after_issue"),
+        (5, "certificate_number", "import.duplicate_number"),
+        (5, "commune", "import.unknown_commune"),
+    }
+
+
+def test_apply_writes_everything_once(
+    registration: Any, admin: flows.Actor, call: flows.Transport
+) -> None:
+    table = rows(2)
+    data = as_csv(table)
+    digest = hashlib.sha256(data).hexdigest()
+    reply = send(admin, data, apply=True, expected_sha256=digest)
+    assert reply.status == 200, reply.body
+    assert reply.body["created"] == 2 and reply.body["applied"] is True
+    assert reply.body["producers_created"] == 1 and reply.body["accounts_created"] == 1
+    email = table[0]["producer_email"]
+    with registration.db.reader() as session:
+        owner = session.execute(select(Account).where(Account.email == email)).scalar_one()
+        assert owner.password_hash == "" and owner.roles == ["applicant"]
+        dossiers = list(
+            session.execute(
+                select(Dossier).join(Producer).where(Producer.owner_account_id == owner.id)
+            ).scalars()
+        )
+        assert {d.status for d in dossiers} == {"accepted"}
+        assert {d.decided_outcome for d in dossiers} == {"recognised"}
+        assert all(d.product_code and d.product_code.startswith("45-19333-") for d in dossiers)
+        assert sorted(d.imported["row"] for d in dossiers) == [2, 3]
+        assert {d.imported["sha256"] for d in dossiers} == {digest}
+        number = table[0]["certificate_number"]
+        certificate = session.get(Certificate, number)
+        assert certificate is not None and certificate.status == "valid"
+        assert certificate.star_rank == 4
+        audit = session.execute(
+            select(CertificateImport).where(CertificateImport.sha256 == digest)
+        ).scalar_one()
+        assert (audit.rows, audit.created, audit.unchanged) == (2, 2, 0)
+        events = [
+            e
+            for (e,) in session.execute(
+                select(registration.outbox.c.envelope).where(
+                    registration.outbox.c.type == "certificate.imported"
+                )
+            )
+            if e["payload"]["source_sha256"] == digest
+        ]
+    assert len(events) == 2
+    assert {e["payload"]["authority_unit"] for e in events} == {"pre2025:province:45"}
+    # The owner has no usable password: signing in is refused cleanly.
+    refused = call("POST", "/api/v1/auth/token", json={"email": email, "password": ""})
+    assert refused.status in (401, 422), refused.body
+    refused = call("POST", "/api/v1/auth/token", json={"email": email, "password": "x" * 12})
+    assert refused.status == 401, refused.body
+
+    # The same file again: every row unchanged, nothing written, nothing announced.
+    before = counts(registration)
+    again = send(admin, data, apply=True)
+    assert again.status == 200, again.body
+    assert (again.body["created"], again.body["unchanged"]) == (0, 2)
+    assert counts(registration) == before
+
+    # The case file records the event, naming the file and its SHA-256.
+    dossier_id = events[0]["dossier_id"]
+    deliver(registration, registration, dossier_id)
+    with registration.db.reader() as session:
+        bodies = session.execute(
+            select(LedgerEntry.body).where(LedgerEntry.dossier_id == uuid.UUID(dossier_id))
+        ).scalars()
+        entries = [json.loads(b) for b in bodies]
+    imported = [e for e in entries if e["kind"] == "certificate.imported"]
+    assert len(imported) == 1
+    assert imported[0]["payload"]["source_file"] == "certs.csv"
+    assert imported[0]["payload"]["source_sha256"] == digest
+
+
+def test_the_same_number_with_other_facts_is_a_conflict(admin: flows.Actor) -> None:
+    table = rows(1)
+    assert send(admin, as_csv(table), apply=True).status == 200
+    table[0]["star_rank"] = "5"
+    table[0]["level"] = "national"
+    reply = send(admin, as_csv(table))
+    assert [(p["row"], p["column"], p["code"]) for p in reply.body["problems"]] == [
+        (2, "certificate_number", "import.conflict")
+    ]
+
+
+def test_apply_with_problems_writes_nothing(registration: Any, admin: flows.Actor) -> None:
+    table = rows(3)
+    table[2]["level"] = "district"  # a 2024 4★ is the province's
+    before = counts(registration)
+    reply = send(admin, as_csv(table), apply=True)
+    assert reply.status == 422, reply.body
+    assert reply.headers["Content-Type"].startswith("application/problem+json")
+    assert reply.body["code"] == "import.has_problems"
+    assert [(p["row"], p["column"], p["code"]) for p in reply.body["params"]["problems"]] == [
+        (4, "level", "import.level_mismatch")
+    ]
+    assert counts(registration) == before
+
+
+def test_another_file_than_the_dry_run_is_refused(registration: Any, admin: flows.Actor) -> None:
+    before = counts(registration)
+    reply = send(admin, as_csv(rows(1)), apply=True, expected_sha256="0" * 64)
+    assert reply.status == 422 and reply.body["code"] == "import.other_file"
+    assert counts(registration) == before
+
+
+def test_not_a_table_and_too_large(admin: flows.Actor) -> None:
+    reply = send(admin, flows.PDF, name="certs.pdf")
+    assert reply.status == 415 and reply.body["code"] == "import.not_tabular"
+
+
+def test_only_administrators(call: flows.Transport, commune_officer: flows.Actor) -> None:
+    data = as_csv(rows(1))
+    anonymous = call("POST", PATH, files={"file": ("c.csv", data, "text/csv")})
+    assert anonymous.status == 401, anonymous.body
+    nobody = call("POST", PATH)  # not even a file: who asks is settled first
+    assert nobody.status == 401, nobody.body
+    refused = send(commune_officer, data)
+    assert refused.status == 403 and refused.body["code"] == "import.admins_only"

@@ -100,9 +100,10 @@ class Party:
 
 @dataclass(frozen=True, slots=True)
 class Join:
-    """The party is on the case, and acts on it now (``current``)."""
+    """The party is on the case, and acts on it now (``current``) unless it only reads it."""
 
     party: Party
+    current: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +201,17 @@ def _decided(p: Mapping[str, Any]) -> list[Change]:
     return [Settle()]
 
 
+def _imported(p: Mapping[str, Any]) -> list[Change]:
+    """A certificate issued before the platform: the authority of the level that recognised it
+    (which may revoke it) and that level's secretariat read the case; nobody acts on it."""
+    level = p["level"]
+    unit = unit_at(p, level)
+    return [
+        Join(Party(Kind.SECRETARIAT, level, office_unit=unit), current=False),
+        Join(Party(Kind.AUTHORITY, level, office_unit=unit), current=False),
+    ]
+
+
 def _conflict(p: Mapping[str, Any]) -> list[Change]:
     return [Exclude(str(p["account_id"]))] if p.get("conflicted") else []
 
@@ -223,6 +235,7 @@ RULES: dict[str, Callable[[Mapping[str, Any]], list[Change]]] = {
     "evaluation.awaiting_decision": _awaiting_decision,
     "evaluation.decided": _decided,
     "evaluation.conflict_declared": _conflict,
+    "certificate.imported": _imported,
 }
 
 
@@ -374,7 +387,7 @@ def _write(session: Session, tables: Tables, facts: list[Fact]) -> None:
                 kinds = tuple(k.value for k in (change.kinds or set(Kind)))
                 settles.setdefault(tuple(sorted(kinds)), []).append({"d": case, "at": at})
             elif isinstance(change, Join):
-                joins.append(_row(case, at, change.party))
+                joins.append(_row(case, at, change.party, current=change.current))
             else:
                 excludes.append(
                     {"dossier_id": case, "account_id": _uuid(change.account_id), "as_of": at}
@@ -413,7 +426,7 @@ def _write(session: Session, tables: Tables, facts: list[Fact]) -> None:
                     "kind": insert.excluded.kind,
                     "level": insert.excluded.level,
                     "present": True,
-                    "current": True,
+                    "current": insert.excluded.current,
                     "as_of": insert.excluded.as_of,
                 },
                 where=t.c.as_of <= insert.excluded.as_of,
@@ -429,7 +442,7 @@ def _write(session: Session, tables: Tables, facts: list[Fact]) -> None:
         )
 
 
-def _row(case: uuid.UUID | None, at: datetime, p: Party) -> dict[str, Any]:
+def _row(case: uuid.UUID | None, at: datetime, p: Party, *, current: bool) -> dict[str, Any]:
     return {
         "dossier_id": case,
         "party": p.key,
@@ -440,7 +453,7 @@ def _row(case: uuid.UUID | None, at: datetime, p: Party) -> dict[str, Any]:
         "office_unit": p.office_unit,
         "council_id": _uuid(p.council_id),
         "present": True,
-        "current": True,
+        "current": current,
         "as_of": at,
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.evaluation.service import cases, due_dates, powers
+from services.evaluation.service import cases, due_dates, imports, powers
 from shared import calendar_store
 from shared.messaging.consumer import Bulk, Handler
 from shared.runtime import only_participants
@@ -12,6 +12,8 @@ HANDLERS: dict[str, Handler | Bulk] = {
     "dossier.accepted": Bulk(cases.on_dossiers_accepted, cases.ACCEPTED_READS),
     "dossier.document_added": Bulk(cases.on_documents_added, cases.DOCUMENT_READS),
     "dossier.withdrawn": cases.on_dossier_withdrawn,
+    # A certificate issued before the platform, kept like one issued here (no email).
+    "certificate.imported": imports.on_certificate_imported,
     # A commune officer handed the dossier on (its handler does the commune review).
     "dossier.assigned": only_participants,
     "account.created": powers.on_account,

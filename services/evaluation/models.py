@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -119,6 +120,9 @@ class Case(Base):
     stage: Mapped[str] = mapped_column(String(24))
     # The star rank awaiting the authority's decision, once a council has recognised one.
     pending_rank: Mapped[int | None] = mapped_column(Integer)
+    # Recognised before this platform: kept from registration's import (service.imports), with
+    # no commune review, council or decision here behind it.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=false())
     opened_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
 
@@ -306,7 +310,8 @@ class Certificate(Base):
 
     number: Mapped[str] = mapped_column(String(40), primary_key=True)
     dossier_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cases.dossier_id"), index=True)
-    evaluation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("evaluations.id"))
+    # None for an imported certificate (issued before this platform): no evaluation here.
+    evaluation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("evaluations.id"))
     product_name: Mapped[str] = mapped_column(String(300))
     product_code: Mapped[str] = mapped_column(String(40))
     producer_name: Mapped[str] = mapped_column(String(300))
@@ -315,7 +320,8 @@ class Certificate(Base):
     authority_unit: Mapped[str] = mapped_column(String(40))
     decision_number: Mapped[str] = mapped_column(String(60))
     decided_on: Mapped[date] = mapped_column(Date)
-    decided_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # The account that signed; None for an imported certificate (its signer is not an account).
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     issued_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date] = mapped_column(Date)
     # valid → expired | revoked | superseded (by an upgrade's or re-evaluation's certificate)
@@ -327,6 +333,9 @@ class Certificate(Base):
     revocation_found_on: Mapped[date | None] = mapped_column(Date)
     revocation_late: Mapped[bool | None] = mapped_column()
     superseded_by: Mapped[str | None] = mapped_column(String(40))
+    # Issued before this platform and imported from an operator's file (service.imports): its
+    # original number, decision and dates; it never took a number from the counters.
+    imported: Mapped[bool] = mapped_column(default=False, server_default=false())
     # shared.names.sort_key of the product name, and the folded words of the product's and
     # producer's names searched in the public register (service.register.describe, written
     # with the certificate).

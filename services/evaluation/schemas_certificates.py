@@ -53,6 +53,12 @@ class PublicCertificateOut(Schema):
         validate=validate.OneOf(GROUNDS),
         metadata={"description": "the ground it was revoked on (the note stays private)"},
     )
+    imported = fields.Bool(
+        metadata={
+            "description": "issued before this platform and imported from an operator's file "
+            "(its original number, decision and dates; no evaluation here behind it)"
+        }
+    )
 
 
 class CertificateOut(PublicCertificateOut):

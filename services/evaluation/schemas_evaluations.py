@@ -84,6 +84,12 @@ class CaseOut(Schema):
     pending_rank = fields.Int(
         allow_none=True, metadata={"description": "star rank awaiting the authority's decision"}
     )
+    imported = fields.Bool(
+        metadata={
+            "description": "recognised before this platform and imported (no commune review, "
+            "council or decision here)"
+        }
+    )
     opened_at = fields.DateTime()
     updated_at = fields.DateTime()
 

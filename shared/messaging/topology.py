@@ -23,6 +23,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "account.signed_out",
         "account.updated",
         "calendar.notice_loaded",
+        "certificate.imported",
         "dossier.accepted",
         "dossier.assigned",
         "dossier.document_added",

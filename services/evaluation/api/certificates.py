@@ -39,7 +39,8 @@ def _render(certificate: Certificate, names: list[str]) -> dict[str, Any]:
 def _full(session: Session, certificate: Certificate) -> dict[str, Any]:
     """A certificate as its case's people see it, with the name of who signed its decision
     (the signature block of the printed decision and certificate)."""
-    signer = session.get(Official, certificate.decided_by)
+    # An imported certificate's signer is no account here: its name is not known.
+    signer = session.get(Official, certificate.decided_by) if certificate.decided_by else None
     return {
         **_render(certificate, _FIELDS),
         "decided_by_name": signer.display_name if signer else None,
@@ -86,7 +87,8 @@ def list_certificates(args: dict[str, Any]) -> Any:
         return {"items": [_full(session, c) for c in items]}
 
 
-@blp.route("/certificates/<string(maxlength=40):number>", methods=["GET"])
+# ``path``: a number issued before the platform may hold a slash (123/GCN-UBND, imported).
+@blp.route("/certificates/<path:number>", methods=["GET"])
 @blp.response(200, PublicCertificateOut)
 @public(blp)
 @document_errors(blp, 401, 404)  # 401 only for a malformed or invalid token, if one is sent
@@ -97,7 +99,7 @@ def lookup(number: str) -> Any:
         return _render(certificate, _PUBLIC_FIELDS)
 
 
-@blp.route("/certificates/<string(maxlength=40):number>/revocation", methods=["POST"])
+@blp.route("/certificates/<path:number>/revocation", methods=["POST"])
 @blp.arguments(RevocationIn)
 @blp.response(201, RevocationOut)
 @document_errors(blp, *WRITE_ERRORS)

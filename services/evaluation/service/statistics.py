@@ -92,6 +92,9 @@ def _funnel(session: Session, principal: Principal) -> list[dict[str, Any]]:
     """Per regime and level, in the regime's order: the cases that ``reached`` the level, those
     ``at_level`` now, and those ``recognised`` there.
 
+    Cases imported with a certificate issued before the platform are left out: they went
+    through no level here (their certificates count under ``star_rank``).
+
     A case reached a level if it is at it now, or it had an evaluation (a council assigned to
     score it, ``Evaluation.level``) there, or it reached a level above it: a case climbs one
     level at a time, so the highest level it was ever at counts every level below it too. A
@@ -107,7 +110,8 @@ def _funnel(session: Session, principal: Principal) -> list[dict[str, Any]]:
     query = (
         select(Case.regime, Case.level, Case.stage, evaluated.c.top, func.count().label("count"))
         .outerjoin(evaluated, evaluated.c.dossier_id == Case.dossier_id)
-        .where(access.jurisdiction_reach(principal))
+        # An imported case climbed no level here: it is no step of the funnel.
+        .where(access.jurisdiction_reach(principal), Case.imported.is_(False))
         .group_by(Case.regime, Case.level, Case.stage, evaluated.c.top)
     )
     at: dict[tuple[str, str], int] = {}

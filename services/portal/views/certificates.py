@@ -120,7 +120,8 @@ def decision_pdf(dossier_id: Any) -> Any:
     return pdf_response(pdf.decision(certificate, case), f"quyet-dinh-{certificate['number']}.pdf")
 
 
-@bp.route("/<number>/revoke", methods=["GET", "POST"])
+# ``path``: an imported certificate's original number may hold a slash (123/GCN-UBND).
+@bp.route("/<path:number>/revoke", methods=["GET", "POST"])
 @signin.required("decision_authority")
 def revoke(number: str) -> Any:
     certificate = call("evaluation", "GET", f"/certificates/{number}")

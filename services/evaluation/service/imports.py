@@ -1,0 +1,146 @@
+"""Certificates issued before this platform, imported from an operator's file by registration
+(``certificate.imported``, one per row): each is kept like a certificate this service issued,
+so that its re-evaluation window, reminders, expiry, revocation and its replacement by a new
+certificate (an upgrade's or a re-evaluation's) work on it.
+
+The dossier becomes a case already decided at the level that recognised it (``recognised``:
+no commune review, council or decision here), and the certificate keeps the file's original
+number, decision and dates, its status and the day it was revoked. Nothing is announced: an
+import sends nobody an email (no ``certificate.issued``), and the numbering counters are left
+alone (the number is the one printed on the certificate).
+
+Idempotent: the same event again is the inbox's duplicate; the same certificate imported again
+(a second run over the file, a new event) changes nothing when it says the same. A row that
+names a number already kept with other facts is refused (the event is parked for an operator),
+never merged into the certificate already there.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from services.evaluation.domain.regime import regime_by_name
+from services.evaluation.domain.stages import RECOGNISED
+from services.evaluation.models import Case, Certificate
+from services.evaluation.service import certificates as certificate_service
+from services.evaluation.service import register
+from shared.db import UnitOfWork
+from shared.events import Event
+from shared.levels import level_name
+from shared.rubrics.loader import DEFAULT_VERSION
+
+log = logging.getLogger(__name__)
+
+#: The registration type an imported case carries: the procedure that recognised it is not
+#: known, and it names no earlier certificate.
+FIRST = "first"
+
+# The facts of the certificate a repeated import must agree with.
+_SAME = (
+    "dossier_id",
+    "star_rank",
+    "level",
+    "authority_unit",
+    "decision_number",
+    "decided_on",
+    "issued_on",
+    "expires_on",
+)
+
+
+class ImportConflict(Exception):
+    """The number is already kept with other facts (another product, another decision)."""
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _certificate_values(p: dict[str, Any], today: date) -> dict[str, Any]:
+    """The certificate as the file states it; a certificate stated valid whose expiry has
+    passed is kept expired (as the daily task would mark it), without telling anyone."""
+    expires_on = date.fromisoformat(p["expires_on"])
+    status = p["status"]
+    if status == certificate_service.VALID and expires_on < today:
+        status = certificate_service.EXPIRED
+    revoked = status == certificate_service.REVOKED
+    return {
+        "number": p["number"],
+        "dossier_id": uuid.UUID(p["dossier_id"]),
+        "evaluation_id": None,
+        "product_name": p["product_name"],
+        "product_code": p["product_code"],
+        "producer_name": p["producer_name"],
+        "star_rank": p["star_rank"],
+        "level": level_name(p["level"]),
+        "authority_unit": p["authority_unit"],
+        "decision_number": p["decision_number"],
+        "decided_on": date.fromisoformat(p["decided_on"]),
+        "decided_by": None,
+        "issued_on": date.fromisoformat(p["issued_on"]),
+        "expires_on": expires_on,
+        "status": status,
+        # The day it was revoked, when the file says it (no day is made up).
+        "revoked_on": _day(p.get("revoked_on")) if revoked else None,
+        "imported": True,
+    }
+
+
+def _case(p: dict[str, Any], now: datetime) -> Case:
+    regime = regime_by_name(p["regime"])
+    return Case(
+        dossier_id=uuid.UUID(p["dossier_id"]),
+        producer_id=uuid.UUID(p["producer_id"]),
+        producer_name=p["producer_name"],
+        owner_account_id=uuid.UUID(p["owner_account_id"]),
+        consultant_account_ids=p.get("consultant_account_ids") or [],
+        product_name=p["product_name"],
+        product_set_code=p["product_set_code"],
+        product_code=p["product_code"],
+        registration_type=FIRST,
+        # No sheet was scored here; the version in force keeps any page that shows one working.
+        rubric_version=DEFAULT_VERSION,
+        regime=regime.name,
+        unit_tree=p["unit_tree"],
+        province_code=p["province_code"],
+        district_code=p["district_code"],
+        commune_code=p["commune_code"],
+        self_assessment={},
+        level=level_name(p["level"]),
+        stage=RECOGNISED,
+        imported=True,
+        opened_at=now,
+        updated_at=now,
+    )
+
+
+def on_certificate_imported(*, uow: UnitOfWork, event: Event) -> None:
+    """Keep an imported certificate and its case (nothing new if both are kept already)."""
+    p = event.payload
+    session = uow.session
+    values = _certificate_values(p, certificate_service.today())
+    held = session.get(Certificate, values["number"])
+    if held is not None:
+        differing = [name for name in _SAME if getattr(held, name) != values[name]]
+        if differing:
+            raise ImportConflict(
+                f"certificate {held.number} is kept already with other {', '.join(differing)}"
+            )
+        return  # imported before: nothing new (its later changes here stand)
+    if session.get(Case, values["dossier_id"]) is None:
+        session.add(_case(p, datetime.now(UTC)))
+        session.flush()
+    certificate = Certificate(**values)
+    register.describe(certificate)  # in the public register like any other
+    session.add(certificate)
+    session.flush()
+    log.info(
+        "certificate %s imported from %s row %s (%s)",
+        values["number"],
+        p["source_file"],
+        p["source_row"],
+        values["status"],
+    )

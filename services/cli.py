@@ -93,6 +93,11 @@ def cmd_units(args: argparse.Namespace) -> int:
     from services.registration.service import units as unit_service
     from shared.units import UnitImportError, read_legacy_csv
 
+    if args.file == "map":
+        if not args.map_file:
+            print("ocop units map: give the map's CSV file", file=sys.stderr)
+            return 2
+        return cmd_units_map(args.map_file, args.language)
     try:
         with open(args.file, encoding="utf-8-sig", newline="") as stream:
             rows = read_legacy_csv(stream, tree=args.tree)
@@ -103,6 +108,40 @@ def cmd_units(args: argparse.Namespace) -> int:
         count = unit_service.replace_tree(uow=uow, rows=rows)
         uow.commit()
     print(f"tree {args.tree!r}: {count} units loaded from {args.file}")
+    return 0
+
+
+def cmd_units_map(file: str, language: str) -> int:
+    """Replace the map of the 2025 merger with a CSV's (shared.units.merger), told to every
+    service; problems are listed by line in the operator's language and nothing is loaded."""
+    from services.registration.service import unit_map as map_service
+    from shared.catalogue import translate
+    from shared.units.merger import MapError, read_map
+
+    def say(key: str, **values: object) -> str:
+        return translate(f"unit_map.{key}", language, **values)
+
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as stream:
+            pairs = read_map(stream)
+    except OSError as exc:
+        print(f"{file}: {say('unreadable', why=exc.strerror or exc)}", file=sys.stderr)
+        return 1
+    except MapError as exc:
+        for p in exc.problems:
+            print(f"{file}: {say('line', line=p.line)}: {say(p.code, **p.params)}", file=sys.stderr)
+        if exc.total > len(exc.problems):
+            print(say("more", count=exc.total - len(exc.problems)), file=sys.stderr)
+        print(say("nothing_loaded"), file=sys.stderr)
+        return 1
+    with closing(_registration()) as rt:
+        if not map_service.applies(rt.settings.regime):
+            print(say("regime", regime=rt.settings.regime), file=sys.stderr)
+            return 1
+        with rt.db.unit_of_work() as uow:
+            provinces = map_service.load_map(uow=uow, pairs=pairs)
+            uow.commit()
+    print(say("loaded", pairs=len(pairs), provinces=provinces))
     return 0
 
 
@@ -585,8 +624,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--apply", action="store_true", help="write the current totals (else report)")
     p.set_defaults(func=cmd_rescore)
 
-    p = sub.add_parser("units", help="import a tree of administrative units with districts")
-    p.add_argument("file", help="CSV with header level,code,name,parent_code")
+    p = sub.add_parser(
+        "units",
+        help="import a tree of administrative units with districts (units FILE), or load the "
+        "map of the 2025 merger (units map FILE)",
+    )
+    p.add_argument("file", help="CSV with header level,code,name,parent_code; or: map")
+    p.add_argument("map_file", nargs="?", help="map: CSV with header old_code,new_code")
+    p.add_argument(
+        "--language", choices=["vi", "en"], default="vi", help="map: the problems' language"
+    )
     p.add_argument("--tree", default="pre2025", help="name of the tree it replaces or adds")
     p.set_defaults(func=cmd_units)
 

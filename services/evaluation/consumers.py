@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from services.evaluation.models import unit_map_tables
 from services.evaluation.service import cases, due_dates, imports, powers
-from shared import calendar_store
+from shared import calendar_store, unit_map
 from shared.messaging.consumer import Bulk, Handler
 from shared.runtime import only_participants
 
@@ -22,4 +23,6 @@ HANDLERS: dict[str, Handler | Bulk] = {
     # A year's notice of days off, the same in every service that counts days (ADR 0010);
     # the due dates stored for open cases are counted again on it.
     calendar_store.EVENT_TYPE: due_dates.on_notice_loaded,
+    # The map of the 2025 merger, kept as registration loaded it (shared.unit_map).
+    unit_map.EVENT_TYPE: unit_map.handler(unit_map_tables),
 }

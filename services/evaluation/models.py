@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shared import calendar_store, participants
+from shared import calendar_store, participants, unit_map
 from shared.db import UtcDateTime
 from shared.ids import new_id
 from shared.messaging.outbox import define_inbox, define_outbox
@@ -51,6 +51,10 @@ revoked_tokens = define_revoked_tokens_table(Base.metadata)
 # The yearly notices of days off (shared.calendar_store, ADR 0010), kept from registration's
 # ``calendar.notice_loaded``: the working days this service counts deadlines in.
 calendar_notices = calendar_store.define_table(Base.metadata)
+# The map of the 2025 merger (shared.unit_map): which 2025 commune each pre-2025 commune
+# became, so a 2025 unit's jurisdiction holds the records of the communes merged into it.
+unit_map_tables = unit_map.define_tables(Base.metadata)
+unit_successors = unit_map_tables[0]
 
 Timestamp = UtcDateTime()
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from services.registration.service import account_index
-from shared import calendar_store, participants
+from shared import calendar_store, participants, unit_map
 from shared.db import UtcDateTime
 from shared.ids import new_id
 from shared.messaging.outbox import define_inbox, define_outbox
@@ -46,6 +46,10 @@ participant_tables = participants.define_tables(Base.metadata, seats=True)
 # The yearly notices of days off an operator loaded (shared.calendar_store, ADR 0010): the
 # working days the intake deadline is counted in. Loaded here, told to the other services.
 calendar_notices = calendar_store.define_table(Base.metadata)
+# The map of the 2025 merger (shared.unit_map): which 2025 commune each pre-2025 commune
+# became, so a 2025 unit's jurisdiction holds the records of the communes merged into it.
+unit_map_tables = unit_map.define_tables(Base.metadata)
+unit_successors = unit_map_tables[0]
 
 Timestamp = UtcDateTime()
 

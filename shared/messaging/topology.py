@@ -28,6 +28,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "dossier.assigned",
         "dossier.document_added",
         "dossier.withdrawn",
+        "units.map_loaded",
     ),
     "notification": (
         "account.created",

@@ -3,7 +3,8 @@
 The people on a case (ADR 0009): applicants reach their own cases; officials the cases they are
 on (shared.participants: the commune officer handling it, the secretariats, councils and
 authorities of the levels it reached), less a case on which they have a conflict; auditors
-read what lies in their jurisdiction; an admin without a unit everything. Outside reach an
+read what lies in their jurisdiction; an admin without a unit everything; the officials of a 2025
+unit also read the pre-2025 cases of the communes merged into it (shared.unit_map). Outside reach an
 object answers 404. Statistics count over the jurisdiction (``jurisdiction_reach``): they show
 figures, never a case.
 """
@@ -16,17 +17,20 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from services.evaluation.models import Case, CouncilMember, participant_tables
+from services.evaluation.models import Case, CouncilMember, participant_tables, unit_successors
 from shared import participants
 from shared.auth import OFFICIAL_ROLES, Principal, UnitRef
-from shared.jurisdiction import UnitColumns, contains, within
+from shared.jurisdiction import UnitColumns, carried_over, contains, within
 
 
 def me(principal: Principal) -> uuid.UUID:
     return uuid.UUID(principal.account_id)
 
 
-CASE_UNIT = UnitColumns(Case.unit_tree, Case.province_code, Case.district_code, Case.commune_code)
+# With the merger's map: a 2025 unit holds the pre-2025 cases of the communes merged into it.
+CASE_UNIT = UnitColumns(
+    Case.unit_tree, Case.province_code, Case.district_code, Case.commune_code, unit_successors
+)
 
 
 def unit_contains(unit: UnitRef | None, case: Case) -> bool:
@@ -64,6 +68,9 @@ def official_reach(principal: Principal) -> ColumnElement[bool]:
     conditions = [on_case(principal)]
     if principal.has("auditor"):
         conditions.append(within(principal.unit, CASE_UNIT))
+    # Nobody holds the offices of the old map: a 2025 unit's officials read the pre-2025 cases
+    # of the communes merged into it (shared.unit_map).
+    conditions.append(carried_over(principal.unit, CASE_UNIT))
     return or_(*conditions)
 
 

@@ -21,9 +21,11 @@ from services.evaluation.models import (
     Evaluation,
     Round,
     ScoreSheet,
+    unit_successors,
 )
 from services.evaluation.service import access
 from services.evaluation.service.certificates import today
+from shared import unit_map
 from shared.auth import OFFICIAL_ROLES, Principal
 from shared.errors import Forbidden, Invalid
 
@@ -70,13 +72,32 @@ def _query(grouping: str, principal: Principal) -> Any:
             .group_by(Round.name, Evaluation.level)
             .order_by(Round.name)
         )
+    if grouping in ("province", "district"):
+        return _by_current_unit(grouping, reach, count)
     columns: Sequence[Any] = {
         "level_stage": (Case.level, Case.stage),
-        "province": (Case.unit_tree, Case.province_code),
-        "district": (Case.unit_tree, Case.province_code, Case.district_code),
         "product_set": (Case.product_set_code,),
     }[grouping]
     return select(*columns, count).where(reach).group_by(*columns).order_by(*columns)
+
+
+def _by_current_unit(grouping: str, reach: Any, count: Any) -> Any:
+    """Cases by the unit that answers for them now: a pre-2025 case of a commune merged into a
+    2025 one counts under the 2025 province (shared.unit_map), with no district."""
+    (mapped, on), current = unit_map.current_unit(
+        unit_successors, Case.unit_tree, Case.province_code, Case.district_code, Case.commune_code
+    )
+    names = ("unit_tree", "province_code", "district_code")
+    parts = ("tree", "province", "district")[: 2 if grouping == "province" else 3]
+    columns = [current[part].label(name) for part, name in zip(parts, names, strict=False)]
+    return (
+        select(*columns, count)
+        .select_from(Case)
+        .outerjoin(mapped, on)
+        .where(reach)
+        .group_by(*columns)
+        .order_by(*columns)
+    )
 
 
 # Every level code in climbing order; every regime's levels keep this order.

@@ -4,8 +4,9 @@ The people on a case (ADR 0009): applicants see their producers' dossiers, consu
 producers that granted them access; officials the cases they are on (shared.participants: the
 commune's queue, the handling officer, the secretariats, councils and authorities of the levels
 the case reached); auditors what lies in their jurisdiction, read-only; an admin without a unit
-everything. Nobody but the producer's side sees a draft. Outside that reach a dossier does not
-exist for the caller (404).
+everything; the officials of a 2025 unit also read the pre-2025 dossiers of the communes merged
+into it (shared.unit_map). Nobody but the producer's side sees a draft. Outside that reach a
+dossier does not exist for the caller (404).
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ import uuid
 from sqlalchemy import ColumnElement, false, or_, select, true
 
 from services.registration.domain.lifecycle import Status
-from services.registration.models import ConsultantGrant, Dossier, Producer, participant_tables
+from services.registration.models import (
+    ConsultantGrant,
+    Dossier,
+    Producer,
+    participant_tables,
+    unit_successors,
+)
 from shared import participants
 from shared.auth import OFFICIAL_ROLES, Principal, UnitRef
-from shared.jurisdiction import UnitColumns, within
+from shared.jurisdiction import UnitColumns, carried_over, within
 
 
 def me(principal: Principal) -> uuid.UUID:
@@ -26,8 +33,13 @@ def me(principal: Principal) -> uuid.UUID:
     return uuid.UUID(principal.account_id)
 
 
+# With the merger's map: a 2025 unit holds the pre-2025 dossiers of the communes merged into it.
 DOSSIER_UNIT = UnitColumns(
-    Dossier.unit_tree, Dossier.province_code, Dossier.district_code, Dossier.commune_code
+    Dossier.unit_tree,
+    Dossier.province_code,
+    Dossier.district_code,
+    Dossier.commune_code,
+    unit_successors,
 )
 
 
@@ -62,6 +74,9 @@ def dossier_reach(principal: Principal) -> ColumnElement[bool]:
             )
             if principal.has("auditor"):
                 conditions.append(filed & within(principal.unit, DOSSIER_UNIT))
+            # Nobody holds the offices of the old map: a 2025 unit's officials read the
+            # pre-2025 dossiers of the communes merged into it (shared.unit_map).
+            conditions.append(filed & carried_over(principal.unit, DOSSIER_UNIT))
     return or_(*conditions) if conditions else false()
 
 

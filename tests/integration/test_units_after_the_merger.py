@@ -1,0 +1,271 @@
+"""The map of the 2025 merger: ``ocop units map FILE`` replaces the whole map in registration
+(problems by line in the operator's language, nothing loaded on a problem; refused in a
+four-level deployment), evaluation keeps it from ``units.map_loaded``, and a pre-2025 dossier and
+its case answer by the 2025 commune it merged into (jurisdiction, lists, statistics) while they
+keep, and name, the commune they were filed in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from services import cli
+from services.evaluation import models as evaluation_models
+from services.registration import models as registration_models
+from shared import unit_map
+from shared.units import lookup
+from shared.units.merger import sample_path
+from tests.support import councils as kit
+from tests.support import flows
+from tests.support.cases import accepted_dossier, deliver
+
+OLD_COMMUNE = flows.COMMUNE  # pre2025:commune:19333, Phường 1 (Đông Hà, Quảng Trị 45)
+NEW_COMMUNE = "2025:commune:19333"  # Phường Đông Hà, which Phường 1 merged into
+NEW_PROVINCE = "2025:province:44"  # the new Tỉnh Quảng Trị
+ELSEWHERE = "2025:commune:19360"  # Phường Quảng Trị: Phường 1 did not merge into it
+HEADER = "old_code,new_code,old_name,new_name\n"
+
+
+def _tables(rt: Any) -> tuple[Any, Any]:
+    models = registration_models if rt.service == "registration" else evaluation_models
+    return models.unit_map_tables
+
+
+def _forget_the_map(*runtimes: Any) -> None:
+    """Other suites answer by filed units: the map goes when these tests are done."""
+    for rt in runtimes:
+        with rt.db.engine.begin() as conn:
+            for table in _tables(rt):
+                conn.execute(delete(table))
+
+
+def _successors(rt: Any) -> dict[str, str]:
+    successors = _tables(rt)[0]
+    with rt.db.engine.connect() as conn:
+        rows = conn.execute(select(successors.c.old_code, successors.c.new_code)).all()
+    return dict(rows)
+
+
+def _map_events(registration: Any) -> list[dict[str, Any]]:
+    o = registration.outbox.c
+    with registration.db.engine.connect() as conn:
+        rows = conn.execute(
+            select(o.envelope).where(o.type == unit_map.EVENT_TYPE).order_by(o.id)
+        ).all()
+    return [envelope for (envelope,) in rows]
+
+
+def _deliver_map(registration: Any, evaluation: Any) -> None:
+    inbox = evaluation.inbox()
+    for envelope in _map_events(registration):
+        inbox.consume(envelope)
+
+
+@pytest.fixture()
+def two_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command as a two-tier deployment's operator runs it (it reads the settings)."""
+    monkeypatch.setenv("OCOP_REGIME", "two-tier")
+
+
+@pytest.fixture()
+def no_map_left(registration: Any, evaluation: Any) -> Iterator[None]:
+    _forget_the_map(registration, evaluation)
+    yield
+    _forget_the_map(registration, evaluation)
+
+
+def _load(path: Path, *extra: str) -> int:
+    return cli.main(["units", "map", str(path), *extra])
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "map.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_the_sample_loads_whole_and_every_old_province_is_told(
+    registration, evaluation, no_map_left, two_tier, capsys
+) -> None:
+    assert _load(sample_path()) == 0
+    assert "264" in capsys.readouterr().out
+    kept = _successors(registration)
+    assert len(kept) == 264 and kept["19333"] == "19333" and kept["19330"] == "19333"
+    told = _map_events(registration)[-63:]  # one per province of the pre-2025 tree
+    assert len({e["payload"]["province_code"] for e in told}) == 63
+    by_province = {e["payload"]["province_code"]: e["payload"]["successors"] for e in told}
+    assert ["19333", "44", "19333"] in by_province["45"] and by_province["01"] == []
+    _deliver_map(registration, evaluation)
+    assert _successors(evaluation) == kept
+
+
+def test_each_problem_is_named_by_line_and_nothing_is_loaded(
+    registration, no_map_left, two_tier, tmp_path, capsys
+) -> None:
+    assert _load(sample_path()) == 0
+    before = _successors(registration)
+    events = len(_map_events(registration))
+    bad = _write(
+        tmp_path,
+        "# a comment line, not counted as a record\n"
+        + HEADER
+        + "19333,19333,Phường 1,Phường Đông Hà\n"  # line 3: good
+        + "99999,19333\n"  # line 4: no such pre-2025 commune
+        + "19336,99999\n"  # line 5: no such 2025 commune
+        + "19333,19351\n"  # line 6: a second successor
+        + "19339\n"  # line 7: one field
+        + "1933x,19333\n",  # line 8: not a code
+    )
+    capsys.readouterr()
+    assert _load(bad) == 1
+    err = capsys.readouterr().err
+    assert "dòng 4: “99999” không phải mã xã nào trong danh mục trước năm 2025" in err
+    assert "dòng 5: “99999” không phải mã xã nào trong danh mục năm 2025" in err
+    assert "dòng 6: xã 19333 đã có đơn vị kế thừa ở dòng 3" in err
+    assert "dòng 7: cần 2 đến 4 cột" in err
+    assert "dòng 8: “1933x”" in err
+    assert "dòng 3" not in err.replace("ở dòng 3", "") and "Chưa nạp gì" in err
+    assert _load(bad, "--language", "en") == 1
+    err = capsys.readouterr().err
+    assert "line 6: commune 19333 already has a successor on line 3" in err
+    assert "Nothing was loaded" in err
+    assert _load(_write(tmp_path, "old,new\n19333,19333\n")) == 1
+    assert "dòng 1: dòng tiêu đề phải là old_code,new_code" in capsys.readouterr().err
+    assert _load(_write(tmp_path, HEADER)) == 1
+    assert "tệp không có cặp mã nào" in capsys.readouterr().err
+    assert _load(tmp_path / "missing.csv") == 1
+    assert _successors(registration) == before  # nothing changed, nothing told
+    assert len(_map_events(registration)) == events
+
+
+def test_a_load_replaces_the_whole_map(registration, evaluation, no_map_left, two_tier, tmp_path):
+    assert _load(sample_path()) == 0
+    _deliver_map(registration, evaluation)
+    # The corrected list: Phường 1 went to Nam Đông Hà; Quảng Bình's communes are not in it.
+    assert _load(_write(tmp_path, HEADER + "19333,19351\n19336,19333\n")) == 0
+    assert _successors(registration) == {"19333": "19351", "19336": "19333"}
+    _deliver_map(registration, evaluation)  # every event again: the later load of each wins
+    assert _successors(evaluation) == {"19333": "19351", "19336": "19333"}
+
+
+def test_a_four_level_deployment_needs_no_map(registration, no_map_left, capsys) -> None:
+    assert _load(sample_path()) == 1  # OCOP_REGIME is four-level, as in the rest of the suite
+    assert "chế độ “four-level”" in capsys.readouterr().err
+    assert _successors(registration) == {}
+
+
+# --- records answer by the current unit -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def old_case(call, admin, commune_officer, registration, evaluation) -> dict[str, Any]:
+    """A dossier filed in Phường 1 before the merger, accepted and with evaluation."""
+    _applicant, dossier = accepted_dossier(call, commune_officer)
+    assert dossier["unit_tree"] == "pre2025" and dossier["commune_code"] == "19333"
+    assert deliver(registration, evaluation, dossier["id"]) >= 1
+    return dossier
+
+
+def _officials(admin: Any, eval_call: Any) -> dict[str, Any]:
+    return {
+        "officer": kit.official(admin, eval_call, ["commune_officer"], NEW_COMMUNE),
+        "secretariat": kit.official(admin, eval_call, ["secretariat"], NEW_PROVINCE),
+        "elsewhere": kit.official(admin, eval_call, ["commune_officer"], ELSEWHERE),
+    }
+
+
+def _reads(actor: Any, call: Any, dossier_id: str) -> tuple[int, int, bool]:
+    """What ``actor`` gets of the dossier (registration), of its case (evaluation), and whether
+    the dossiers' list filtered by the actor's unit holds it."""
+    on_registration = flows.Actor(call, actor.token, actor.account)
+    dossier = on_registration("GET", f"/api/v1/dossiers/{dossier_id}").status
+    case = actor("GET", f"/api/v1/cases/{dossier_id}").status
+    unit = actor.account["unit"]
+    listed = on_registration("GET", f"/api/v1/dossiers?unit={unit}&limit=100").body
+    return dossier, case, any(d["id"] == dossier_id for d in listed.get("items", []))
+
+
+def test_a_pre_2025_record_answers_by_its_2025_commune_once_mapped(
+    old_case,
+    admin,
+    commune_officer,
+    call,
+    eval_call,
+    registration,
+    evaluation,
+    no_map_left,
+    two_tier,
+) -> None:
+    people = _officials(admin, eval_call)
+    dossier_id = old_case["id"]
+    for actor in people.values():
+        assert _reads(actor, call, dossier_id) == (404, 404, False)
+
+    assert _load(sample_path()) == 0
+    _deliver_map(registration, evaluation)
+    assert _reads(people["officer"], call, dossier_id) == (200, 200, True)
+    assert _reads(people["secretariat"], call, dossier_id) == (200, 200, True)
+    assert _reads(people["elsewhere"], call, dossier_id) == (404, 404, False)
+
+    # It keeps, and names, the commune it was filed in.
+    on_registration = flows.Actor(call, people["officer"].token, people["officer"].account)
+    dossier = on_registration("GET", f"/api/v1/dossiers/{dossier_id}").body
+    case = people["officer"]("GET", f"/api/v1/cases/{dossier_id}").body
+    for record in (dossier, case):
+        assert (record["unit_tree"], record["district_code"], record["commune_code"]) == (
+            "pre2025",
+            "461",
+            "19333",
+        )
+        row = lookup.by_ref(f"{record['unit_tree']}:commune:{record['commune_code']}")
+        assert row is not None and row.name == "Phường 1"
+
+    # The pre-2025 officials' reach is as it was (four-level deployments are unaffected): the
+    # officer who handled it reads it, another officer of its old commune does not.
+    handler = kit.on_evaluation(eval_call, commune_officer)
+    assert _reads(handler, call, dossier_id) == (200, 200, True)
+    colleague = kit.official(admin, eval_call, ["commune_officer"], OLD_COMMUNE)
+    assert _reads(colleague, call, dossier_id) == (404, 404, False)
+
+
+def test_statistics_count_a_pre_2025_case_under_its_2025_province(
+    old_case, admin, eval_call, registration, evaluation, no_map_left, two_tier
+) -> None:
+    national = kit.official(admin, eval_call, ["auditor"], "national")
+    province = kit.official(admin, eval_call, ["auditor"], NEW_PROVINCE)
+
+    def by_province(actor: Any) -> dict[tuple[str, str], int]:
+        reply = actor("GET", "/api/v1/statistics")
+        assert reply.status == 200, reply.body
+        rows = reply.body["province"] if isinstance(reply.body, dict) else reply.body
+        return {(r["unit_tree"], r["province_code"]): r["count"] for r in rows}
+
+    before = by_province(national)
+    assert before.get(("pre2025", "45"), 0) >= 1
+    assert by_province(province) == {}
+    with evaluation.db.reader() as session:
+        olds = session.execute(
+            select(func.count())
+            .select_from(evaluation_models.Case)
+            .where(
+                evaluation_models.Case.unit_tree == "pre2025",
+                evaluation_models.Case.province_code.in_(("44", "45")),
+            )
+        ).scalar_one()
+
+    assert _load(sample_path()) == 0
+    _deliver_map(registration, evaluation)
+    after = by_province(national)
+    assert ("pre2025", "45") not in after and ("pre2025", "44") not in after
+    assert after[("2025", "44")] == before.get(("2025", "44"), 0) + olds
+    assert by_province(province) == {("2025", "44"): after[("2025", "44")]}
+    districts = national("GET", "/api/v1/statistics").body
+    rows = districts["district"] if isinstance(districts, dict) else districts
+    assert not [r for r in rows if r["unit_tree"] == "pre2025" and r["province_code"] == "45"]

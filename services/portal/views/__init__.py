@@ -1,6 +1,7 @@
 """The portal's pages, one blueprint per area of work."""
 
 from services.portal.views import (
+    accounts,
     audit,
     auth,
     cases,
@@ -22,4 +23,5 @@ VIEWS = (
     certificates.bp,
     dashboard.bp,
     audit.bp,
+    accounts.bp,
 )

@@ -1,11 +1,20 @@
-"""Sign in, sign out, and an applicant's own registration."""
+"""Sign in, sign out, an applicant's own registration, and a password forgotten or never set:
+a link asked for by email, and the page the emailed link opens."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from services.portal import signin
 from services.portal.api_client import ApiError
@@ -97,3 +106,73 @@ def register() -> Any:
             return redirect(url_for("home.index"))
     values.pop("password", None)
     return render_template("auth/register.html", values=values, errors=errors)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password() -> Any:
+    """Ask for a link to set a new password. The page says the same whether the email has an
+    account or not (the API does too): nobody learns here who has one."""
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    sent = False
+    if request.method == "POST":
+        values = form()
+        try:
+            api().call(
+                "registration",
+                "POST",
+                "/auth/password/forgot",
+                json={"email": values.get("email", "")},
+                headers={"X-Forwarded-For": request.remote_addr or ""},
+            )
+        except ApiError as exc:
+            errors = refused(exc)
+        else:
+            sent = True
+    return render_template("auth/forgot.html", values=values, errors=errors, sent=sent)
+
+
+def _link_gone() -> Any:
+    return render_template("auth/link_gone.html"), 410
+
+
+@bp.route("/password/set", methods=["GET", "POST"])
+def set_password() -> Any:
+    """The page an emailed link opens: set a password (a reset, or an invitation's first),
+    then be signed in. A used, replaced or lapsed link says so, and how to ask for another."""
+    token = (request.form.get("token") or request.args.get("token") or "").strip()
+    if not token:
+        return _link_gone()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = form()
+        if values.get("password", "") != values.get("password_again", ""):
+            errors = {"password_again": translate("password.mismatch")}
+        else:
+            try:
+                reply = api().call(
+                    "registration",
+                    "POST",
+                    "/auth/password/set",
+                    json={"token": token, "password": values.get("password", "")},
+                )
+            except ApiError as exc:
+                if exc.status == 410:
+                    return _link_gone()
+                errors = refused(exc)
+            else:
+                signin.start(reply["access_token"], reply["account"])
+                done("password.set")
+                return redirect(url_for("home.index"))
+    try:
+        link = api().call("registration", "POST", "/auth/password/link", json={"token": token})
+    except ApiError as exc:
+        if exc.status in (410, 422):
+            return _link_gone()
+        raise
+    page = make_response(
+        render_template("auth/password_set.html", link=link, token=token, errors=errors)
+    )
+    # The token is in this page's address: never hand it to another site as a referrer.
+    page.headers["Referrer-Policy"] = "no-referrer"
+    return page

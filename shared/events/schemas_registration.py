@@ -233,26 +233,6 @@ class UnitMapLoaded(Schema):
     )
 
 
-class UnitMapLoaded(Schema):
-    """One pre-2025 province's part of the merger's map, whole (shared.unit_map): the 2025
-    commune each of its communes merged into. Every province of the old tree is told at each
-    load, with no successors when the map has none for it any more."""
-
-    province_code = fields.Str(
-        required=True,
-        validate=validate.Regexp(r"^[0-9]{2}$"),
-        metadata={"description": "the pre-2025 province"},
-    )
-    successors = fields.List(
-        fields.List(fields.Str(), validate=validate.Length(equal=3)),
-        required=True,
-        metadata={
-            "description": "[old commune, new province, new commune] per pre-2025 commune of "
-            "the province"
-        },
-    )
-
-
 _P = "registration"
 register("account.created", AccountCreated, producer=_P, description="An account was created.")
 register(
@@ -338,14 +318,6 @@ register(
     description="An operator imported a certificate issued before this platform (one per row "
     "of the file); evaluation keeps it like one it issued, so re-evaluation, expiry and "
     "revocation work on it.",
-)
-register(
-    "units.map_loaded",
-    UnitMapLoaded,
-    producer=_P,
-    description="An operator loaded the map of the 2025 merger (one event per pre-2025 "
-    "province): a 2025 unit's jurisdiction holds the pre-2025 records of the communes merged "
-    "into it.",
 )
 register(
     "units.map_loaded",

@@ -170,6 +170,8 @@ class Problem:
 def words(code: str, params: dict[str, Any], lang: str) -> str:
     """A problem's words in ``lang`` from its code and parameters (as the API gives them)."""
     values = dict(params)
+    if values.get("header"):
+        values["header"] = header_words(values["header"], lang)
     if values.get("expected"):
         values["expected"] = catalogue.label("level", values["expected"], lang)
     return errors.message(code, values, lang)
@@ -345,7 +347,7 @@ class _Checker:
                 positions[key] = index
         missing = [key for key, required in COLUMNS.items() if required and key not in positions]
         for key in missing:
-            self.problem(1, key, "import.missing_column", column=header_words(key, "vi"))
+            self.problem(1, key, "import.missing_column", header=key)
         return None if missing else positions
 
     def coded(

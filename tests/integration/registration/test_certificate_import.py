@@ -13,6 +13,7 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from services.registration.models import (
@@ -221,3 +222,42 @@ def test_only_administrators(call: flows.Transport, commune_officer: flows.Actor
     assert nobody.status == 401, nobody.body
     refused = send(commune_officer, data)
     assert refused.status == 403 and refused.body["code"] == "import.admins_only"
+
+
+def test_the_command_line(
+    registration: Any,
+    registration_app: Any,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from services import cli
+
+    good = tmp_path / "good.csv"
+    good.write_bytes(as_csv(rows(2), lang="en"))
+    bad_rows = rows(2)
+    bad_rows[1]["decided_on"] = "32/13/2024"
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(as_csv(bad_rows))
+    before = counts(registration)
+
+    assert cli.main(["import", "certificates", str(bad), "--language", "en"]) == 1
+    err = capsys.readouterr().err
+    assert "Row 3, Decision date: “32/13/2024” is not a date (write dd/mm/yyyy)." in err
+    assert cli.main(["import", "certificates", str(bad), "--apply"]) == 1
+    assert "Dòng 3, Ngày quyết định:" in capsys.readouterr().err
+    assert cli.main(["import", "certificates", str(good)]) == 0
+    assert "2 to create" in capsys.readouterr().out
+    assert counts(registration) == before
+
+    assert cli.main(["import", "certificates", str(good), "--apply"]) == 0
+    assert "2 created" in capsys.readouterr().out
+    assert cli.main(["import", "certificates", str(good), "--apply"]) == 0
+    assert "0 created, 2 unchanged" in capsys.readouterr().out
+    with registration.db.reader() as session:
+        imported = session.execute(
+            select(CertificateImport).where(CertificateImport.file_name == "good.csv")
+        ).scalar_one()
+        admin_id = session.execute(
+            select(Account.id).where(Account.email == "admin@ocop.local")
+        ).scalar_one()
+    assert imported.imported_by == admin_id and imported.created == 2

@@ -46,8 +46,9 @@ def index() -> Any:
 def new() -> Any:
     """An official's account: invited by email to set their own password (the default), or
     given one to pass on."""
-    values: dict[str, Any] = {"invite": "1", "language": "vi"}
+    values: dict[str, str] = {"invite": "1", "language": "vi"}
     errors: dict[str, str] = {}
+    chosen: list[str] = []
     if request.method == "POST":
         values = form()
         chosen = [r for r in request.form.getlist("roles") if r in ROLES]
@@ -68,9 +69,10 @@ def new() -> Any:
         else:
             done("accounts.invited" if invite else "accounts.created", email=account["email"])
             return redirect(url_for("accounts.index", q=account["email"]))
-        values["roles"] = chosen
     values.pop("password", None)
-    return render_template("accounts/new.html", values=values, errors=errors, roles=OFFICIAL_ROLES)
+    return render_template(
+        "accounts/new.html", values=values, errors=errors, roles=OFFICIAL_ROLES, chosen=chosen
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -348,6 +348,9 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
                 Visit("/signin"),
                 Visit("/signin", then=SEND),  # nothing typed
                 Visit("/register"),
+                Visit("/password/forgot"),
+                Visit("/password/forgot", then=SEND),  # nothing typed
+                Visit("/password/set?token=used-or-lapsed", status=410),
                 Visit("/dashboard/"),  # to sign in first
             ],
         ),
@@ -369,7 +372,10 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
                 Visit("/councils/", status=403),
             ],
         ),
-        "consultant": (consultant, [*signed_in_home, Visit("/producers/new")]),
+        "consultant": (
+            consultant,
+            [*signed_in_home, Visit("/producers/new"), Visit("/account/password")],
+        ),
         "commune-officer": (
             officer,
             [
@@ -467,6 +473,10 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
                 Visit("/rounds/new"),
                 Visit("/audit/"),
                 Visit("/dashboard/"),
+                Visit("/accounts"),
+                Visit("/accounts?q=admin&active=true"),
+                Visit("/accounts/new"),
+                Visit("/accounts/new", then=SEND),  # nothing typed
             ],
         ),
     }

@@ -32,6 +32,13 @@ STATUS_CHOICES = (*certificate_service.STATUSES, register.ALL)
 EXPORT_MAX_AGE = 3600
 
 
+_EXAMPLES = {
+    "province": "pre2025:province:45",
+    "district": "pre2025:district:461",
+    "commune": "pre2025:commune:19333",
+}
+
+
 def _unit(level: str) -> fields.Str:
     return fields.Str(
         validate=validate.Regexp(
@@ -40,7 +47,7 @@ def _unit(level: str) -> fields.Str:
         ),
         metadata={
             "description": f"the {level} where the product is made, as tree:level:code (e.g. "
-            + ("pre2025:province:45" if level == "province" else "pre2025:commune:19333")
+            + _EXAMPLES[level]
             + "), like every unit reference"
         },
     )
@@ -56,6 +63,7 @@ class RegisterArgs(Schema):
         },
     )
     province = _unit("province")
+    district = _unit("district")
     commune = _unit("commune")
     product_set = fields.Str(
         validate=validate.Regexp(r"^[0-9]{2}$"),
@@ -81,6 +89,7 @@ class RegisterArgs(Schema):
         data["filters"] = register.Filters(
             q=data.pop("q", None),
             province=UnitRef.parse(data.pop("province")) if "province" in data else None,
+            district=UnitRef.parse(data.pop("district")) if "district" in data else None,
             commune=UnitRef.parse(data.pop("commune")) if "commune" in data else None,
             product_set=data.pop("product_set", None),
             star_rank=data.pop("star_rank", None),

@@ -94,6 +94,7 @@ class Filters:
 
     q: str | None = None
     province: UnitRef | None = None
+    district: UnitRef | None = None
     commune: UnitRef | None = None
     product_set: str | None = None
     star_rank: int | None = None
@@ -144,7 +145,7 @@ def _query(filters: Filters, day: date) -> Select[tuple[Certificate, Case]]:
     # Every word asked for begins a word of the product's or producer's name (in any order).
     for word in fold(filters.q or "").split():
         query = query.where(Certificate.search_text.contains(f" {word}", autoescape=True))
-    for place in (filters.province, filters.commune):
+    for place in (filters.province, filters.district, filters.commune):
         if place is not None:
             query = query.where(within(place, _UNITS))
     if filters.product_set:

@@ -11,6 +11,7 @@ from services.portal.views import (
     dashboard,
     dossiers,
     home,
+    register,
 )
 
 VIEWS = (
@@ -24,4 +25,5 @@ VIEWS = (
     dashboard.bp,
     audit.bp,
     accounts.bp,
+    register.bp,
 )

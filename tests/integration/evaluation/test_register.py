@@ -106,6 +106,7 @@ def test_filters_by_place_set_and_stars(evaluation, eval_call, word):
     assert numbers(province="pre2025:province:45") == {here, next_door}
     assert numbers(province="pre2025:province:46") == {hue}
     assert numbers(commune="pre2025:commune:19330") == {next_door}
+    assert numbers(district="pre2025:district:474") == {hue}
     assert numbers(province="2025:province:45") == set()  # another tree's province 45
     assert numbers(product_set="06") == {next_door}
     assert numbers(star_rank=3) == {here}

@@ -260,12 +260,18 @@ def decision_body(cert: dict[str, Any], case: dict[str, Any], document: Formal) 
     it out."""
     national = document.issuer.national
     rank = t("document.stars", rank=cert["star_rank"])
+    # A certificate imported from before the platform had no council here: say so instead.
+    basis = (
+        t("document.decision.basis.imported")
+        if cert.get("imported")
+        else t("document.decision.basis.council", level=label("level", cert.get("level")))
+    )
     return DecisionBody(
         authority=t("document.decision.minister") if national else document.issuer.name,
         grounds=(
             t(f"document.decision.basis.{'ministry' if national else 'committee'}"),
             t(f"document.decision.basis.{case.get('regime') or 'four-level'}"),
-            t("document.decision.basis.council", level=label("level", cert.get("level"))),
+            basis,
         ),
         decides=t("document.decision.decides"),
         article1=t("document.decision.article1", rank=cert["star_rank"]),

@@ -6,9 +6,12 @@ keep, and name, the commune they were filed in."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import delete, func, select
@@ -22,6 +25,7 @@ from shared.units.merger import sample_path
 from tests.support import councils as kit
 from tests.support import flows
 from tests.support.cases import accepted_dossier, deliver
+from tests.support.register import seed_certificate
 
 OLD_COMMUNE = flows.COMMUNE  # pre2025:commune:19333, Phường 1 (Đông Hà, Quảng Trị 45)
 NEW_COMMUNE = "2025:commune:19333"  # Phường Đông Hà, which Phường 1 merged into
@@ -269,3 +273,49 @@ def test_statistics_count_a_pre_2025_case_under_its_2025_province(
     districts = national("GET", "/api/v1/statistics").body
     rows = districts["district"] if isinstance(districts, dict) else districts
     assert not [r for r in rows if r["unit_tree"] == "pre2025" and r["province_code"] == "45"]
+
+
+def test_the_register_finds_a_pre_2025_certificate_by_its_2025_units(
+    evaluation, eval_call, registration, no_map_left, two_tier
+) -> None:
+    word = "zqmerger" + "".join("abcdefghij"[int(d)] for d in f"{uuid.uuid4().int % 10**6:06d}")
+    number = seed_certificate(evaluation, product_name=f"Nước mắm {word}")  # in Phường 1
+
+    def numbers(**place: str) -> set[str]:
+        reply = eval_call("GET", "/api/v1/register?" + urlencode({"q": word, **place}))
+        assert reply.status == 200, reply.body
+        return {item["number"] for item in reply.body["items"]}
+
+    assert numbers(commune=NEW_COMMUNE) == set()
+    assert _load(sample_path()) == 0
+    _deliver_map(registration, evaluation)
+    assert numbers(commune=NEW_COMMUNE) == {number}
+    assert numbers(province=NEW_PROVINCE) == {number}
+    assert numbers(commune=ELSEWHERE) == set()
+    assert numbers(commune=OLD_COMMUNE) == {number}  # the filed unit finds it too
+    entry = eval_call("GET", f"/api/v1/register?{urlencode({'q': word})}").body["items"][0]
+    assert entry["commune"] == OLD_COMMUNE  # the entry names the commune it was filed in
+
+
+def test_a_record_filed_after_the_map_answers_by_it_at_once(
+    call, admin, commune_officer, eval_call, registration, evaluation, no_map_left, two_tier
+) -> None:
+    assert _load(sample_path()) == 0
+    _deliver_map(registration, evaluation)
+    _applicant, dossier = accepted_dossier(call, commune_officer)
+    assert deliver(registration, evaluation, dossier["id"]) >= 1
+    officer = kit.official(admin, eval_call, ["commune_officer"], NEW_COMMUNE)
+    assert _reads(officer, call, dossier["id"]) == (200, 200, True)
+
+
+def test_a_late_older_load_of_a_province_is_left_out(evaluation, no_map_left) -> None:
+    tables = evaluation_models.unit_map_tables
+    newer, older = datetime(2026, 7, 2, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC)
+    with evaluation.db.unit_of_work() as uow:
+        payload = {"province_code": "45", "successors": [["19333", "44", "19351"]]}
+        assert unit_map.record(uow.session, tables, payload, newer)
+        payload = {"province_code": "45", "successors": [["19333", "44", "19333"]]}
+        assert not unit_map.record(uow.session, tables, payload, older)
+        assert not unit_map.record(uow.session, tables, payload, newer)  # twice: kept once
+        uow.commit()
+    assert _successors(evaluation) == {"19333": "19351"}

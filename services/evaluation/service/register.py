@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from services.evaluation.models import Case, Certificate
+from services.evaluation.models import Case, Certificate, unit_successors
 from services.evaluation.service import cases as case_service
 
 # A module, not its names: certificates.issue writes these columns (imports this module).
@@ -46,11 +46,14 @@ MAX_LIMIT = 100
 # Rows read from the database at a time while exporting (streamed, never all in memory).
 EXPORT_BATCH = 500
 
+# With the merger's map (shared.unit_map): a 2025 province or commune asked for finds the
+# pre-2025 certificates of the communes merged into it; each entry keeps its filed unit.
 _UNITS = UnitColumns(
     tree=Case.unit_tree,
     province=Case.province_code,
     district=Case.district_code,
     commune=Case.commune_code,
+    successors=unit_successors,
 )
 
 

@@ -1,0 +1,263 @@
+"""Certificates issued before the platform, over real processes: a province's small file (CSV)
+imported with ``ocop import certificates FILE --apply``; the relay and the evaluation worker
+carry each ``certificate.imported``; anyone checks the numbers; the producer's account, created
+by the import without a password, is claimed; in its re-evaluation window the producer files a
+re-evaluation of the imported certificate, the commune proposes it, the district council scores
+it 3★, the district chair decides, and the new certificate supersedes the imported one — in
+evaluation and in registration's read model."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from services.registration.service.certificate_import import COLUMNS, header_words
+from shared.certificates import add_months
+from shared.rubrics import load_rubric
+from tests.e2e.stack import Stack
+from tests.support import councils as kit
+from tests.support import flows
+from tests.unit.evaluation.sheets import answers_for
+
+pytestmark = pytest.mark.e2e
+
+PROCESSES = (
+    "registration-web",
+    "evaluation-web",
+    "registration-relay",
+    "registration-worker",
+    "evaluation-relay",
+    "evaluation-worker",
+)
+SET_CODE = "04"
+DISTRICT = "pre2025:district:461"  # Đông Hà, which holds commune 19333
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def _eventually(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if ok(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached in {timeout}s: {value}")
+        time.sleep(0.3)
+
+
+def _on(call: flows.Transport, actor: flows.Actor) -> flows.Actor:
+    return flows.Actor(call, actor.token, actor.account)
+
+
+def _province_file(folder: Path, tag: str) -> tuple[Path, dict[str, str], dict[str, str]]:
+    """Two certificates of one producer, as a province keeps them: a district's 3★ expiring in
+    150 days (its re-evaluation window is open) under an original number with a slash, and a
+    province's 4★ revoked last year."""
+    today = datetime.now(VIETNAM).date()
+    expires = today + timedelta(days=150)
+    issued = add_months(expires, -36)
+    producer = {
+        "producer_name": f"Hợp tác xã Mật ong {tag}",
+        "producer_tax_no": f"32{int(tag, 16) % 10**8:08d}",
+        "producer_email": f"htx-{tag}@example.vn",
+        "entity_type": "cooperative",
+        "unit_tree": "pre2025",
+        "commune": "19333",
+    }
+    honey = {
+        **producer,
+        "product_name": f"Mật ong hoa cà phê {tag}",
+        "product_set": SET_CODE,
+        "star_rank": "3",
+        "level": "district",
+        "decision_number": f"{int(tag[:4], 16)}/QĐ-UBND",
+        "decided_on": issued.strftime("%d/%m/%Y"),
+        "certificate_number": f"{int(tag[:4], 16)}/GCN-UBND",
+        "issued_on": issued.strftime("%d/%m/%Y"),
+        "expires_on": expires.strftime("%d/%m/%Y"),
+        "status": "valid",
+    }
+    tea = {
+        **producer,
+        "product_name": f"Trà vằng {tag}",
+        "product_set": SET_CODE,
+        "star_rank": "4",
+        "level": "province",
+        "decision_number": f"{int(tag[4:], 16)}/QĐ-UBND",
+        "decided_on": "15/03/2024",
+        "certificate_number": f"QT-{tag}",
+        "issued_on": "15/03/2024",
+        "expires_on": "15/03/2027",
+        "status": "revoked",
+        "revoked_on": "20/11/2025",
+    }
+    path = folder / f"quang-tri-{tag}.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow([header_words(key, "vi") for key in COLUMNS])
+        for row in (honey, tea):
+            writer.writerow([row.get(key, "") for key in COLUMNS])
+    return path, honey, tea
+
+
+def _import(stack: Stack, path: Path) -> str:
+    run = subprocess.run(
+        [sys.executable, "-m", "services.cli", "import", "certificates", str(path), "--apply"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+def _claim(email: str) -> None:
+    """The producer claims the account the import created (its password set, as following the
+    link of "forgot password" does)."""
+    from services.registration.models import Account
+    from services.registration.runtime import Registration
+    from services.registration.service import accounts as account_service
+
+    rt = Registration()
+    try:
+        with rt.db.unit_of_work() as uow:
+            owner = uow.session.execute(select(Account).where(Account.email == email)).scalar_one()
+            assert owner.password_hash == ""  # not usable until claimed
+            owner.password_hash = account_service.hash_password(flows.DEMO_PASSWORD)
+            uow.commit()
+    finally:
+        rt.close()
+
+
+def _council(
+    secretariat: flows.Actor, admin: flows.Actor, ecall: flows.Transport
+) -> tuple[str, list[flows.Actor]]:
+    """A district council of five, seated once the evaluation service knows them."""
+    people = [
+        _on(ecall, flows.create_official(admin, ["council_member"], DISTRICT)) for _ in range(5)
+    ]
+    council = secretariat(
+        "POST",
+        "/api/v1/councils",
+        json={"name": "Hội đồng OCOP huyện", "level": "district", "unit": DISTRICT},
+    )
+    assert council.status == 201, council.body
+    roles = ["chair", "secretary", "member", "member", "member"]
+    for person, role in zip(people, roles, strict=True):
+        _eventually(
+            lambda p=person, r=role: secretariat(
+                "POST",
+                f"/api/v1/councils/{council.body['id']}/members",
+                json={"account_id": p.account["id"], "role": r},
+            ),
+            lambda reply: reply.status == 201,  # 422 until account.created has arrived
+        )
+    return council.body["id"], people
+
+
+def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
+    stack: Stack, tmp_path: Path
+) -> None:
+    rcall = flows.http_transport(stack.urls["registration"])
+    ecall = flows.http_transport(stack.urls["evaluation"])
+    admin = flows.login(rcall, "admin@ocop.local")
+    tag = uuid.uuid4().hex[:8]
+    path, honey, tea = _province_file(tmp_path, tag)
+
+    # The operator imports the province's file; the certificates can be checked publicly.
+    _import(stack, path)
+    old_number = honey["certificate_number"]
+    checked = _eventually(
+        lambda: ecall("GET", f"/api/v1/certificates/{old_number}"), lambda r: r.status == 200
+    )
+    assert (checked.body["status"], checked.body["star_rank"]) == ("valid", 3)
+    assert (checked.body["imported"], checked.body["level"]) == (True, "district")
+    assert checked.body["decision_number"] == honey["decision_number"]
+    revoked = _eventually(
+        lambda: ecall("GET", f"/api/v1/certificates/{tea['certificate_number']}"),
+        lambda r: r.status == 200,
+    )
+    assert (revoked.body["status"], revoked.body["revoked_on"]) == ("revoked", "2025-11-20")
+    # The same file again changes nothing (and still succeeds).
+    _import(stack, path)
+
+    # The producer claims its account and files a re-evaluation in the window.
+    _claim(honey["producer_email"])
+    owner = flows.login(rcall, honey["producer_email"])
+    producers = owner("GET", "/api/v1/producers").body["items"]
+    [producer] = [p for p in producers if p["name"] == honey["producer_name"]]
+    body = flows.dossier_body(producer["id"], SET_CODE) | {
+        "registration_type": "re_evaluation",
+        "certificate_number": old_number,
+    }
+    draft = owner("POST", "/api/v1/dossiers", json=body)
+    assert draft.status == 201, draft.body
+    dossier_id = draft.body["id"]
+    assert flows.upload(owner, dossier_id, "business_registration").status == 201
+    submitted = flows.act(owner, draft.body, "submit")
+    assert submitted.status == 200, submitted.body
+    officer = _on(ecall, flows.create_official(admin, ["commune_officer"], flows.COMMUNE))
+    accepted = flows.act(_on(rcall, officer), submitted.body, "accept")
+    assert accepted.status == 200, accepted.body
+
+    # Evaluation: the commune proposes, the district council scores 3★, the chair decides.
+    case = _eventually(
+        lambda: officer("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200
+    )
+    assert case.body["stage"] == "commune_review"
+    kit.propose(officer, dossier_id)
+    secretariat = _on(ecall, flows.create_official(admin, ["secretariat"], DISTRICT))
+    chair = _on(ecall, flows.create_official(admin, ["decision_authority"], DISTRICT))
+    council_id, members = _council(secretariat, admin, ecall)
+    opened = kit.assign(secretariat, dossier_id, council_id)
+    assert opened.status == 201, opened.body
+    evaluation_id = opened.body["id"]
+    sheet = load_rubric().sheet(SET_CODE)
+    for person, total in zip(members, [60, 62, 61, 63], strict=False):
+        assert kit.declare(person, evaluation_id).status == 201
+        reply = kit.submit(person, evaluation_id, answers_for(total, marks=3, sheet=sheet))
+        assert reply.status == 201, reply.body
+    assert kit.finalise(members[1], evaluation_id).status == 200
+    waiting = chair("GET", f"/api/v1/cases/{dossier_id}").body
+    assert (waiting["stage"], waiting["level"], waiting["pending_rank"]) == (
+        "awaiting_decision",
+        "district",
+        3,
+    )
+    decision = chair(
+        "POST",
+        f"/api/v1/cases/{dossier_id}/decisions",
+        json={
+            "decision_number": "88/QĐ-UBND",
+            "decided_on": datetime.now(VIETNAM).date().isoformat(),
+            "version": waiting["version"],
+        },
+    )
+    assert decision.status == 201, decision.body
+    new_number = decision.body["certificate"]["number"]
+
+    # The new certificate supersedes the imported one, for anyone checking either number …
+    old_now = ecall("GET", f"/api/v1/certificates/{old_number}").body
+    assert (old_now["status"], old_now["superseded_by"]) == ("superseded", new_number)
+    new_now = ecall("GET", f"/api/v1/certificates/{new_number}").body
+    assert (new_now["status"], new_now["imported"]) == ("valid", False)
+    # … and in registration, where the old number can no longer be named.
+    _eventually(
+        lambda: owner("GET", f"/api/v1/dossiers/{dossier_id}").body,
+        lambda d: (d.get("public_status") or "").startswith("recognised 3"),
+    )
+    again = owner("POST", "/api/v1/dossiers", json=body)
+    assert again.status == 422, again.body
+    assert again.body["field_params"]["certificate_number"]["certificate_status"] == "superseded"

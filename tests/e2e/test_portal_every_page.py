@@ -477,6 +477,9 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
                 Visit("/accounts?q=admin&active=true"),
                 Visit("/accounts/new"),
                 Visit("/accounts/new", then=SEND),  # nothing typed
+                Visit("/imports/certificates"),
+                Visit("/imports/certificates", then=SEND),  # no file chosen
+                Visit("/imports/certificates/template.csv", kind="file"),
             ],
         ),
     }

@@ -11,6 +11,7 @@ from services.portal.views import (
     dashboard,
     dossiers,
     home,
+    imports,
     register,
 )
 
@@ -26,4 +27,5 @@ VIEWS = (
     audit.bp,
     accounts.bp,
     register.bp,
+    imports.bp,
 )

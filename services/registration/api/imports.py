@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
@@ -64,6 +65,25 @@ def _administrators_only() -> None:
     """Who may import is settled before the upload is read: 401 anonymous, 403 not an admin."""
     if not current_principal().has("admin"):
         raise Forbidden("import.admins_only")
+
+
+class TemplateArgs(Schema):
+    language = fields.Str(load_default="vi", validate=validate.OneOf(["vi", "en"]))
+
+
+@blp.route("/certificates/template.csv", methods=["GET"])
+@blp.arguments(TemplateArgs, location="query")
+@blp.response(200, content_type="text/csv")
+@document_errors(blp, 401, 403, 422)
+def template(args: dict[str, Any]) -> Any:
+    """The import's template: the columns' headers in the language asked for and one example
+    row (headers in either language are read)"""
+    text = certificate_import.template_csv(args["language"])
+    return Response(
+        text.encode("utf-8-sig"),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="certificates-template.csv"'},
+    )
 
 
 @blp.route("/certificates", methods=["POST"])

@@ -971,7 +971,7 @@ def imported_count(session: Session) -> int:
 # --- the template ---------------------------------------------------------------------------
 
 EXAMPLE = {
-    "product_name": "Mật ong rừng U Minh",
+    "product_name": "Mật ong rừng Cam Lộ",
     "product_set": "01",
     "producer_name": "Hợp tác xã Ong mật Đông Hà",
     "producer_tax_no": "3200123456",
@@ -998,5 +998,12 @@ def template_csv(lang: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([header_words(key, lang) for key in COLUMNS])
-    writer.writerow([EXAMPLE[key] for key in COLUMNS])
+    # The example's coded cells in the template's words (codes are read too).
+    shown = {
+        **EXAMPLE,
+        "entity_type": catalogue.label("entity", EXAMPLE["entity_type"], lang),
+        "level": catalogue.label("level", EXAMPLE["level"], lang),
+        "status": catalogue.label("certificate_status", EXAMPLE["status"], lang),
+    }
+    writer.writerow([shown[key] for key in COLUMNS])
     return out.getvalue()

@@ -16,7 +16,6 @@ from sqlalchemy import ColumnElement, Table, false, or_, true
 
 from shared import unit_map
 from shared.auth import UnitRef
-from shared.units import CURRENT_TREE
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,16 +58,11 @@ def carried_over(unit: UnitRef | None, columns: UnitColumns) -> ColumnElement[bo
     return false() if merged is None else merged
 
 
-def contains(unit: UnitRef | None, obj: Any, successor: tuple[str, str] | None = None) -> bool:
-    """Whether ``unit`` contains an object with ``unit_tree`` and ``*_code`` attributes;
-    ``successor`` is the 2025 (province, commune) its pre-2025 commune merged into, if any."""
+def contains(unit: UnitRef | None, obj: Any) -> bool:
+    """Whether ``unit`` contains an object with ``unit_tree`` and ``*_code`` attributes, by the
+    unit it was filed in (acting on a case stays with its filed unit's offices)."""
     if unit is None:
         return False
     if unit.level == "national":
         return True
-    if obj.unit_tree == unit.tree and getattr(obj, f"{unit.level}_code") == unit.code:
-        return True
-    if successor is None or unit.tree != CURRENT_TREE:
-        return False
-    province, commune = successor
-    return {"province": province, "commune": commune}.get(unit.level) == unit.code
+    return obj.unit_tree == unit.tree and getattr(obj, f"{unit.level}_code") == unit.code

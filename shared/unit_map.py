@@ -32,7 +32,6 @@ from sqlalchemy import (
     and_,
     case,
     delete,
-    func,
     null,
     select,
 )
@@ -127,10 +126,6 @@ def handler(tables: tuple[Table, Table]) -> Callable[..., None]:
     return on_map_loaded
 
 
-def count(session: Session, successors: Table) -> int:
-    return int(session.execute(select(func.count()).select_from(successors)).scalar_one())
-
-
 # --- answering by the current unit ------------------------------------------------------------
 
 
@@ -145,20 +140,6 @@ def merged_into(
     column = successors.c.new_code if unit.level == "commune" else successors.c.new_province_code
     olds = select(successors.c.old_code).where(column == unit.code)
     return and_(tree == LEGACY_TREE, commune.in_(olds))
-
-
-def successor_of(
-    session: Session, successors: Table, tree: str, commune: str | None
-) -> tuple[str, str] | None:
-    """The 2025 (province, commune) a pre-2025 commune merged into; None when unmapped."""
-    if tree != LEGACY_TREE or not commune:
-        return None
-    found = session.execute(
-        select(successors.c.new_province_code, successors.c.new_code).where(
-            successors.c.old_code == commune
-        )
-    ).first()
-    return (found[0], found[1]) if found is not None else None
 
 
 def current_unit(

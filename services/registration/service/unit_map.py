@@ -5,9 +5,8 @@ province, in the same unit of work."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from services.registration.models import AdminUnit, unit_map_tables, unit_successors
+from services.registration.models import AdminUnit, unit_map_tables
 from services.registration.service.units import REGIME_TREE
 from shared import unit_map
 from shared.db import UnitOfWork
@@ -37,8 +36,3 @@ def load_map(*, uow: UnitOfWork, pairs: list[Succession]) -> int:
         unit_map.record(uow.session, unit_map_tables, payload, event.occurred_at)
         uow.add_event(event)
     return len(payloads)
-
-
-def successor_count(session: Session) -> int:
-    """How many pre-2025 communes the map kept here pairs with a 2025 commune."""
-    return unit_map.count(session, unit_successors)

@@ -331,7 +331,10 @@ class _Checker:
         self.problems: list[Problem] = []
         self.sets = set(product_sets())
         self.levels = _aliases("level", ("district", "province", "national", "central"))
-        self.statuses = _aliases("certificate_status", STATUSES)
+        # The statuses as the portal names them, and as registers often write them.
+        self.statuses = _aliases("certificate_status", STATUSES) | _aliases(
+            "import.status", STATUSES
+        )
         self.entities = _aliases("entity", ENTITY_TYPES)
 
     def problem(self, row: int, column: str | None, code: str, **params: Any) -> None:

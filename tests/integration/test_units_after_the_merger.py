@@ -14,10 +14,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from flask import Flask
 from sqlalchemy import delete, func, select
 
 from services import cli
 from services.evaluation import models as evaluation_models
+from services.portal import formal
 from services.registration import models as registration_models
 from shared import unit_map
 from shared.units import lookup
@@ -230,6 +232,12 @@ def test_a_pre_2025_record_answers_by_its_2025_commune_once_mapped(
         )
         row = lookup.by_ref(f"{record['unit_tree']}:commune:{record['commune_code']}")
         assert row is not None and row.name == "Phường 1"
+    # The commune's Form 03 report is still headed by the committee of Phường 1.
+    portal = Flask(__name__)
+    portal.secret_key = "merger"
+    with portal.test_request_context():
+        report = formal.commune_report(case)
+    assert report.issuer.body[-1] == "PHƯỜNG 1" and report.issuer.place == "Phường 1"
 
     # The pre-2025 officials' reach is as it was (four-level deployments are unaffected): the
     # officer who handled it reads it, another officer of its old commune does not.

@@ -332,7 +332,6 @@ class Certificate(Base):
     superseded_by: Mapped[str | None] = mapped_column(String(40))
 
 
-
 class CertificateImport(Base):
     """An applied import of certificates (service.certificate_import), kept for the audit."""
 

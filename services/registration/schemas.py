@@ -66,6 +66,13 @@ class AccountOut(Schema):
     councils = fields.List(fields.Str())
     active = fields.Bool()
     created_at = fields.DateTime()
+    password_set = fields.Method(
+        "_password_set",
+        metadata={"description": "false: no password yet (invited, or imported)"},
+    )
+
+    def _password_set(self, account: Any) -> bool:
+        return bool(account.password_hash)
 
 
 class OwnAccountUpdateIn(Schema):

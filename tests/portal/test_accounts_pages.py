@@ -47,8 +47,15 @@ def test_the_admin_lists_searches_and_invites(browser, registration) -> None:
     found = browser.get(f"/accounts?q=dang+moi+{tag}")
     assert email in found
     assert email not in browser.get(f"/accounts?q=nobody+{tag}")
+    assert "Chưa đặt mật khẩu" in found
+    # The admin sends the invitation again (the first one no longer works).
+    first = _last_link(registration, email)["token"]
+    account_id = _last_link(registration, email)["account_id"]
+    browser.post(f"/accounts/{account_id}/password-link")
+    assert browser.status == 200 and email in browser.html
     # The invited official sets a password through the emailed link, and is signed in.
     token = _last_link(registration, email)["token"]
+    assert token != first
     invited = type(browser)(browser.client.application.test_client())
     page = invited.get(f"/password/set?token={token}")
     assert invited.status == 200 and email in page

@@ -41,6 +41,20 @@ def index() -> Any:
     )
 
 
+@bp.post("/accounts/<uuid:account_id>/password-link")
+@signin.required(*ADMINS)
+def send_link(account_id: Any) -> Any:
+    """Send an account a new link: the invitation again while it has no password (the first
+    lapsed or was lost), else a password reset."""
+    try:
+        account = call("registration", "POST", f"/accounts/{account_id}/password-link")
+    except ApiError as exc:
+        refused(exc)
+        return redirect(url_for("accounts.index"))
+    done("accounts.link_sent", email=account["email"])
+    return redirect(url_for("accounts.index", q=account["email"]))
+
+
 @bp.route("/accounts/new", methods=["GET", "POST"])
 @signin.required(*ADMINS)
 def new() -> Any:

@@ -144,6 +144,18 @@ def change_password(data: dict[str, Any]) -> Any:
     return reply
 
 
+@blp.route("/accounts/<uuid:account_id>/password-link", methods=["POST"])
+@blp.response(200, AccountOut)
+@document_errors(blp, 401, 403, 404, 422)
+def send_password_link(account_id: uuid.UUID) -> Any:
+    """Email an account a new one-time link (admins): an invitation while it has no password
+    (valid 7 days), else a reset (1 hour). The older link no longer works"""
+    with current().db.unit_of_work() as uow:
+        account = passwords.send_link(uow=uow, principal=current_principal(), account_id=account_id)
+        uow.commit()
+    return account
+
+
 @blp.route("/auth/password/forgot", methods=["POST"])
 @public(blp)
 @blp.arguments(PasswordResetIn)

@@ -24,7 +24,7 @@ from shared import ratelimit
 from shared.auth import Principal
 from shared.config import Settings
 from shared.db import Database, UnitOfWork, as_utc
-from shared.errors import DomainError, Invalid, NotFound
+from shared.errors import DomainError, Forbidden, Invalid, NotFound
 from shared.events import Actor
 
 # Links asked for per email per hour: enough for a lost email or two, not a mailbox flood.
@@ -67,6 +67,21 @@ def request_reset(*, db: Database, settings: Settings, email: str, client: str) 
         purpose = "reset" if account.password_hash else "invitation"
         password_links.issue(uow, account, purpose, Actor(None, None))  # whoever asked is unknown
         uow.commit()
+
+
+def send_link(*, uow: UnitOfWork, principal: Principal, account_id: uuid.UUID) -> Account:
+    """An administrator sends an account a new link: an invitation while it has no password
+    (the first one lapsed or was lost), else a reset. The older link no longer works."""
+    if not principal.has("admin"):
+        raise Forbidden("account.admins_only")
+    account = uow.session.get(Account, account_id)
+    if account is None:
+        raise NotFound("account.not_found")
+    if not account.active:
+        raise Invalid(errors={"active": "account.deactivated"})
+    purpose = "reset" if account.password_hash else "invitation"
+    password_links.issue(uow, account, purpose, Actor(principal.account_id, principal.primary_role))
+    return account
 
 
 def _valid_link(uow: UnitOfWork, token: str) -> tuple[PasswordLink, Account]:

@@ -199,8 +199,7 @@ def test_a_newer_link_replaces_the_older_and_links_lapse(call, registration) -> 
 def test_forgot_password_is_limited_per_email(call) -> None:
     email = f"{uuid.uuid4().hex}@nobody.vn"
     answers = [
-        call("POST", "/api/v1/auth/password/forgot", json={"email": email}).status
-        for _ in range(6)
+        call("POST", "/api/v1/auth/password/forgot", json={"email": email}).status for _ in range(6)
     ]
     assert answers == [202] * 5 + [429]
 
@@ -261,3 +260,28 @@ def test_an_official_created_without_a_password_is_invited(call, admin, registra
         json={"email": f"x-{uuid.uuid4().hex[:8]}@example.vn", "display_name": "X"},
     )
     assert no_password.status == 422
+
+
+def test_an_admin_sends_the_invitation_again(call, admin, registration) -> None:
+    official = _official(admin, "Lê Văn Lỡ Hẹn", invite=True)
+    assert official["password_set"] is False
+    first = _links(registration, official["id"])[-1]["token"]
+    path = f"/api/v1/accounts/{official['id']}/password-link"
+    reply = admin("POST", path)
+    assert reply.status == 200, reply.body
+    again = _links(registration, official["id"])
+    assert [p["purpose"] for p in again] == ["invitation", "invitation"]
+    body = {"password": NEW_PASSWORD}
+    assert call("POST", "/api/v1/auth/password/set", json={"token": first, **body}).status == 410
+    token = again[-1]["token"]
+    set_ = call("POST", "/api/v1/auth/password/set", json={"token": token, **body})
+    assert set_.status == 200 and set_.body["account"]["password_set"] is True
+    # Once it has a password, the link an admin sends is a reset.
+    assert admin("POST", path).status == 200
+    assert _links(registration, official["id"])[-1]["purpose"] == "reset"
+    deactivated = admin("PATCH", f"/api/v1/accounts/{official['id']}", json={"active": False})
+    assert deactivated.status == 200
+    assert admin("POST", path).status == 422  # deactivated: no link
+    applicant = flows.register(call, "applicant")
+    assert applicant("POST", path).status == 403
+    assert admin("POST", f"/api/v1/accounts/{uuid.uuid4()}/password-link").status == 404

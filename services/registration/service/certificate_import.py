@@ -936,7 +936,7 @@ def _producers(
             continue
         f = first[tax_no].facts
         row = first[tax_no]
-        producer = {
+        made = {
             "id": new_id(),
             "owner_account_id": accounts[f["producer_email"]],
             "name": f["producer_name"],
@@ -952,8 +952,8 @@ def _producers(
             "business_registration_no": tax_no,
             "created_at": now,
         }
-        new_producers.append(producer)
-        found[tax_no] = producer
+        new_producers.append(made)
+        found[tax_no] = made
     if new_producers:
         session.execute(insert(table_of(Producer)), new_producers)
     report.accounts_created = len(new_accounts)

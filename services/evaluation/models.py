@@ -15,12 +15,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Column,
     Date,
     Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     Uuid,
@@ -307,9 +309,19 @@ class Certificate(Base):
     __table_args__ = (
         Index("ix_certificates_expiry", "status", "expires_on"),
         # The public register lists certificates in Vietnamese order of the product name, a
-        # page at a time: of one stored status (the default, valid) or of all.
+        # page at a time: of one stored status (the default, valid) or of all, of a province,
+        # a district or a commune (service.register).
         Index("ix_certificates_register", "status", "name_key", "number"),
         Index("ix_certificates_register_all", "name_key", "number"),
+        Index(
+            "ix_certificates_register_province", "unit_tree", "province_code", "name_key", "number"
+        ),
+        Index(
+            "ix_certificates_register_district", "unit_tree", "district_code", "name_key", "number"
+        ),
+        Index(
+            "ix_certificates_register_commune", "unit_tree", "commune_code", "name_key", "number"
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -340,11 +352,15 @@ class Certificate(Base):
     # Issued before this platform and imported from an operator's file (service.imports): its
     # original number, decision and dates; it never took a number from the counters.
     imported: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # shared.names.sort_key of the product name, and the folded words of the product's and
-    # producer's names searched in the public register (service.register.describe, written
-    # with the certificate).
+    # What the public register filters and orders by, written with the certificate
+    # (service.register.describe): shared.names.sort_key of the product name, and the case's
+    # product set and units as filed (its words: certificate_words).
     name_key: Mapped[str] = mapped_column(String(1300), default="", server_default="")
-    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    product_set_code: Mapped[str] = mapped_column(String(4), default="", server_default="")
+    unit_tree: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    province_code: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    district_code: Mapped[str | None] = mapped_column(String(8))
+    commune_code: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
     # The upgrade and re-evaluation cases that name this certificate: a pending re-evaluation
     # filed by the expiry keeps it valid past ``expires_on`` (see service.certificates).
@@ -353,6 +369,17 @@ class Certificate(Base):
         viewonly=True,
         lazy="selectin",
     )
+
+
+# Each folded word of a certificate's product and producer names and number (service.register):
+# the public register finds the words a search begins by a range of this key.
+certificate_words = Table(
+    "certificate_words",
+    Base.metadata,
+    Column("word", String(300), primary_key=True),
+    Column("number", String(40), primary_key=True),
+    Index("ix_certificate_words_number", "number"),
+)
 
 
 class CertificateCounter(Base):

@@ -67,7 +67,7 @@ def seed_certificate(
             "status": status,
         } | certificate
         written = Certificate(**values)
-        register.describe(written)
         uow.session.add(written)
+        register.describe(uow.session, written, row)
         uow.commit()
     return number

@@ -192,7 +192,7 @@ def issue(
         },
     )
     certificate = uow.session.get_one(Certificate, number)
-    register.describe(certificate)
+    register.describe(uow.session, certificate, case)
     if replaces is not None:
         replaces.status = SUPERSEDED
         replaces.superseded_by = number

@@ -134,8 +134,9 @@ def on_certificate_imported(*, uow: UnitOfWork, event: Event) -> None:
         session.add(_case(p, datetime.now(UTC)))
         session.flush()
     certificate = Certificate(**values)
-    register.describe(certificate)  # in the public register like any other
     session.add(certificate)
+    # In the public register like any other (its columns and words).
+    register.describe(session, certificate, session.get_one(Case, values["dossier_id"]))
     session.flush()
     log.info(
         "certificate %s imported from %s row %s (%s)",

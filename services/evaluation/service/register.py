@@ -3,12 +3,14 @@ with how many stars, until when; for anyone, without signing in.
 
 Every certificate is in it, whatever became of it; the status asked for is the one on the day
 asked about (:func:`services.evaluation.service.certificates.status_on`), valid by default.
-Each certificate row keeps its product name's Vietnamese sort key and the folded words a search
-looks in (product and producer names, the number), written with the certificate wherever one is
-written (:func:`columns`, :func:`describe`: on issue and on import; revocation, expiry and
-supersession change only its status, which is read live). The list is ordered and paged by an
-index on them; the province, commune and product set are the case's (the units are where the
-product is made).
+Each certificate row keeps what the register filters and orders by: its product name's
+Vietnamese sort key, its product set and the units where the product is made (its case's, as
+filed), and each folded word of the product's and producer's names and of the number is a row of
+``certificate_words``, so a word is found through an index rather than by reading every row.
+They are written with the certificate wherever one is written (:func:`describe`, or
+:func:`columns` and :func:`word_rows` for a bulk INSERT: on issue and on import); revocation,
+expiry and supersession change only its status, which is read live. Lists are ordered and paged
+by indexes that end in (name_key, number).
 
 A stored ``valid`` past ``expires_on`` may still be valid for a few months: a re-evaluation
 filed by the expiry keeps it so until decided (docs/domain.md#certificates). The query asks the
@@ -18,15 +20,16 @@ of those few rows is computed here, so a page holds only what was asked for.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
-from services.evaluation.models import Case, Certificate, unit_successors
+from services.evaluation.models import Case, Certificate, certificate_words, unit_successors
 from services.evaluation.service import cases as case_service
 
 # A module, not its names: certificates.issue writes these columns (imports this module).
@@ -49,43 +52,85 @@ EXPORT_BATCH = 500
 # With the merger's map (shared.unit_map): a 2025 province or commune asked for finds the
 # pre-2025 certificates of the communes merged into it; each entry keeps its filed unit.
 _UNITS = UnitColumns(
-    tree=Case.unit_tree,
-    province=Case.province_code,
-    district=Case.district_code,
-    commune=Case.commune_code,
+    tree=Certificate.unit_tree,
+    province=Certificate.province_code,
+    district=Certificate.district_code,
+    commune=Certificate.commune_code,
     successors=unit_successors,
 )
 
 
 # --- the stored columns -----------------------------------------------------------------------
 
-
-def search_text(*, number: str, product_name: str, producer_name: str) -> str:
-    """The folded words of the product's and producer's names and the number, each after a
-    space: a search asks for words beginning one of them (``" mat"`` finds "Mật ong")."""
-    parts = (product_name, producer_name, number)
-    return "".join(f" {word}" for part in parts for word in fold(part).split())
+# A searched word: letters and digits of the folded text ("Đông Hà, Q.Trị" → dong, ha, q, tri).
+# Only [a-z0-9]: a word's prefix range is then the same under every database collation.
+_WORD = re.compile(r"[a-z0-9]+")
 
 
-def columns(*, number: str, product_name: str, producer_name: str) -> dict[str, str]:
-    """The register's stored columns of a certificate (``name_key``, ``search_text``), for an
-    INSERT's values: call it wherever a certificate row is written with these names."""
+def words(*texts: str) -> list[str]:
+    """The distinct searched words of ``texts``, folded (no tones, letter marks or case)."""
+    return sorted({w for text in texts for w in _WORD.findall(fold(text))})
+
+
+def columns(*, number: str, product_name: str, producer_name: str, case: Any) -> dict[str, Any]:
+    """The register's columns of a certificate, for an INSERT's values (the name's sort key, the
+    case's product set and units): call it wherever a certificate row is written. ``case`` is
+    its Case, or any row with the case's ``product_set_code`` and unit columns."""
+    del number, producer_name  # the words are rows of their own (word_rows)
     return {
         "name_key": sort_key(product_name),
-        "search_text": search_text(
-            number=number, product_name=product_name, producer_name=producer_name
-        ),
+        "product_set_code": case.product_set_code,
+        "unit_tree": case.unit_tree,
+        "province_code": case.province_code,
+        "district_code": case.district_code,
+        "commune_code": case.commune_code,
     }
 
 
-def describe(certificate: Certificate) -> None:
-    """Keep a certificate's register columns in step with its names (an ORM row)."""
+def word_rows(*, number: str, product_name: str, producer_name: str) -> list[dict[str, str]]:
+    """The ``certificate_words`` rows of a certificate, for a bulk INSERT."""
+    return [{"word": w, "number": number} for w in words(product_name, producer_name, number)]
+
+
+def describe(session: Session, certificate: Certificate, case: Case) -> None:
+    """Keep a certificate's register columns and words in step with its names and case (an
+    ORM row, inserted or not yet: it is flushed first)."""
     for name, value in columns(
         number=certificate.number,
         product_name=certificate.product_name,
         producer_name=certificate.producer_name,
+        case=case,
     ).items():
         setattr(certificate, name, value)
+    session.flush()
+    table = certificate_words
+    session.execute(delete(table).where(table.c.number == certificate.number))
+    rows = word_rows(
+        number=certificate.number,
+        product_name=certificate.product_name,
+        producer_name=certificate.producer_name,
+    )
+    if rows:
+        session.execute(table.insert(), rows)
+
+
+def _next_prefix(word: str) -> str | None:
+    """The least string above every string beginning ``word`` (of [a-z0-9]), or None."""
+    stem = word.rstrip("z")
+    if not stem:
+        return None
+    last = stem[-1]
+    return stem[:-1] + ("a" if last == "9" else chr(ord(last) + 1))
+
+
+def _begins_a_word(word: str) -> ColumnElement[bool]:
+    """Certificates one of whose words begins ``word``: a range of the words' primary key."""
+    table = certificate_words
+    found = select(table.c.number).where(table.c.word >= word)
+    upper = _next_prefix(word)
+    if upper is not None:
+        found = found.where(table.c.word < upper)
+    return Certificate.number.in_(found)
 
 
 # --- reading it -------------------------------------------------------------------------------
@@ -104,7 +149,7 @@ class Filters:
     status: str = VALID
 
 
-# The re-evaluation case, apart from the certificate's own case the query joins.
+# The re-evaluation case naming a certificate (an alias: a query may join the own case too).
 _FOLLOW_UP = aliased(Case)
 
 
@@ -139,37 +184,33 @@ def _status_condition(status: str, day: date) -> ColumnElement[bool]:
     return true()
 
 
-def _query(filters: Filters, day: date) -> Select[tuple[Certificate, Case]]:
-    query = (
-        select(Certificate, Case)
-        .join(Case, Certificate.dossier_id == Case.dossier_id)
-        .where(_status_condition(filters.status, day))
-    )
+def _query(filters: Filters, day: date) -> Select[Certificate]:
+    query = select(Certificate).where(_status_condition(filters.status, day))
     # Every word asked for begins a word of the product's or producer's name (in any order).
-    for word in fold(filters.q or "").split():
-        query = query.where(Certificate.search_text.contains(f" {word}", autoescape=True))
+    for word in words(filters.q or ""):
+        query = query.where(_begins_a_word(word))
     for place in (filters.province, filters.district, filters.commune):
         if place is not None:
             query = query.where(within(place, _UNITS))
     if filters.product_set:
-        query = query.where(Case.product_set_code == filters.product_set)
+        query = query.where(Certificate.product_set_code == filters.product_set)
     if filters.star_rank is not None:
         query = query.where(Certificate.star_rank == filters.star_rank)
     return query
 
 
-def _unit_ref(case: Case, level: str) -> str | None:
-    code = getattr(case, f"{level}_code")
-    return f"{case.unit_tree}:{level}:{code}" if code else None
+def _unit_ref(certificate: Certificate, level: str) -> str | None:
+    code = getattr(certificate, f"{level}_code")
+    return f"{certificate.unit_tree}:{level}:{code}" if code else None
 
 
-def entry(certificate: Certificate, case: Case, day: date) -> dict[str, Any]:
+def entry(certificate: Certificate, day: date) -> dict[str, Any]:
     """A certificate as the register shows it, its status on ``day``."""
     return {
         "number": certificate.number,
         "product_name": certificate.product_name,
         "product_code": certificate.product_code,
-        "product_set_code": case.product_set_code,
+        "product_set_code": certificate.product_set_code,
         "producer_name": certificate.producer_name,
         "star_rank": certificate.star_rank,
         "level": certificate.level,
@@ -182,9 +223,9 @@ def entry(certificate: Certificate, case: Case, day: date) -> dict[str, Any]:
         "status": certificate_service.status_on(certificate, day),
         "superseded_by": certificate.superseded_by,
         "revoked_on": certificate.revoked_on,
-        "province": _unit_ref(case, "province"),
-        "district": _unit_ref(case, "district"),
-        "commune": _unit_ref(case, "commune"),
+        "province": _unit_ref(certificate, "province"),
+        "district": _unit_ref(certificate, "district"),
+        "commune": _unit_ref(certificate, "commune"),
     }
 
 
@@ -229,29 +270,27 @@ def page(
                     and_(Certificate.name_key == key, Certificate.number > number),
                 )
             )
-        rows = session.execute(
-            batch.order_by(Certificate.name_key, Certificate.number).limit(limit + 1)
-        ).all()
-        for certificate, case in rows:
+        rows = list(
+            session.execute(
+                batch.order_by(Certificate.name_key, Certificate.number).limit(limit + 1)
+            ).scalars()
+        )
+        for certificate in rows:
             if _wanted(filters, certificate, day):
-                found.append(entry(certificate, case, day))
+                found.append(entry(certificate, day))
         if len(rows) <= limit:
             break
-        position = (rows[-1][0].name_key, rows[-1][0].number)
+        position = (rows[-1].name_key, rows[-1].number)
     next_cursor = found[limit - 1]["number"] if len(found) > limit else None
     return found[:limit], next_cursor
 
 
 def one(*, session: Session, number: str, day: date) -> dict[str, Any]:
     """One certificate of the register by number, whatever its status; 404 if unknown."""
-    row = session.execute(
-        select(Certificate, Case)
-        .join(Case, Certificate.dossier_id == Case.dossier_id)
-        .where(Certificate.number == number)
-    ).one_or_none()
-    if row is None:
+    certificate = session.get(Certificate, number)
+    if certificate is None:
         raise NotFound("certificate.not_found")
-    return entry(row[0], row[1], day)
+    return entry(certificate, day)
 
 
 # --- the export -------------------------------------------------------------------------------
@@ -323,13 +362,15 @@ def export(*, session: Session, day: date) -> Iterator[dict[str, Any]]:
                     and_(Certificate.name_key == key, Certificate.number > number),
                 )
             )
-        rows = session.execute(
-            query.order_by(Certificate.name_key, Certificate.number).limit(EXPORT_BATCH)
-        ).all()
-        for certificate, case in rows:
-            yield export_row(entry(certificate, case, day))
+        rows = list(
+            session.execute(
+                query.order_by(Certificate.name_key, Certificate.number).limit(EXPORT_BATCH)
+            ).scalars()
+        )
+        for certificate in rows:
+            yield export_row(entry(certificate, day))
         if len(rows) < EXPORT_BATCH:
             return
-        position = (rows[-1][0].name_key, rows[-1][0].number)
+        position = (rows[-1].name_key, rows[-1].number)
         # What was read is not needed again: keep the session's memory flat.
         session.expunge_all()

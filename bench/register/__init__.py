@@ -1,0 +1,1 @@
+"""B-register: the public register's search under load (see run.py)."""

@@ -193,9 +193,9 @@ class Scope:
             elif n > (2 if address in may_repeat else 1):
                 tally.duplicated.append(f"email {mid} to {address} x{n}")
         # Mail that no delivery of these dossiers stands for but that went to the run's own
-        # people (its applicants and officer). Others on the same office (the demo officer)
-        # may also be mailed about other suites' dossiers whose events this stack's workers
-        # take over from the shared broker: not this run's effects.
+        # people (its applicants and officer, in a commune of the run's own). Others (the
+        # district's and province's officials) may also be mailed about other suites' dossiers
+        # whose events this stack's workers take over from the shared broker: not this run's.
         own = {workload.officer.account["email"]} | {
             applicant.account["email"] for applicant, _ in workload.applicants
         }

@@ -352,6 +352,12 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
                 Visit("/password/forgot", then=SEND),  # nothing typed
                 Visit("/password/set?token=used-or-lapsed", status=410),
                 Visit("/dashboard/"),  # to sign in first
+                Visit("/products", shows=".register-cards"),
+                Visit("/products?unit.province=45&unit.district=461&status=all&star_rank=4"),
+                Visit(f"/products/{number}", shows=".qr svg"),
+                Visit("/products.csv", kind="file"),
+                Visit("/products.json", kind="file"),
+                Visit("/sitemap.xml", kind="file"),
             ],
         ),
         "applicant": (

@@ -21,7 +21,7 @@ from tests.support.cases import deliver
 def imported(registration: Any, evaluation: Any, admin: flows.Actor) -> dict[str, str]:
     """One 4★ certificate of a new producer imported and carried to evaluation; the owner's
     account claimed (its password set, as the reset link would)."""
-    [row] = rows(1, certificate_number=f"{uuid.uuid4().int % 10000}/GCN-UBND")
+    [row] = rows(1, certificate_number=f"{uuid.uuid4().hex[:10]}/GCN-UBND")
     data = as_csv([row])
     reply = send(admin, data, apply=True, expected_sha256=hashlib.sha256(data).hexdigest())
     assert reply.status == 200 and reply.body["created"] == 1, reply.body

@@ -36,6 +36,8 @@ def test_the_admin_lists_searches_and_invites(browser, registration) -> None:
             "display_name": f"Đặng Thị Mời {tag}",
             "email": email,
             "roles": ["commune_officer"],
+            "unit.province": "45",
+            "unit.district": "461",
             "unit": flows.COMMUNE,
             "language": "vi",
             "invite": "1",
@@ -68,6 +70,45 @@ def test_the_admin_lists_searches_and_invites(browser, registration) -> None:
     again.get(f"/password/set?token={token}")
     assert again.status == 410
     assert "/password/forgot" in again.html
+
+
+def test_the_new_accounts_unit_is_picked_in_words(browser, registration) -> None:
+    """Province, then district, then commune, each loaded after the one above (the "load"
+    button without JavaScript); the national level for a national official."""
+    browser.sign_in("admin@ocop.local")
+    page = browser.get("/accounts/new")
+    assert "Tỉnh Quảng Trị" in page and "pre2025:" not in page
+    page = browser.post("/accounts/new", {"unit.province": "45", "action": "units"})
+    assert "Thành phố Đông Hà" in page
+    page = browser.post(
+        "/accounts/new", {"unit.province": "45", "unit.district": "461", "action": "units"}
+    )
+    assert "Phường 1" in page
+    tag = uuid.uuid4().hex[:8]
+    for picked, unit in (
+        ({"unit.province": "45", "unit.district": "461"}, "pre2025:district:461"),
+        ({"unit.province": "national"}, "national"),
+    ):
+        email = f"cap-{tag}-{unit.split(':')[-1]}@example.gov.vn"
+        browser.get("/accounts/new")
+        browser.post(
+            "/accounts/new",
+            {
+                "display_name": f"Cán bộ {tag}",
+                "email": email,
+                "roles": ["secretariat"],
+                "language": "vi",
+                "invite": "1",
+                **picked,
+            },
+        )
+        assert browser.status == 200 and email in browser.html, browser.html
+        assert _last_link(registration, email)["purpose"] == "invitation"
+        with registration.db.reader() as session:
+            from services.registration.models import Account
+
+            account = session.execute(select(Account).where(Account.email == email)).scalar_one()
+            assert account.unit == unit
 
 
 def test_only_admins_see_the_list(browser, call) -> None:

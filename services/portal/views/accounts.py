@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from services.portal import i18n, signin
+from services.portal import i18n, signin, units
 from services.portal.api_client import ApiError
 from services.portal.views.common import call, done, form, refused
 from shared.auth import OFFICIAL_ROLES, ROLES
@@ -66,13 +66,15 @@ def new() -> Any:
     if request.method == "POST":
         values = form()
         chosen = [r for r in request.form.getlist("roles") if r in ROLES]
+    lists = units.choices(values)
+    if request.method == "POST" and values.get("action") != "units":
         invite = bool(values.get("invite"))
         body: dict[str, Any] = {
             "email": values.get("email", ""),
             "display_name": values.get("display_name", ""),
             "language": values.get("language") or "vi",
             "roles": chosen,
-            "unit": values.get("unit", "").strip() or None,
+            "unit": _jurisdiction(lists, values),
         }
         if not invite:
             body["password"] = values.get("password", "")
@@ -85,8 +87,29 @@ def new() -> Any:
             return redirect(url_for("accounts.index", q=account["email"]))
     values.pop("password", None)
     return render_template(
-        "accounts/new.html", values=values, errors=errors, roles=OFFICIAL_ROLES, chosen=chosen
+        "accounts/new.html",
+        values=values,
+        errors=errors,
+        roles=OFFICIAL_ROLES,
+        chosen=chosen,
+        units=lists,
+        national=units.TOP,
     )
+
+
+def _jurisdiction(lists: dict[str, list[dict[str, Any]]], values: dict[str, str]) -> str | None:
+    """The unit picked: the national level, else the commune chosen, else the district, else
+    the province; none (an administrator of everywhere) when nothing is."""
+    if values.get("unit.province") == units.TOP:
+        return units.TOP
+    commune = values.get("unit")
+    if commune and commune in {u["ref"] for u in lists["communes"]}:
+        return commune
+    for listed, key in (("districts", "unit.district"), ("provinces", "unit.province")):
+        picked = next((u for u in lists[listed] if u["code"] == values.get(key)), None)
+        if picked:
+            return str(picked["ref"])
+    return None
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -62,7 +62,7 @@ EVALUATION_ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("/metrics", "GET"): (PUBLIC, "Prometheus"),
     ("/static/<path:filename>", "GET"): (PUBLIC, "Flask's static files"),
     ("/api/v1/openapi.json", "GET"): (PUBLIC, "the API document"),
-    ("/api/v1/certificates/<string(maxlength=40):number>", "GET"): (PUBLIC, "label check"),
+    ("/api/v1/certificates/<path:number>", "GET"): (PUBLIC, "label check"),
     ("/api/v1/rubrics/<string(maxlength=20):version>/sheets/<string(length=2):set_code>", "GET"): (
         PUBLIC,
         "the official sheets",
@@ -79,7 +79,7 @@ EVALUATION_ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("/api/v1/statistics", "GET"): (ROLE, "officials, counting what they reach"),
     ("/api/v1/statistics/export.csv", "GET"): (ROLE, "officials, counting what they reach"),
     ("/api/v1/certificates", "GET"): (OBJECT, "read-certificates"),
-    ("/api/v1/certificates/<string(maxlength=40):number>/revocation", "POST"): (OBJECT, "revoke"),
+    ("/api/v1/certificates/<path:number>/revocation", "POST"): (OBJECT, "revoke"),
     ("/api/v1/cases/<uuid:dossier_id>", "GET"): (OBJECT, "read-case"),
     ("/api/v1/cases/<uuid:dossier_id>/commune-review", "POST"): (OBJECT, "commune-review"),
     ("/api/v1/cases/<uuid:dossier_id>/evaluations", "POST"): (OBJECT, "assign"),
@@ -209,7 +209,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "decision_number": "12/QĐ-UBND",
         "decided_on": "2026-12-01",
     },
-    ("/api/v1/certificates/<string(maxlength=40):number>/revocation", "POST"): {
+    ("/api/v1/certificates/<path:number>/revocation", "POST"): {
         "ground": "mark_misuse",
         "found_on": "2026-12-01",
     },

@@ -40,6 +40,7 @@ PUBLIC_FIELDS = {
     "status",
     "revoked_on",  # null unless revoked: the day and the ground are public facts
     "revocation_ground",
+    "imported",  # issued before the platform (services/evaluation/service/imports.py)
 }
 
 

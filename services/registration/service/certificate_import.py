@@ -475,32 +475,52 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
 
 def _existing_facts(session: Session, numbers: list[str]) -> dict[str, dict[str, Any]]:
     """The facts of the certificates already present under ``numbers``: an imported one's as
-    its file stated them, one the platform issued as far as it keeps them."""
-    found: dict[str, dict[str, Any]] = {}
+    its file stated them, one the platform issued as far as it keeps them. Each table is read
+    by its key (no join: right after a large import PostgreSQL has no statistics yet, and a
+    join planned without them scanned the dossiers once per certificate)."""
+    certificates: list[Certificate] = []
     for chunk in _chunks(numbers):
-        rows = session.execute(
-            select(Certificate, Dossier.imported, Dossier.product_set_code, Dossier.unit_tree)
-            .add_columns(Dossier.commune_code, Producer.business_registration_no)
-            .join(Dossier, Dossier.id == Certificate.dossier_id)
-            .join(Producer, Producer.id == Certificate.producer_id)
-            .where(Certificate.number.in_(chunk))
-        ).all()
-        for certificate, imported, set_code, tree, commune, tax_no in rows:
-            if imported and isinstance(imported.get("facts"), dict):
-                found[certificate.number] = dict(imported["facts"])
-                continue
-            found[certificate.number] = {
-                "product_name": certificate.product_name,
-                "product_set": set_code,
-                "producer_tax_no": tax_no,
-                "unit_tree": tree,
-                "commune": commune,
-                "star_rank": certificate.star_rank,
-                "issued_on": certificate.issued_on.isoformat(),
-                "expires_on": certificate.expires_on.isoformat(),
-                "status": certificate.status,
-                "issued_here": True,
-            }
+        certificates += session.execute(
+            select(Certificate).where(Certificate.number.in_(chunk))
+        ).scalars()
+    dossiers: dict[uuid.UUID, Any] = {}
+    for ids in _chunks(sorted({c.dossier_id for c in certificates})):
+        for row in session.execute(
+            select(
+                Dossier.id,
+                Dossier.imported,
+                Dossier.product_set_code,
+                Dossier.unit_tree,
+                Dossier.commune_code,
+            ).where(Dossier.id.in_(ids))
+        ):
+            dossiers[row.id] = row
+    platform = [c for c in certificates if not (dossiers[c.dossier_id].imported or {}).get("facts")]
+    tax_nos: dict[uuid.UUID, str | None] = {}
+    for ids in _chunks(sorted({c.producer_id for c in platform})):
+        for producer_id, tax_no in session.execute(
+            select(Producer.id, Producer.business_registration_no).where(Producer.id.in_(ids))
+        ):
+            tax_nos[producer_id] = tax_no
+    found: dict[str, dict[str, Any]] = {}
+    for certificate in certificates:
+        dossier = dossiers[certificate.dossier_id]
+        facts = (dossier.imported or {}).get("facts")
+        if isinstance(facts, dict):
+            found[certificate.number] = dict(facts)
+            continue
+        found[certificate.number] = {
+            "product_name": certificate.product_name,
+            "product_set": dossier.product_set_code,
+            "producer_tax_no": tax_nos.get(certificate.producer_id),
+            "unit_tree": dossier.unit_tree,
+            "commune": dossier.commune_code,
+            "star_rank": certificate.star_rank,
+            "issued_on": certificate.issued_on.isoformat(),
+            "expires_on": certificate.expires_on.isoformat(),
+            "status": certificate.status,
+            "issued_here": True,
+        }
     return found
 
 

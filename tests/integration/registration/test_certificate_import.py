@@ -261,3 +261,31 @@ def test_the_command_line(
             select(Account.id).where(Account.email == "admin@ocop.local")
         ).scalar_one()
     assert imported.imported_by == admin_id and imported.created == 2
+
+
+def test_a_number_the_platform_issued_is_a_conflict(
+    registration: Any, admin: flows.Actor, call: flows.Transport, commune_officer: flows.Actor
+) -> None:
+    from services.registration.service import dossiers as dossier_service
+    from tests.support.cases import accepted_dossier
+
+    _, dossier = accepted_dossier(call, commune_officer)
+    number = f"OCOP-45-2026-{uuid.uuid4().int % 10**5:05d}"
+    with registration.db.unit_of_work() as uow:
+        dossier_service.record_certificate(
+            uow=uow,
+            event_type="certificate.issued",
+            payload={
+                "number": number,
+                "dossier_id": dossier["id"],
+                "product_name": dossier["product_name"],
+                "star_rank": 4,
+                "issued_on": "2026-01-10",
+                "expires_on": "2029-01-10",
+            },
+        )
+        uow.commit()
+    reply = send(admin, as_csv(rows(1, certificate_number=number)))
+    assert [(p["row"], p["column"], p["code"]) for p in reply.body["problems"]] == [
+        (2, "certificate_number", "import.conflict")
+    ]

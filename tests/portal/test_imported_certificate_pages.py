@@ -55,6 +55,7 @@ def test_the_pages_of_an_imported_certificate(
     public = new_browser()
     page = public.get(f"/certificates/check?number={number}")
     assert public.status == 200 and number in page
+    assert "data-imported" in page and "trước khi" in page  # issued before the platform
 
     owner = new_browser()
     owner.sign_in(cert["email"])

@@ -349,3 +349,21 @@ def test_no_day_is_made_up_for_a_revoked_row_without_one(
     checked = lookup(eval_call, p["number"])
     assert (checked["status"], checked["revoked_on"]) == ("revoked", None)
     assert date.fromisoformat(checked["expires_on"]) > days_ago(0) + timedelta(days=100)
+
+
+def test_an_upgrade_of_an_imported_certificate_supersedes_it(
+    registration, evaluation, eval_call, commune_officer, people
+) -> None:
+    old = import_one(registration, evaluation, people, expires_in=500)  # 3★, by the district
+    dossier = file_and_accept(
+        registration, evaluation, commune_officer, people, "upgrade", old["number"]
+    )
+    version = awaiting_decision(
+        evaluation, dossier["id"], star_rank=4, level="province", closed_on=days_ago(3)
+    )
+    reply = decide(people["province_authority"], dossier["id"], version, days_ago(0))
+    assert reply.status == 201, reply.body
+    new = reply.body["certificate"]
+    assert (new["star_rank"], new["level"]) == (4, "province")
+    old_now = lookup(eval_call, old["number"])
+    assert (old_now["status"], old_now["superseded_by"]) == ("superseded", new["number"])

@@ -123,14 +123,37 @@ def _next_prefix(word: str) -> str | None:
     return stem[:-1] + ("a" if last == "9" else chr(ord(last) + 1))
 
 
-def _begins_a_word(word: str) -> ColumnElement[bool]:
-    """Certificates one of whose words begins ``word``: a range of the words' primary key."""
+def _holding(word: str) -> Select[str]:
+    """The numbers of the certificates one of whose words begins ``word``: a range of the
+    words' primary key."""
     table = certificate_words
     found = select(table.c.number).where(table.c.word >= word)
     upper = _next_prefix(word)
-    if upper is not None:
-        found = found.where(table.c.word < upper)
-    return Certificate.number.in_(found)
+    return found if upper is None else found.where(table.c.word < upper)
+
+
+#: A word held by at most this many certificates is looked up first, and the certificates
+#: holding it are ordered here; a commoner one is a condition of the walk along the name index.
+FEW = 2000
+
+
+def _words_asked(session: Session, asked: list[str]) -> tuple[set[str] | None, list[Any]]:
+    """The numbers holding every rare word asked for (None if none is rare), and a condition
+    for each common one.
+
+    A word's certificates may all sit far along the name order ("Mật ong" in the middle of the
+    alphabet): walking the name index until a page of them is found reads most of the table, and
+    PostgreSQL's planner, which cannot know where they sit, chooses that walk. Reading the few
+    that hold the word first and ordering them costs as little wherever they sit."""
+    few: set[str] | None = None
+    common: list[Any] = []
+    for word in asked:
+        found = set(session.execute(_holding(word).limit(FEW + 1)).scalars())
+        if len(found) > FEW:
+            common.append(Certificate.number.in_(_holding(word)))
+        else:
+            few = found if few is None else few & found
+    return few, common
 
 
 # --- reading it -------------------------------------------------------------------------------
@@ -185,10 +208,8 @@ def _status_condition(status: str, day: date) -> ColumnElement[bool]:
 
 
 def _query(filters: Filters, day: date) -> Select[Certificate]:
+    """Every filter but the words (see :func:`_words_asked`)."""
     query = select(Certificate).where(_status_condition(filters.status, day))
-    # Every word asked for begins a word of the product's or producer's name (in any order).
-    for word in words(filters.q or ""):
-        query = query.where(_begins_a_word(word))
     for place in (filters.province, filters.district, filters.commune):
         if place is not None:
             query = query.where(within(place, _UNITS))
@@ -247,42 +268,83 @@ def page(
     the cursor of the next page (the last number shown), or None on the last page."""
     limit = max(1, min(limit, MAX_LIMIT))
     query = _query(filters, day)
+    # Every word asked for begins a word of the product's or producer's name (in any order).
+    few, common = _words_asked(session, words(filters.q or ""))
+    query = query.where(*common)
     if after is not None:
         last_key = session.execute(
             select(Certificate.name_key).where(Certificate.number == after)
         ).scalar_one_or_none()
         if last_key is None:
             raise Invalid(errors={"after": "page.unknown_cursor"})
-        position: tuple[str, str] | None = (last_key, after)
-    else:
-        position = None
+        query = query.where(_after((last_key, after)))
+    batches = (
+        _along_the_index(session, query, limit + 1)
+        if few is None
+        else _of_the_few(session, query, few, limit + 1)
+    )
     found: list[dict[str, Any]] = []
     # Rows are read a page (and one) at a time until enough pass the exact status check: in
     # practice the first read, as the rows that fail it are the rare ones kept valid by a
     # pending re-evaluation.
-    while len(found) <= limit:
-        batch = query
-        if position is not None:
-            key, number = position
-            batch = batch.where(
-                or_(
-                    Certificate.name_key > key,
-                    and_(Certificate.name_key == key, Certificate.number > number),
-                )
-            )
-        rows = list(
-            session.execute(
-                batch.order_by(Certificate.name_key, Certificate.number).limit(limit + 1)
-            ).scalars()
-        )
-        for certificate in rows:
-            if _wanted(filters, certificate, day):
-                found.append(entry(certificate, day))
-        if len(rows) <= limit:
+    for batch in batches:
+        found += [entry(c, day) for c in batch if _wanted(filters, c, day)]
+        if len(found) > limit:
             break
-        position = (rows[-1].name_key, rows[-1].number)
     next_cursor = found[limit - 1]["number"] if len(found) > limit else None
     return found[:limit], next_cursor
+
+
+def _after(position: tuple[str, str]) -> ColumnElement[bool]:
+    key, number = position
+    return or_(
+        Certificate.name_key > key,
+        and_(Certificate.name_key == key, Certificate.number > number),
+    )
+
+
+def _along_the_index(
+    session: Session, query: Select[Certificate], size: int
+) -> Iterator[list[Certificate]]:
+    """The certificates ``query`` finds, in the register's order, ``size`` at a time, read
+    along the name index."""
+    position: tuple[str, str] | None = None
+    while True:
+        batch = query if position is None else query.where(_after(position))
+        rows = list(
+            session.execute(
+                batch.order_by(Certificate.name_key, Certificate.number).limit(size)
+            ).scalars()
+        )
+        if rows:
+            yield rows
+        if len(rows) < size:
+            return
+        position = (rows[-1].name_key, rows[-1].number)
+
+
+def _of_the_few(
+    session: Session, query: Select[Certificate], few: set[str], size: int
+) -> Iterator[list[Certificate]]:
+    """The certificates among ``few`` (numbers) that ``query`` finds, in the register's order,
+    ``size`` at a time: their keys read and ordered here, then each batch read whole."""
+    keys = sorted(
+        (key, number)
+        for key, number in session.execute(
+            query.with_only_columns(Certificate.name_key, Certificate.number).where(
+                Certificate.number.in_(sorted(few))
+            )
+        )
+    )
+    for start in range(0, len(keys), size):
+        chunk = [number for _, number in keys[start : start + size]]
+        rows = {
+            c.number: c
+            for c in session.execute(
+                select(Certificate).where(Certificate.number.in_(chunk))
+            ).scalars()
+        }
+        yield [rows[number] for number in chunk]
 
 
 def one(*, session: Session, number: str, day: date) -> dict[str, Any]:

@@ -240,3 +240,25 @@ def test_exports_stream_every_status_with_unit_names_and_no_formula(evaluation, 
     assert items[number]["product_name"] == formula  # JSON is data, not a sheet
     assert items[number]["star_rank"] == 4
     assert items[revoked]["revoked_on"] == TODAY.isoformat()
+
+
+def test_common_and_rare_words_find_the_same(evaluation, eval_call, word, monkeypatch):
+    """A word held by few certificates is looked up first and its certificates ordered in
+    Python; a common one is a condition of the walk along the name index: both answer alike."""
+    products = [f"{first} {word}" for first in ("Trà", "Ấm", "Đậu", "Bánh", "Mật", "An")]
+    for name in products:
+        seed_certificate(evaluation, product_name=name)
+
+    def walk(**params: Any) -> list[str]:
+        seen, params = [], {"q": word, "limit": 2, **params}
+        while True:
+            body = listed(eval_call, **params)
+            seen += names(body)
+            if body["next"] is None:
+                return seen
+            params["after"] = body["next"]
+
+    rare = walk(), walk(q=f"tra {word}")
+    monkeypatch.setattr(register, "FEW", 0)  # every word counts as common
+    assert (walk(), walk(q=f"tra {word}")) == rare
+    assert rare[0] == sorted(products, key=sort_key) and rare[1] == [f"Trà {word}"]

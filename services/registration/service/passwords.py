@@ -15,6 +15,7 @@ from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from services.registration.keys import KeyRing
 from services.registration.models import Account, PasswordLink, rate_limits
@@ -84,13 +85,13 @@ def send_link(*, uow: UnitOfWork, principal: Principal, account_id: uuid.UUID) -
     return account
 
 
-def _valid_link(uow: UnitOfWork, token: str) -> tuple[PasswordLink, Account]:
-    link = uow.session.execute(
+def _valid_link(session: Session, token: str) -> tuple[PasswordLink, Account]:
+    link = session.execute(
         select(PasswordLink).where(PasswordLink.token_hash == password_links.digest(token))
     ).scalar_one_or_none()
     if link is None or as_utc(link.expires_at) <= datetime.now(UTC):
         raise LinkGone("password_link.gone")
-    account = uow.session.get(Account, link.account_id)
+    account = session.get(Account, link.account_id)
     if account is None or not account.active:
         raise LinkGone("password_link.gone")
     return link, account
@@ -98,8 +99,8 @@ def _valid_link(uow: UnitOfWork, token: str) -> tuple[PasswordLink, Account]:
 
 def check_link(*, db: Database, token: str) -> dict[str, Any]:
     """What a link is for and whose it is (the page shows it before asking for a password)."""
-    with db.unit_of_work() as uow:
-        link, account = _valid_link(uow, token)
+    with db.reader() as session:
+        link, account = _valid_link(session, token)
         return {
             "purpose": link.purpose,
             "email": account.email,
@@ -132,7 +133,14 @@ def set_by_link(
     """Set the password with a link (used once), end the account's sessions, sign its holder
     in."""
     with db.unit_of_work() as uow:
-        _link, account = _valid_link(uow, token)
+        link, account = _valid_link(uow.session, token)
+        # Used up here, whoever else holds it: of two requests racing with one link, the
+        # second deletes nothing (it waits for the first's commit) and is refused.
+        used = uow.session.execute(
+            delete(PasswordLink).where(PasswordLink.token_hash == link.token_hash)
+        )
+        if getattr(used, "rowcount", 0) != 1:
+            raise LinkGone("password_link.gone")
         _set(uow, account, password, Actor(str(account.id), account.roles[0]))
         uow.commit()
     return _session_for(keyring, settings, account)

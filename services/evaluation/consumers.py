@@ -13,8 +13,9 @@ HANDLERS: dict[str, Handler | Bulk] = {
     "dossier.accepted": Bulk(cases.on_dossiers_accepted, cases.ACCEPTED_READS),
     "dossier.document_added": Bulk(cases.on_documents_added, cases.DOCUMENT_READS),
     "dossier.withdrawn": cases.on_dossier_withdrawn,
-    # A certificate issued before the platform, kept like one issued here (no email).
-    "certificate.imported": imports.on_certificate_imported,
+    # Certificates issued before the platform, kept like ones issued here (no email); a
+    # province's file at a time (ADR 0008).
+    "certificate.imported": Bulk(imports.on_certificates_imported, imports.IMPORTED_READS),
     # A commune officer handed the dossier on (its handler does the commune review).
     "dossier.assigned": only_participants,
     "account.created": powers.on_account,

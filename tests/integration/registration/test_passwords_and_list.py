@@ -6,7 +6,9 @@ producers) that sign in nowhere until claimed by link."""
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -285,3 +287,27 @@ def test_an_admin_sends_the_invitation_again(call, admin, registration) -> None:
     applicant = flows.register(call, "applicant")
     assert applicant("POST", path).status == 403
     assert admin("POST", f"/api/v1/accounts/{uuid.uuid4()}/password-link").status == 404
+
+
+def test_of_two_requests_racing_with_one_link_one_sets_the_password(
+    call, registration, registration_app
+) -> None:
+    me = flows.register(call, "applicant")
+    call("POST", "/api/v1/auth/password/forgot", json={"email": me.account["email"]})
+    token = _links(registration, me.account["id"])[-1]["token"]
+    start = threading.Barrier(2)
+
+    def use(password: str) -> int:
+        client = flows.flask_transport(registration_app.test_client())
+        start.wait()
+        body = {"token": token, "password": password}
+        return client("POST", "/api/v1/auth/password/set", json=body).status
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = sorted(pool.map(use, ["first-password-2026", "second-password-2026"]))
+    assert answers == [200, 410]
+    signed_in = [
+        _sign_in(call, me.account["email"], p).status
+        for p in ("first-password-2026", "second-password-2026")
+    ]
+    assert sorted(signed_in) == [200, 401]

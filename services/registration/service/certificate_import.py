@@ -826,7 +826,7 @@ def _write(uow: UnitOfWork, actor: Actor, report: Report, rows: list[Row]) -> No
                     "producer_id": str(producer["id"]),
                     "producer_name": producer["name"],
                     "owner_account_id": str(producer["owner_account_id"]),
-                    "consultant_account_ids": [],
+                    "consultant_account_ids": producer.get("consultants", []),
                     "product_name": f["product_name"],
                     "product_set_code": f["product_set"],
                     "product_code": codes[row.number],
@@ -902,6 +902,7 @@ def _producers(
                     "address": producer.address,
                     "phone": producer.phone,
                     "email": producer.email,
+                    "consultants": [str(g.consultant_account_id) for g in producer.grants],
                 },
             )
     by_email = {first[t].facts["producer_email"]: first[t] for t in reversed(tax_nos)}

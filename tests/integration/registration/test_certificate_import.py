@@ -289,3 +289,19 @@ def test_a_number_the_platform_issued_is_a_conflict(
     assert [(p["row"], p["column"], p["code"]) for p in reply.body["problems"]] == [
         (2, "certificate_number", "import.conflict")
     ]
+
+
+def test_an_existing_producer_is_reused(registration: Any, admin: flows.Actor) -> None:
+    owner = flows.register(admin.call, "applicant")
+    tax_no = f"31{uuid.uuid4().int % 10**8:08d}"
+    body = {**flows.producer_body(), "business_registration_no": tax_no}
+    made = owner("POST", "/api/v1/producers", json=body)
+    assert made.status == 201, made.body
+    table = rows(1, producer_tax_no=tax_no, producer_email=owner.account["email"])
+    reply = send(admin, as_csv(table), apply=True)
+    assert reply.status == 200, reply.body
+    assert (reply.body["producers_created"], reply.body["accounts_created"]) == (0, 0)
+    with registration.db.reader() as session:
+        certificate = session.get(Certificate, table[0]["certificate_number"])
+        assert certificate is not None
+        assert str(certificate.producer_id) == made.body["id"]

@@ -76,10 +76,14 @@ def test_the_pages_of_an_imported_certificate(
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF"), path
     english = owner.get(f"/certificates/of/{dossier_id}/decision?lang=en")
     assert owner.status == 200 and "before" in english
+    owner.get(f"/cases/{dossier_id}/commune-report")  # no commune review: none to show
+    assert owner.status == 404
 
     # The province's chair (it recognised 4★) opens the revocation form of the slashed number.
     chair = flows.create_official(admin, ["decision_authority"], "pre2025:province:45")
     authority = new_browser()
     authority.sign_in(chair.account["email"])
+    page = authority.get(f"/dossiers/{dossier_id}")  # on the case, read-only, in both services
+    assert authority.status == 200 and f"/certificates/{number}/revoke" in page
     page = authority.get(f"/certificates/{number}/revoke")
     assert authority.status == 200 and number in page

@@ -90,7 +90,7 @@ def template(args: dict[str, Any]) -> Any:
 @blp.arguments(ImportForm, location="form")
 @blp.arguments(ImportFile, location="files")
 @blp.response(200, ImportReport)
-@document_errors(blp, 400, 401, 403, 413, 415, 422)
+@document_errors(blp, 400, 401, 403, 409, 413, 415, 422)
 def import_certificates(form: dict[str, Any], files: dict[str, Any]) -> Any:
     """Import certificates issued before the platform from a CSV or XLSX file (multipart:
     file, apply). A dry run by default: every problem by row and column, nothing written.

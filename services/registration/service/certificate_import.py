@@ -38,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy import text as sql
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.registration.domain.product_code import format_product_code
@@ -56,7 +57,7 @@ from services.registration.service.dossiers import RUBRIC_VERSION, product_sets
 from services.registration.service.units import REGIME_TREE
 from shared import calendar, catalogue, errors
 from shared.db import UnitOfWork, dialect_insert, table_of
-from shared.errors import Invalid, TooLarge, UnsupportedType
+from shared.errors import Conflict, Invalid, TooLarge, UnsupportedType
 from shared.events import Actor, Event, new_event
 from shared.events.registry import EVENT_TYPES
 from shared.ids import new_id
@@ -716,7 +717,11 @@ def apply(
     report.applied = True
     if not plan.new_rows:
         return report  # the same file again: nothing to write, nothing to announce
-    _write(uow, actor, report, plan.new_rows)
+    try:
+        _write(uow, actor, report, plan.new_rows)
+    except IntegrityError as exc:
+        # Another import (or a certificate issued) took one of these numbers since the check.
+        raise Conflict("import.changed_meanwhile") from exc
     report.created = len(plan.new_rows)
     return report
 

@@ -12,10 +12,8 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete
-
 from services.registration.models import Account, PasswordLink
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, dialect_insert, table_of
 from shared.events import Actor, new_event
 
 RESET_LIFETIME = timedelta(hours=1)
@@ -33,16 +31,13 @@ def issue(uow: UnitOfWork, account: Account, purpose: str, actor: Actor) -> None
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     expires_at = now + LIFETIMES[purpose]
-    uow.session.execute(delete(PasswordLink).where(PasswordLink.account_id == account.id))
-    uow.session.add(
-        PasswordLink(
-            account_id=account.id,
-            token_hash=digest(token),
-            purpose=purpose,
-            created_at=now,
-            expires_at=expires_at,
-        )
-    )
+    # One statement replacing the account's link, if any: two requests at once for the same
+    # account leave one link (the later), never a duplicate key.
+    row = {"token_hash": digest(token), "purpose": purpose, "created_at": now}
+    row["expires_at"] = expires_at
+    table = table_of(PasswordLink)
+    upsert = dialect_insert(uow.session)(table).values(account_id=account.id, **row)
+    uow.session.execute(upsert.on_conflict_do_update(index_elements=["account_id"], set_=row))
     payload = {
         "account_id": account.id,
         "email": account.email,

@@ -311,3 +311,24 @@ def test_of_two_requests_racing_with_one_link_one_sets_the_password(
         for p in ("first-password-2026", "second-password-2026")
     ]
     assert sorted(signed_in) == [200, 401]
+
+
+def test_two_requests_at_once_for_one_account_leave_one_link(
+    call, registration, registration_app
+) -> None:
+    me = flows.register(call, "applicant")
+    start = threading.Barrier(2)
+
+    def ask(_: int) -> int:
+        client = flows.flask_transport(registration_app.test_client())
+        start.wait()
+        body = {"email": me.account["email"]}
+        return client("POST", "/api/v1/auth/password/forgot", json=body).status
+
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(ask, range(2))) == [202, 202]
+    with registration.db.reader() as session:
+        rows = session.execute(
+            select(PasswordLink).where(PasswordLink.account_id == uuid.UUID(me.account["id"]))
+        ).all()
+    assert len(rows) == 1

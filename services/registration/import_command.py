@@ -64,17 +64,21 @@ def run(args: argparse.Namespace, rt: Registration) -> int:
         print(f"{path}: {exc.message(lang)}", file=sys.stderr)
         return 1
     _print_problems(report.problems, lang)
-    verdict = "applied" if report.applied else "dry run, nothing written"
+    key = "import.summary.applied" if report.applied else "import.summary.dry_run"
     print(
-        f"{path.name} (sha256 {report.sha256}): {report.rows} row(s), "
-        f"{report.created} {'created' if report.applied else 'to create'}, "
-        f"{report.unchanged} unchanged, {len(report.problems)} problem(s); {verdict}"
-    )
-    if report.applied:
-        print(
-            f"producers created: {report.producers_created}, "
-            f"accounts created: {report.accounts_created}"
+        catalogue.translate(
+            key,
+            lang,
+            file=path.name,
+            sha256=report.sha256,
+            rows=report.rows,
+            created=report.created,
+            unchanged=report.unchanged,
+            problems=len(report.problems),
+            producers=report.producers_created,
+            accounts=report.accounts_created,
         )
+    )
     return 1 if report.problems else 0
 
 

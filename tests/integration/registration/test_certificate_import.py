@@ -246,12 +246,14 @@ def test_the_command_line(
     assert cli.main(["import", "certificates", str(bad), "--apply"]) == 1
     assert "Dòng 3, Ngày quyết định:" in capsys.readouterr().err
     assert cli.main(["import", "certificates", str(good)]) == 0
+    assert "2 dòng, 2 sẽ tạo mới" in capsys.readouterr().out
+    assert cli.main(["import", "certificates", str(good), "--language", "en"]) == 0
     assert "2 to create" in capsys.readouterr().out
     assert counts(registration) == before
 
-    assert cli.main(["import", "certificates", str(good), "--apply"]) == 0
+    assert cli.main(["import", "certificates", str(good), "--apply", "--language", "en"]) == 0
     assert "2 created" in capsys.readouterr().out
-    assert cli.main(["import", "certificates", str(good), "--apply"]) == 0
+    assert cli.main(["import", "certificates", str(good), "--apply", "--language", "en"]) == 0
     assert "0 created, 2 unchanged" in capsys.readouterr().out
     with registration.db.reader() as session:
         imported = session.execute(

@@ -1,10 +1,10 @@
 """Certificates issued before the platform, over real processes: a province's small file (CSV)
 imported with ``ocop import certificates FILE --apply``; the relay and the evaluation worker
 carry each ``certificate.imported``; anyone checks the numbers; the producer's account, created
-by the import without a password, is claimed; in its re-evaluation window the producer files a
-re-evaluation of the imported certificate, the commune proposes it, the district council scores
-it 3★, the district chair decides, and the new certificate supersedes the imported one — in
-evaluation and in registration's read model."""
+by the import without a password, is claimed through "forgot password" and its link; in its
+re-evaluation window the producer files a re-evaluation of the imported certificate, the
+commune proposes it, the district council scores it 3★, the district chair decides, and the new
+certificate supersedes the imported one — in evaluation and in registration's read model."""
 
 from __future__ import annotations
 
@@ -123,22 +123,33 @@ def _import(stack: Stack, path: Path) -> str:
     return run.stdout
 
 
-def _claim(email: str) -> None:
-    """The producer claims the account the import created (its password set, as following the
-    link of "forgot password" does)."""
-    from services.registration.models import Account
+def _claim(rcall: flows.Transport, email: str) -> flows.Actor:
+    """The producer claims the account the import created without a password, as its owner
+    would: "forgot password", then the one-time link the email carries (its token read from
+    the event registration wrote for the email), then signed in."""
     from services.registration.runtime import Registration
-    from services.registration.service import accounts as account_service
 
+    assert (
+        rcall("POST", "/api/v1/auth/token", json={"email": email, "password": "x" * 12}).status
+        == 401
+    )
+    asked = rcall("POST", "/api/v1/auth/password/forgot", json={"email": email})
+    assert asked.status == 202, asked.body
     rt = Registration()
     try:
-        with rt.db.unit_of_work() as uow:
-            owner = uow.session.execute(select(Account).where(Account.email == email)).scalar_one()
-            assert owner.password_hash == ""  # not usable until claimed
-            owner.password_hash = account_service.hash_password(flows.DEMO_PASSWORD)
-            uow.commit()
+        o = rt.outbox.c
+        with rt.db.engine.connect() as conn:
+            envelopes = conn.execute(
+                select(o.envelope).where(o.type == "account.password_link_issued").order_by(o.id)
+            ).all()
     finally:
         rt.close()
+    [token] = [e["payload"]["token"] for (e,) in envelopes if e["payload"]["email"] == email]
+    claimed = rcall(
+        "POST", "/api/v1/auth/password/set", json={"token": token, "password": flows.DEMO_PASSWORD}
+    )
+    assert claimed.status == 200, claimed.body
+    return flows.login(rcall, email)
 
 
 def _council(
@@ -194,8 +205,7 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
     _import(stack, path)
 
     # The producer claims its account and files a re-evaluation in the window.
-    _claim(honey["producer_email"])
-    owner = flows.login(rcall, honey["producer_email"])
+    owner = _claim(rcall, honey["producer_email"])
     producers = owner("GET", "/api/v1/producers").body["items"]
     [producer] = [p for p in producers if p["name"] == honey["producer_name"]]
     body = flows.dossier_body(producer["id"], SET_CODE) | {

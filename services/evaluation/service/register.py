@@ -123,13 +123,16 @@ def _next_prefix(word: str) -> str | None:
     return stem[:-1] + ("a" if last == "9" else chr(ord(last) + 1))
 
 
-def _holding(word: str) -> Select[str]:
-    """The numbers of the certificates one of whose words begins ``word``: a range of the
-    words' primary key."""
-    table = certificate_words
-    found = select(table.c.number).where(table.c.word >= word)
+def _word_range(word: str) -> ColumnElement[bool]:
+    """The rows of ``certificate_words`` whose word begins ``word``: a range of its key."""
+    column = certificate_words.c.word
     upper = _next_prefix(word)
-    return found if upper is None else found.where(table.c.word < upper)
+    return column >= word if upper is None else and_(column >= word, column < upper)
+
+
+def _holding(word: str) -> Select[str]:
+    """The numbers of the certificates one of whose words begins ``word``."""
+    return select(certificate_words.c.number).where(_word_range(word))
 
 
 #: A word held by at most this many certificates is looked up first, and the certificates
@@ -137,23 +140,21 @@ def _holding(word: str) -> Select[str]:
 FEW = 2000
 
 
-def _words_asked(session: Session, asked: list[str]) -> tuple[set[str] | None, list[Any]]:
-    """The numbers holding every rare word asked for (None if none is rare), and a condition
-    for each common one.
+def _words_asked(session: Session, asked: list[str]) -> tuple[list[str] | None, list[Any]]:
+    """The numbers holding the rarest word asked for if few certificates hold it (at most
+    :data:`FEW`), and a condition for each of the other words.
 
-    A word's certificates may all sit far along the name order ("Mật ong" in the middle of the
-    alphabet): walking the name index until a page of them is found reads most of the table, and
-    PostgreSQL's planner, which cannot know where they sit, chooses that walk. Reading the few
-    that hold the word first and ordering them costs as little wherever they sit."""
-    few: set[str] | None = None
-    common: list[Any] = []
-    for word in asked:
-        found = set(session.execute(_holding(word).limit(FEW + 1)).scalars())
-        if len(found) > FEW:
-            common.append(Certificate.number.in_(_holding(word)))
-        else:
-            few = found if few is None else few & found
-    return few, common
+    A rare word's certificates may all sit far along the name order ("Mật ong" in the middle
+    of the alphabet): walking the name index until a page of them is found reads most of the
+    table, and PostgreSQL's planner, which cannot know where they sit, chooses that walk.
+    Reading the few that hold it by number and ordering them here costs as little wherever
+    they sit. A common word's certificates are met soon along the walk."""
+    held = {word: list(session.execute(_holding(word).limit(FEW + 1)).scalars()) for word in asked}
+    rarest = min(asked, key=lambda word: len(held[word]), default=None)
+    if rarest is not None and len(held[rarest]) > FEW:
+        rarest = None
+    others = [Certificate.number.in_(_holding(w)) for w in asked if w != rarest]
+    return (None if rarest is None else held[rarest]), others
 
 
 # --- reading it -------------------------------------------------------------------------------
@@ -207,9 +208,22 @@ def _status_condition(status: str, day: date) -> ColumnElement[bool]:
     return true()
 
 
-def _query(filters: Filters, day: date) -> Select[Certificate]:
-    """Every filter but the words (see :func:`_words_asked`)."""
-    query = select(Certificate).where(_status_condition(filters.status, day))
+def _may_have(status: str, row: Any, day: date) -> bool:
+    """:func:`_status_condition` on a row read (its ``status`` and ``expires_on``)."""
+    if status == VALID:
+        grace = day - timedelta(days=LATE_FILER_GRACE_DAYS)
+        return bool(row.status == VALID and row.expires_on >= grace)
+    if status == EXPIRED:
+        return bool(row.status == EXPIRED or (row.status == VALID and row.expires_on < day))
+    return status == ALL or bool(row.status == status)
+
+
+def _query(filters: Filters, day: date, *, by_status: bool = True) -> Select[Certificate]:
+    """Every filter but the words (see :func:`_words_asked`), and the status unless not
+    ``by_status``."""
+    query = select(Certificate)
+    if by_status:
+        query = query.where(_status_condition(filters.status, day))
     for place in (filters.province, filters.district, filters.commune):
         if place is not None:
             query = query.where(within(place, _UNITS))
@@ -267,22 +281,27 @@ def page(
     """A page of the register in Vietnamese order of the product name (then number); returns
     the cursor of the next page (the last number shown), or None on the last page."""
     limit = max(1, min(limit, MAX_LIMIT))
-    query = _query(filters, day)
     # Every word asked for begins a word of the product's or producer's name (in any order).
-    few, common = _words_asked(session, words(filters.q or ""))
-    query = query.where(*common)
+    rarest, others = _words_asked(session, words(filters.q or ""))
+    position: tuple[str, str] | None = None
     if after is not None:
         last_key = session.execute(
             select(Certificate.name_key).where(Certificate.number == after)
         ).scalar_one_or_none()
         if last_key is None:
             raise Invalid(errors={"after": "page.unknown_cursor"})
-        query = query.where(_after((last_key, after)))
-    batches = (
-        _along_the_index(session, query, limit + 1)
-        if few is None
-        else _of_the_few(session, query, few, limit + 1)
-    )
+        position = (last_key, after)
+    batches: Iterator[list[Certificate]]
+    if rarest is None:
+        query = _query(filters, day).where(*others)
+        if position is not None:
+            query = query.where(_after(position))
+        batches = _along_the_index(session, query, limit + 1)
+    else:
+        # The status and the position are checked on the rows read, not asked of the database:
+        # SQLite would walk the expiry or name index for them rather than fetch the few by key.
+        query = _query(filters, day, by_status=False).where(Certificate.number.in_(rarest), *others)
+        batches = _of_the_few(session, query, filters.status, day, position, limit + 1)
     found: list[dict[str, Any]] = []
     # Rows are read a page (and one) at a time until enough pass the exact status check: in
     # practice the first read, as the rows that fail it are the rare ones kept valid by a
@@ -324,17 +343,28 @@ def _along_the_index(
 
 
 def _of_the_few(
-    session: Session, query: Select[Certificate], few: set[str], size: int
+    session: Session,
+    query: Select[Certificate],
+    status: str,
+    day: date,
+    position: tuple[str, str] | None,
+    size: int,
 ) -> Iterator[list[Certificate]]:
-    """The certificates among ``few`` (numbers) that ``query`` finds, in the register's order,
-    ``size`` at a time: their keys read and ordered here, then each batch read whole."""
+    """The few certificates ``query`` finds (by number), in the register's order after
+    ``position``, ``size`` at a time: their keys read, checked and ordered here, then each
+    batch read whole."""
     keys = sorted(
-        (key, number)
-        for key, number in session.execute(
-            query.with_only_columns(Certificate.name_key, Certificate.number).where(
-                Certificate.number.in_(sorted(few))
+        (row.name_key, row.number)
+        for row in session.execute(
+            query.with_only_columns(
+                Certificate.name_key,
+                Certificate.number,
+                Certificate.status,
+                Certificate.expires_on,
             )
         )
+        if _may_have(status, row, day)
+        and (position is None or (row.name_key, row.number) > position)
     )
     for start in range(0, len(keys), size):
         chunk = [number for _, number in keys[start : start + size]]

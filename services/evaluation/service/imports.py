@@ -205,7 +205,7 @@ def on_certificates_imported(uow: UnitOfWork, events: list[Event]) -> None:
     insert_missing(session, table_of(Case), cases, unique=["dossier_id"])
     by_dossier = {row["dossier_id"]: SimpleNamespace(**row) for row in cases}
     rows, words = [], []
-    for p, values in fresh:
+    for _, values in fresh:
         names = {k: values[k] for k in ("number", "product_name", "producer_name")}
         rows.append(
             {
@@ -215,13 +215,14 @@ def on_certificates_imported(uow: UnitOfWork, events: list[Event]) -> None:
             }
         )
         words.extend(register.word_rows(**names))
-        log.info(
-            "certificate %s imported from %s row %s (%s)",
-            values["number"],
-            p["source_file"],
-            p["source_row"],
-            values["status"],
-        )
     session.execute(insert(table_of(Certificate)), rows)
     if words:
         session.execute(insert(certificate_words), words)
+    # One line a batch, not one a row: a province's file is thousands of rows.
+    first = fresh[0][0]
+    log.info(
+        "%d imported certificates kept (the first: %s row %s)",
+        len(fresh),
+        first["source_file"],
+        first["source_row"],
+    )

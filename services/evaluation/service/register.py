@@ -140,21 +140,21 @@ def _holding(word: str) -> Select[str]:
 FEW = 2000
 
 
-def _words_asked(session: Session, asked: list[str]) -> tuple[list[str] | None, list[Any]]:
-    """The numbers holding the rarest word asked for if few certificates hold it (at most
-    :data:`FEW`), and a condition for each of the other words.
+def _words_asked(session: Session, asked: list[str]) -> tuple[str | None, list[Any]]:
+    """The rarest word asked for if few certificates hold it (at most :data:`FEW`), and a
+    condition for each of the other words.
 
     A rare word's certificates may all sit far along the name order ("Mật ong" in the middle
     of the alphabet): walking the name index until a page of them is found reads most of the
     table, and PostgreSQL's planner, which cannot know where they sit, chooses that walk.
     Reading the few that hold it by number and ordering them here costs as little wherever
     they sit. A common word's certificates are met soon along the walk."""
-    held = {word: list(session.execute(_holding(word).limit(FEW + 1)).scalars()) for word in asked}
-    rarest = min(asked, key=lambda word: len(held[word]), default=None)
-    if rarest is not None and len(held[rarest]) > FEW:
+    held = {word: len(session.execute(_holding(word).limit(FEW + 1)).all()) for word in asked}
+    rarest = min(asked, key=held.__getitem__, default=None)
+    if rarest is not None and held[rarest] > FEW:
         rarest = None
     others = [Certificate.number.in_(_holding(w)) for w in asked if w != rarest]
-    return (None if rarest is None else held[rarest]), others
+    return rarest, others
 
 
 # --- reading it -------------------------------------------------------------------------------
@@ -300,7 +300,9 @@ def page(
     else:
         # The status and the position are checked on the rows read, not asked of the database:
         # SQLite would walk the expiry or name index for them rather than fetch the few by key.
-        query = _query(filters, day, by_status=False).where(Certificate.number.in_(rarest), *others)
+        query = _query(filters, day, by_status=False).where(
+            Certificate.number.in_(_holding(rarest)), *others
+        )
         batches = _of_the_few(session, query, filters.status, day, position, limit + 1)
     found: list[dict[str, Any]] = []
     # Rows are read a page (and one) at a time until enough pass the exact status check: in

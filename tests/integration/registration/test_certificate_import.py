@@ -307,3 +307,24 @@ def test_an_existing_producer_is_reused(registration: Any, admin: flows.Actor) -
         certificate = session.get(Certificate, table[0]["certificate_number"])
         assert certificate is not None
         assert str(certificate.producer_id) == made.body["id"]
+
+
+def test_a_workbook_over_http(admin: flows.Actor) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    keys = list(certificate_import.COLUMNS)
+    sheet.append([certificate_import.header_words(k, "en") for k in keys])
+    for row in rows(2):
+        sheet.append([row[k] for k in keys])
+    out = io.BytesIO()
+    book.save(out)
+    reply = admin(
+        "POST",
+        PATH,
+        files={"file": ("certs.xlsx", out.getvalue(), "application/octet-stream")},
+    )
+    assert reply.status == 200, reply.body
+    assert (reply.body["rows"], reply.body["created"], reply.body["problems"]) == (2, 2, [])

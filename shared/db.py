@@ -46,7 +46,39 @@ def make_engine(url: str, *, create_parent: bool = True, **kwargs: Any) -> Engin
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 5)
         kwargs.setdefault("max_overflow", 10)
+    kwargs["connect_args"] = {**_postgres_guards(url), **kwargs.get("connect_args", {})}
     return create_engine(url, **kwargs)
+
+
+#: How long a statement waits for a lock, and how long the server lets a transaction sit idle.
+LOCK_WAIT = "30s"
+IDLE_IN_TRANSACTION = "120s"
+
+
+def _postgres_guards(url: str) -> dict[str, Any]:
+    """Bounds on waiting for a peer that went silent.
+
+    A transaction whose client vanished without a word (a network partition, a failover, a
+    proxy or NAT dropping the connection) keeps its locks until TCP notices, hours by default.
+    Meanwhile every writer of those rows waits with it; a worker waits in its event loop,
+    misses the broker's heartbeats and is dropped, alive and consuming nothing (found by the
+    database-outage fault run: a case-file append held the ledger head). So the server ends a
+    transaction idle that long, no statement waits longer than ``LOCK_WAIT`` for a lock (the
+    error is transient: the event is retried), connecting gives up after 10 s, and keepalives
+    probe a silent peer. An operator's own ``options`` in the URL are left as they are."""
+    guards: dict[str, Any] = {
+        "connect_timeout": 10,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }
+    if "options=" not in url:
+        guards["options"] = (
+            f"-c lock_timeout={LOCK_WAIT} "
+            f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION}"
+        )
+    return guards
 
 
 def _configure_sqlite(engine: Engine) -> None:

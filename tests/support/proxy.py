@@ -37,15 +37,7 @@ class Proxy:
             listener.close()
         with self._lock:
             sockets, self._sockets = self._sockets, set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                # Linger 0: close with a reset, not an orderly goodbye.
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            with contextlib.suppress(OSError):
-                # close() alone neither wakes a pump blocked in recv() on this socket nor tells
-                # the peer anything while that call holds it; shutdown() does both.
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
+        _reset(*sockets)
 
     def _accept(self, listener: socket.socket) -> None:
         while True:
@@ -60,6 +52,10 @@ class Proxy:
                 continue
             server.settimeout(None)
             with self._lock:
+                if self._listener is not listener:
+                    # Cut while this one was being connected: it goes with the others.
+                    _reset(client, server)
+                    return
                 self._sockets |= {client, server}
             for a, b in ((client, server), (server, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
@@ -71,6 +67,23 @@ class Proxy:
         except OSError:
             pass
         finally:
+            # One side ended: end the other too, with shutdown() first: close() alone does not
+            # reach a peer while the other pump's recv() holds the socket, and that peer (a
+            # worker waiting for its query's answer) would wait forever.
             for sock in (source, sink):
                 with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+                with contextlib.suppress(OSError):
                     sock.close()
+
+
+def _reset(*sockets: socket.socket) -> None:
+    for sock in sockets:
+        with contextlib.suppress(OSError):
+            # Linger 0: close with a reset, not an orderly goodbye.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        with contextlib.suppress(OSError):
+            # close() alone neither wakes a pump blocked in recv() on this socket nor tells
+            # the peer anything while that call holds it; shutdown() does both.
+            sock.shutdown(socket.SHUT_RDWR)
+        sock.close()

@@ -260,7 +260,6 @@ def _insert(rt: Any, chain: Generator, rows: Iterable[tuple[Any, ...]]) -> None:
     now = as_time(datetime.now(UTC))
     dossiers: dict[uuid.UUID, Any] = {}
     sqlite = dialect.name == "sqlite"
-    columns = ", ".join(COLUMNS)
 
     def stored() -> Iterator[tuple[Any, ...]]:
         for seq, dossier, n, event, kind, data, case_hash, prev, global_hash in rows:
@@ -268,15 +267,6 @@ def _insert(rt: Any, chain: Generator, rows: Iterable[tuple[Any, ...]]) -> None:
             if key is None:
                 key = dossiers[dossier] = as_uuid(dossier)
             yield (seq, key, n, as_uuid(event), kind, now, None, data, case_hash, prev, global_hash)
-
-    def write(cursor: Any, batch: list[tuple[Any, ...]]) -> None:
-        if sqlite:
-            marks = ", ".join("?" * len(COLUMNS))
-            cursor.executemany(f"INSERT INTO ledger_entries ({columns}) VALUES ({marks})", batch)
-        else:
-            with cursor.copy(f"COPY ledger_entries ({columns}) FROM STDIN") as copy:
-                for row in batch:
-                    copy.write_row(row)
 
     source = stored()
     # One transaction per COMMIT rows: a single one would hold a whole stage (gigabytes) in
@@ -288,10 +278,22 @@ def _insert(rt: Any, chain: Generator, rows: Iterable[tuple[Any, ...]]) -> None:
                 cache = cursor.execute("PRAGMA cache_size").fetchone()[0]
                 cursor.execute("PRAGMA cache_size=-1000000")
             for start in range(0, len(group), CHUNK):
-                write(cursor, group[start : start + CHUNK])
+                _write_rows(cursor, group[start : start + CHUNK], sqlite=sqlite)
             if sqlite:
                 cursor.execute(f"PRAGMA cache_size={cache}")
     _write_heads(engine, chain)
+
+
+def _write_rows(cursor: Any, batch: list[tuple[Any, ...]], *, sqlite: bool) -> None:
+    """One batch of stored rows: executemany on SQLite, COPY on PostgreSQL (its fastest path)."""
+    columns = ", ".join(COLUMNS)
+    if sqlite:
+        marks = ", ".join("?" * len(COLUMNS))
+        cursor.executemany(f"INSERT INTO ledger_entries ({columns}) VALUES ({marks})", batch)
+    else:
+        with cursor.copy(f"COPY ledger_entries ({columns}) FROM STDIN") as copy:
+            for row in batch:
+                copy.write_row(row)
 
 
 def _write_heads(engine: Any, chain: Generator) -> None:
@@ -436,10 +438,22 @@ def _walk_rates(
 ) -> int:
     """The verifier's walk against bare loops over the same objects, each list in the order it
     was read; alternated rounds, best of each. Returns the number of entries."""
+    bodies = [r[3] for r in entries]
+    timings = _alternate(_walk_loops(links, entries, rows, bodies), rounds=3)
+    _print_rates(len(entries), sum(map(len, bodies)) / len(entries), timings)
+    return len(entries)
+
+
+def _walk_loops(
+    links: list[tuple[Any, ...]],
+    entries: list[tuple[Any, ...]],
+    rows: list[tuple[Any, ...]],
+    bodies: list[bytes],
+) -> tuple[Callable[[], None], ...]:
+    """The loops timed: bare chains, the verifier's walk, the one-pass walk if rows were read."""
     from shared.ledger.chain import CaseWalk, GlobalWalk
     from tests.support.ledger import LedgerWalk
 
-    bodies = [r[3] for r in entries]
     pairs = [(r[1], r[3]) for r in links]  # (dossier, case hash) of each entry, in seq order
 
     def bare() -> None:
@@ -468,9 +482,11 @@ def _walk_rates(
         for start in range(0, len(rows), CHUNK):
             assert w.feed(rows[start : start + CHUNK]), w.broken
 
-    fns = (bare, bare_both, walk, *((walk_one_pass,) if rows else ()))
-    bare_t, both_t, walk_t, *rest = _alternate(fns, rounds=3)
-    count, size = len(entries), sum(map(len, bodies)) / len(entries)
+    return (bare, bare_both, walk, *((walk_one_pass,) if rows else ()))
+
+
+def _print_rates(count: int, size: float, timings: tuple[float, ...]) -> None:
+    bare_t, both_t, walk_t, *rest = timings
     print(f"verification over {count} entries (mean body {size:.0f} bytes):")
     print(f"  bare SHA-256 chain over the bodies        {count / bare_t:>12,.0f} entries/s")
     print(f"  bare SHA-256 chains over the same bytes   {count / both_t:>12,.0f} entries/s")
@@ -480,7 +496,6 @@ def _walk_rates(
     if rest:
         print(f"  one-pass LedgerWalk (before #5's fix)     {count / rest[0]:>12,.0f} entries/s")
         print(f"  its ratio to the bare chains, same bytes  {both_t / rest[0]:>12.2f}")
-    return count
 
 
 def _verification(rt: Any, big: uuid.UUID, *, one_pass: bool) -> None:

@@ -77,6 +77,16 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
     app.extensions["portal_api"] = api or ApiClient(settings)
     app.extensions["portal_settings"] = settings
 
+    _template_words(app)
+    _request_hooks(app)
+    _probes(app)
+    for blueprint in VIEWS:
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _template_words(app: Flask) -> None:
+    """What the templates call: the catalogue's words, the person signed in, local dates."""
     app.jinja_env.globals.update(
         t=i18n.translate,
         label=i18n.label,
@@ -94,6 +104,10 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
     app.jinja_env.filters["day"] = local_day
     app.jinja_env.filters["moment"] = local_time
     app.jinja_env.filters["unit"] = unit_label
+
+
+def _request_hooks(app: Flask) -> None:
+    """Language and CSRF before each request; security headers, timing and errors after."""
 
     @app.before_request
     def _before() -> None:
@@ -134,6 +148,10 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
         status = error.code or 500
         return render_template("error.html", status=status, detail=None), status
 
+
+def _probes(app: Flask) -> None:
+    """Liveness and readiness for the orchestrator."""
+
     @app.get("/healthz")
     def healthz() -> Any:
         return {"status": "ok"}
@@ -148,7 +166,3 @@ def create_app(settings: PortalSettings | None = None, api: ApiClient | None = N
             app.logger.warning("not ready: registration API: %s", exc.message)
             return {"status": "unavailable"}, 503
         return {"status": "ok"}
-
-    for blueprint in VIEWS:
-        app.register_blueprint(blueprint)
-    return app

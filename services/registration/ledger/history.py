@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from services.registration.ledger import views, writer
@@ -48,16 +48,7 @@ def page(
     dossier_service.get(session=session, principal=principal, dossier_id=dossier_id)
     who = views.viewer(principal)
     closed = _closed(session, dossier_id) if views.needs_closed_evaluations(who) else set()
-    query = select(E.n, E.body, E.case_hash).where(E.dossier_id == dossier_id)
-    if filters.kinds:
-        query = query.where(E.kind.in_(filters.kinds))
-    hidden = views.hidden_kinds(who)
-    if hidden:
-        query = query.where(E.kind.not_in(hidden))
-    if filters.since is not None:
-        query = query.where(E.occurred_at >= filters.since)
-    if filters.until is not None:
-        query = query.where(E.occurred_at < filters.until)
+    query = _entries(dossier_id, filters, views.hidden_kinds(who))
     items: list[dict[str, Any]] = []
     cursor, scanned = after or 0, 0
     while True:
@@ -73,6 +64,22 @@ def page(
             return items, None
         if scanned >= limit * SCAN_FACTOR:
             return items, cursor
+
+
+def _entries(
+    dossier_id: uuid.UUID, filters: Filters, hidden: Collection[str]
+) -> Select[int, bytes, bytes]:
+    """The case file's entries the filters and the viewer's hidden kinds leave."""
+    query = select(E.n, E.body, E.case_hash).where(E.dossier_id == dossier_id)
+    if filters.kinds:
+        query = query.where(E.kind.in_(filters.kinds))
+    if hidden:
+        query = query.where(E.kind.not_in(hidden))
+    if filters.since is not None:
+        query = query.where(E.occurred_at >= filters.since)
+    if filters.until is not None:
+        query = query.where(E.occurred_at < filters.until)
+    return query
 
 
 def _closed(session: Session, dossier_id: uuid.UUID) -> set[str]:

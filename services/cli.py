@@ -316,6 +316,10 @@ def cmd_web(args: argparse.Namespace) -> int:
         "--config",
         f"python:{gunicorn_conf.__name__}",
     ]
+    if args.reuse_port:
+        # SO_REUSEPORT: the next release's web process binds the same port while this one still
+        # serves, so a rolling restart on one machine never refuses a connection.
+        argv.append("--reuse-port")
     os.execv(sys.executable, argv)
 
 
@@ -384,10 +388,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 
 def cmd_beat(args: argparse.Namespace) -> int:
+    from shared import logs
+    from shared.beat_lock import BeatLock
+
     rt = _runtime(args.service)
     schedule = config.data_dir() / "run" / f"{args.service}-beat-schedule"
     schedule.parent.mkdir(parents=True, exist_ok=True)
     level = _json_logs(f"{args.service}-beat")
+    logs.configure(f"{args.service}-beat")  # the wait below is logged before Celery starts
+    # One beat per service (shared/beat_lock.py): a second one waits here, scheduling nothing.
+    lock = BeatLock(rt.settings)
+    stop = threading.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
+    if not lock.acquire(stop):
+        return 0
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)
+    lock.watch(lambda: os._exit(3))
     rt.celery.start(["beat", "--loglevel", level, "--schedule", str(schedule)])
     return 0
 
@@ -562,6 +580,59 @@ def cmd_import(args: argparse.Namespace) -> int:
         return import_command.run(args, rt)
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """``ocop backup DIR``: embedded mode only (shared/backup.py); PostgreSQL is the DBA's."""
+    from shared import backup
+
+    try:
+        manifest = backup.backup(Path(args.dir))
+    except backup.BackupError as exc:
+        print(f"ocop backup: {exc}", file=sys.stderr)
+        return 2
+    for entry in manifest["files"]:
+        if entry["kind"] == "database":
+            revision = f" at {entry['revision']}" if entry["revision"] else ""
+            print(f"{entry['name']}: {entry['bytes']} bytes{revision}")
+    documents = sum(e["kind"] == "document" for e in manifest["files"])
+    print(f"documents: {documents}; manifest: {Path(args.dir) / backup.MANIFEST}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """``ocop restore DIR``: a checked backup into this data dir, then the ledger verified."""
+    from shared import backup
+    from shared.migrate import status
+
+    try:
+        manifest = backup.restore(Path(args.dir), force=args.force)
+    except backup.BackupError as exc:
+        print(f"ocop restore: {exc}; nothing restored", file=sys.stderr)
+        return 2
+    print(f"restored the backup taken at {manifest['taken_at']} into {config.data_dir()}")
+    behind = [s for s in config.SERVICES if status(s, config.load(s).database_url).pending]
+    if behind:
+        print(f"{', '.join(behind)}: behind this release's schema: run `ocop migrate` first")
+    print("then `ocop audit verify --online` and `ocop audit reconcile` once the processes run")
+    print("(events lost with the broker: `ocop outbox republish --since TIME`)")
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """``ocop outbox republish --since TIME``: outbox rows published since then unsent again."""
+    from shared.messaging.republish import parse_since, republish
+
+    try:
+        since = parse_since(args.since)
+    except ValueError:
+        print(f"--since {args.since!r}: not an ISO 8601 time", file=sys.stderr)
+        return 2
+    for service in [args.service] if args.service else config.SERVICES:
+        with _opened(service) as rt:
+            count = republish(rt.db, rt.outbox, since)
+        print(f"{service}: {count} event(s) published since {since.isoformat()} to publish again")
+    return 0
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     import pytest
 
@@ -655,6 +726,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--host", default="127.0.0.1")
             p.add_argument("--port", type=int)
             p.add_argument("--workers", type=int)
+            p.add_argument(
+                "--reuse-port",
+                action="store_true",
+                help="let another web process bind the same port (a rolling restart)",
+            )
         p.set_defaults(func=func)
 
     p = sub.add_parser("import", help="import certificates issued before the platform")
@@ -699,6 +775,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", help="export: where to write the archive")
     p.add_argument("--json", action="store_true", help="print reports as JSON")
     p.set_defaults(func=cmd_audit)
+
+    p = sub.add_parser("backup", help="back up the embedded mode's databases and documents")
+    p.add_argument("dir", help="a new (or empty) directory to write the backup into")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup of the embedded mode into the data dir")
+    p.add_argument("dir", help="the backup's directory (ocop backup)")
+    p.add_argument(
+        "--force", action="store_true", help="overwrite a data dir that holds data (all stopped)"
+    )
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("outbox", help="publish again the outbox events of a period")
+    p.add_argument("action", choices=["republish"])
+    p.add_argument(
+        "--since", required=True, help="ISO 8601 time, e.g. 2026-12-06T08:00+07:00 (no offset: UTC)"
+    )
+    p.add_argument("--service", choices=config.SERVICES, help="default: every service")
+    p.set_defaults(func=cmd_outbox)
 
     p = sub.add_parser("test", help="run the test suite (pytest arguments may follow)")
     p.add_argument("pytest_args", nargs=argparse.REMAINDER)

@@ -248,7 +248,6 @@ def _check_signed(
     require_checkpoint: bool,
 ) -> Report:
     """The checkpoint's signature, and the global links from the last entry it covers to it."""
-    dossier = case.dossier_id.bytes
     if case.checkpoint is None:
         # Nothing is signed yet, so there is no key to load either (a ledger before its first
         # checkpoint has none published).
@@ -294,9 +293,16 @@ def _check_signed(
             report.valid = True
             return report
         last = signed_rows[-1]
+    return _check_reaches(case, report, last, statement)
+
+
+def _check_reaches(
+    case: CaseFile, report: Report, last: CaseRow, statement: checkpoints.Statement
+) -> Report:
+    """The global links from the last entry signed must reach the checkpoint's signed head."""
     last_seq, start = last[0], last[5]
     broken, reached_seq, head = check_bridge(
-        start, case.bridge, after_seq=last_seq, dossier=dossier
+        start, case.bridge, after_seq=last_seq, dossier=case.dossier_id.bytes
     )
     if broken is not None:
         return _fail(report, broken, None, case)

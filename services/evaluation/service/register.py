@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, true
 from sqlalchemy.orm import Session, aliased
 
 from services.evaluation.models import Case, Certificate, certificate_words, unit_successors
@@ -149,7 +149,12 @@ def _words_asked(session: Session, asked: list[str]) -> tuple[str | None, list[A
     table, and PostgreSQL's planner, which cannot know where they sit, chooses that walk.
     Reading the few that hold it by number and ordering them here costs as little wherever
     they sit. A common word's certificates are met soon along the walk."""
-    held = {word: len(session.execute(_holding(word).limit(FEW + 1)).all()) for word in asked}
+    held = {
+        word: session.execute(
+            select(func.count()).select_from(_holding(word).limit(FEW + 1).subquery())
+        ).scalar_one()
+        for word in asked
+    }
     rarest = min(asked, key=held.__getitem__, default=None)
     if rarest is not None and held[rarest] > FEW:
         rarest = None

@@ -14,7 +14,7 @@ portal is not told the regime: it learns it from ``GET /units``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -252,8 +252,26 @@ def climb(
     )
 
     # The minister recognises 5★; the province chair the 4★ handed back.
-    numbers = {}
     signed = ((minister, first, 5, "55/QĐ-BNNMT"), (province_chair, second, 4, "44/QĐ-UBND"))
+    numbers = decide(person, tree, signed)
+    assert numbers[first].split("-")[1] == "TW"  # issued by the national level
+    assert numbers[second].split("-")[1] == tree.province.rsplit(":", 1)[1]  # by the province
+
+    # The producer opens the 5★ certificate; the level reads "trung ương".
+    producer.go(f"/certificates/of/{first}")
+    assert producer.page.inner_text(".stars-big") == "★★★★★"
+    assert numbers[first] in producer.text()
+    producer.shot(f"{tree.shots}-05-certificate-5-stars-phone")
+    producer.go(f"/dossiers/{second}")
+    assert numbers[second] in producer.text()
+    producer.close()
+
+
+def decide(
+    person: Callable[[], Person], tree: Tree, signed: Iterable[tuple[Any, str, int, str]]
+) -> dict[str, str]:
+    """Each authority signs its decision on the portal; the certificate number of each case."""
+    numbers = {}
     for who, dossier_id, stars, decision_number in signed:
         # The authority is on the case once the worker has applied the council's close.
         _eventually(lambda w=who, d=dossier_id: w("GET", f"/api/v1/cases/{d}").status, ok)
@@ -269,14 +287,4 @@ def climb(
         assert found, authority.flash()
         numbers[dossier_id] = found.group(0)
         authority.close()
-    assert numbers[first].split("-")[1] == "TW"  # issued by the national level
-    assert numbers[second].split("-")[1] == tree.province.rsplit(":", 1)[1]  # by the province
-
-    # The producer opens the 5★ certificate; the level reads "trung ương".
-    producer.go(f"/certificates/of/{first}")
-    assert producer.page.inner_text(".stars-big") == "★★★★★"
-    assert numbers[first] in producer.text()
-    producer.shot(f"{tree.shots}-05-certificate-5-stars-phone")
-    producer.go(f"/dossiers/{second}")
-    assert numbers[second] in producer.text()
-    producer.close()
+    return numbers

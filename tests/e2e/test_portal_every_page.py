@@ -206,7 +206,13 @@ class Inspector:
             found(Finding(role, endpoint, lang, "status", f"{status} for {url}"))
         if visit.shows and not who.page.locator(visit.shows).count():
             found(Finding(role, endpoint, lang, "missing", visit.shows))
-        facts = who.page.evaluate(PAGE_FACTS)
+        self.layout(role, endpoint, lang, who.page.evaluate(PAGE_FACTS))
+        shot = self.shots / f"{role}-{n:02d}-{endpoint.replace('.', '-')}-{lang}.png"
+        who.page.screenshot(path=str(shot), full_page=True)
+
+    def layout(self, role: str, endpoint: str, lang: str, facts: dict[str, Any]) -> None:
+        """What the page measured in the browser: its language, width, header, labels, words."""
+        found = self.findings.append
         if facts["lang"] != lang:
             found(Finding(role, endpoint, lang, "html-lang", facts["lang"]))
         if facts["width"] > facts["viewport"]:
@@ -217,8 +223,6 @@ class Inspector:
         if facts["unlabelled"]:
             found(Finding(role, endpoint, lang, "unlabelled", ", ".join(facts["unlabelled"])))
         self.words(role, endpoint, lang, facts["text"])
-        shot = self.shots / f"{role}-{n:02d}-{endpoint.replace('.', '-')}-{lang}.png"
-        who.page.screenshot(path=str(shot), full_page=True)
 
     def document(self, role: str, endpoint: str, lang: str, content: bytes, name: str) -> None:
         if not content.startswith(b"%PDF-"):

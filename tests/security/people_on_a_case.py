@@ -28,7 +28,7 @@ flows.COMMUNE, district 461, province 45; but FAR):
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -321,14 +321,7 @@ def build(
     _ok(secretariat("DELETE", f"/api/v1/councils/{council_id}/members/{unseated}"))
 
     # The council: a conflict, declarations, sheets; two closes; one recognition.
-    for obj, ev in evaluations.items():
-        _ok(kit.declare(on_eval("conflicted_member"), ev, True, "Họ hàng với chủ cơ sở"), 201)
-        for person in ("chair", "member"):
-            _ok(kit.declare(on_eval(person), ev), 201)
-            _ok(kit.submit(on_eval(person), ev, THREE_STARS), 201)
-        if obj != COUNCIL:
-            closed = _ok(kit.finalise(on_eval("chair"), ev))
-            assert closed["outcome"] == "recognised", closed
+    _sit(on_eval, evaluations)
     case = _ok(on_eval("authority")("GET", f"/api/v1/cases/{dossiers[RECOGNISED]['id']}"))
     decided = _ok(
         on_eval("authority")(
@@ -364,6 +357,19 @@ def build(
         registration=registration,
         evaluation=evaluation,
     )
+
+
+def _sit(on_eval: Callable[[str], flows.Actor], evaluations: dict[str, str]) -> None:
+    """Each evaluation's sitting: one member declares a conflict, the others score three stars;
+    the chair closes all but the one left with the council."""
+    for obj, ev in evaluations.items():
+        _ok(kit.declare(on_eval("conflicted_member"), ev, True, "Họ hàng với chủ cơ sở"), 201)
+        for person in ("chair", "member"):
+            _ok(kit.declare(on_eval(person), ev), 201)
+            _ok(kit.submit(on_eval(person), ev, THREE_STARS), 201)
+        if obj != COUNCIL:
+            closed = _ok(kit.finalise(on_eval("chair"), ev))
+            assert closed["outcome"] == "recognised", closed
 
 
 def stages(evaluation: Any, world: World, objs: Iterable[str] = ACCEPTED) -> dict[str, str]:

@@ -609,6 +609,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         print(f"ocop restore: {exc}; nothing restored", file=sys.stderr)
         return 2
     print(f"restored the backup taken at {manifest['taken_at']} into {config.data_dir()}")
+    again = ", ".join(f"{s} {n}" for s, n in manifest["republished"].items())
+    print(f"events of the minute before the backup, published again by the relays: {again}")
     behind = [s for s in config.SERVICES if status(s, config.load(s).database_url).pending]
     if behind:
         print(f"{', '.join(behind)}: behind this release's schema: run `ocop migrate` first")

@@ -18,7 +18,7 @@ import shutil
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from shared import config
 MANIFEST = "manifest.json"
 FORMAT = 1
 GUIDE = "docs/operations.md#backups"
+REPUBLISH_MARGIN = timedelta(minutes=1)
 
 
 class BackupError(RuntimeError):
@@ -93,18 +94,24 @@ def _revision(path: Path) -> str | None:
     return row[0] if row else None
 
 
-def _online_copy(source: Path, target: Path) -> None:
-    """A consistent copy of a live database: one backup step (the whole file under one read
-    transaction, which in WAL mode holds no writer back)."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+def _snapshot(source: Path) -> sqlite3.Connection:
+    """A read transaction on a live database: what its copy will hold (in WAL mode it holds no
+    writer back)."""
+    conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30, isolation_level=None)
+    conn.execute("BEGIN")
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def _online_copy(snapshot: sqlite3.Connection, target: Path) -> None:
+    """The snapshot's pages copied by SQLite's backup API, in one step."""
     dst = sqlite3.connect(target)
     try:
-        src.backup(dst)
+        snapshot.backup(dst)
         # The copy stands alone: no -wal beside it to be carried along.
         dst.execute("PRAGMA journal_mode=DELETE")
     finally:
         dst.close()
-        src.close()
 
 
 def backup(target: Path) -> dict[str, Any]:
@@ -116,13 +123,19 @@ def backup(target: Path) -> dict[str, Any]:
     if missing:
         raise BackupError(f"no database at {', '.join(missing)} (is OCOP_DATA_DIR right?)")
     target.mkdir(parents=True, exist_ok=True)
+    # Every database's read transaction opened first, one after the other, so the copies are
+    # of one moment (within milliseconds) rather than a copy's length apart; the events of that
+    # gap are published again by restore (``restore``: since ``taken_at`` less a margin).
+    present = [s for s in databases if s.path.exists()]  # the broker's file: at first message
     taken_at = datetime.now(UTC)
+    snapshots = [(source, _snapshot(source.path)) for source in present]
     files: list[dict[str, Any]] = []
-    for source in databases:
-        if not source.path.exists():  # the broker's file appears with its first message
-            continue
+    for source, snapshot in snapshots:
         stored = target / source.stored
-        _online_copy(source.path, stored)
+        try:
+            _online_copy(snapshot, stored)
+        finally:
+            snapshot.close()
         files.append(
             {
                 "path": source.stored,
@@ -221,6 +234,8 @@ def restore(backup_dir: Path, *, force: bool = False) -> dict[str, Any]:
             + "; stop every process of it and give --force, or restore into a fresh data dir"
         )
     by_name = {s.name: s for s in databases}
+    since = datetime.fromisoformat(manifest["taken_at"]) - REPUBLISH_MARGIN
+    republished: dict[str, int] = {}
     for entry in manifest["files"]:
         if entry["kind"] != "database":
             continue
@@ -230,6 +245,8 @@ def restore(backup_dir: Path, *, force: bool = False) -> dict[str, Any]:
         shutil.copyfile(backup_dir / entry["path"], tmp)
         if entry["name"] == "broker":
             _forget_claims(tmp)
+        else:
+            republished[entry["name"]] = _publish_again(tmp, since)
         # A -wal or -shm left by the database replaced would be replayed into the restored one.
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
@@ -241,7 +258,21 @@ def restore(backup_dir: Path, *, force: bool = False) -> dict[str, Any]:
             target = documents / Path(entry["path"]).relative_to("documents")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(backup_dir / entry["path"], target)
-    return manifest
+    return {**manifest, "republished": republished}
+
+
+def _publish_again(path: Path, since: datetime) -> int:
+    """The outbox rows published shortly before the copies (``REPUBLISH_MARGIN``) marked
+    unsent: a consumer copied a moment before the broker may have lacked what the broker's copy
+    no longer held. The relays publish them again; inboxes drop what was already handled.
+    (SQLite keeps the outbox's times as UTC text, which compares in order.)"""
+    stamp = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        return conn.execute(
+            "UPDATE outbox SET published_at = NULL, claimed_by = NULL, claimed_until = NULL "
+            "WHERE published_at >= ?",
+            (stamp,),
+        ).rowcount
 
 
 def _forget_claims(path: Path) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import update
 from services.registration.ledger import checkpoints
 from services.registration.ledger import writer as ledger
 from services.registration.models import Dossier, participant_tables
+from services.registration.service import certificates_read_model, public_status
 from services.registration.service import dossiers as dossier_service
-from services.registration.service import public_status
 from shared import participants
 from shared.db import UnitOfWork, table_of
 from shared.events import Event
@@ -62,7 +62,9 @@ def on_decided(*, uow: UnitOfWork, event: Event) -> None:
 def on_certificate_event(*, uow: UnitOfWork, event: Event) -> None:
     """A certificate was issued, revoked or expired: keep the read model and the status line
     (an issue also says the case was decided, should it arrive before the decision)."""
-    dossier_service.record_certificate(uow=uow, event_type=event.type, payload=event.payload)
+    certificates_read_model.record_certificate(
+        uow=uow, event_type=event.type, payload=event.payload
+    )
     if event.type == "certificate.issued":
         dossier_service.record_decision(
             uow=uow,

@@ -26,7 +26,7 @@ from services.registration.schemas import (
     VersionIn,
     WithdrawIn,
 )
-from services.registration.service import access, self_assessment
+from services.registration.service import access, certificates_read_model, self_assessment
 from services.registration.service import calendar as calendar_service
 from services.registration.service import dossiers as dossier_service
 from shared.auth import Principal
@@ -114,7 +114,7 @@ class Dossiers(MethodView):
                 limit=args["limit"],
                 after=args.get("after"),
             )
-            issued = dossier_service.certificates_of(session, [d.id for d in items])
+            issued = certificates_read_model.certificates_of(session, [d.id for d in items])
             return {"items": [_out(d, principal, issued.get(d.id)) for d in items], "next": cursor}
 
     @blp.arguments(DossierCreateIn)
@@ -143,7 +143,7 @@ class DossierItem(MethodView):
             dossier = dossier_service.get(
                 session=session, principal=principal, dossier_id=dossier_id
             )
-            issued = dossier_service.certificates_of(session, [dossier.id])
+            issued = certificates_read_model.certificates_of(session, [dossier.id])
             return _out(dossier, principal, issued.get(dossier.id))
 
     @blp.arguments(DossierUpdateIn)

@@ -1,65 +1,40 @@
 """Dossiers: filing, editing, the intake lifecycle, listing within reach.
 
-An upgrade (nâng hạng) or a re-evaluation (phân hạng lại) names the certificate it concerns.
-The certificate is checked against a read model of the evaluation service's ``certificate.*``
-events: it must be the producer's own, neither revoked nor superseded; an upgrade's must be
-unexpired and below 5★; a re-evaluation is filed inside its window (180 to 120 days before
-expiry, docs/domain.md#certificates) or late. A late filing is accepted until 180 days after expiry
-(the longest a late filer's certificate can be kept valid, so later there is nothing left to
-re-evaluate) and the dossier is marked ``late_filing``; a filing before the window opens is
-refused with the window's dates. Whether the old certificate stays valid meanwhile is the
-evaluation service's rule (only a filing by the expiry keeps it valid).
+The certificate an upgrade or a re-evaluation names is checked by certificate_refs.py, against
+the certificates read model (certificates_read_model.py); product codes are given by
+product_codes.py when the commune accepts.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, select, true
+from sqlalchemy import Select, select
 from sqlalchemy import update as update_rows
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Action, Status
-from services.registration.domain.product_code import format_product_code
-from services.registration.models import (
-    ONE_CHANGE_PER_CERTIFICATE,
-    Account,
-    Certificate,
-    Dossier,
-    Producer,
-    ProductCodeCounter,
-)
-from services.registration.service import access, public_status
+from services.registration.models import Account, Dossier, Producer
+from services.registration.service import access, certificate_refs, product_codes
 from services.registration.service import producers as producer_service
 from shared import calendar
 from shared.auth import Principal, UnitRef
-from shared.certificates import late_filing_until, reevaluation_window
-from shared.db import UnitOfWork, dialect_insert, table_of
+from shared.db import UnitOfWork, table_of
 from shared.errors import Conflict, FieldError, Forbidden, Invalid, NotFound, Refused
 from shared.events import Actor, new_event
 from shared.ids import new_id
 from shared.jurisdiction import within
 from shared.rubrics import ProductSet, answer_codes, load_rubric
 
-log = logging.getLogger(__name__)
-
 RUBRIC_VERSION = "qd26-2026"
 
-FIRST, UPGRADE, RE_EVALUATION = "first", "upgrade", "re_evaluation"
-# Certificate statuses, as the evaluation service's events tell them.
-VALID, EXPIRED, REVOKED, SUPERSEDED = "valid", "expired", "revoked", "superseded"
-HIGHEST_RANK = 5
 # The outcomes of evaluation's decisions that end a case at a level (a return for completion
 # does not): the dossier can no longer be withdrawn.
 DECISIONS = frozenset({"recognised", "not_recognised", "rejected"})
-# A dossier filed and not withdrawn: an upgrade in these states, and not decided, is under way.
-_FILED = (Status.SUBMITTED, Status.RETURNED, Status.RESUBMITTED, Status.ACCEPTED)
 
 
 def product_sets(version: str = RUBRIC_VERSION) -> dict[str, ProductSet]:
@@ -139,208 +114,6 @@ def facts(dossier: Dossier, producer: Producer) -> dict[str, Any]:
     }
 
 
-# --- the certificate an upgrade or re-evaluation names ---------------------------------------
-
-
-def _certificate_problem(code: str, **params: Any) -> Invalid:
-    return Invalid(
-        "certificate.not_qualifying", errors={"certificate_number": (code, params)}, **params
-    )
-
-
-def _check_upgrade(certificate: Certificate, day: date) -> None:
-    if certificate.status == EXPIRED or day > certificate.expires_on:
-        raise _certificate_problem(
-            "certificate.expired", number=certificate.number, expires_on=certificate.expires_on
-        )
-    if certificate.star_rank >= HIGHEST_RANK:
-        raise _certificate_problem(
-            "certificate.highest_rank", number=certificate.number, rank=HIGHEST_RANK
-        )
-
-
-def _check_reevaluation(certificate: Certificate, day: date, *, filing: bool) -> bool:
-    """Whether a re-evaluation filed (or, at creation, prepared) on ``day`` is late; 422 when
-    it is too late, or when a filing comes before the window opens."""
-    expires_on = certificate.expires_on
-    window = reevaluation_window(expires_on)
-    opens_on, closes_on = window.opens_on, window.closes_on
-    last_day = late_filing_until(expires_on)
-    if day > last_day:
-        raise _certificate_problem(
-            "certificate.reevaluation_too_late",
-            number=certificate.number,
-            expires_on=expires_on,
-            last_day=last_day,
-        )
-    if filing and day < opens_on:
-        raise _certificate_problem(
-            "certificate.reevaluation_not_open",
-            number=certificate.number,
-            opens_on=opens_on,
-            closes_on=closes_on,
-            expires_on=expires_on,
-        )
-    return day > closes_on
-
-
-def _check_same_product(session: Session, certificate: Certificate, product_set_code: str) -> None:
-    """An upgrade or re-evaluation is of the product its certificate names: the same producer
-    (checked first) and the same product set."""
-    holder = session.get(Dossier, certificate.dossier_id)
-    if holder is not None and holder.product_set_code != product_set_code:
-        raise _certificate_problem(
-            "certificate.other_product",
-            number=certificate.number,
-            product=certificate.product_name,
-            certificate_set=holder.product_set_code,
-            dossier_set=product_set_code,
-        )
-
-
-def _check_one_upgrade(
-    session: Session, certificate: Certificate, dossier_id: uuid.UUID | None
-) -> None:
-    """One change of a certificate at a time: no upgrade may be opened or filed, nor a
-    re-evaluation filed, while an upgrade or a re-evaluation of it is filed and not decided
-    (the database holds it too: models.ONE_CHANGE_PER_CERTIFICATE)."""
-    other = session.execute(
-        select(Dossier.id, Dossier.registration_type)
-        .where(
-            Dossier.certificate_number == certificate.number,
-            Dossier.registration_type.in_((UPGRADE, RE_EVALUATION)),
-            Dossier.status.in_([s.value for s in _FILED]),
-            Dossier.decided_outcome.is_(None),
-            Dossier.id != dossier_id if dossier_id is not None else true(),
-        )
-        .limit(1)
-    ).first()
-    if other is not None and other.registration_type == RE_EVALUATION:
-        raise _certificate_problem(
-            "certificate.reevaluation_under_way",
-            number=certificate.number,
-            dossier_id=str(other.id),
-        )
-    if other is not None:
-        other = other.id
-        raise _certificate_problem(
-            "certificate.upgrade_under_way", number=certificate.number, dossier_id=str(other)
-        )
-
-
-def _check_certificate(
-    session: Session,
-    *,
-    producer_id: uuid.UUID,
-    registration_type: str,
-    number: str | None,
-    filed_on: date | None,
-    product_set_code: str,
-    dossier_id: uuid.UUID | None = None,
-) -> bool | None:
-    """Check the certificate a dossier names against its registration type (422 otherwise).
-
-    ``filed_on`` is the filing date at submission, ``None`` while the dossier is prepared (the
-    window is judged on filing); ``dossier_id`` the dossier itself, once it exists. Returns
-    whether a re-evaluation is late (``None`` for the other types).
-    """
-    if registration_type == FIRST:
-        if number is not None:
-            raise _certificate_problem("certificate.not_for_first_registration")
-        return None
-    if number is None:
-        raise _certificate_problem("certificate.required")
-    # Filing locks the certificate: two upgrades of it filed at once are checked one after the
-    # other (the second sees the first under way).
-    query = select(Certificate).where(Certificate.number == number)
-    if filed_on is not None:
-        query = query.with_for_update()
-    certificate = session.execute(query).scalar_one_or_none()
-    # One answer for unknown and another producer's numbers (numbers are public, holders' files
-    # are not).
-    if certificate is None or certificate.producer_id != producer_id:
-        raise _certificate_problem("certificate.not_held", number=number)
-    if certificate.status in (REVOKED, SUPERSEDED):
-        raise _certificate_problem(
-            "certificate.not_current", number=number, certificate_status=certificate.status
-        )
-    _check_same_product(session, certificate, product_set_code)
-    day = filed_on or _today()
-    if registration_type == UPGRADE:
-        _check_upgrade(certificate, day)
-        _check_one_upgrade(session, certificate, dossier_id)
-        return None
-    if filed_on is not None:  # a draft re-evaluation waits for its window, and its turn
-        _check_one_upgrade(session, certificate, dossier_id)
-    return _check_reevaluation(certificate, day, filing=filed_on is not None)
-
-
-def _flush_filed(uow: UnitOfWork, dossier: Dossier) -> None:
-    """Write the dossier's move; a second change of its certificate filed at the same instant
-    as another (past the check, before the other committed) is refused by the database."""
-    try:
-        uow.session.flush()
-    except IntegrityError as exc:
-        if ONE_CHANGE_PER_CERTIFICATE not in str(exc.orig) and "certificate_number" not in str(
-            exc.orig
-        ):
-            raise
-        raise Conflict("certificate.change_under_way", number=dossier.certificate_number) from exc
-
-
-def record_certificate(*, uow: UnitOfWork, event_type: str, payload: dict[str, Any]) -> None:
-    """Keep the certificates read model from a ``certificate.*`` event of the evaluation
-    service: issued (and what it superseded), revoked, expired."""
-    number = payload["number"]
-    certificate = uow.session.get(Certificate, number)
-    if certificate is None:
-        dossier = uow.session.get(Dossier, uuid.UUID(str(payload["dossier_id"])))
-        if dossier is None:
-            log.warning("certificate %s names an unknown dossier; not recorded", number)
-            return
-        certificate = Certificate(
-            number=number, dossier_id=dossier.id, producer_id=dossier.producer_id, status=VALID
-        )
-        uow.session.add(certificate)
-    certificate.product_name = payload["product_name"]
-    certificate.star_rank = payload["star_rank"]
-    certificate.issued_on = date.fromisoformat(str(payload["issued_on"]))
-    certificate.expires_on = date.fromisoformat(str(payload["expires_on"]))
-    # Events may arrive out of order: a later status is never overwritten by an earlier one.
-    if event_type == "certificate.revoked":
-        certificate.status = REVOKED
-    elif event_type == "certificate.expired" and certificate.status == VALID:
-        certificate.status = EXPIRED
-    replaced = payload.get("replaces")
-    if event_type == "certificate.issued" and replaced:
-        old = uow.session.get(Certificate, replaced)
-        if old is not None and old.status in (VALID, EXPIRED):
-            old.status = SUPERSEDED
-            old.superseded_by = number
-            # The old dossier's status line says so and names its successor.
-            _set_public_status(
-                uow.session,
-                old.dossier_id,
-                public_status.superseded(old.number, number, int(payload["star_rank"])),
-            )
-
-
-def _set_public_status(
-    session: Session, dossier_id: uuid.UUID, status: public_status.Status
-) -> None:
-    """Write a dossier's status line without touching its version (the applicant's lock)."""
-    table = table_of(Dossier)
-    session.execute(
-        update_rows(table)
-        .where(table.c.id == dossier_id)
-        .values(
-            public_status=status.text,
-            public_status_key=status.key,
-            public_status_params=dict(status.params),
-        )
-    )
-
-
 def record_decision(*, uow: UnitOfWork, dossier_id: uuid.UUID, outcome: str) -> None:
     """Record the decision that ended the dossier's case (the first one told wins): from then
     on it can no longer be withdrawn. A statement on the table, as for the status line."""
@@ -350,18 +123,6 @@ def record_decision(*, uow: UnitOfWork, dossier_id: uuid.UUID, outcome: str) -> 
         .where(table.c.id == dossier_id, table.c.decided_outcome.is_(None))
         .values(decided_outcome=outcome)
     )
-
-
-def certificates_of(session: Session, dossier_ids: list[uuid.UUID]) -> dict[uuid.UUID, Certificate]:
-    """The certificate each of ``dossier_ids`` was issued (the newest, should there be more)."""
-    if not dossier_ids:
-        return {}
-    rows = session.execute(
-        select(Certificate)
-        .where(Certificate.dossier_id.in_(dossier_ids))
-        .order_by(Certificate.issued_on, Certificate.number)
-    ).scalars()
-    return {c.dossier_id: c for c in rows}
 
 
 def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str, Any]) -> Dossier:
@@ -374,7 +135,7 @@ def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str
     _check_product_set(data["product_set_code"])
     answers = data.get("self_assessment") or {}
     _check_answers(data["product_set_code"], answers, complete=False)
-    _check_certificate(
+    certificate_refs.check(
         uow.session,
         producer_id=producer.id,
         registration_type=data["registration_type"],
@@ -455,7 +216,7 @@ def update(
         _check_answers(dossier.product_set_code, changes["self_assessment"], complete=False)
         dossier.self_assessment = changes["self_assessment"]
     if {"registration_type", "certificate_number"} & changes.keys():
-        _check_certificate(
+        certificate_refs.check(
             uow.session,
             producer_id=producer.id,
             registration_type=changes.get("registration_type", dossier.registration_type),
@@ -492,30 +253,6 @@ def _check_ready_to_submit(dossier: Dossier) -> None:
         errors["samples_count"] = ("dossier.samples_required", {"count": 5})
     if errors:
         raise Invalid("dossier.not_ready", errors=errors)
-
-
-def _assign_product_code(uow: UnitOfWork, dossier: Dossier) -> str:
-    year = calendar.today().year
-    insert = dialect_insert(uow.session)
-    table = ProductCodeCounter.__table__
-    stmt = (
-        insert(table)
-        .values(
-            unit_tree=dossier.unit_tree, commune_code=dossier.commune_code, year=year, last_serial=1
-        )
-        .on_conflict_do_update(
-            index_elements=["unit_tree", "commune_code", "year"],
-            set_={"last_serial": table.c.last_serial + 1},
-        )
-        .returning(table.c.last_serial)
-    )
-    serial = uow.session.execute(stmt).scalar_one()
-    return format_product_code(
-        province_code=dossier.province_code,
-        commune_code=dossier.commune_code,
-        serial=serial,
-        year=year,
-    )
 
 
 def transition(
@@ -560,7 +297,7 @@ def transition(
         _check_ready_to_submit(dossier)
         # Filed on the first submission; a resubmission after a return keeps that date.
         filed_on = dossier.filed_on or _today()
-        dossier.late_filing = _check_certificate(
+        dossier.late_filing = certificate_refs.check(
             uow.session,
             producer_id=producer.id,
             registration_type=dossier.registration_type,
@@ -579,7 +316,7 @@ def transition(
         dossier.missing_items = decision.missing_items
         extra = {"missing_items": decision.missing_items}
     elif action is Action.ACCEPT:
-        dossier.product_code = _assign_product_code(uow, dossier)
+        dossier.product_code = product_codes.assign(uow, dossier)
         dossier.accepted_at = now
         extra = {
             "self_assessment": dossier.self_assessment,
@@ -588,7 +325,9 @@ def transition(
         }
     dossier.status = step.to.value
     dossier.updated_at = now
-    _flush_filed(uow, dossier)  # bumps the version (optimistic lock) before the event records it
+    certificate_refs.flush_filed(
+        uow, dossier
+    )  # bumps the version (optimistic lock) before the event records it
     uow.add_event(
         new_event(
             step.event,

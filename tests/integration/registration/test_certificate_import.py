@@ -268,13 +268,13 @@ def test_the_command_line(
 def test_a_number_the_platform_issued_is_a_conflict(
     registration: Any, admin: flows.Actor, call: flows.Transport, commune_officer: flows.Actor
 ) -> None:
-    from services.registration.service import dossiers as dossier_service
+    from services.registration.service.certificates_read_model import record_certificate
     from tests.support.cases import accepted_dossier
 
     _, dossier = accepted_dossier(call, commune_officer)
     number = f"OCOP-45-2026-{uuid.uuid4().int % 10**5:05d}"
     with registration.db.unit_of_work() as uow:
-        dossier_service.record_certificate(
+        record_certificate(
             uow=uow,
             event_type="certificate.issued",
             payload={

@@ -56,6 +56,9 @@ def test_the_pages_of_an_imported_certificate(
     page = public.get(f"/certificates/check?number={number}")
     assert public.status == 200 and number in page
     assert "data-imported" in page and "trước khi" in page  # issued before the platform
+    # Its page in the public register, though its number holds a slash.
+    page = public.get(f"/products/{number}")
+    assert public.status == 200 and number in page
 
     owner = new_browser()
     owner.sign_in(cert["email"])

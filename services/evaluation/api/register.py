@@ -156,7 +156,8 @@ def search(args: dict[str, Any]) -> Any:
         return {"items": items, "next": cursor}
 
 
-@blp.route("/register/<string(maxlength=40):number>", methods=["GET"])
+# ``path``: a number issued before the platform may hold a slash (123/GCN-UBND, imported).
+@blp.route("/register/<path:number>", methods=["GET"])
 @blp.response(200, RegisterEntry)
 @public(blp)
 @document_errors(blp, 401, 404)

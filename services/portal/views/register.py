@@ -97,7 +97,7 @@ def search() -> Any:
     )
 
 
-@bp.get("/products/<string(maxlength=40):number>")
+@bp.get("/products/<path:number>")  # an imported number may hold a slash
 def product(number: str) -> Any:
     """One product of the register: producer, stars, validity, and its public check."""
     if not NUMBER.match(number):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, select
@@ -155,6 +156,13 @@ def test_an_imported_certificate_is_kept_with_its_original_facts(
         p["expires_on"],
     )
     assert (checked["level"], checked["authority_unit"]) == ("district", "pre2025:district:461")
+    # In the public register too, found by a word of its name and by its number (a slash in it).
+    entry = eval_call("GET", f"/api/v1/register/{p['number']}")
+    assert entry.status == 200, entry.body
+    assert (entry.body["number"], entry.body["status"]) == (p["number"], "valid")
+    word = p["product_name"].split()[-1]
+    found = eval_call("GET", f"/api/v1/register?q={quote(word)}")
+    assert p["number"] in [item["number"] for item in found.body["items"]]
     with evaluation.db.reader() as session:
         case = session.get_one(Case, uuid.UUID(dossier["id"]))
         assert (case.stage, case.level, case.imported) == ("recognised", "district", True)

@@ -251,6 +251,11 @@ def restore(backup_dir: Path, *, force: bool = False) -> dict[str, Any]:
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         os.replace(tmp, target)
+    restored = {e["name"] for e in manifest["files"] if e["kind"] == "database"}
+    for source in databases:
+        if source.name not in restored:  # the broker had no file yet: nor has it now
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{source.path}{suffix}").unlink(missing_ok=True)
     if documents.exists():
         shutil.rmtree(documents)
     for entry in manifest["files"]:

@@ -364,6 +364,24 @@ def apply_all(session: Session, tables: Tables, events: Iterable[Any]) -> None:
     )
 
 
+def new_case_rows(events: Iterable[Any]) -> list[dict[str, Any]]:
+    """The rows ``apply_all`` writes for ``events`` about cases created in the same transaction
+    (nobody is on them yet): their joins, each a new row, for a bulk insert (an import's
+    thousands of cases). An event that would change rows already there is refused."""
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple[uuid.UUID | None, str]] = set()
+    for e in events:
+        if e.dossier_id is None or e.type not in RULES:
+            continue
+        case, at = _uuid(e.dossier_id), as_utc(e.occurred_at)
+        for change in changes(e.type, e.payload):
+            if not isinstance(change, Join) or (case, change.party.key) in seen:
+                raise ValueError(f"{e.type} changes more than a new case's joins")
+            seen.add((case, change.party.key))
+            rows.append(_row(case, at, change.party, current=change.current))
+    return rows
+
+
 Fact = tuple[uuid.UUID | None, datetime, str, Mapping[str, Any]]
 
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -50,18 +50,22 @@ from services.registration.models import (
     Dossier,
     Producer,
     ProductCodeCounter,
+    outbox,
+    participant_tables,
 )
 from services.registration.schemas import ENTITY_TYPES
 from services.registration.service import account_index
+from services.registration.service.bulk_rows import insert_rows
 from services.registration.service.dossiers import RUBRIC_VERSION, product_sets
 from services.registration.service.units import REGIME_TREE
-from shared import calendar, catalogue, errors
+from shared import calendar, catalogue, errors, participants
 from shared.db import UnitOfWork, dialect_insert, table_of
 from shared.errors import Conflict, Invalid, TooLarge, UnsupportedType
 from shared.events import Actor, Event, new_event
 from shared.events.registry import EVENT_TYPES
 from shared.ids import new_id
 from shared.levels import level_name
+from shared.messaging.wakeup import Nudger
 
 #: The largest file taken (a province's whole list fits many times over).
 MAX_BYTES = 20 * 1024 * 1024
@@ -734,8 +738,9 @@ class _Events:
     def __init__(self, actor: Actor) -> None:
         self.actor = actor
         self.checked: dict[str, frozenset[str]] = {}
+        self.made: list[Event] = []
 
-    def make(self, kind: str, payload: dict[str, Any], dossier_id: uuid.UUID | None) -> Event:
+    def make(self, kind: str, payload: dict[str, Any], dossier_id: uuid.UUID | None) -> None:
         if kind not in self.checked:
             event = new_event(
                 kind, payload, producer="registration", actor=self.actor, dossier_id=dossier_id
@@ -743,122 +748,50 @@ class _Events:
             # Built in wire form already: what the schema loads is what was given.
             assert event.payload == payload, (kind, event.payload, payload)
             self.checked[kind] = frozenset(payload)
-            return event
+            self.made.append(event)
+            return
         assert frozenset(payload) == self.checked[kind], kind
-        return Event(
-            event_id=new_id(),
-            type=kind,
-            version=EVENT_TYPES[kind].version,
-            occurred_at=datetime.now(UTC),
-            producer="registration",
-            actor=self.actor,
-            payload=payload,
-            dossier_id=dossier_id,
+        self.made.append(
+            Event(
+                event_id=new_id(),
+                type=kind,
+                version=EVENT_TYPES[kind].version,
+                occurred_at=datetime.now(UTC),
+                producer="registration",
+                actor=self.actor,
+                payload=payload,
+                dossier_id=dossier_id,
+            )
         )
 
 
 def _write(uow: UnitOfWork, actor: Actor, report: Report, rows: list[Row]) -> None:
+    """Everything the import writes, table by table in bulk (``bulk_rows``)."""
     session = uow.session
     now = datetime.now(UTC)
     events = _Events(actor)
-    producers = _producers(uow, events, report, rows, now)
+    producers = _producers(session, events, report, rows, now)
     codes = _product_codes(session, rows)
+    forms: dict[str, dict[str, Any]] = {}
     dossiers: list[dict[str, Any]] = []
     certificates: list[dict[str, Any]] = []
+    empty: tuple[dict[str, Any], list[Any]] = ({}, [])  # one object for every row: stored once
     for row in rows:
-        f = row.facts
-        producer = producers[f["producer_tax_no"]]
-        dossier_id = new_id()
-        row_dossier = {
-            "id": dossier_id,
-            "version": 1,
-            "status": "accepted",
-            "producer_id": producer["id"],
-            "created_by": uuid.UUID(actor.user_id),
-            "registration_type": "first",
-            "product_name": f["product_name"],
-            "product_set_code": f["product_set"],
-            "rubric_version": RUBRIC_VERSION,
-            "regime": row.regime,
-            "unit_tree": f["unit_tree"],
-            "province_code": row.province_code,
-            "district_code": row.district_code,
-            "commune_code": f["commune"],
-            "form01": {
-                "unit_name": producer["name"],
-                "entity_type": producer["entity_type"],
-                "representative": {},
-                "address": producer["address"],
-                "phone": producer["phone"],
-                "email": producer["email"],
-                "business_registration_no": f["producer_tax_no"],
-                "commitment": False,
-            },
-            "self_assessment": {},
-            "samples_count": 0,
-            "product_code": codes[row.number],
-            "missing_items": [],
-            "decided_outcome": "recognised",
-            "imported": {
-                "file": report.file_name,
-                "sha256": report.sha256,
-                "row": row.number,
-                "facts": f,
-            },
-            "created_at": now,
-            "updated_at": now,
-            "accepted_at": now,
-        }
-        dossiers.append(row_dossier)
-        certificates.append(
-            {
-                "number": f["certificate_number"],
-                "dossier_id": dossier_id,
-                "producer_id": producer["id"],
-                "product_name": f["product_name"],
-                "star_rank": f["star_rank"],
-                "issued_on": date.fromisoformat(f["issued_on"]),
-                "expires_on": date.fromisoformat(f["expires_on"]),
-                "status": f["status"],
-                "superseded_by": None,
-            }
+        tax_no = row.facts["producer_tax_no"]
+        producer = producers[tax_no]
+        # The producer's form, one object for all its dossiers (serialised once).
+        form = forms.get(tax_no) or forms.setdefault(tax_no, _form01(producer, tax_no))
+        dossier = _dossier_row(row, producer, form, codes[row.number], actor, report, now, empty)
+        dossiers.append(dossier)
+        certificates.append(_certificate_row(row, dossier))
+        events.make(
+            "certificate.imported",
+            _imported_payload(row, producer, dossier, report),
+            dossier_id=dossier["id"],
         )
-        uow.add_event(
-            events.make(
-                "certificate.imported",
-                {
-                    "dossier_id": str(dossier_id),
-                    "producer_id": str(producer["id"]),
-                    "producer_name": producer["name"],
-                    "owner_account_id": str(producer["owner_account_id"]),
-                    "consultant_account_ids": producer.get("consultants", []),
-                    "product_name": f["product_name"],
-                    "product_set_code": f["product_set"],
-                    "product_code": codes[row.number],
-                    "regime": row.regime,
-                    "unit_tree": f["unit_tree"],
-                    "province_code": row.province_code,
-                    "district_code": row.district_code,
-                    "commune_code": f["commune"],
-                    "level": f["level"],
-                    "number": f["certificate_number"],
-                    "star_rank": f["star_rank"],
-                    "authority_unit": row.authority_unit,
-                    "decision_number": f["decision_number"],
-                    "decided_on": f["decided_on"],
-                    "issued_on": f["issued_on"],
-                    "expires_on": f["expires_on"],
-                    "status": f["status"],
-                    "revoked_on": f["revoked_on"],
-                    "source_file": report.file_name,
-                    "source_sha256": report.sha256,
-                    "source_row": row.number,
-                },
-                dossier_id=dossier_id,
-            )
-        )
-    session.execute(insert(table_of(Dossier)), dossiers)
-    session.execute(insert(table_of(Certificate)), certificates)
+    insert_rows(session, table_of(Dossier), dossiers)
+    insert_rows(session, table_of(Certificate), certificates)
+    _record_events(uow, events.made)
     if session.get_bind().dialect.name == "postgresql":
         # A bulk load: the planner's statistics of the tables it filled, before its next use
         # (a second import planned without them scanned a table per chunk of numbers).
@@ -882,17 +815,163 @@ def _write(uow: UnitOfWork, actor: Actor, report: Report, rows: list[Row]) -> No
     )
 
 
+def _record_events(uow: UnitOfWork, events: list[Event]) -> None:
+    """The events written as a commit writes a unit of work's events (``ServiceRuntime``): the
+    people on each new case, then the outbox, here in bulk; the relay is woken as for them."""
+    session = uow.session
+    insert_rows(session, participant_tables.participants, participants.new_case_rows(events))
+    insert_rows(
+        session,
+        outbox,
+        [
+            # The row ``shared.messaging.outbox.write_events`` writes.
+            {
+                "event_id": e.event_id,
+                "type": e.type,
+                "envelope": e.to_dict(),
+                "created_at": e.occurred_at,
+                "attempts": 0,
+            }
+            for e in events
+        ],
+    )
+    nudger = Nudger(session.get_bind().engine, "registration")
+    nudger.in_transaction(session)
+    event.listen(session, "after_commit", lambda _session: nudger.after_commit(), once=True)
+
+
+def _form01(producer: dict[str, Any], tax_no: str) -> dict[str, Any]:
+    """The registration form of an imported dossier: the producer as the file names it."""
+    return {
+        "unit_name": producer["name"],
+        "entity_type": producer["entity_type"],
+        "representative": {},
+        "address": producer["address"],
+        "phone": producer["phone"],
+        "email": producer["email"],
+        "business_registration_no": tax_no,
+        "commitment": False,
+    }
+
+
+def _dossier_row(
+    row: Row,
+    producer: dict[str, Any],
+    form: dict[str, Any],
+    product_code: str,
+    actor: Actor,
+    report: Report,
+    now: datetime,
+    empty: tuple[dict[str, Any], list[Any]],
+) -> dict[str, Any]:
+    """An accepted, recognised dossier marked as imported (file, SHA-256, row, facts)."""
+    f = row.facts
+    return {
+        "id": new_id(),
+        "version": 1,
+        "status": "accepted",
+        "producer_id": producer["id"],
+        "created_by": uuid.UUID(actor.user_id),
+        "registration_type": "first",
+        "product_name": f["product_name"],
+        "product_set_code": f["product_set"],
+        "rubric_version": RUBRIC_VERSION,
+        "regime": row.regime,
+        "unit_tree": f["unit_tree"],
+        "province_code": row.province_code,
+        "district_code": row.district_code,
+        "commune_code": f["commune"],
+        "form01": form,
+        "self_assessment": empty[0],
+        "samples_count": 0,
+        "product_code": product_code,
+        "missing_items": empty[1],
+        "decided_outcome": "recognised",
+        "imported": {
+            "file": report.file_name,
+            "sha256": report.sha256,
+            "row": row.number,
+            "facts": f,
+        },
+        "created_at": now,
+        "updated_at": now,
+        "accepted_at": now,
+    }
+
+
+def _certificate_row(row: Row, dossier: dict[str, Any]) -> dict[str, Any]:
+    """The certificates read model's row, with the file's status."""
+    f = row.facts
+    return {
+        "number": f["certificate_number"],
+        "dossier_id": dossier["id"],
+        "producer_id": dossier["producer_id"],
+        "product_name": f["product_name"],
+        "star_rank": f["star_rank"],
+        "issued_on": date.fromisoformat(f["issued_on"]),
+        "expires_on": date.fromisoformat(f["expires_on"]),
+        "status": f["status"],
+        "superseded_by": None,
+    }
+
+
+def _imported_payload(
+    row: Row, producer: dict[str, Any], dossier: dict[str, Any], report: Report
+) -> dict[str, Any]:
+    """``certificate.imported``: the case, its producer's people and the certificate's facts."""
+    f = row.facts
+    return {
+        "dossier_id": str(dossier["id"]),
+        "producer_id": str(producer["id"]),
+        "producer_name": producer["name"],
+        "owner_account_id": str(producer["owner_account_id"]),
+        "consultant_account_ids": producer.get("consultants", []),
+        "product_name": f["product_name"],
+        "product_set_code": f["product_set"],
+        "product_code": dossier["product_code"],
+        "regime": row.regime,
+        "unit_tree": f["unit_tree"],
+        "province_code": row.province_code,
+        "district_code": row.district_code,
+        "commune_code": f["commune"],
+        "level": f["level"],
+        "number": f["certificate_number"],
+        "star_rank": f["star_rank"],
+        "authority_unit": row.authority_unit,
+        "decision_number": f["decision_number"],
+        "decided_on": f["decided_on"],
+        "issued_on": f["issued_on"],
+        "expires_on": f["expires_on"],
+        "status": f["status"],
+        "revoked_on": f["revoked_on"],
+        "source_file": report.file_name,
+        "source_sha256": report.sha256,
+        "source_row": row.number,
+    }
+
+
 def _producers(
-    uow: UnitOfWork, events: _Events, report: Report, rows: list[Row], now: datetime
+    session: Session, events: _Events, report: Report, rows: list[Row], now: datetime
 ) -> dict[str, dict[str, Any]]:
     """The producer of each tax number: an existing one reused, else a new one whose owner is
     the applicant account with its email (created with no usable password when missing)."""
-    session = uow.session
     first: dict[str, Row] = {}
     for row in rows:
         first.setdefault(row.facts["producer_tax_no"], row)
-    found: dict[str, dict[str, Any]] = {}
     tax_nos = sorted(first)
+    found = _existing_producers(session, tax_nos)
+    wanting = [first[t] for t in tax_nos if t not in found]
+    accounts = _owner_accounts(session, events, report, wanting, now)
+    new_producers = [_producer_row(row, accounts, now) for row in wanting]
+    insert_rows(session, table_of(Producer), new_producers)
+    found.update((p["business_registration_no"], p) for p in new_producers)
+    report.producers_created = len(new_producers)
+    return found
+
+
+def _existing_producers(session: Session, tax_nos: list[str]) -> dict[str, dict[str, Any]]:
+    """The producers already registered under these tax numbers, with their consultants."""
+    found: dict[str, dict[str, Any]] = {}
     for chunk in _chunks(tax_nos):
         for producer in session.execute(
             select(Producer).where(Producer.business_registration_no.in_(chunk))
@@ -910,86 +989,86 @@ def _producers(
                     "consultants": [str(g.consultant_account_id) for g in producer.grants],
                 },
             )
-    by_email = {first[t].facts["producer_email"]: first[t] for t in reversed(tax_nos)}
-    wanted = sorted({first[t].facts["producer_email"] for t in tax_nos if t not in found})
+    return found
+
+
+def _owner_accounts(
+    session: Session, events: _Events, report: Report, firsts: list[Row], now: datetime
+) -> dict[str, uuid.UUID]:
+    """The applicant account of each new producer's email (``firsts``: each producer's first
+    row, by tax number): found, or created with no usable password."""
+    by_email = {row.facts["producer_email"]: row for row in reversed(firsts)}
+    wanted = sorted(by_email)
     accounts: dict[str, uuid.UUID] = {}
     for chunk in _chunks(wanted):
         for account_id, email in session.execute(
             select(Account.id, Account.email).where(Account.email.in_(chunk))
         ):
             accounts[email] = account_id
-    new_accounts: list[dict[str, Any]] = []
-    for email in wanted:
-        if email in accounts:
-            continue
-        row = by_email[email]
-        name = row.facts["producer_name"][:200]
-        account = {
-            "id": new_id(),
-            "email": email,
-            # No usable password: the person claims the account by "forgot password".
-            "password_hash": "",
-            "display_name": name,
-            "language": "vi",
-            "roles": ["applicant"],
-            "unit": None,
-            "councils": [],
-            "active": True,
-            "created_at": now,
-            "powers_changed_at": None,
-            # What the model's hook writes for an account written as an object.
-            "name_key": account_index.name_key(name),
-            "search_text": account_index.search_text(name, email),
-        }
-        new_accounts.append(account)
-        accounts[email] = account["id"]
-        uow.add_event(
-            events.make(
-                "account.created",
-                {
-                    "account_id": str(account["id"]),
-                    "email": email,
-                    "display_name": name,
-                    "language": "vi",
-                    "roles": ["applicant"],
-                    "unit": None,
-                    "councils": [],
-                    "powers_changed_at": None,
-                },
-                dossier_id=None,
-            )
-        )
-    if new_accounts:
-        session.execute(insert(table_of(Account)), new_accounts)
-    new_producers: list[dict[str, Any]] = []
-    for tax_no in tax_nos:
-        if tax_no in found:
-            continue
-        f = first[tax_no].facts
-        row = first[tax_no]
-        made = {
-            "id": new_id(),
-            "owner_account_id": accounts[f["producer_email"]],
-            "name": f["producer_name"],
-            "entity_type": row.entity_type,
-            "representative": {},
-            "unit_tree": f["unit_tree"],
-            "province_code": row.province_code,
-            "district_code": row.district_code,
-            "commune_code": f["commune"],
-            "address": row.address,
-            "phone": row.phone,
-            "email": f["producer_email"],
-            "business_registration_no": tax_no,
-            "created_at": now,
-        }
-        new_producers.append(made)
-        found[tax_no] = made
-    if new_producers:
-        session.execute(insert(table_of(Producer)), new_producers)
+    new_accounts = [
+        _account_row(email, by_email[email].facts["producer_name"][:200], now)
+        for email in wanted
+        if email not in accounts
+    ]
+    for account in new_accounts:
+        accounts[account["email"]] = account["id"]
+        events.make("account.created", _account_payload(account), dossier_id=None)
+    insert_rows(session, table_of(Account), new_accounts)
     report.accounts_created = len(new_accounts)
-    report.producers_created = len(new_producers)
-    return found
+    return accounts
+
+
+def _account_row(email: str, name: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "email": email,
+        # No usable password: the person claims the account by "forgot password".
+        "password_hash": "",
+        "display_name": name,
+        "language": "vi",
+        "roles": ["applicant"],
+        "unit": None,
+        "councils": [],
+        "active": True,
+        "created_at": now,
+        "powers_changed_at": None,
+        # What the model's hook writes for an account written as an object.
+        "name_key": account_index.name_key(name),
+        "search_text": account_index.search_text(name, email),
+    }
+
+
+def _account_payload(account: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "account_id": str(account["id"]),
+        "email": account["email"],
+        "display_name": account["display_name"],
+        "language": "vi",
+        "roles": ["applicant"],
+        "unit": None,
+        "councils": [],
+        "powers_changed_at": None,
+    }
+
+
+def _producer_row(row: Row, accounts: dict[str, uuid.UUID], now: datetime) -> dict[str, Any]:
+    f = row.facts
+    return {
+        "id": new_id(),
+        "owner_account_id": accounts[f["producer_email"]],
+        "name": f["producer_name"],
+        "entity_type": row.entity_type,
+        "representative": {},
+        "unit_tree": f["unit_tree"],
+        "province_code": row.province_code,
+        "district_code": row.district_code,
+        "commune_code": f["commune"],
+        "address": row.address,
+        "phone": row.phone,
+        "email": f["producer_email"],
+        "business_registration_no": f["producer_tax_no"],
+        "created_at": now,
+    }
 
 
 def _product_codes(session: Session, rows: list[Row]) -> dict[int, str]:

@@ -1,0 +1,82 @@
+"""Writing thousands of new rows of one table at once, as the certificate import does.
+
+A Core ``insert()`` given a list of dicts builds a set of parameters per row in Python (most of
+an import's time went there, not into the database). Here each column's own conversion (the
+type's bind processor: JSON to text, UUIDs, UTC times) runs once per value, a value object
+shared by many rows once in all, and the rows go as plain tuples: one ``executemany`` on SQLite,
+one ``COPY`` on PostgreSQL (which parses and plans no statement per row). The rows are exactly
+those the Core insert writes: the same columns, the same stored values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Table
+from sqlalchemy.orm import Session
+
+Processor = Callable[[Any], Any] | None
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (each with the same keys, column names of ``table``) in the session's
+    transaction."""
+    if not rows:
+        return
+    keys = list(rows[0])
+    _check_defaults(table, keys)
+    conn = session.connection()
+    columns = [_converted(conn, table, key, [row[key] for row in rows]) for key in keys]
+    values = list(zip(*columns, strict=True))
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, keys, values)
+    else:
+        preparer = conn.dialect.identifier_preparer
+        names = ", ".join(preparer.quote(key) for key in keys)
+        marks = ", ".join("?" for _ in keys)
+        conn.exec_driver_sql(
+            f"INSERT INTO {preparer.format_table(table)} ({names}) VALUES ({marks})", values
+        )
+
+
+def _check_defaults(table: Table, keys: list[str]) -> None:
+    """A column left out must have no default of the application's (a Core insert would fill
+    it; this writes what it is given and nothing more)."""
+    missing = [c.name for c in table.columns if c.name not in keys and c.default is not None]
+    if missing:
+        raise ValueError(f"{table.name}: give {', '.join(missing)}")
+
+
+def _converted(conn: Connection, table: Table, key: str, values: list[Any]) -> list[Any]:
+    """A column's values as the driver takes them, converted as SQLAlchemy would."""
+    dialect = conn.dialect
+    column_type = table.c[key].type
+    process: Processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if process is None:
+        return values
+    if not isinstance(column_type, JSON):
+        return [process(v) for v in values]
+    # A document shared by many rows (a producer's form on each of its dossiers, the empty
+    # ones) is serialised once; the rows keep them alive, so an id is not reused meanwhile.
+    seen: dict[int, Any] = {}
+    out = []
+    for value in values:
+        done = seen.get(id(value))
+        if done is None:
+            done = seen[id(value)] = process(value)
+        out.append(done)
+    return out
+
+
+def _copy(conn: Connection, table: Table, keys: list[str], values: list[tuple[Any, ...]]) -> None:
+    preparer = conn.dialect.identifier_preparer
+    names = ", ".join(preparer.quote(key) for key in keys)
+    driver = conn.connection.driver_connection  # psycopg's, in the session's transaction
+    assert driver is not None
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN") as copy,
+    ):
+        for row in values:
+            copy.write_row(row)

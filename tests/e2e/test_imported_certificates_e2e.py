@@ -201,6 +201,16 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
         lambda r: r.status == 200,
     )
     assert (revoked.body["status"], revoked.body["revoked_on"]) == ("revoked", "2025-11-20")
+    # The public register finds the valid one by a word of its name (without its accents) in
+    # its commune; the revoked one only when revoked ones are asked for.
+    search = f"/api/v1/register?q=ca+phe+{tag}&commune=pre2025:commune:19333"
+    listed = ecall("GET", search).body["items"]
+    assert [(e["number"], e["star_rank"], e["status"]) for e in listed] == [
+        (old_number, 3, "valid")
+    ]
+    assert ecall("GET", f"/api/v1/register?q={tag}").body["items"] == listed
+    revoked_listed = ecall("GET", f"/api/v1/register?q={tag}&status=revoked").body["items"]
+    assert [e["number"] for e in revoked_listed] == [tea["certificate_number"]]
     # The same file again changes nothing (and still succeeds).
     _import(stack, path)
 
@@ -263,6 +273,12 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
     assert (old_now["status"], old_now["superseded_by"]) == ("superseded", new_number)
     new_now = ecall("GET", f"/api/v1/certificates/{new_number}").body
     assert (new_now["status"], new_now["imported"]) == ("valid", False)
+    # The register now lists the new certificate for the product, the old one as superseded.
+    listed = ecall("GET", f"/api/v1/register?q=ca+phe+{tag}&status=all").body["items"]
+    assert {(e["number"], e["status"]) for e in listed} == {
+        (old_number, "superseded"),
+        (new_number, "valid"),
+    }
     # … and in registration, where the old number can no longer be named.
     _eventually(
         lambda: owner("GET", f"/api/v1/dossiers/{dossier_id}").body,

@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from services.evaluation.domain.regime import LevelCode
-from services.evaluation.domain.stages import Step
+from services.evaluation.domain.stages import TAKERS, Step
 from services.evaluation.models import Case, Council, Evaluation, Round
 from services.evaluation.service import cases, seats
 from services.evaluation.service import councils as council_service
@@ -83,8 +83,7 @@ def assign(
 ) -> Evaluation:
     """The secretariat of the case's level assigns it to one of its councils and a round."""
     case = cases.get(session=uow.session, principal=principal, dossier_id=dossier_id)
-    if not principal.has("secretariat"):
-        raise Forbidden("assignment.secretariat_only")
+    cases.check_role(TAKERS[Step.ASSIGN], principal.roles)
     cases.check_step(case, Step.ASSIGN)
     if not is_level_secretariat(principal, case, case.level):
         unit = level_unit(case, case.level)

@@ -4,7 +4,7 @@ along the stage table, listing and detail."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -42,7 +42,7 @@ from shared import calendar_store
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
 from shared.db import UnitOfWork, as_utc, insert_missing, insert_new, table_of
-from shared.errors import Conflict, NotFound, Refused
+from shared.errors import Conflict, Forbidden, NotFound, Refused
 from shared.events import Actor, Event, new_event
 from shared.rubrics import Sheet, load_rubric
 
@@ -119,6 +119,13 @@ def touch(case: Case, *, level: str | None = None, stage: str | None = None) -> 
 
 
 # --- moves along the stage table (domain/stages.py) -----------------------------------------
+
+
+def check_role(takers: stages.Takers, roles: Collection[str]) -> None:
+    """403 with the table's word for who may take the step when ``roles`` (or a council seat)
+    hold none of its takers'."""
+    if not takers.allow(roles):
+        raise Forbidden(takers.refusal)
 
 
 def check_step(case: Case, step: Step) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.evaluation.domain.regime import regime_by_name
-from services.evaluation.domain.stages import Step
+from services.evaluation.domain.stages import COMMUNE, Step
 from services.evaluation.models import Case, CommuneReview
 from services.evaluation.service import access, cases
 from shared.auth import Principal
@@ -34,11 +34,12 @@ _STEPS = {PROPOSE: Step.PROPOSE, RETURN: Step.RETURN, REJECT: Step.REJECT}
 _DECIDED = {RETURN: "returned", REJECT: "rejected"}
 
 
-def _handles(session: Session, principal: Principal, case: Case) -> bool:
-    """The commune officer handling the dossier does its review (ADR 0009)."""
-    return principal.has("commune_officer") and access.standing(session, principal, case).holds(
-        Kind.HANDLER
-    )
+def _check_handles(session: Session, principal: Principal, case: Case) -> None:
+    """The commune officer handling the dossier does its review (ADR 0009): the table says a
+    commune officer, the case's participants which one."""
+    cases.check_role(COMMUNE, principal.roles)
+    if not access.standing(session, principal, case).holds(Kind.HANDLER):
+        raise Forbidden(COMMUNE.refusal)
 
 
 def review(
@@ -53,8 +54,7 @@ def review(
 ) -> tuple[Case, CommuneReview]:
     """The commune records Form 03 and proposes the case upward, returns it or rejects it."""
     case = cases.get(session=uow.session, principal=principal, dossier_id=dossier_id)
-    if not _handles(uow.session, principal, case):
-        raise Forbidden("dossier.not_handler")
+    _check_handles(uow.session, principal, case)
     step = _STEPS[proposal]
     cases.check_step(case, step)
     cases.check_version(case.version, expected_version, "case.stale")

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from services.evaluation.domain.outcome import OutcomeKind
 from services.evaluation.domain.regime import LevelCode, regime_by_name
 from services.evaluation.domain.revocation import revocation_due
-from services.evaluation.domain.stages import StageError, Step, next_stage
+from services.evaluation.domain.stages import TAKERS, StageError, Step, next_stage
 from services.evaluation.models import Case, Certificate, Evaluation, calendar_notices
 from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
@@ -162,8 +162,7 @@ def decide(
 ) -> tuple[Case, Certificate]:
     """The level's authority recognises the rank a council found, issuing the certificate."""
     case = case_service.get(session=uow.session, principal=principal, dossier_id=dossier_id)
-    if not principal.has("decision_authority"):
-        raise Forbidden("decision.authority_only")
+    case_service.check_role(TAKERS[Step.CONFIRM], principal.roles)
     rank = case.pending_rank
     try:
         recognised = next_stage(case.stage, Step.CONFIRM)

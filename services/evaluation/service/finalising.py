@@ -30,7 +30,7 @@ from services.evaluation.domain.outcome import (
     refusal_reason,
 )
 from services.evaluation.domain.regime import regime_by_name
-from services.evaluation.domain.stages import Step
+from services.evaluation.domain.stages import COUNCIL_CLOSE, Step
 from services.evaluation.models import Certificate
 from services.evaluation.service import cases, seats
 from services.evaluation.service import decisions as decision_service
@@ -79,8 +79,7 @@ def finalise(
     """The chair or secretary closes the scoring: no quorum refuses, too wide a spread reopens
     the sheets, otherwise the mean result moves the case on."""
     ctx = seats.load(uow.session, principal, evaluation_id, lock=True)
-    if ctx.seat not in (seats.CHAIR, seats.SECRETARY):
-        raise Forbidden("evaluation.chair_or_secretary_only")
+    cases.check_role(COUNCIL_CLOSE, {ctx.seat} if ctx.seat else set())
     seats.require_open(ctx)
     cases.check_version(ctx.evaluation.version, expected_version, "evaluation.stale")
     standing = standing_service.standing_of(uow.session, ctx.evaluation, ctx.council)

@@ -251,11 +251,21 @@ def restore(backup_dir: Path, *, force: bool = False) -> dict[str, Any]:
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
         os.replace(tmp, target)
-    restored = {e["name"] for e in manifest["files"] if e["kind"] == "database"}
+    _remove_unbacked(databases, {e["name"] for e in manifest["files"] if e["kind"] == "database"})
+    _restore_documents(backup_dir, manifest, documents)
+    return {**manifest, "republished": republished}
+
+
+def _remove_unbacked(databases: list[Source], restored: set[str]) -> None:
+    """A database the backup did not have is removed (the broker had none yet: nor has it now)."""
     for source in databases:
-        if source.name not in restored:  # the broker had no file yet: nor has it now
+        if source.name not in restored:
             for suffix in ("", "-wal", "-shm", "-journal"):
                 Path(f"{source.path}{suffix}").unlink(missing_ok=True)
+
+
+def _restore_documents(backup_dir: Path, manifest: dict[str, Any], documents: Path) -> None:
+    """The documents directory replaced by the backup's."""
     if documents.exists():
         shutil.rmtree(documents)
     for entry in manifest["files"]:
@@ -263,7 +273,6 @@ def restore(backup_dir: Path, *, force: bool = False) -> dict[str, Any]:
             target = documents / Path(entry["path"]).relative_to("documents")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(backup_dir / entry["path"], target)
-    return {**manifest, "republished": republished}
 
 
 def _publish_again(path: Path, since: datetime) -> int:

@@ -77,17 +77,18 @@ class Scope:
         *,
         rolled_back: Collection[uuid.UUID] = (),
         may_fail: Collection[str] = (),
-        may_repeat: Collection[str] = (),
+        may_repeat: Mapping[str, int] | None = None,
     ) -> Tally:
         """The run's effects now. ``rolled_back``: ids of events a rolled-back change made
         (none may surface); ``may_fail``: addresses whose mail is refused for good (their
-        deliveries end failed, not sent); ``may_repeat``: addresses an ambiguous SMTP drop
-        may leave with one extra copy of a message, under the same Message-ID."""
+        deliveries end failed, not sent); ``may_repeat``: how many ambiguous SMTP drops hit each
+        address; each may leave one extra copy of a message, under the same Message-ID (two
+        drops can hit the same message: its first try and its retry)."""
         tally = Tally()
         mine = {uuid.UUID(d) for d in workload.dossiers}
         outbox = self._state(tally, workload, mine)
         committed, entries = self._ledger(tally, outbox, mine)
-        deliveries = self._emails(tally, workload, outbox, mine, may_fail, may_repeat)
+        deliveries = self._emails(tally, workload, outbox, mine, may_fail, may_repeat or {})
         told = {row[0] for row in deliveries}
         for event_id in rolled_back:
             if event_id in committed or entries[event_id] or event_id in told:
@@ -161,7 +162,7 @@ class Scope:
         outbox: Events,
         mine: set[uuid.UUID],
         may_fail: Collection[str],
-        may_repeat: Collection[str],
+        may_repeat: Mapping[str, int],
     ) -> list[Any]:
         """The applicant's delivery of each event that tells them; each delivery's message in
         the sink once (none for a recipient refused for good); no mail beside them."""
@@ -190,7 +191,7 @@ class Scope:
                     tally.unexpected.append(f"{mid} to {address}: {status}, mailed x{n}")
             elif status != "sent" or n == 0:
                 tally.lost.append(f"email {mid} to {address} ({status})")
-            elif n > (2 if address in may_repeat else 1):
+            elif n > 1 + may_repeat.get(address, 0):
                 tally.duplicated.append(f"email {mid} to {address} x{n}")
         # Mail that no delivery of these dossiers stands for but that went to the run's own
         # people (its applicants and officer, in a commune of the run's own). Others (the

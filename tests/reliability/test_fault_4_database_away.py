@@ -27,7 +27,6 @@ from tests.support import flows
 from tests.support.proxy import Proxy
 
 pytestmark = [
-    pytest.mark.on_demand,  # see docs/quality.md
     pytest.mark.e2e,
     pytest.mark.skipif(
         not os.environ.get("OCOP_TEST_POSTGRES_URL"),

@@ -23,7 +23,7 @@ from tests.reliability.workload import Workload
 from tests.support import flows
 from tests.support.observe import rows, wait_until
 
-pytestmark = [pytest.mark.e2e, pytest.mark.on_demand]  # see docs/quality.md
+pytestmark = pytest.mark.e2e
 
 OPS = 220
 SEED = 6

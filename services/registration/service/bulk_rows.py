@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import JSON, Connection, Table
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 Processor = Callable[[Any], Any] | None
@@ -72,11 +74,13 @@ def _converted(conn: Connection, table: Table, key: str, values: list[Any]) -> l
 def _copy(conn: Connection, table: Table, keys: list[str], values: list[tuple[Any, ...]]) -> None:
     preparer = conn.dialect.identifier_preparer
     names = ", ".join(preparer.quote(key) for key in keys)
+    statement = f"COPY {preparer.format_table(table)} ({names}) FROM STDIN"
     driver = conn.connection.driver_connection  # psycopg's, in the session's transaction
     assert driver is not None
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN") as copy,
-    ):
-        for row in values:
-            copy.write_row(row)
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in values:
+                copy.write_row(row)
+    except psycopg.Error as exc:
+        # As SQLAlchemy raises it (a taken key: IntegrityError), for the callers' handlers.
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc

@@ -149,6 +149,22 @@ class _StatementClock:
         self._started: list[float] = []
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
+        self._time_copies()
+
+    def _time_copies(self) -> None:
+        """PostgreSQL's ``COPY`` (the import's bulk tables) goes past the cursor's events."""
+        from services.registration.service import bulk_rows
+
+        copy = bulk_rows._copy
+
+        def timed(*args: Any) -> None:
+            self._before()
+            try:
+                copy(*args)
+            finally:
+                self._after()
+
+        bulk_rows._copy = timed  # type: ignore[assignment]
 
     def reset(self) -> None:
         self.seconds, self.count = 0.0, 0

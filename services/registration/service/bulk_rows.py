@@ -10,10 +10,12 @@ those the Core insert writes: the same columns, the same stored values.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import psycopg
+import psycopg.types.json
 from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -59,6 +61,8 @@ def _converted(conn: Connection, table: Table, key: str, values: list[Any]) -> l
         return values
     if not isinstance(column_type, JSON):
         return [process(v) for v in values]
+    if isinstance(process(None), psycopg.types.json.Json):
+        process = _as_text(process, getattr(dialect, "_json_serializer", None) or json.dumps)
     # A document shared by many rows (a producer's form on each of its dossiers, the empty
     # ones) is serialised once; the rows keep them alive, so an id is not reused meanwhile.
     seen: dict[int, Any] = {}
@@ -69,6 +73,20 @@ def _converted(conn: Connection, table: Table, key: str, values: list[Any]) -> l
             done = seen[id(value)] = process(value)
         out.append(done)
     return out
+
+
+def _as_text(process: Callable[[Any], Any], dumps: Callable[[Any], str]) -> Callable[[Any], Any]:
+    """psycopg's JSON wrapper is serialised where it is sent, once per row even for one object;
+    as its text (what psycopg would send: the dialect's serialiser, else ``json.dumps``) it
+    is serialised here, once per object."""
+
+    def text(value: Any) -> Any:
+        wrapped = process(value)
+        if isinstance(wrapped, psycopg.types.json.Json):
+            return (wrapped.dumps or dumps)(wrapped.obj)
+        return wrapped
+
+    return text
 
 
 def _copy(conn: Connection, table: Table, keys: list[str], values: list[tuple[Any, ...]]) -> None:

@@ -814,26 +814,7 @@ def _write(uow: UnitOfWork, actor: Actor, report: Report, rows: list[Row]) -> No
     now = datetime.now(UTC)
     events = _Events(actor)
     producers = _producers(session, events, report, rows, now)
-    codes = _product_codes(session, rows)
-    forms: dict[str, dict[str, Any]] = {}
-    dossiers: list[dict[str, Any]] = []
-    certificates: list[dict[str, Any]] = []
-    empty: tuple[dict[str, Any], list[Any]] = ({}, [])  # one object for every row: stored once
-    for row in rows:
-        tax_no = row.facts["producer_tax_no"]
-        producer = producers[tax_no]
-        # The producer's form, one object for all its dossiers (serialised once).
-        form = forms.get(tax_no) or forms.setdefault(tax_no, _form01(producer, tax_no))
-        dossier = _dossier_row(row, producer, form, codes[row.number], actor, report, now, empty)
-        dossiers.append(dossier)
-        certificates.append(_certificate_row(row, dossier))
-        events.make(
-            "certificate.imported",
-            _imported_payload(row, producer, dossier, report),
-            dossier_id=dossier["id"],
-        )
-    insert_rows(session, table_of(Dossier), dossiers)
-    insert_rows(session, table_of(Certificate), certificates)
+    _write_cases(session, events, report, rows, producers, now)
     _record_events(uow, events.made)
     if session.get_bind().dialect.name == "postgresql":
         # A bulk load: the planner's statistics of the tables it filled, before its next use
@@ -856,6 +837,39 @@ def _write(uow: UnitOfWork, actor: Actor, report: Report, rows: list[Row]) -> No
             }
         ],
     )
+
+
+def _write_cases(
+    session: Session,
+    events: _Events,
+    report: Report,
+    rows: list[Row],
+    producers: dict[str, dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Per row a dossier, its certificate and its event (kept); the rows of the two tables go
+    when written (an import's peak of memory is its events' turn)."""
+    actor = events.actor
+    codes = _product_codes(session, rows)
+    forms: dict[str, dict[str, Any]] = {}
+    dossiers: list[dict[str, Any]] = []
+    certificates: list[dict[str, Any]] = []
+    empty: tuple[dict[str, Any], list[Any]] = ({}, [])  # one object for every row: stored once
+    for row in rows:
+        tax_no = row.facts["producer_tax_no"]
+        producer = producers[tax_no]
+        # The producer's form, one object for all its dossiers (serialised once).
+        form = forms.get(tax_no) or forms.setdefault(tax_no, _form01(producer, tax_no))
+        dossier = _dossier_row(row, producer, form, codes[row.number], actor, report, now, empty)
+        dossiers.append(dossier)
+        certificates.append(_certificate_row(row, dossier))
+        events.make(
+            "certificate.imported",
+            _imported_payload(row, producer, dossier, report),
+            dossier_id=dossier["id"],
+        )
+    insert_rows(session, table_of(Dossier), dossiers)
+    insert_rows(session, table_of(Certificate), certificates)
 
 
 def _record_events(uow: UnitOfWork, events: list[Event]) -> None:

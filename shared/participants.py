@@ -333,7 +333,9 @@ def record_seat(
 
 
 def _uuid(value: str | uuid.UUID | None) -> uuid.UUID | None:
-    return uuid.UUID(str(value)) if value is not None else None
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    return uuid.UUID(str(value))
 
 
 def apply(

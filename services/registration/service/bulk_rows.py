@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -31,8 +32,12 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     keys = list(rows[0])
     _check_defaults(table, keys)
     conn = session.connection()
-    columns = [_converted(conn, table, key, [row[key] for row in rows]) for key in keys]
-    values = list(zip(*columns, strict=True))
+    # Rows to columns and back by C loops (itemgetter, zip): a Python loop per cell cost more
+    # than converting it.
+    cells = itemgetter(*keys) if len(keys) > 1 else (lambda row: (row[keys[0]],))
+    columns = zip(*map(cells, rows), strict=True)
+    converted = [_converted(conn, table, k, list(c)) for k, c in zip(keys, columns, strict=True)]
+    values = list(zip(*converted, strict=True))
     if conn.dialect.name == "postgresql":
         _copy(conn, table, keys, values)
     else:
@@ -59,12 +64,11 @@ def _converted(conn: Connection, table: Table, key: str, values: list[Any]) -> l
     process: Processor = column_type.dialect_impl(dialect).bind_processor(dialect)
     if process is None:
         return values
-    if not isinstance(column_type, JSON):
-        return [process(v) for v in values]
-    if isinstance(process(None), psycopg.types.json.Json):
+    if isinstance(column_type, JSON) and isinstance(process(None), psycopg.types.json.Json):
         process = _as_text(process, getattr(dialect, "_json_serializer", None) or json.dumps)
-    # A document shared by many rows (a producer's form on each of its dossiers, the empty
-    # ones) is serialised once; the rows keep them alive, so an id is not reused meanwhile.
+    # A value object shared by many rows (a producer's form on each of its dossiers, the empty
+    # documents, the import's time) is converted once; the rows keep the objects alive, so an
+    # id is not reused meanwhile.
     seen: dict[int, Any] = {}
     out = []
     for value in values:

@@ -433,7 +433,9 @@ class _Checker:
     def days(self, number: int, cells: dict[str, Any], text: dict[str, str]) -> dict[str, Any]:
         days: dict[str, date | None] = {}
         for key in ("decided_on", "issued_on", "expires_on", "revoked_on"):
-            day = parse_date(cells.get(key)) if text[key] else None
+            cell = cells.get(key)
+            # A text cell is parsed as already read (``text``); a workbook's date as it is.
+            day = parse_date(cell) if isinstance(cell, date) else _date_of(text[key])
             if text[key] and day is None:
                 self.problem(number, key, "import.bad_date", value=text[key])
             days[key] = day

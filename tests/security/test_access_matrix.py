@@ -148,6 +148,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("/static/<path:filename>", "GET"): NO_OBJECT,  # Flask's static files: no object behind it
     ("/api/v1/accounts/<uuid:account_id>", "GET"): ACCOUNT,
     ("/api/v1/accounts/<uuid:account_id>", "PATCH"): ACCOUNT,
+    ("/api/v1/accounts/<uuid:account_id>/password-link", "POST"): ACCOUNT,
     ("/api/v1/producers/<uuid:producer_id>", "GET"): "read-producer",
     ("/api/v1/producers/<uuid:producer_id>/consultants", "POST"): "grant-consultant",
     ("/api/v1/dossiers/<uuid:dossier_id>", "GET"): "read-dossier",
@@ -384,6 +385,10 @@ def test_accounts_are_ones_own(world: World, person: str) -> None:
         # (The problem's "instance" echoes the path, so the id the caller sent is in it.)
         assert_problem(actor("GET", path), 404, "not-found")
         assert_problem(actor("PATCH", path, json={"display_name": "x"}), 403, "forbidden")
+    # Only an administrator sends an account a password link, one's own included.
+    for account_id in (actor.account["id"], world.account_id(other), str(uuid.uuid4())):
+        reply = actor("POST", f"/api/v1/accounts/{account_id}/password-link")
+        assert_problem(reply, 403, "forbidden")
 
 
 # Ids that arrive in a body or a query string, not in the path, are checked the same way.

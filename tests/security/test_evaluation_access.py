@@ -63,6 +63,10 @@ EVALUATION_ROUTES: dict[tuple[str, str], tuple[str, str]] = {
     ("/static/<path:filename>", "GET"): (PUBLIC, "Flask's static files"),
     ("/api/v1/openapi.json", "GET"): (PUBLIC, "the API document"),
     ("/api/v1/certificates/<path:number>", "GET"): (PUBLIC, "label check"),
+    ("/api/v1/register", "GET"): (PUBLIC, "the public register"),
+    ("/api/v1/register/<path:number>", "GET"): (PUBLIC, "the public register"),
+    ("/api/v1/register.csv", "GET"): (PUBLIC, "the public register's open data"),
+    ("/api/v1/register.json", "GET"): (PUBLIC, "the public register's open data"),
     ("/api/v1/rubrics/<string(maxlength=20):version>/sheets/<string(length=2):set_code>", "GET"): (
         PUBLIC,
         "the official sheets",

@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, post_load, validate
 
@@ -17,6 +17,7 @@ from services.evaluation.runtime import current
 from services.evaluation.service import certificates as certificate_service
 from services.evaluation.service import register
 from shared.auth import UnitRef
+from shared.db import Database
 from shared.spreadsheet import neutralise_row
 from shared.web import document_errors, public
 
@@ -167,13 +168,16 @@ def entry(number: str) -> Any:
         return register.one(session=session, number=number, day=certificate_service.today())
 
 
-def _rows() -> Iterator[dict[str, Any]]:
-    with current().db.reader() as session:
+def _rows(db: Database) -> Iterator[dict[str, Any]]:
+    """The export's rows, read with ``db`` taken while the request lasted: the body streams
+    after it, with no request context to lean on (so nothing is left to pop when a client
+    goes away mid-download, or never reads)."""
+    with db.reader() as session:
         yield from register.export(session=session, day=certificate_service.today())
 
 
 def _export(body: Iterator[str], mimetype: str, filename: str) -> Response:
-    response = Response(stream_with_context(body), mimetype=mimetype)
+    response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = f"public, max-age={EXPORT_MAX_AGE}"
     return response
@@ -188,12 +192,14 @@ def export_csv() -> Any:
     text cell a spreadsheet would run as a formula starts with '). Columns: see
     docs/services/evaluation.md#the-public-register"""
 
+    db = current().db
+
     def lines() -> Iterator[str]:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=register.EXPORT_COLUMNS)
         out.write("\ufeff")
         writer.writeheader()
-        for row in _rows():
+        for row in _rows(db):
             writer.writerow(neutralise_row(row))
             if out.tell() >= 64 * 1024:
                 yield out.getvalue()
@@ -212,10 +218,12 @@ def export_json() -> Any:
     """The whole register as JSON, every status: ``{"as_of": day, "items": [...]}``, each item
     with the keys of the CSV's columns (docs/services/evaluation.md#the-public-register)"""
 
+    db = current().db
+
     def chunks() -> Iterator[str]:
         day = certificate_service.today().isoformat()
         yield f'{{"as_of": "{day}", "items": ['
-        for i, row in enumerate(_rows()):
+        for i, row in enumerate(_rows(db)):
             yield ("," if i else "") + "\n" + json.dumps(row, ensure_ascii=False)
         yield "\n]}\n"
 

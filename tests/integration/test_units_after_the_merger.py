@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +19,7 @@ from sqlalchemy import delete, func, select
 
 from services import cli
 from services.evaluation import models as evaluation_models
+from services.evaluation.schemas_certificates import GROUNDS
 from services.portal import formal
 from services.registration import models as registration_models
 from shared import unit_map
@@ -327,3 +328,25 @@ def test_a_late_older_load_of_a_province_is_left_out(evaluation, no_map_left) ->
         assert not unit_map.record(uow.session, tables, payload, newer)  # twice: kept once
         uow.commit()
     assert _successors(evaluation) == {"19333": "19351"}
+
+
+def test_the_2025_province_revokes_a_pre_2025_certificate_once_mapped(
+    evaluation, eval_call, admin, registration, no_map_left, two_tier
+) -> None:
+    """The pre-2025 province that recognised it is gone: the authority of the 2025 province
+    its commune merged into revokes it, once the map says which one; no other does."""
+    number = seed_certificate(evaluation, product_name="Mắm ruốc Cửa Tùng")  # Phường 1, 4★
+    authority = kit.official(admin, eval_call, ["decision_authority"], NEW_PROVINCE)
+    other = kit.official(admin, eval_call, ["decision_authority"], "2025:province:01")
+    path = f"/api/v1/certificates/{number}/revocation"
+    body = {"ground": GROUNDS[0], "found_on": date.today().isoformat()}
+
+    assert authority("POST", path, json=body).status in (403, 404)  # no map: not theirs yet
+    assert _load(sample_path()) == 0
+    _deliver_map(registration, evaluation)
+    assert other("POST", path, json=body).status in (403, 404)
+    revoked = authority("POST", path, json=body)
+    assert revoked.status == 201, revoked.body
+    assert revoked.body["status"] == "revoked"
+    # The certificate keeps the authority that recognised it.
+    assert revoked.body["authority_unit"] == "pre2025:province:45"

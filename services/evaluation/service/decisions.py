@@ -29,7 +29,13 @@ from services.evaluation.domain.outcome import OutcomeKind
 from services.evaluation.domain.regime import LevelCode, regime_by_name
 from services.evaluation.domain.revocation import revocation_due
 from services.evaluation.domain.stages import TAKERS, StageError, Step, next_stage
-from services.evaluation.models import Case, Certificate, Evaluation, calendar_notices
+from services.evaluation.models import (
+    Case,
+    Certificate,
+    Evaluation,
+    calendar_notices,
+    unit_successors,
+)
 from services.evaluation.service import access
 from services.evaluation.service import cases as case_service
 from services.evaluation.service import certificates as certificate_service
@@ -39,6 +45,7 @@ from shared.calendar import local_date
 from shared.db import UnitOfWork, as_utc
 from shared.errors import Conflict, Forbidden, Invalid, Refused
 from shared.events.schemas_evaluation import Result
+from shared.units import CURRENT_TREE, LEGACY_TREE
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +82,34 @@ def _signatory_unit(principal: Principal, case: Case, level: str) -> str:
         or unit.level != SIGNING_UNIT_LEVEL[level]
         or not access.unit_contains(unit, case)
     ):
+        raise Forbidden("decision.other_authority", level=level, unit=expected)
+    return expected
+
+
+def _revoking_unit(session: Session, principal: Principal, case: Case, level: str) -> str:
+    """The authority that revokes: the recognising level's; for a certificate recognised on
+    the pre-2025 map and revoked by an official of the 2025 one, the authority of the 2025
+    province its commune merged into (the districts are gone, their powers went to the
+    province; the merger's map says which province). A national certificate stays national."""
+    unit = principal.unit
+    if (
+        case.unit_tree != LEGACY_TREE
+        or unit is None
+        or unit.tree != CURRENT_TREE
+        or SIGNING_UNIT_LEVEL[level] == "national"
+    ):
+        return _signatory_unit(principal, case, level)
+    if not principal.has("decision_authority"):
+        raise Forbidden("decision.authority_only")
+    province = session.execute(
+        select(unit_successors.c.new_province_code).where(
+            unit_successors.c.old_code == case.commune_code
+        )
+    ).scalar_one_or_none()
+    if province is None:  # no map loaded for it: nobody on the 2025 map may act for it
+        raise Forbidden("decision.other_authority", level=level, unit=authority_unit(case, level))
+    expected = f"{CURRENT_TREE}:province:{province}"
+    if unit.level != "province" or unit.code != province:
         raise Forbidden("decision.other_authority", level=level, unit=expected)
     return expected
 
@@ -246,7 +281,7 @@ def revoke(
     certificate, case = certificate_service.get_for_update(
         session=uow.session, principal=principal, number=number
     )
-    _signatory_unit(principal, case, certificate.level)
+    _revoking_unit(uow.session, principal, case, certificate.level)
     today = certificate_service.today()
     status = certificate_service.status_on(certificate, today)
     if status != certificate_service.VALID:

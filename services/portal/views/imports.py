@@ -12,7 +12,7 @@ from flask import Blueprint, Response, flash, render_template, request
 from services.portal import i18n, signin
 from services.portal.api_client import ApiError
 from services.portal.views.common import api, call, done
-from shared import catalogue, errors
+from shared.import_problems import header_words, words
 
 bp = Blueprint("imports", __name__)
 
@@ -25,17 +25,12 @@ def _problem_rows(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
     lang = i18n.current_language()
     shown = []
     for problem in problems:
-        values = dict(problem.get("params") or {})
-        if values.get("header"):
-            values["header"] = i18n.translate(f"import.column.{values['header']}")
-        if values.get("expected"):
-            values["expected"] = catalogue.label("level", values["expected"], lang)
         column = problem.get("column")
         shown.append(
             {
                 "row": problem.get("row"),
-                "column": i18n.translate(f"import.column.{column}") if column else "—",
-                "words": errors.message(problem.get("code"), values, lang),
+                "column": header_words(column, lang) if column else "—",
+                "words": words(problem.get("code"), problem.get("params"), lang),
             }
         )
     return shown

@@ -60,12 +60,13 @@ from services.registration.service import account_index
 from services.registration.service.bulk_rows import insert_rows
 from services.registration.service.dossiers import RUBRIC_VERSION, product_sets
 from services.registration.service.units import REGIME_TREE
-from shared import calendar, catalogue, errors, participants
+from shared import calendar, catalogue, participants
 from shared.db import UnitOfWork, dialect_insert, table_of
 from shared.errors import Conflict, Invalid, TooLarge, UnsupportedType
 from shared.events import Actor, Event, new_event
 from shared.events.registry import EVENT_TYPES
 from shared.ids import new_id
+from shared.import_problems import header_words, words
 from shared.levels import level_name
 from shared.messaging.wakeup import Nudger
 
@@ -137,11 +138,6 @@ def fold(text: str) -> str:
     return " ".join(re.split(r"[^a-z0-9]+", bare)).strip()
 
 
-def header_words(key: str, lang: str) -> str:
-    """A column's header in the template of ``lang``."""
-    return catalogue.translate(f"import.column.{key}", lang)
-
-
 def _aliases(prefix: str, codes: Iterable[str]) -> dict[str, str]:
     """Each code by itself and by its words in either language, folded."""
     found: dict[str, str] = {}
@@ -177,16 +173,6 @@ class Problem:
         """The problem in the operator's language (levels by their names, days as written
         in Vietnam)."""
         return words(self.code, self.params, lang)
-
-
-def words(code: str, params: dict[str, Any], lang: str) -> str:
-    """A problem's words in ``lang`` from its code and parameters (as the API gives them)."""
-    values = dict(params)
-    if values.get("header"):
-        values["header"] = header_words(values["header"], lang)
-    if values.get("expected"):
-        values["expected"] = catalogue.label("level", values["expected"], lang)
-    return errors.message(code, values, lang)
 
 
 @dataclass
@@ -620,7 +606,7 @@ def _compare_existing(session: Session, report: Report, rows: list[Row]) -> list
                     "import.conflict",
                     {
                         "number": row.facts["certificate_number"],
-                        "fields": ", ".join(differ) or "-",
+                        "fields": differ,
                     },
                 )
             )

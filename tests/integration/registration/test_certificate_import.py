@@ -25,6 +25,7 @@ from services.registration.models import (
     Producer,
 )
 from services.registration.service import certificate_import
+from shared.import_problems import words
 from tests.support import flows
 from tests.support.cases import deliver
 
@@ -186,6 +187,11 @@ def test_the_same_number_with_other_facts_is_a_conflict(admin: flows.Actor) -> N
     assert [(p["row"], p["column"], p["code"]) for p in reply.body["problems"]] == [
         (2, "certificate_number", "import.conflict")
     ]
+    # The facts it differs in, named by their columns in the reader's language.
+    [problem] = reply.body["problems"]
+    assert problem["params"]["fields"] == ["star_rank", "level"]
+    said = words(problem["code"], problem["params"], "vi")
+    assert "Hạng sao, Cấp công nhận" in said and "star_rank" not in said
 
 
 def test_apply_with_problems_writes_nothing(registration: Any, admin: flows.Actor) -> None:

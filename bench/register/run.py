@@ -141,13 +141,7 @@ def _run(mode: str, url: str, args: argparse.Namespace) -> int:
         path = "/api/v1/register?" + urlencode(params)
         return lambda: get(path).close()
 
-    # Page 21 of the default list: the cursor found by following `next` 20 times.
-    cursor = None
-    for _ in range(20):
-        body = get(
-            "/api/v1/register?" + urlencode({"limit": 20, **({"after": cursor} if cursor else {})})
-        ).get_json()
-        cursor = body["next"]
+    cursor = _page_21_cursor(get)
     province, commune = places
     scenarios: dict[str, Callable[[], None]] = {
         "word (common: mat)": register(q="mat"),
@@ -180,16 +174,29 @@ def _run(mode: str, url: str, args: argparse.Namespace) -> int:
             timings[name].append(_timed(fn))
             bare_ms.append(_timed(bare))
     _report(timings, bare_ms)
+    _time_exports(client)
+    rt.close()
+    for failure in failures[:10]:
+        print(f"!!! {failure}")
+    return 1 if failures else 0
+
+
+def _page_21_cursor(get: Callable[[str], Any]) -> str:
+    """Page 21 of the default list: the cursor found by following ``next`` 20 times."""
+    cursor = None
+    for _ in range(20):
+        after = {"after": cursor} if cursor else {}
+        cursor = get("/api/v1/register?" + urlencode({"limit": 20, **after})).get_json()["next"]
+    return str(cursor)
+
+
+def _time_exports(client: Any) -> None:
     for export in ("/api/v1/register.csv", "/api/v1/register.json"):
         started = time.perf_counter()
         resp = client.get(export)
         size = sum(len(chunk) for chunk in resp.response)
         resp.close()
         print(f"export {export}: {size / 1e6:.1f} MB in {time.perf_counter() - started:.2f}s")
-    rt.close()
-    for failure in failures[:10]:
-        print(f"!!! {failure}")
-    return 1 if failures else 0
 
 
 def _report(timings: dict[str, list[float]], bare_ms: list[float]) -> None:

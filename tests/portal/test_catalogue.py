@@ -25,7 +25,8 @@ def _used_keys() -> set[str]:
     """Quoted ``area.name`` strings in the templates and views, minus endpoint names."""
     keys: set[str] = set()
     for path in [*PORTAL.rglob("*.html"), *PORTAL.rglob("*.py")]:
-        text = re.sub(r"url_for\([^)]*\)", "", path.read_text(encoding="utf-8"))
+        # Endpoint names (url_for, and public_url: an absolute link) are not words.
+        text = re.sub(r"(url_for|public_url)\([^)]*\)", "", path.read_text(encoding="utf-8"))
         keys.update(re.findall(r"""['"]([a-z_]+\.[a-z_0-9]+)['"]""", text))
     areas = {key.split(".")[0] for key in i18n.catalogue("vi")}
     # An error code (field.required) is worded under error.<code>, not a key of its own.

@@ -124,7 +124,11 @@ class PasswordResetIn(Schema):
 
 
 class PasswordLinkIn(Schema):
-    token = fields.Str(required=True, validate=validate.Length(min=1, max=100), load_only=True)
+    # What password_links issues: secrets.token_urlsafe(32), 43 characters of base64url. Text
+    # of another shape is no link at all: 422, not "used or expired".
+    token = fields.Str(
+        required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{20,100}$"), load_only=True
+    )
 
 
 class PasswordLinkOut(Schema):
@@ -157,6 +161,16 @@ class RepresentativeSchema(Schema):
     ethnicity = fields.Str(required=True, validate=validate.Length(min=1, max=60))
 
 
+class RepresentativeOut(Schema):
+    """A producer's representative as stored: a producer imported from a register of
+    certificates has none yet (``{}``) until its owner fills it in."""
+
+    name = fields.Str()
+    position = fields.Str()
+    gender = fields.Str(validate=validate.OneOf(GENDERS))
+    ethnicity = fields.Str()
+
+
 class ProducerIn(Schema):
     name = fields.Str(required=True, validate=printable_name(max_length=300))
     entity_type = fields.Str(required=True, validate=validate.OneOf(ENTITY_TYPES))
@@ -175,7 +189,7 @@ class ProducerOut(Schema):
     owner_account_id = fields.UUID()
     name = fields.Str()
     entity_type = fields.Str()
-    representative = fields.Nested(RepresentativeSchema)
+    representative = fields.Nested(RepresentativeOut)
     unit_tree = fields.Str()
     province_code = fields.Str()
     district_code = fields.Str(allow_none=True)

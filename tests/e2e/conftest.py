@@ -32,9 +32,8 @@ def stack(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Stack]:
     processes = getattr(request.module, "PROCESSES", DEFAULT_PROCESSES)
-    with running(
-        migrated, tmp_path_factory.mktemp("logs"), processes, OCOP_RELAY_POLL_SECONDS="5"
-    ) as s:
+    env = {"OCOP_RELAY_POLL_SECONDS": "5", **getattr(request.module, "ENV", {})}
+    with running(migrated, tmp_path_factory.mktemp("logs"), processes, **env) as s:
         yield s
 
 

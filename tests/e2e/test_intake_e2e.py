@@ -17,6 +17,9 @@ from tests.support.broker import drain
 
 pytestmark = pytest.mark.e2e
 
+# The sign-in limit per account as deployed (the test environment lifts it for the suite).
+ENV = {"OCOP_LOGIN_ATTEMPTS_PER_MINUTE": "10"}
+
 
 def _wait_for(predicate, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout

@@ -39,6 +39,9 @@ PUBLIC = {
     "registration": {
         ("/api/v1/accounts/register", "post"),
         ("/api/v1/auth/token", "post"),
+        ("/api/v1/auth/password/forgot", "post"),
+        ("/api/v1/auth/password/link", "post"),
+        ("/api/v1/auth/password/set", "post"),
         ("/api/v1/units", "get"),
         ("/api/v1/product-sets", "get"),
         ("/api/v1/ledger/keys", "get"),
@@ -47,6 +50,10 @@ PUBLIC = {
     "evaluation": {
         ("/api/v1/certificates/{number}", "get"),
         ("/api/v1/rubrics/{version}/sheets/{set_code}", "get"),
+        ("/api/v1/register", "get"),
+        ("/api/v1/register/{number}", "get"),
+        ("/api/v1/register.csv", "get"),
+        ("/api/v1/register.json", "get"),
     },
     "notification": set(),
 }

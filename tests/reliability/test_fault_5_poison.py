@@ -47,7 +47,8 @@ def test_poison_is_parked_after_its_tries_while_the_rest_flows(stack: Stack, sco
     call = flows.http_transport(stack.urls["registration"])
     workload = Workload.start(call, SEED)
     admin = flows.login(call, "admin@ocop.local")
-    auditor = flows.create_official(admin, ["auditor"], flows.COMMUNE)
+    # An auditor of the run's own commune (each run files in one of its own).
+    auditor = flows.create_official(admin, ["auditor"], workload.officer.account["unit"])
     registration = Registration()
     rng = random.Random(SEED)
     unreadable: set[str] = set()

@@ -5,8 +5,6 @@ chair, certificate issued, public lookup, and the public status back in registra
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ from shared.rubrics import load_rubric
 from tests.e2e.stack import Stack
 from tests.support import councils as kit
 from tests.support import flows
+from tests.support.observe import eventually
 from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
@@ -36,26 +35,11 @@ SET_CODE = "04"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def _eventually(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 45) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if ok(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in {timeout}s: {value}")
-        time.sleep(0.3)
-
-
-def _on(call: flows.Transport, actor: flows.Actor) -> flows.Actor:
-    return flows.Actor(call, actor.token, actor.account)
-
-
 def _official(
     admin: flows.Actor, ecall: flows.Transport, roles: list[str], unit: str
 ) -> flows.Actor:
     """A new official, signed in, acting on the evaluation API."""
-    return _on(ecall, flows.create_official(admin, roles, unit))
+    return flows.create_official(admin, roles, unit).on(ecall)
 
 
 def _council(
@@ -72,7 +56,7 @@ def _council(
     for person, role in zip(
         people, ["chair", "secretary", "member", "member", "member"], strict=True
     ):
-        _eventually(
+        eventually(
             lambda p=person, r=role: secretariat(
                 "POST",
                 f"/api/v1/councils/{council.body['id']}/members",
@@ -123,12 +107,12 @@ def climb(stack: Stack) -> Climb:
     dossier = flows.create_dossier(applicant, producer["id"], SET_CODE)
     assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
     submitted = flows.act(applicant, dossier, "submit").body
-    accepted = flows.act(_on(rcall, officer), submitted, "accept")
+    accepted = flows.act(officer.on(rcall), submitted, "accept")
     assert accepted.status == 200, accepted.body
     dossier_id = dossier["id"]
 
     # The relay and the evaluation worker open the commune review.
-    case = _eventually(
+    case = eventually(
         lambda: officer("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200
     )
     assert case.body["stage"] == "commune_review"
@@ -192,7 +176,7 @@ def test_a_case_climbs_to_a_province_certificate(stack: Stack) -> None:
     public = case.certificate
 
     # Back in registration, the evaluation's events have set the public status.
-    status = _eventually(
+    status = eventually(
         lambda: applicant("GET", f"/api/v1/dossiers/{dossier_id}").body,
         lambda d: (d.get("public_status") or "").startswith("recognised 4"),
     )
@@ -201,7 +185,7 @@ def test_a_case_climbs_to_a_province_certificate(stack: Stack) -> None:
     # The case file, kept by registration from every service's events, exports and verifies
     # offline with nothing but the archive and the published key.
     auditor = flows.create_official(admin, ["auditor"], "pre2025:province:45")
-    history = _eventually(
+    history = eventually(
         lambda: auditor("GET", f"/api/v1/dossiers/{dossier_id}/history?limit=200").body,
         lambda page: "certificate.issued" in {e["kind"] for e in page.get("items", [])},
     )

@@ -11,12 +11,9 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,6 +25,7 @@ from shared.rubrics import load_rubric
 from tests.e2e.stack import Stack
 from tests.support import councils as kit
 from tests.support import flows
+from tests.support.observe import eventually
 from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
@@ -43,21 +41,6 @@ PROCESSES = (
 SET_CODE = "04"
 DISTRICT = "pre2025:district:461"  # Đông Hà, which holds commune 19333
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def _eventually(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = fetch()
-        if ok(value):
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in {timeout}s: {value}")
-        time.sleep(0.3)
-
-
-def _on(call: flows.Transport, actor: flows.Actor) -> flows.Actor:
-    return flows.Actor(call, actor.token, actor.account)
 
 
 def _province_file(folder: Path, tag: str) -> tuple[Path, dict[str, str], dict[str, str]]:
@@ -157,7 +140,7 @@ def _council(
 ) -> tuple[str, list[flows.Actor]]:
     """A district council of five, seated once the evaluation service knows them."""
     people = [
-        _on(ecall, flows.create_official(admin, ["council_member"], DISTRICT)) for _ in range(5)
+        flows.create_official(admin, ["council_member"], DISTRICT).on(ecall) for _ in range(5)
     ]
     council = secretariat(
         "POST",
@@ -167,7 +150,7 @@ def _council(
     assert council.status == 201, council.body
     roles = ["chair", "secretary", "member", "member", "member"]
     for person, role in zip(people, roles, strict=True):
-        _eventually(
+        eventually(
             lambda p=person, r=role: secretariat(
                 "POST",
                 f"/api/v1/councils/{council.body['id']}/members",
@@ -190,13 +173,13 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
     # The operator imports the province's file; the certificates can be checked publicly.
     _import(stack, path)
     old_number = honey["certificate_number"]
-    checked = _eventually(
+    checked = eventually(
         lambda: ecall("GET", f"/api/v1/certificates/{old_number}"), lambda r: r.status == 200
     )
     assert (checked.body["status"], checked.body["star_rank"]) == ("valid", 3)
     assert (checked.body["imported"], checked.body["level"]) == (True, "district")
     assert checked.body["decision_number"] == honey["decision_number"]
-    revoked = _eventually(
+    revoked = eventually(
         lambda: ecall("GET", f"/api/v1/certificates/{tea['certificate_number']}"),
         lambda r: r.status == 200,
     )
@@ -228,18 +211,18 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
     assert flows.upload(owner, dossier_id, "business_registration").status == 201
     submitted = flows.act(owner, draft.body, "submit")
     assert submitted.status == 200, submitted.body
-    officer = _on(ecall, flows.create_official(admin, ["commune_officer"], flows.COMMUNE))
-    accepted = flows.act(_on(rcall, officer), submitted.body, "accept")
+    officer = flows.create_official(admin, ["commune_officer"], flows.COMMUNE).on(ecall)
+    accepted = flows.act(officer.on(rcall), submitted.body, "accept")
     assert accepted.status == 200, accepted.body
 
     # Evaluation: the commune proposes, the district council scores 3★, the chair decides.
-    case = _eventually(
+    case = eventually(
         lambda: officer("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200
     )
     assert case.body["stage"] == "commune_review"
     kit.propose(officer, dossier_id)
-    secretariat = _on(ecall, flows.create_official(admin, ["secretariat"], DISTRICT))
-    chair = _on(ecall, flows.create_official(admin, ["decision_authority"], DISTRICT))
+    secretariat = flows.create_official(admin, ["secretariat"], DISTRICT).on(ecall)
+    chair = flows.create_official(admin, ["decision_authority"], DISTRICT).on(ecall)
     council_id, members = _council(secretariat, admin, ecall)
     opened = kit.assign(secretariat, dossier_id, council_id)
     assert opened.status == 201, opened.body
@@ -280,7 +263,7 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
         (new_number, "valid"),
     }
     # … and in registration, where the old number can no longer be named.
-    _eventually(
+    eventually(
         lambda: owner("GET", f"/api/v1/dossiers/{dossier_id}").body,
         lambda d: (d.get("public_status") or "").startswith("recognised 3"),
     )

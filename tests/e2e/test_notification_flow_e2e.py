@@ -9,10 +9,9 @@ no other test has officials, so everyone the rules can name is a person this tes
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -28,6 +27,7 @@ from tests.e2e.stack import Stack, free_port
 from tests.support import councils as kit
 from tests.support import flows, mailbox
 from tests.support.environment import Environment
+from tests.support.observe import eventually
 from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
@@ -159,19 +159,6 @@ def stack(
         s.stop()
 
 
-def _eventually(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 45) -> Any:
-    deadline = time.monotonic() + timeout
-    while not ok(value := fetch()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not reached in {timeout}s: {value}")
-        time.sleep(0.3)
-    return value
-
-
-def _on(call: flows.Transport, actor: flows.Actor) -> flows.Actor:
-    return flows.Actor(call, actor.token, actor.account)
-
-
 def _english_applicant(rcall: flows.Transport) -> flows.Actor:
     """An applicant whose account says English (the language reaches notification by event)."""
     email = f"applicant-en-{uuid.uuid4().hex[:10]}@example.vn"
@@ -197,7 +184,7 @@ def _council(
     assert made.status == 201, made.body
     roles = ["chair", "secretary", *["member"] * (len(people) - 2)]
     for person, role in zip(people, roles, strict=True):
-        _eventually(  # 422 until evaluation has heard of the account
+        eventually(  # 422 until evaluation has heard of the account
             lambda p=person, r=role: office(
                 "POST",
                 f"/api/v1/councils/{made.body['id']}/members",
@@ -246,7 +233,7 @@ def _drive(stack: Stack) -> Flow:
     admin = flows.login(rcall, "admin@ocop.local")
 
     def official(role: str, unit: str) -> flows.Actor:
-        return _on(ecall, flows.create_official(admin, [role], unit))
+        return flows.create_official(admin, [role], unit).on(ecall)
 
     applicant = _english_applicant(rcall)
     consultant = flows.register(rcall, "consultant")
@@ -279,11 +266,11 @@ def _drive(stack: Stack) -> Flow:
     assert flows.upload(applicant, dossier_id, "business_registration").status == 201
     submitted = flows.act(applicant, created.body, "submit")
     assert submitted.status == 200, submitted.body
-    accepted = flows.act(_on(rcall, officer), submitted.body, "accept")
+    accepted = flows.act(officer.on(rcall), submitted.body, "accept")
     assert accepted.status == 200, accepted.body
 
     # Commune review, then the district council: 4★ goes up to the province.
-    _eventually(lambda: officer("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200)
+    eventually(lambda: officer("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200)
     kit.propose(officer, dossier_id)
     district_council = "Hội đồng OCOP thành phố Bến Tre"
     d_id = _council(district_office, district_people, district_council, "district", DISTRICT)

@@ -87,6 +87,10 @@ class Actor:
     def __call__(self, method: str, path: str, **kw: Any) -> Reply:
         return self.call(method, path, token=self.token, **kw)
 
+    def on(self, call: Transport) -> Actor:
+        """The same person calling another service."""
+        return Actor(call, self.token, self.account)
+
 
 def login(call: Transport, email: str, password: str = DEMO_PASSWORD) -> Actor:
     reply = call("POST", "/api/v1/auth/token", json={"email": email, "password": password})

@@ -29,3 +29,15 @@ def wait_until(predicate: Callable[[], bool], timeout: float, *, every: float = 
             return True
         time.sleep(every)
     return predicate()
+
+
+def eventually(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 45) -> Any:
+    """``fetch()`` once ``ok`` holds of it (polled every 0.3 s); fails with the last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = fetch()
+        if ok(value):
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not reached in {timeout}s: {value}")
+        time.sleep(0.3)

@@ -24,9 +24,10 @@ import pytest
 from shared.rubrics import load_rubric
 from tests.e2e.browser import DESKTOP, PHONE, Person
 from tests.e2e.stack import Stack
-from tests.e2e.test_evaluation_e2e import PROCESSES, _council, _eventually, _official, _on
+from tests.e2e.test_evaluation_e2e import PROCESSES, _council, _official
 from tests.support import councils as kit
 from tests.support import flows
+from tests.support.observe import eventually
 from tests.unit.evaluation.sheets import answers_for
 
 __all__ = ["PROCESSES", "Tree", "climb", "regime"]
@@ -186,7 +187,7 @@ def climb(
     dossier = flows.create_dossier(applicant, held["id"], SET_CODE)
     assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
     submitted = flows.act(applicant, dossier, "submit").body
-    assert flows.act(_on(rcall, officer), submitted, "accept").status == 200
+    assert flows.act(officer.on(rcall), submitted, "accept").status == 200
     second = dossier["id"]
     both = (first, second)
 
@@ -197,7 +198,7 @@ def climb(
     commune.submit("Tiếp nhận hồ sơ")
     assert "Đã tiếp nhận hồ sơ." in commune.flash()
     for dossier_id in both:
-        _eventually(lambda d=dossier_id: officer("GET", f"/api/v1/cases/{d}").status, ok)
+        eventually(lambda d=dossier_id: officer("GET", f"/api/v1/cases/{d}").status, ok)
     commune.go(f"/cases/{first}/review")
     for name in ("local_raw_materials", "local_labour", "idea_origin", "local_identity"):
         commune.page.fill(f"#f-local_criteria-{name}-assessment", "Đạt yêu cầu tại địa phương")
@@ -274,7 +275,7 @@ def decide(
     numbers = {}
     for who, dossier_id, stars, decision_number in signed:
         # The authority is on the case once the worker has applied the council's close.
-        _eventually(lambda w=who, d=dossier_id: w("GET", f"/api/v1/cases/{d}").status, ok)
+        eventually(lambda w=who, d=dossier_id: w("GET", f"/api/v1/cases/{d}").status, ok)
         authority = person()
         authority.sign_in(who.account["email"])
         authority.go(f"/cases/{dossier_id}/decide")

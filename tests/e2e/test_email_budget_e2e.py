@@ -23,13 +23,12 @@ from tests.e2e.stack import Stack
 from tests.e2e.test_notification_flow_e2e import (  # noqa: F401 - fixtures used by name
     VIETNAM,
     _council,
-    _eventually,
-    _on,
     sink,
     stack,
 )
 from tests.support import councils as kit
 from tests.support import flows, mailbox
+from tests.support.observe import eventually
 from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +43,7 @@ def test_a_district_case_writes_only_to_the_people_on_it(stack: Stack, sink) -> 
     admin = flows.login(rcall, "admin@ocop.local")
 
     def official(role: str, unit: str) -> flows.Actor:
-        return _on(ecall, flows.create_official(admin, [role], unit))
+        return flows.create_official(admin, [role], unit).on(ecall)
 
     applicant = flows.register(rcall, "applicant")
     handler = official("commune_officer", COMMUNE)
@@ -68,7 +67,7 @@ def test_a_district_case_writes_only_to_the_people_on_it(stack: Stack, sink) -> 
     submitted = flows.act(applicant, dossier, "submit")
     assert submitted.status == 200, submitted.body
     returned = flows.act(
-        _on(rcall, handler),
+        handler.on(rcall),
         submitted.body,
         "return",
         missing_items=[{"item": "test_report", "note": "Thiếu phiếu kiểm nghiệm"}],
@@ -77,15 +76,15 @@ def test_a_district_case_writes_only_to_the_people_on_it(stack: Stack, sink) -> 
     assert returned.status == 200, returned.body
     assert returned.body["handler_account_id"] == handler.account["id"]
     # Taken: the other officer of the commune no longer sees it.
-    assert _on(rcall, peer)("GET", f"/api/v1/dossiers/{dossier['id']}").status == 404
+    assert peer.on(rcall)("GET", f"/api/v1/dossiers/{dossier['id']}").status == 404
     resubmitted = flows.act(applicant, returned.body, "resubmit")
     assert resubmitted.status == 200, resubmitted.body
-    accepted = flows.act(_on(rcall, handler), resubmitted.body, "accept")
+    accepted = flows.act(handler.on(rcall), resubmitted.body, "accept")
     assert accepted.status == 200, accepted.body
     dossier_id = accepted.body["id"]
 
     # The commune review, then a district council of five; one member declares a conflict.
-    _eventually(lambda: handler("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200)
+    eventually(lambda: handler("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200)
     kit.propose(handler, dossier_id)
     council_id = _council(
         secretariat, members, "Hội đồng OCOP quận Ninh Kiều", "district", DISTRICT
@@ -106,7 +105,7 @@ def test_a_district_case_writes_only_to_the_people_on_it(stack: Stack, sink) -> 
     assert kit.finalise(members[0], evaluation_id).status == 200
 
     # The district authority recognises 3 stars, then revokes the certificate.
-    waiting = _eventually(
+    waiting = eventually(
         lambda: authority("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200
     ).body
     assert (waiting["stage"], waiting["pending_rank"]) == ("awaiting_decision", 3)

@@ -21,8 +21,9 @@ from shared.rubrics import load_rubric
 from tests.e2e.browser import DESKTOP, PHONE, Person
 from tests.e2e.stack import Stack
 from tests.e2e.test_evaluation_e2e import PROCESSES as EVALUATION_PROCESSES
-from tests.e2e.test_evaluation_e2e import _council, _eventually, _official
+from tests.e2e.test_evaluation_e2e import _council, _official
 from tests.support import flows
+from tests.support.observe import eventually
 from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
@@ -121,7 +122,7 @@ def test_a_producer_reaches_a_4_star_certificate_through_the_portal(
         commune.go("/")
         return commune.page.locator(f'a[href="/cases/{dossier_id}/review"]').count()
 
-    _eventually(review_link, lambda n: n == 1)  # relay and worker carry it to evaluation
+    eventually(review_link, lambda n: n == 1)  # relay and worker carry it to evaluation
     commune.page.locator(f'a[href="/cases/{dossier_id}/review"]').click()
     for name in ("local_raw_materials", "local_labour", "idea_origin", "local_identity"):
         commune.page.fill(f"#f-local_criteria-{name}-assessment", "Đạt yêu cầu tại địa phương")

@@ -37,9 +37,10 @@ from shared.config import PortalSettings
 from tests.e2e.browser import PHONE, UNLABELLED, Person
 from tests.e2e.stack import Stack
 from tests.e2e.test_evaluation_e2e import PROCESSES as EVALUATION_PROCESSES
-from tests.e2e.test_evaluation_e2e import SET_CODE, VIETNAM, Climb, _eventually, _on, climb
+from tests.e2e.test_evaluation_e2e import SET_CODE, VIETNAM, Climb, climb
 from tests.support import councils as kit
 from tests.support import flows
+from tests.support.observe import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -324,10 +325,10 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
     # scored (one member has declared no conflict), and in the commune's intake queue.
     reviewed, unassigned, scored = (filed(applicant, producer["id"]) for _ in range(3))
     for accepted in (reviewed, unassigned, scored):
-        assert flows.act(_on(rcall, officer), accepted, "accept").status == 200
+        assert flows.act(officer.on(rcall), accepted, "accept").status == 200
     waiting = filed(applicant, producer["id"])
     for accepted in (reviewed, unassigned, scored):
-        _eventually(
+        eventually(
             lambda d=accepted: officer("GET", f"/api/v1/cases/{d['id']}"),
             lambda r: r.status == 200,
         )

@@ -560,6 +560,13 @@ def cmd_audit(args: argparse.Namespace) -> int:
             print("ocop audit verify: give a case file, or --online", file=sys.stderr)
             return 2
         return verify_file(args.file, args.key, args.json)
+    if args.action in ("reconcile", "export-state"):
+        # The audit tool reads each service's own export, not registration's runtime.
+        from services import audit
+
+        if args.action == "reconcile":
+            return audit.reconcile_command(args.json, args.dossier, args.source)
+        return audit.export_command(args.service, args.dossier, args.output)
     from services.registration.ledger import commands
 
     with closing(_registration()) as rt:
@@ -567,8 +574,6 @@ def cmd_audit(args: argparse.Namespace) -> int:
             return commands.verify_online(rt, args.dossier, args.json)
         if args.action == "export":
             return commands.export_case(rt, args.dossier, args.output)
-        if args.action == "reconcile":
-            return commands.reconcile(rt, args.json, args.dossier)
         return commands.checkpoint(rt)
 
 
@@ -769,12 +774,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_openapi)
 
     p = sub.add_parser("audit", help="the case-file ledger: verify, export, checkpoint, reconcile")
-    p.add_argument("action", choices=["verify", "export", "checkpoint", "reconcile"])
+    p.add_argument(
+        "action", choices=["verify", "export", "checkpoint", "reconcile", "export-state"]
+    )
     p.add_argument("file", nargs="?", help="verify: the case file archive (offline)")
     p.add_argument("--online", action="store_true", help="verify the stored ledger instead")
-    p.add_argument("--dossier", help="export, verify --online, reconcile: one case")
+    p.add_argument("--dossier", help="export, export-state, verify --online, reconcile: one case")
     p.add_argument("--key", help="verify: the public key (PEM) you trust")
-    p.add_argument("--output", "-o", help="export: where to write the archive")
+    p.add_argument(
+        "--output", "-o", help="export: where to write the archive; export-state: the file"
+    )
+    p.add_argument("--service", help="export-state: whose state (registration also the ledger's)")
+    p.add_argument(
+        "--from", dest="source", help="reconcile: a directory of export-state files, no database"
+    )
     p.add_argument("--json", action="store_true", help="print reports as JSON")
     p.set_defaults(func=cmd_audit)
 

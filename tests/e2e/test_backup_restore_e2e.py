@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from services.registration.ledger.reconcile import reconcile_urls
+from services.audit import reconcile_urls
 from shared import config
 from tests.e2e.stack import Stack
 from tests.support import flows

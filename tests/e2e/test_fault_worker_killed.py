@@ -19,7 +19,7 @@ import pytest
 from kombu import Connection
 from sqlalchemy import func, select
 
-from services.registration.ledger.reconcile import reconcile_urls
+from services.audit import reconcile_urls
 from shared.messaging import topology
 from tests.e2e.stack import Stack
 from tests.support import flows

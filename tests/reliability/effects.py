@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from services.audit import reconcile_urls
 from services.notification.sink import MailStore
-from services.registration.ledger.reconcile import reconcile_urls
 from services.registration.ledger.writer import CASE_FILE_READ
 from tests.reliability.workload import Workload
 from tests.support.observe import rows, wait_until

@@ -1,5 +1,6 @@
-"""``ocop audit …``: checkpoint, export, verify online, reconcile (the offline verifier is
-``shared.ledger.__main__``, which needs no database)."""
+"""``ocop audit …``: checkpoint, export, verify online (the offline verifier is
+``shared.ledger.__main__``, which needs no database; reconcile is the audit tool's,
+``services/audit.py``)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ import uuid
 from pathlib import Path
 
 from services.registration.ledger import checkpoints, export
-from services.registration.ledger import reconcile as reconciliation
 from services.registration.ledger import verify as ledger_verify
 from services.registration.runtime import Registration
-from shared import config
 from shared.ledger import casefile
 
 
@@ -55,22 +54,6 @@ def verify_online(rt: Registration, dossier: str | None, as_json: bool) -> int:
             report = ledger_verify.verify_case(session, dossier_id)
     print(json.dumps(report.to_dict(), ensure_ascii=False) if as_json else report.text())
     return 0 if report.valid else 1
-
-
-def reconcile(rt: Registration, as_json: bool, dossier: str | None = None) -> int:
-    """Read the other services' databases (their configured URLs), read-only, and compare."""
-    scope = None
-    if dossier is not None:
-        one = _dossier(dossier)
-        if one is None:
-            return 2
-        scope = {one}
-    urls = {s: config.load(s).database_url for s in ("evaluation", "notification")}
-    result = reconciliation.reconcile_urls(
-        {"registration": rt.settings.database_url, **urls}, scope
-    )
-    print(json.dumps(result.to_dict(), ensure_ascii=False) if as_json else result.text())
-    return 0 if result.clean else 1
 
 
 def _dossier(text: str) -> uuid.UUID | None:

@@ -16,10 +16,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from services import cli
+from services.audit import reconcile
 from services.evaluation import models as evaluation_models
 from services.registration.ledger import writer
-from services.registration.ledger.reconcile import Reconciliation, reconcile
 from services.registration.models import Dossier, LedgerEntry
+from shared.audit.reconcile import Reconciliation
 from shared.ids import new_id
 from tests.integration.ledger.conftest import World, altered
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services import cli
+from services.audit import reconcile, reconcile_urls
 from services.registration.ledger import verify as ledger_verify
-from services.registration.ledger.reconcile import reconcile, reconcile_urls
 from services.registration.models import LedgerEntry
 from shared.db import UnitOfWork
 from tests.integration.ledger.conftest import World, drive_full_case

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from celery import Celery, signals
+from celery.worker.consumer import Consumer as CeleryConsumer
 
 from shared.config import Settings, is_embedded_broker
 from shared.messaging import topology
+
+
+class Consumer(CeleryConsumer):
+    """Celery's worker consumer without its native delayed delivery, which it turns on when the
+    queues are quorum queues: it binds every queue to its delay exchanges through the queue's
+    own bindings, so the registration queue (bound to "#") would receive every delayed message
+    of the broker. Delays are ours instead (topology.delay_queue, later.send_later)."""
+
+    class Blueprint(CeleryConsumer.Blueprint):
+        default_steps: ClassVar[list[str]] = [
+            step for step in CeleryConsumer.Blueprint.default_steps if "DelayedDelivery" not in step
+        ]
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -17,7 +30,9 @@ def make_celery(settings: Settings) -> Celery:
     if embedded:
         transport_options["visibility_timeout"] = settings.broker_visibility_seconds
     else:
-        # Publisher confirms: a publish returns only once RabbitMQ has taken the message.
+        # Publisher confirms: a publish returns only once RabbitMQ has taken the message (on a
+        # quorum queue, once a majority of its nodes has it). The broker URL may list several
+        # nodes separated by ";": kombu then fails over to the next one.
         transport_options["confirm_publish"] = True
     # AMQP heartbeats every few seconds: a dead broker connection is noticed quickly, and the
     # worker's event loop wakes often enough to stop promptly on shutdown.
@@ -49,6 +64,10 @@ def make_celery(settings: Settings) -> Celery:
         worker_enable_remote_control=not embedded,
         worker_send_task_events=False,
         worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_consumer=f"{Consumer.__module__}:{Consumer.__qualname__}",
+        # Quorum queues know no global QoS: Celery sees them (the default) and sets the
+        # prefetch per consumer.
+        worker_detect_quorum_queues=True,
     )
 
     def _declare(sender: Any = None, **_: Any) -> None:

@@ -22,6 +22,7 @@ from shared import context
 from shared.db import Database, UnitOfWork
 from shared.events import EVENT_TYPES, Event, EventError, load_event
 from shared.messaging import topology
+from shared.messaging.later import send_later
 from shared.metrics import EVENT_BATCHES, EVENTS_HANDLED
 
 log = logging.getLogger(__name__)
@@ -316,13 +317,13 @@ def register_event_task(
             log.warning("event handling failed (try %d), retrying: %r", retries + 1, outcome)
             # Into this service's own queue only: the topic exchange would hand the event to
             # every subscriber again.
-            app.send_task(
+            send_later(
+                app,
                 "ocop.event",
+                queue=own_queue,
+                seconds=backoff(retries),
                 args=[envelope],
-                countdown=backoff(retries),
                 retries=retries + 1,
-                exchange="",
-                routing_key=own_queue,
             )
             return "retried"
         return str(outcome)  # handled, duplicate or ignored

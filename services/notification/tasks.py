@@ -21,6 +21,7 @@ from services.notification.service import deliveries, digests
 from services.notification.templating import default_catalogue
 from shared.db import Database
 from shared.messaging import topology
+from shared.messaging.later import send_later
 
 SEND_PENDING = "notification.send_pending"
 SEND_DIGESTS = "notification.send_digests"
@@ -34,8 +35,8 @@ def register(app: Celery, db: Database) -> None:
     app.conf.task_queues = [*app.conf.task_queues, mail]
     app.conf.task_routes = {SEND_PENDING: {"queue": mail.name}}
 
-    def wake(countdown: float | None = None) -> None:
-        app.send_task(SEND_PENDING, countdown=countdown)
+    def wake(seconds: float) -> None:
+        send_later(app, SEND_PENDING, queue=mail.name, seconds=seconds)
 
     @app.task(name=SEND_PENDING, shared=False, acks_late=True, ignore_result=True)
     def send_pending() -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 A domain imports no framework and nothing outside itself, the standard library and the shared pure
 modules; no service imports another; the portal imports no service; shared imports no service.
-README, "Inside a service", names them; the one exception is explained where it is listed.
+README, "Inside a service", names them; there is no exception (reconciliation reads what each
+service publishes for an audit, composed in services/audit.py beside services/cli.py).
 """
 
 from __future__ import annotations

@@ -773,7 +773,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="fail if a committed copy differs")
     p.set_defaults(func=cmd_openapi)
 
-    p = sub.add_parser("audit", help="the case-file ledger: verify, export, checkpoint, reconcile")
+    p = sub.add_parser(
+        "audit", help="the case-file ledger: verify, export, checkpoint; reconcile, export-state"
+    )
     p.add_argument(
         "action", choices=["verify", "export", "checkpoint", "reconcile", "export-state"]
     )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A throwaway three-node RabbitMQ cluster on this machine, for the quorum-queue fault run
-# (tests/reliability/test_fault_9_broker_node.py, deploy/README.md).
+# (tests/reliability/test_fault_21_broker_node.py, deploy/README.md).
 #
 #   deploy/rabbitmq-cluster.sh start    # nodes ocop1..3@localhost on 5681-5683, clustered
 #   deploy/rabbitmq-cluster.sh status   # each node's state, and the broker URLs to use

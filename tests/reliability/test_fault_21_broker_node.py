@@ -1,4 +1,4 @@
-"""Fault 9: the RabbitMQ node leading the queues stops in the middle of a burst.
+"""Fault 21 of docs/quality.md: the RabbitMQ node leading the queues stops mid-burst.
 
 On a three-node cluster of this machine (``deploy/rabbitmq-cluster.sh start``; its ``status``
 prints the ``OCOP_TEST_RABBIT_CLUSTER`` to set) the stack's processes are given all three nodes
@@ -70,7 +70,7 @@ def leaders(node: int, vhost: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def cluster_url() -> Iterator[str]:
     """All three nodes as one failover URL, on a vhost of this run's own."""
-    vhost = f"ocop_fault9_{uuid.uuid4().hex[:8]}"
+    vhost = f"ocop_fault21_{uuid.uuid4().hex[:8]}"
     ctl(1, "add_vhost", vhost)
     ctl(1, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     try:
@@ -140,7 +140,7 @@ def test_the_node_leading_the_queues_stops_mid_burst_and_nothing_is_lost_or_doub
     finally:
         subprocess.run([str(SCRIPT), "start-node", str(leader)], timeout=300)
     print(
-        f"\nfault 9: {workload.ops} operations in {figures['burst']:.0f} s; node {name} "
+        f"\nfault 21: {workload.ops} operations in {figures['burst']:.0f} s; node {name} "
         f"(leader of {', '.join(WATCHED)}) stopped at operation {OPS // 2}; new leaders in "
         f"{figures['elected']:.1f} s; everything consumed {figures['settled']:.0f} s after the "
         f"stop; leaders now {sorted(set(after[q] for q in WATCHED))}"
@@ -156,4 +156,4 @@ def test_the_node_leading_the_queues_stops_mid_burst_and_nothing_is_lost_or_doub
         after_loss = log.split("Connection to broker lost", 1)[1].splitlines()
         connected = next((line for line in after_loss if "Connected to amqp" in line), "")
         assert connected and f":{port}/" not in connected, (worker, connected)
-    report(9, workload, tally, scope.reconciled(workload))
+    report(21, workload, tally, scope.reconciled(workload))

@@ -79,7 +79,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         settings.service_dir.mkdir(parents=True, exist_ok=True)
         upgrade(service, settings.database_url)
         print(f"{service}: database at head")
-    from services.registration.seed import ensure_reference_data
+    from services.registration.commands.seed import ensure_reference_data
 
     if not args.services or "registration" in args.services:
         with closing(_registration()) as rt:
@@ -213,7 +213,7 @@ def cmd_rescore(args: argparse.Namespace) -> int:
 
 
 def cmd_seed(_args: argparse.Namespace) -> int:
-    from services.registration.seed import DEMO_PASSWORD, seed_demo
+    from services.registration.commands.seed import DEMO_PASSWORD, seed_demo
 
     with closing(_registration()) as rt:
         created = seed_demo(rt)
@@ -237,7 +237,7 @@ def _secret(what: str) -> str | None:
 
 def cmd_admin(args: argparse.Namespace) -> int:
     """``ocop admin create``: the first administrator, the password from standard input."""
-    from services.registration.operator import OperatorError, create_admin
+    from services.registration.commands.admin import OperatorError, create_admin
 
     password = _secret("Password")
     if password is None:
@@ -260,7 +260,7 @@ def cmd_admin(args: argparse.Namespace) -> int:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     """``ocop keys``: the registration service's signing keys (ADR 0002)."""
-    from services.registration import keys
+    from services.registration.adapters import keys
 
     with _opened("registration") as rt:
         if args.action == "list":
@@ -520,7 +520,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from honcho.manager import Manager
     from honcho.printer import Printer
 
-    from services.registration.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from services.registration.commands.seed import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     data = config.data_dir()
     data.mkdir(parents=True, exist_ok=True)
@@ -578,11 +578,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    """``ocop import certificates FILE [--apply]`` (services/registration/import_command.py)."""
-    from services.registration import import_command
+    """``ocop import certificates FILE [--apply]`` (registration/commands/import_certificates)."""
+    from services.registration.commands import import_certificates
 
     with closing(_registration()) as rt:
-        return import_command.run(args, rt)
+        return import_certificates.run(args, rt)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

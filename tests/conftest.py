@@ -56,8 +56,8 @@ def migrated(env: Environment) -> Environment:
 
 @pytest.fixture(scope="session")
 def registration(migrated: Environment):
+    from services.registration.commands.seed import ensure_reference_data
     from services.registration.runtime import Registration
-    from services.registration.seed import ensure_reference_data
 
     rt = Registration()
     ensure_reference_data(rt)

@@ -186,9 +186,9 @@ def _timed(work: Callable[[], Any]) -> tuple[float, Any]:
 def _run(args: argparse.Namespace, url: str) -> int:
     from sqlalchemy import select
 
+    from services.registration.commands.seed import ensure_reference_data, seed_demo
     from services.registration.models import Account, AdminUnit
     from services.registration.runtime import Registration
-    from services.registration.seed import ensure_reference_data, seed_demo
     from services.registration.service import certificate_import as ci
     from shared.events import Actor
     from shared.migrate import upgrade

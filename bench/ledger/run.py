@@ -93,8 +93,8 @@ def main() -> int:
 
 def _run(args: argparse.Namespace, url: str) -> int:
     from services.registration.app import create_app
+    from services.registration.commands.seed import ensure_reference_data, seed_demo
     from services.registration.runtime import Registration
-    from services.registration.seed import ensure_reference_data, seed_demo
     from shared.migrate import upgrade
     from tests.support import flows
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import uuid
 
-from services.notification import mail_settings
+from services.notification.adapters import mail_settings
+from services.notification.adapters.templating import default_catalogue
 from services.notification.domain.recipients import DEFAULT_LANGUAGE, LANGUAGES, RULES, Recipient
 from services.notification.service import contacts as contact_service
 from services.notification.service import deliveries as delivery_service
 from services.notification.service import powers
-from services.notification.templating import default_catalogue
 from shared.db import UnitOfWork
 from shared.events import Event
 from shared.messaging.consumer import Handler

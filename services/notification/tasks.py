@@ -16,9 +16,9 @@ from typing import Any
 from celery import Celery
 from celery.schedules import crontab
 
-from services.notification import mail_settings
+from services.notification.adapters import mail_settings
+from services.notification.adapters.templating import default_catalogue
 from services.notification.service import deliveries, digests
-from services.notification.templating import default_catalogue
 from shared.db import Database
 from shared.messaging import topology
 from shared.messaging.later import send_later

@@ -12,7 +12,8 @@ from prometheus_client.core import Metric
 from sqlalchemy import func, select
 
 from services.registration import consumers
-from services.registration.keys import KeyRing, protection_problem
+from services.registration.adapters.keys import KeyRing, protection_problem
+from services.registration.adapters.storage import LocalStorage
 from services.registration.ledger import tasks as ledger_tasks
 from services.registration.models import (
     Base,
@@ -21,7 +22,6 @@ from services.registration.models import (
     outbox,
     participant_tables,
 )
-from services.registration.storage import LocalStorage
 from shared import metrics
 from shared.config import Settings
 from shared.runtime import ServiceRuntime

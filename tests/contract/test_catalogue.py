@@ -21,7 +21,7 @@ from shared.events.schemas_evaluation import CouncilMembership, DeadlineEvent, D
 from shared.levels import LEVELS
 
 ROOT = Path(__file__).resolve().parents[2]
-EMAILS = ROOT / "services" / "notification" / "templates"
+EMAILS = ROOT / "services" / "notification" / "adapters" / "templates"
 CASE_FILE = ROOT / "services" / "registration" / "ledger"
 PLACEHOLDER = re.compile(r"{(\w*)}")
 

@@ -92,8 +92,8 @@ def running(
 ) -> Iterator[Stack]:
     """The demo accounts seeded, then each ``service-kind`` of ``processes`` started (a web one
     once it is ready, ``notification-sender`` as the sending worker); all stopped at the end."""
+    from services.registration.commands.seed import seed_demo
     from services.registration.runtime import Registration
-    from services.registration.seed import seed_demo
 
     rt = Registration()
     seed_demo(rt)

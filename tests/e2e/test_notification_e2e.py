@@ -24,8 +24,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stack(migrated: Environment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    from services.registration.commands.seed import seed_demo
     from services.registration.runtime import Registration
-    from services.registration.seed import seed_demo
 
     rt = Registration()
     seed_demo(rt)

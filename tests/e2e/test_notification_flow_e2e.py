@@ -133,8 +133,8 @@ def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmtpSink]:
 def stack(
     migrated: Environment, tmp_path_factory: pytest.TempPathFactory, sink: SmtpSink
 ) -> Iterator[Stack]:
+    from services.registration.commands.seed import seed_demo
     from services.registration.runtime import Registration
-    from services.registration.seed import seed_demo
 
     rt = Registration()
     seed_demo(rt)

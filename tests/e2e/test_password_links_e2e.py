@@ -23,8 +23,8 @@ NEW_PASSWORD = "mat-khau-moi-2026"
 
 @pytest.fixture(scope="module")
 def stack(migrated: Environment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    from services.registration.commands.seed import seed_demo
     from services.registration.runtime import Registration
-    from services.registration.seed import seed_demo
 
     rt = Registration()
     seed_demo(rt)

@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 
 from services import cli
 from services.evaluation import models as evaluation_models
-from services.evaluation.schemas_certificates import GROUNDS
+from services.evaluation.schemas.certificates import GROUNDS
 from services.portal import formal
 from services.registration import models as registration_models
 from shared import unit_map

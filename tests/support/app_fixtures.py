@@ -11,7 +11,7 @@ from tests.support import flows
 @pytest.fixture(scope="session")
 def registration_app(registration):
     from services.registration.app import create_app
-    from services.registration.seed import seed_demo
+    from services.registration.commands.seed import seed_demo
 
     seed_demo(registration)
     return create_app(registration)

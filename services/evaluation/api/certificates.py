@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.evaluation.models import Certificate, Official
 from services.evaluation.runtime import current
-from services.evaluation.schemas_certificates import (
+from services.evaluation.schemas.certificates import (
     CertificateList,
     CertificateListArgs,
     CertificateOut,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.evaluation.models import Council
 from services.evaluation.runtime import current
-from services.evaluation.schemas_councils import (
+from services.evaluation.schemas.councils import (
     CouncilCreateIn,
     CouncilList,
     CouncilListArgs,

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from services.evaluation.models import Case
 from services.evaluation.runtime import current
-from services.evaluation.schemas_evaluations import (
+from services.evaluation.schemas.evaluations import (
     AssignIn,
     CaseDetailOut,
     CaseListArgs,

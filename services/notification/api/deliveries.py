@@ -8,7 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from services.notification.runtime import current
-from services.notification.schemas import (
+from services.notification.schemas.deliveries import (
     DeliveryList,
     DeliveryOut,
     DossierDeliveriesArgs,

@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from services.notification.runtime import current
-from services.notification.schemas import PreferencesIn, PreferencesOut
+from services.notification.schemas.preferences import PreferencesIn, PreferencesOut
 from services.notification.service import preferences as preference_service
 from shared.web import current_principal, document_errors
 

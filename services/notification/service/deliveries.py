@@ -19,16 +19,16 @@ from typing import Any
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from services.notification.adapters.mail_settings import MailSettings
+from services.notification.adapters.smtp import Mailer, SendFailed
+from services.notification.adapters.templating import Catalogue
 from services.notification.domain import delivery as rules
 from services.notification.domain import messages
 from services.notification.domain.delivery import Failure, Status
 from services.notification.domain.recipients import EventFacts, Recipient, recipients
-from services.notification.mail_settings import MailSettings
 from services.notification.models import Delivery
 from services.notification.service.access import can_read_case_log, me
 from services.notification.service.contacts import SqlContacts
-from services.notification.smtp import Mailer, SendFailed
-from services.notification.templating import Catalogue
 from shared.auth import Principal
 from shared.db import Database, UnitOfWork, is_sqlite
 from shared.errors import Forbidden, NotFound, Refused

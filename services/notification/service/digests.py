@@ -18,14 +18,14 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from services.notification.adapters.mail_settings import MailSettings
+from services.notification.adapters.templating import DIGEST_TEMPLATE, Catalogue, DigestItem
 from services.notification.domain import messages
 from services.notification.domain.delivery import Status
 from services.notification.domain.recipients import Recipient
-from services.notification.mail_settings import MailSettings
 from services.notification.models import Delivery
 from services.notification.service.contacts import SqlContacts
 from services.notification.service.deliveries import DIGEST, QUEUED_FLAG
-from services.notification.templating import DIGEST_TEMPLATE, Catalogue, DigestItem
 from shared.db import Database, UnitOfWork, as_utc, is_sqlite
 from shared.ids import new_id
 

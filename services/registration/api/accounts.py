@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from services.registration.runtime import current
-from services.registration.schemas import (
+from services.registration.schemas.accounts import (
     AccountCreateIn,
     AccountListArgs,
     AccountOut,

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from services.registration.domain.uploads import ALLOWED_TYPES
 from services.registration.models import Document, DocumentVersion
 from services.registration.runtime import current
-from services.registration.schemas import (
+from services.registration.schemas.documents import (
     DocumentCriteriaIn,
     DocumentFile,
     DocumentOut,

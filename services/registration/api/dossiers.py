@@ -15,7 +15,7 @@ from services.registration.domain.intake import AWAITING_CHECK, intake_due_on
 from services.registration.domain.lifecycle import Action, Status
 from services.registration.models import Certificate, Dossier
 from services.registration.runtime import current
-from services.registration.schemas import (
+from services.registration.schemas.dossiers import (
     AssignIn,
     DossierCreateIn,
     DossierListArgs,

@@ -9,9 +9,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from services.registration.runtime import current
-from services.registration.schemas import (
+from services.registration.schemas.paging import PageArgs
+from services.registration.schemas.producers import (
     ConsultantGrantIn,
-    PageArgs,
     ProducerIn,
     ProducerOut,
     ProducerPage,

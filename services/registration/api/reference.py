@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from services.registration.runtime import current
-from services.registration.schemas import ProductSetOut, UnitArgs, UnitOut
+from services.registration.schemas.reference import ProductSetOut, UnitArgs, UnitOut
 from services.registration.service import dossiers as dossier_service
 from services.registration.service import units as unit_service
 from shared.web import document_errors, public

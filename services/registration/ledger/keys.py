@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registration.keys import seal, unseal
+from services.registration.adapters.keys import seal, unseal
 from services.registration.models import LedgerKey
 from shared.ledger import checkpoint as checkpoints
 

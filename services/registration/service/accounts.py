@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Text, and_, or_, select
 from sqlalchemy.orm import Session
 
-from services.registration.keys import KeyRing
+from services.registration.adapters.keys import KeyRing
 from services.registration.models import Account, AdminUnit, rate_limits
 from services.registration.service import password_links
 from shared import ratelimit

@@ -55,7 +55,7 @@ from services.registration.models import (
     outbox,
     participant_tables,
 )
-from services.registration.schemas import ENTITY_TYPES
+from services.registration.schemas.producers import ENTITY_TYPES
 from services.registration.service import account_index
 from services.registration.service.bulk_rows import insert_rows
 from services.registration.service.dossiers import RUBRIC_VERSION, product_sets

@@ -10,6 +10,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.registration.adapters.storage import Storage
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Status
 from services.registration.domain.uploads import KINDS, UploadRejected, check_upload
@@ -17,7 +18,6 @@ from services.registration.models import Document, DocumentVersion, Dossier, Pro
 from services.registration.service import access
 from services.registration.service import dossiers as dossier_service
 from services.registration.service.self_assessment import evidence_criteria
-from services.registration.storage import Storage
 from shared.auth import Principal
 from shared.db import UnitOfWork
 from shared.errors import (

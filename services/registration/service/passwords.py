@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from services.registration.keys import KeyRing
+from services.registration.adapters.keys import KeyRing
 from services.registration.models import Account, PasswordLink, rate_limits
 from services.registration.service import accounts as account_service
 from services.registration.service import password_links

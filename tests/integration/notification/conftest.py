@@ -99,7 +99,7 @@ def mailbox(sink: SmtpSink) -> Mailbox:
 
 def send(notification: Any, **kw: Any) -> Any:
     """Run the sender once, as the worker's task does."""
-    from services.notification import mail_settings
+    from services.notification.adapters import mail_settings
     from services.notification.service import deliveries
 
     return deliveries.send_pending(db=notification.db, mail=mail_settings.load(), **kw)

@@ -321,7 +321,7 @@ def test_a_batch_is_sent_over_one_connection_and_its_outcomes_recorded_together(
 ) -> None:
     """Several claims of two rows each in one run, one SMTP connection for all of them; every
     email arrives once and gets its ``notification.sent``."""
-    from services.notification.smtp import Mailer
+    from services.notification.adapters.smtp import Mailer
 
     monkeypatch.setenv("OCOP_MAIL_BATCH_SIZE", "2")
     applicant = add_contact(notification, roles=["applicant"])
@@ -365,8 +365,8 @@ def test_an_outcome_is_not_recorded_once_another_sender_holds_the_row(
     a row another sender took over mid-batch is left to that sender."""
     from sqlalchemy import update
 
+    from services.notification.adapters.smtp import Mailer
     from services.notification.models import Delivery
-    from services.notification.smtp import Mailer
 
     applicant = add_contact(notification, roles=["applicant"])
     member = add_contact(notification, roles=["council_member"])
@@ -400,7 +400,7 @@ def test_a_sender_hands_back_what_its_lease_no_longer_covers(
 ) -> None:
     """When the lease is about to lapse mid-batch, the sender stops and frees the rest, so no
     other sender sends them at the same time; the next run sends them."""
-    from services.notification.smtp import Mailer
+    from services.notification.adapters.smtp import Mailer
 
     monkeypatch.setenv("OCOP_MAIL_LEASE_SECONDS", "60")  # the sink fixture's timeout is 5 s
     applicant = add_contact(notification, roles=["applicant"])

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from services.notification import mail_settings
+from services.notification.adapters import mail_settings
+from services.notification.adapters.templating import default_catalogue
 from services.notification.domain.messages import message_id
 from services.notification.models import Delivery, Preference
 from services.notification.service import digests
 from services.notification.service import preferences as preference_service
 from services.notification.tasks import SEND_PENDING
-from services.notification.templating import default_catalogue
 from shared.auth import Principal
 from shared.events import new_event
 from shared.events.envelope import Actor

@@ -18,8 +18,8 @@ import jwt
 import pytest
 
 from services import cli
-from services.registration import keys
-from services.registration.operator import create_admin
+from services.registration.adapters import keys
+from services.registration.commands.admin import create_admin
 from shared import config
 from shared.migrate import upgrade
 from tests.support import flows

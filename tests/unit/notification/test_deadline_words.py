@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
+from services.notification.adapters.templating import Catalogue
 from services.notification.domain.recipients import Recipient
-from services.notification.templating import Catalogue
 from shared.events.schemas_evaluation import DeadlineEvent
 
 DEADLINES = sorted(DeadlineEvent().fields["deadline"].validate.choices)  # type: ignore[union-attr]

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from services.evaluation.domain.revocation import RevocationGround
+from services.notification.adapters.templating import Catalogue
 from services.notification.domain.recipients import Recipient
-from services.notification.templating import Catalogue
 from shared.events.schemas_evaluation import Decided
 
 PORTAL = "http://portal.test"

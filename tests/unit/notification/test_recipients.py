@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 
+from services.notification.adapters.templating import Catalogue
 from services.notification.domain.recipients import (
     AUDIENCES,
     ROUTINE,
@@ -16,7 +17,6 @@ from services.notification.domain.recipients import (
     level_unit,
     recipients,
 )
-from services.notification.templating import Catalogue
 from shared.events import EVENT_TYPES
 
 

@@ -15,7 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import MetaData
 
-from services.registration.keys import KeyRing
+from services.registration.adapters.keys import KeyRing
 from shared import powers
 from shared.auth import AccountState, CurrentPowers, Principal, TokenVerifier, VerifiedToken
 from shared.db import Database

@@ -1,11 +1,10 @@
-"""Request and response schemas of the notification API (marshmallow; OpenAPI from them)."""
+"""The deliveries the notification API lists (marshmallow; OpenAPI comes from them)."""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
 from services.notification.domain.delivery import Status
-from services.notification.domain.recipients import LANGUAGES
 
 
 class DeliveryOut(Schema):
@@ -47,18 +46,3 @@ class PageArgs(Schema):
 
 class DossierDeliveriesArgs(PageArgs):
     dossier_id = fields.UUID(required=True)
-
-
-class PreferencesIn(Schema):
-    language = fields.Str(validate=validate.OneOf(LANGUAGES))
-    digest = fields.Bool(
-        metadata={
-            "description": "routine messages in one email a day (decisions and deadlines "
-            "always go at once); opting out sends what the digest held at once"
-        }
-    )
-
-
-class PreferencesOut(Schema):
-    language = fields.Str()
-    digest = fields.Bool()

@@ -11,7 +11,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from services.registration.runtime import Registration
-from services.registration.schemas import AccountCreateIn
+from services.registration.schemas.accounts import AccountCreateIn
 from services.registration.service import accounts as account_service
 from shared import errors
 from shared.auth import Principal

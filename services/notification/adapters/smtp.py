@@ -7,8 +7,8 @@ import smtplib
 import ssl
 from types import TracebackType
 
+from services.notification.adapters.mail_settings import MailSettings
 from services.notification.domain.delivery import Failure
-from services.notification.mail_settings import MailSettings
 
 
 class SendFailed(Exception):

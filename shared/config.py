@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SERVICES = ("registration", "evaluation", "notification")
+EMAIL_CONFIRMATION = ("required", "optional", "off")
 
 DEFAULT_PORTS = {"portal": 8000, "registration": 8001, "evaluation": 8002, "notification": 8003}
 
@@ -24,6 +25,14 @@ def _env(name: str, default: str) -> str:
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name, "").strip()
     return int(raw) if raw else default
+
+
+def _choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """A setting with a few named values: a typo stops the process at start, not later."""
+    value = _env(name, default)
+    if value not in choices:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return value
 
 
 def data_dir() -> Path:
@@ -67,6 +76,9 @@ class Settings:
     consumer_batch_seconds: float
     broker_visibility_seconds: float
     regime: str
+    #: Whether self-registered accounts must confirm their email before submitting a dossier:
+    #: "required", "optional" (the link is sent, nothing waits for it) or "off" (none sent).
+    email_confirmation: str = "required"
     #: Proxies whose X-Forwarded-For is believed (shared.client_address); this machine only.
     trusted_proxies: str = LOCAL_PROXIES
     extra: dict[str, str] = field(default_factory=dict)
@@ -116,6 +128,7 @@ def load(service: str) -> Settings:
         # The programme regime new dossiers are filed under (docs/domain.md): "four-level" (commune,
         # district, province, national) or "two-tier" (commune review, province, national).
         regime=_env("OCOP_REGIME", "four-level"),
+        email_confirmation=_choice("OCOP_EMAIL_CONFIRMATION", EMAIL_CONFIRMATION, "required"),
         trusted_proxies=_env("OCOP_TRUSTED_PROXIES", LOCAL_PROXIES),
     )
 

@@ -36,10 +36,10 @@ def notify(*, uow: UnitOfWork, event: Event) -> None:
     )
 
 
-def on_password_link(*, uow: UnitOfWork, event: Event) -> None:
-    """Email a one-time link to set a password (a reset or an invitation) to the address the
-    event names: the account's own, whether or not the contacts read-model has heard of it yet
-    (an invitation's account is created in the same breath)."""
+def on_link(*, uow: UnitOfWork, event: Event) -> None:
+    """Email a one-time link (to set a password: a reset or an invitation; to confirm a
+    self-registered address) to the address the event names: the account's own, whether or not
+    the contacts read-model has heard of it yet (the account is created in the same breath)."""
     p = event.payload
     language = p["language"] if p["language"] in LANGUAGES else DEFAULT_LANGUAGE
     person = Recipient(
@@ -79,7 +79,8 @@ HANDLERS: dict[str, Handler] = {
     "account.created": on_account,
     "account.updated": on_account,
     "account.signed_out": powers.on_signed_out,
-    "account.password_link_issued": on_password_link,
+    "account.password_link_issued": on_link,
+    "account.email_confirmation_issued": on_link,
     "council.member_added": on_member_added,
     "council.member_removed": on_member_removed,
     "consultant.access_changed": on_consultant_access,

@@ -26,6 +26,20 @@ def start(token: str, account: dict[str, Any]) -> None:
         session["lang"] = lang
 
 
+def refresh(account: dict[str, Any]) -> None:
+    """The signed-in account as the API now answers it (its email confirmed since, say)."""
+    if (session.get("account") or {}).get("id") == account.get("id"):
+        session["account"] = account
+
+
+def unconfirmed() -> bool:
+    """A self-registered person whose email address is not confirmed yet."""
+    person = account()
+    if person is None or not has("applicant", "consultant"):
+        return False
+    return not person.get("email_confirmed_at")
+
+
 def end() -> None:
     lang = session.get("lang")
     session.clear()

@@ -72,6 +72,8 @@ class Account(Base):
     # When roles, unit, councils or the active flag last changed: tokens issued before no
     # longer speak for the account (ADR 0002). None: not since it was created.
     powers_changed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # When the holder proved the address is theirs (service.email_confirmation); None: not yet.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # The administrators' list: the name's Vietnamese sort key and the folded words searched
     # (service.account_index), written by the hook below whenever the row is.
     name_key: Mapped[str] = mapped_column(String(1300), default="", server_default="")
@@ -97,7 +99,7 @@ class PasswordLink(Base):
         Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    purpose: Mapped[str] = mapped_column(String(20))  # reset | invitation
+    purpose: Mapped[str] = mapped_column(String(20))  # reset | invitation | confirmation
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     expires_at: Mapped[datetime] = mapped_column(Timestamp)
 

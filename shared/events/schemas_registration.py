@@ -68,6 +68,22 @@ class AccountPasswordLinkIssued(Schema):
     expires_at = types.AwareDateTime(required=True, metadata={"description": "when it lapses"})
 
 
+class AccountEmailConfirmationIssued(Schema):
+    """A one-time link to confirm a self-registered account's email: carries the token itself,
+    the only way it reaches the holder's mailbox (the registration service keeps its hash)."""
+
+    account_id = types.UUID(required=True)
+    email = fields.Email(required=True)
+    display_name = fields.Str(required=True)
+    language = fields.Str(required=True, validate=validate.OneOf(["vi", "en"]))
+    token = fields.Str(
+        required=True,
+        validate=validate.Length(min=20, max=100),
+        metadata={"description": "the one-time token the link carries"},
+    )
+    expires_at = types.AwareDateTime(required=True, metadata={"description": "when it lapses"})
+
+
 class _DossierFacts(Schema):
     """What every dossier event says about the case, so consumers need no lookup."""
 
@@ -253,6 +269,13 @@ register(
     producer=_P,
     description="A one-time link to set a password was issued (a reset or an invitation): "
     "a newer one replaces the older.",
+)
+register(
+    "account.email_confirmation_issued",
+    AccountEmailConfirmationIssued,
+    producer=_P,
+    description="A self-registered account was sent a one-time link to confirm its email "
+    "(on registering, or asked for again): a newer one replaces the older.",
 )
 register(
     "consultant.access_changed",

@@ -1,7 +1,9 @@
 """Password links over real processes: an official created without a password, and someone who
 forgot theirs, each receive an email (registration's relay → broker → notification's worker
 and sender → the SMTP sink) whose one-time link sets the password; then they sign in with it,
-and the link works no more. An email with no account receives nothing."""
+and the link works no more. An email with no account receives nothing. A self-registered
+applicant, as deployed (confirmation required), is emailed the link that confirms the address,
+and submits once it is opened."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ def stack(migrated: Environment, tmp_path_factory: pytest.TempPathFactory) -> It
         tmp_path_factory.mktemp("logs"),
         OCOP_SMTP_PORT=str(smtp_port),
         OCOP_RELAY_POLL_SECONDS="5",
+        OCOP_EMAIL_CONFIRMATION="required",  # as deployed (the suite's default is "off")
     )
     s.mail_dir = migrated.data_dir / "mail"  # type: ignore[attr-defined]
     try:
@@ -56,11 +59,11 @@ def _mail_to(stack: Stack, address: str, *, expected: int = 1) -> list[mailbox.M
     return mailbox.settle(fetch, lambda found: len(found) >= expected, timeout=60, quiet=2)
 
 
-def _token(mail: mailbox.Mail) -> str:
-    found = re.search(r"(\S+/password/set\?token=\S+)", mail.text)
+def _token(mail: mailbox.Mail, path: str = "/password/set") -> str:
+    found = re.search(rf"(\S+{path}\?token=\S+)", mail.text)
     assert found, mail.text
     link = urlsplit(found.group(1))
-    assert link.path == "/password/set"
+    assert link.path == path
     assert found.group(1) in mail.html  # the HTML part carries the same link
     return parse_qs(link.query)["token"][0]
 
@@ -105,9 +108,28 @@ def test_a_forgotten_password_is_reset_from_the_email(stack: Stack) -> None:
     for address in (email, nobody):
         reply = call("POST", "/api/v1/auth/password/forgot", json={"email": address})
         assert reply.status == 202
-    [mail] = _mail_to(stack, email)
-    assert mail.subject == "[OCOP] Đặt lại mật khẩu"
+    # The confirmation sent on registering, and the reset.
+    mails = _mail_to(stack, email, expected=2)
+    [mail] = [m for m in mails if m.subject == "[OCOP] Đặt lại mật khẩu"]
     assert _set(call, _token(mail)).status == 200
     assert applicant("GET", "/api/v1/accounts/me").status == 401  # the session before ended
     flows.login(call, email, NEW_PASSWORD)
     assert _mail_to(stack, nobody, expected=0) == []
+
+
+def test_a_self_registered_applicant_confirms_the_address_from_the_email(stack: Stack) -> None:
+    call = flows.http_transport(stack.urls["registration"])
+    applicant = flows.register(call, "applicant")
+    email = applicant.account["email"]
+    [mail] = _mail_to(stack, email)
+    assert mail.subject == "[OCOP] Xác nhận địa chỉ email của tài khoản"
+    producer = flows.create_producer(applicant)
+    dossier = flows.create_dossier(applicant, producer["id"])
+    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
+    ready = applicant("GET", f"/api/v1/dossiers/{dossier['id']}").body
+    refused = flows.act(applicant, ready, "submit")
+    assert (refused.status, refused.body["code"]) == (409, "email_confirmation.required")
+    token = _token(mail, "/email/confirm")
+    confirmed = call("POST", "/api/v1/accounts/email-confirmation", json={"token": token})
+    assert confirmed.status == 200, confirmed.body
+    assert flows.act(applicant, ready, "submit").status == 200

@@ -41,6 +41,10 @@ class Environment:
             # deployed values.
             "OCOP_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
             "OCOP_LOGIN_ATTEMPTS_PER_CLIENT_PER_MINUTE": "100000",
+            # Accounts registered by the suite are taken as confirmed (no confirmation email
+            # to count among a case's letters); confirmation as deployed ("required") is
+            # tested with apps and a stack of its own (test_email_confirmation*).
+            "OCOP_EMAIL_CONFIRMATION": "off",
             # As production must: the signing keys encrypted in the database.
             "OCOP_SIGNING_KEY_PASSPHRASE": "test-run-passphrase",
         }

@@ -1,5 +1,6 @@
-"""Sign in, sign out, an applicant's own registration, and a password forgotten or never set:
-a link asked for by email, and the page the emailed link opens."""
+"""Sign in, sign out, an applicant's own registration and the confirmation of its email, and a
+password forgotten or never set: a link asked for by email, and the page the emailed link
+opens."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from flask import (
 from services.portal import signin
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
-from services.portal.views.common import api, done, form, refused
+from services.portal.views.common import api, call, done, form, refused
 
 bp = Blueprint("auth", __name__)
 
@@ -102,7 +103,10 @@ def register() -> Any:
             errors = refused(exc)
         else:
             signin.start(reply["access_token"], reply["account"])
-            done("flash.registered")
+            if signin.unconfirmed():
+                done("email.registered_confirm", email=reply["account"]["email"])
+            else:
+                done("flash.registered")
             return redirect(url_for("home.index"))
     values.pop("password", None)
     return render_template("auth/register.html", values=values, errors=errors)
@@ -176,3 +180,47 @@ def set_password() -> Any:
     # The token is in this page's address: never hand it to another site as a referrer.
     page.headers["Referrer-Policy"] = "no-referrer"
     return page
+
+
+@bp.route("/email/confirm", methods=["GET", "POST"])
+def confirm_email() -> Any:
+    """The page the confirmation email's link opens. Opening it changes nothing (mail filters
+    open links to scan them); the button confirms."""
+    token = (request.form.get("token") or request.args.get("token") or "").strip()
+    if request.method == "POST" and token:
+        try:
+            account = api().call(
+                "registration", "POST", "/accounts/email-confirmation", json={"token": token}
+            )
+        except ApiError as exc:
+            if exc.status not in (410, 422):
+                raise
+        else:
+            signin.refresh(account)
+            done("email.confirmed", email=account["email"])
+            return redirect(url_for("home.index"))
+    gone = request.method == "POST" or not token
+    page = make_response(
+        render_template("auth/email_confirm.html", token=token, gone=gone), 410 if gone else 200
+    )
+    # The token is in this page's address: never hand it to another site as a referrer.
+    page.headers["Referrer-Policy"] = "no-referrer"
+    return page
+
+
+@bp.post("/email/confirm/resend")
+@signin.required("applicant", "consultant")
+def resend_confirmation() -> Any:
+    """A new confirmation link to the signed-in person's address (the older one stops
+    working)."""
+    try:
+        account = call("registration", "POST", "/accounts/me/email-confirmation")
+    except ApiError as exc:
+        if exc.status == 409:
+            # Confirmed meanwhile, say: the page then shows the account as it is.
+            me = call("registration", "GET", "/accounts/me")
+            signin.refresh(me)
+        refused(exc)
+    else:
+        done("email.sent", email=account["email"])
+    return redirect(url_for("home.index"))

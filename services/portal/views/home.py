@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, render_template
 
 from services.portal import signin
-from services.portal.views.common import EVERY, items_of
+from services.portal.views.common import EVERY, items_of, maybe
 
 bp = Blueprint("home", __name__)
 
@@ -115,4 +115,13 @@ def _by_due(listed: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def index() -> Any:
     if signin.token() is None:
         return render_template("home/welcome.html")
-    return render_template("home/index.html", sections=_sections(items_of(_lists())))
+    if signin.unconfirmed():
+        # Confirmed since signing in (the link opened on a phone, say)? Asked only until it is.
+        me = maybe("registration", "/accounts/me")
+        if me is not None:
+            signin.refresh(me)
+    return render_template(
+        "home/index.html",
+        sections=_sections(items_of(_lists())),
+        unconfirmed=signin.unconfirmed(),
+    )

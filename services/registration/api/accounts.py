@@ -17,6 +17,7 @@ from services.registration.schemas.accounts import (
     AccountOut,
     AccountPage,
     AccountUpdateIn,
+    EmailConfirmationIn,
     LoginIn,
     OwnAccountUpdateIn,
     PasswordChangeIn,
@@ -28,7 +29,7 @@ from services.registration.schemas.accounts import (
     TokenOut,
 )
 from services.registration.service import accounts as account_service
-from services.registration.service import passwords, sessions
+from services.registration.service import email_confirmation, passwords, sessions
 from shared.web import (
     WRITE_ERRORS,
     current_principal,
@@ -57,7 +58,7 @@ def register(data: dict[str, Any]) -> Any:
     """Register as an applicant or consultant"""
     rt = current()
     with rt.db.unit_of_work() as uow:
-        account = account_service.register(uow=uow, **data)
+        account = account_service.register(uow=uow, settings=rt.settings, **data)
         uow.commit()
     return account
 
@@ -142,6 +143,27 @@ def change_password(data: dict[str, Any]) -> Any:
     )
     forget_powers(principal.account_id)
     return reply
+
+
+@blp.route("/accounts/email-confirmation", methods=["POST"])
+@public(blp)
+@blp.arguments(EmailConfirmationIn)
+@blp.response(200, AccountOut)
+@document_errors(blp, 400, 410, 422)
+def confirm_email(data: dict[str, Any]) -> Any:
+    """Confirm a self-registered account's email with the token of the link emailed to it
+    (then no longer valid); 410 once used, replaced by a newer one, or lapsed"""
+    return email_confirmation.confirm(db=current().db, token=data["token"])
+
+
+@blp.route("/accounts/me/email-confirmation", methods=["POST"])
+@blp.response(202, AccountOut)
+@document_errors(blp, 401, 404, 409, 429)
+def resend_email_confirmation() -> Any:
+    """Email the signed-in account a new link to confirm its address (the older one no longer
+    works); 409 once confirmed"""
+    rt = current()
+    return email_confirmation.resend(db=rt.db, settings=rt.settings, principal=current_principal())
 
 
 @blp.route("/accounts/<uuid:account_id>/password-link", methods=["POST"])

@@ -26,7 +26,12 @@ from services.registration.schemas.dossiers import (
     VersionIn,
     WithdrawIn,
 )
-from services.registration.service import access, certificates_read_model, self_assessment
+from services.registration.service import (
+    access,
+    certificates_read_model,
+    email_confirmation,
+    self_assessment,
+)
 from services.registration.service import calendar as calendar_service
 from services.registration.service import dossiers as dossier_service
 from shared.auth import Principal
@@ -194,7 +199,12 @@ def submit(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
 
     An upgrade's or re-evaluation's certificate is checked again on filing; a re-evaluation is
     filed from 180 to 120 days before expiry, or late (``late_filing``) until 180 days after it.
+    A self-registered account submits once its email is confirmed, where the deployment
+    requires it (409 ``email_confirmation.required``).
     """
+    rt = current()
+    with rt.db.reader() as session:
+        email_confirmation.check_may_submit(session, rt.settings, current_principal())
     return _transition(dossier_id, Action.SUBMIT, data)
 
 

@@ -6,6 +6,7 @@ project starts from was held in Đông Hà (district 461).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -95,6 +96,8 @@ def seed_demo(rt: Registration) -> list[DemoAccount]:
                 continue
             account_service.register(
                 uow=uow,
+                # The demo's addresses reach nobody: taken as given, no confirmation sent.
+                settings=dataclasses.replace(rt.settings, email_confirmation="off"),
                 email=email,
                 password=DEMO_PASSWORD,
                 display_name=name,

@@ -50,6 +50,14 @@ class AccountOut(Schema):
     councils = fields.List(fields.Str())
     active = fields.Bool()
     created_at = fields.DateTime()
+    email_confirmed_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "when the holder proved the address theirs (an official's is vouched "
+            "for on creation); null: a self-registered account not confirmed yet, which may "
+            "not submit a dossier where the deployment requires confirmation"
+        },
+    )
     password_set = fields.Method(
         "_password_set",
         metadata={"description": "false: no password yet (invited, or imported)"},
@@ -113,6 +121,10 @@ class PasswordLinkIn(Schema):
     token = fields.Str(
         required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{20,100}$"), load_only=True
     )
+
+
+class EmailConfirmationIn(PasswordLinkIn):
+    """The token of the link emailed on registering (or asked for again)."""
 
 
 class PasswordLinkOut(Schema):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from services.registration.adapters.keys import KeyRing
 from services.registration.models import Account, AdminUnit, rate_limits
-from services.registration.service import password_links
+from services.registration.service import email_confirmation, password_links
 from shared import ratelimit
 from shared.auth import OFFICIAL_ROLES, ROLES, Principal, UnitRef
 from shared.config import Settings
@@ -104,11 +104,13 @@ def _add(
     unit: str | None,
     councils: list[str],
     actor: Actor,
+    confirmed: bool,
 ) -> Account:
     email = email.strip().lower()
     taken = uow.session.execute(select(Account.id).where(Account.email == email)).first()
     if taken is not None:
         raise Conflict("account.email_taken")
+    now = datetime.now(UTC)
     account = Account(
         id=new_id(),
         email=email,
@@ -119,7 +121,8 @@ def _add(
         roles=sorted(set(roles)),
         unit=unit,
         councils=councils,
-        created_at=datetime.now(UTC),
+        created_at=now,
+        email_confirmed_at=now if confirmed else None,
     )
     uow.session.add(account)
     actor = actor if actor.user_id else Actor(str(account.id), roles[0])
@@ -128,12 +131,20 @@ def _add(
 
 
 def register(
-    *, uow: UnitOfWork, email: str, password: str, display_name: str, language: str, role: str
+    *,
+    uow: UnitOfWork,
+    settings: Settings,
+    email: str,
+    password: str,
+    display_name: str,
+    language: str,
+    role: str,
 ) -> Account:
-    """An applicant or consultant registers themselves."""
+    """An applicant or consultant registers themselves, and is emailed a link to confirm the
+    address (``email_confirmation``)."""
     if role not in SELF_SERVICE_ROLES:
         raise Invalid(errors={"role": "account.not_self_service"})
-    return _add(
+    account = _add(
         uow,
         email=email,
         password=password,
@@ -143,7 +154,12 @@ def register(
         unit=None,
         councils=[],
         actor=Actor(None, role),
+        # A deployment that asks for no confirmation takes the address as given.
+        confirmed=settings.email_confirmation == "off",
     )
+    uow.session.flush()  # the link refers to the account's row
+    email_confirmation.ask(uow, settings, account, Actor(str(account.id), role))
+    return account
 
 
 def create(
@@ -178,6 +194,8 @@ def create(
         unit=unit,
         councils=councils,
         actor=actor,
+        # The administrator vouches for an official's address.
+        confirmed=True,
     )
     if not password:
         uow.session.flush()  # the link refers to the account's row

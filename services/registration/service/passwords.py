@@ -25,17 +25,12 @@ from shared import ratelimit
 from shared.auth import Principal
 from shared.config import Settings
 from shared.db import Database, UnitOfWork, as_utc
-from shared.errors import DomainError, Forbidden, Invalid, NotFound
+from shared.errors import Forbidden, Invalid, NotFound
 from shared.events import Actor
 
 # Links asked for per email per hour: enough for a lost email or two, not a mailbox flood.
 LINKS_PER_EMAIL_PER_HOUR = 5
-
-
-class LinkGone(DomainError):
-    """The link was used, replaced by a newer one, or has lapsed (or never existed)."""
-
-    status, slug, title = 410, "gone", "Gone"
+GONE = "password_link.gone"
 
 
 def _now_ms() -> datetime:
@@ -86,15 +81,7 @@ def send_link(*, uow: UnitOfWork, principal: Principal, account_id: uuid.UUID) -
 
 
 def _valid_link(session: Session, token: str) -> tuple[PasswordLink, Account]:
-    link = session.execute(
-        select(PasswordLink).where(PasswordLink.token_hash == password_links.digest(token))
-    ).scalar_one_or_none()
-    if link is None or as_utc(link.expires_at) <= datetime.now(UTC):
-        raise LinkGone("password_link.gone")
-    account = session.get(Account, link.account_id)
-    if account is None or not account.active:
-        raise LinkGone("password_link.gone")
-    return link, account
+    return password_links.find(session, token, password_links.PASSWORD_PURPOSES, GONE)
 
 
 def check_link(*, db: Database, token: str) -> dict[str, Any]:
@@ -134,14 +121,10 @@ def set_by_link(
     in."""
     with db.unit_of_work() as uow:
         link, account = _valid_link(uow.session, token)
-        # Used up here, whoever else holds it: of two requests racing with one link, the
-        # second deletes nothing (it waits for the first's commit) and is refused.
-        used = uow.session.execute(
-            delete(PasswordLink).where(PasswordLink.token_hash == link.token_hash)
-        )
-        if getattr(used, "rowcount", 0) != 1:
-            raise LinkGone("password_link.gone")
+        password_links.use_up(uow.session, link, GONE)
         _set(uow, account, password, Actor(str(account.id), account.roles[0]))
+        # Only the holder of the address could open the link.
+        account.email_confirmed_at = account.email_confirmed_at or datetime.now(UTC)
         uow.commit()
     return _session_for(keyring, settings, account)
 

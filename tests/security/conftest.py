@@ -1,17 +1,14 @@
 """Helpers shared by the security suites.
 
-Logins here each come from their own client address: the login limit counts attempts per
-remote address, the Flask test client always reports 127.0.0.1, and the rest of the suite logs
-in from there too. Giving every security login its own address keeps these suites independent
-of test order and leaves 127.0.0.1's budget to the other suites.
+Logins in these suites each come from their own client address (``own_address=True`` of the
+builders in ``tests.support.flows``): the login limit counts attempts per remote address, and
+the rest of the suite logs in from 127.0.0.1. It keeps these suites independent of test order
+and leaves 127.0.0.1's budget to the other suites.
 """
 
 from __future__ import annotations
 
-import itertools
-import random
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,61 +21,6 @@ PROBLEM_JSON = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "errors", "request_id"}
 # What a program reads to word the problem in its reader's language (ADR 0011).
 PROBLEM_KEYS |= {"code", "params", "field_codes", "field_params"}
-
-_OCTET = random.Random().randrange(64, 250)
-_addresses: Iterator[int] = itertools.count(1)
-
-
-def fresh_client_address() -> str:
-    """A client address no other login of this test run uses."""
-    n = next(_addresses)
-    return f"10.{_OCTET}.{n // 250}.{n % 250 + 1}"
-
-
-def sign_in(call: flows.Transport, email: str, password: str = flows.DEMO_PASSWORD) -> flows.Actor:
-    reply = call(
-        "POST",
-        "/api/v1/auth/token",
-        json={"email": email, "password": password},
-        environ_base={"REMOTE_ADDR": fresh_client_address()},
-    )
-    assert reply.status == 200, reply.body
-    return flows.Actor(call, reply.body["access_token"], reply.body["account"])
-
-
-def new_account(call: flows.Transport, role: str = "applicant") -> flows.Actor:
-    """A self-registered applicant or consultant, signed in."""
-    email = f"sec-{role}-{uuid.uuid4().hex[:12]}@example.vn"
-    reply = call(
-        "POST",
-        "/api/v1/accounts/register",
-        json={
-            "email": email,
-            "password": flows.DEMO_PASSWORD,
-            "display_name": f"Security {role}",
-            "role": role,
-        },
-    )
-    assert reply.status == 201, reply.body
-    return sign_in(call, email)
-
-
-def new_official(admin: flows.Actor, roles: list[str], unit: str | None) -> flows.Actor:
-    """An official created by the admin, signed in."""
-    email = f"sec-{roles[0]}-{uuid.uuid4().hex[:12]}@example.gov.vn"
-    reply = admin(
-        "POST",
-        "/api/v1/accounts",
-        json={
-            "email": email,
-            "password": flows.DEMO_PASSWORD,
-            "display_name": f"Security {roles[0]}",
-            "roles": roles,
-            "unit": unit,
-        },
-    )
-    assert reply.status == 201, reply.body
-    return sign_in(admin.call, email)
 
 
 def grant(owner: flows.Actor, producer: dict[str, Any], consultant: flows.Actor) -> None:
@@ -134,4 +76,4 @@ def stored_files(registration: Any) -> set[Path]:
 
 @pytest.fixture(scope="session")
 def sec_admin(call: flows.Transport) -> flows.Actor:
-    return sign_in(call, "admin@ocop.local")
+    return flows.login(call, "admin@ocop.local", own_address=True)

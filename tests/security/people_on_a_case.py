@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from tests.security.conftest import grant, new_account, new_official
+from tests.security.conftest import grant
 from tests.support import councils as kit
 from tests.support import flows
 from tests.unit.evaluation.sheets import answers_for
@@ -227,13 +227,15 @@ def build(
     evaluation: Any,
 ) -> World:
     """The people, and the cases driven to where they stand (see the module's docstring)."""
-    people: dict[str, flows.Actor] = {p: new_account(call, r) for p, r in APPLICANTS.items()}
+    people: dict[str, flows.Actor] = {
+        p: flows.register(call, r, own_address=True) for p, r in APPLICANTS.items()
+    }
     for person, (role, unit) in OFFICIALS.items():
-        people[person] = new_official(admin, [role], unit)
-    spare_consultant = new_account(call, "consultant")
-    spare_member = new_official(admin, ["council_member"], DISTRICT)
-    far_owner = new_account(call, "applicant")
-    far_officer = new_official(admin, ["commune_officer"], FAR_COMMUNE)
+        people[person] = flows.create_official(admin, [role], unit, own_address=True)
+    spare_consultant = flows.register(call, "consultant", own_address=True)
+    spare_member = flows.create_official(admin, ["council_member"], DISTRICT, own_address=True)
+    far_owner = flows.register(call, "applicant", own_address=True)
+    far_officer = flows.create_official(admin, ["commune_officer"], FAR_COMMUNE, own_address=True)
     feed = Feed()
     everyone = [*people.values(), spare_consultant, spare_member, far_owner, far_officer]
     feed.accounts |= {str(a.account["id"]) for a in everyone}

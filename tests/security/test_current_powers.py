@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.security.conftest import assert_problem, new_official, sign_in
+from tests.security.conftest import assert_problem
 from tests.support import flows
 
 DISTRICT = "pre2025:district:461"  # the district of flows.COMMUNE
@@ -85,7 +85,7 @@ def _eventually_refused(call: flows.Transport, path: str, token: str) -> None:
 @pytest.fixture()
 def secretariat(sec_admin: flows.Actor, registration: Any, evaluation: Any, notification_rt: Any):
     """A new district secretariat, signed in, known to every service."""
-    person = new_official(sec_admin, ["secretariat"], DISTRICT)
+    person = flows.create_official(sec_admin, ["secretariat"], DISTRICT, own_address=True)
     _deliver(registration, evaluation, notification_rt)
     return person
 
@@ -114,7 +114,7 @@ def test_a_demoted_official_signs_in_again_to_act_with_the_new_powers(
     _eventually_refused(eval_call, EVAL_OFFICIALS, old)
     _eventually_refused(note_call, NOTE_MINE, old)
     # A token taken just after the change carries, and is allowed, the new powers only.
-    again = sign_in(call, secretariat.account["email"])
+    again = flows.login(call, secretariat.account["email"], own_address=True)
     assert (again.account["roles"], again.account["unit"]) == (["commune_officer"], flows.COMMUNE)
     assert _status(call, ME, again.token) == 200
     assert _status(eval_call, EVAL_CASES, again.token) == 200
@@ -151,7 +151,7 @@ def test_a_deactivated_account_loses_every_token_and_a_reactivation_revives_none
     assert denied.status == 401
     assert sec_admin("PATCH", target, json={"active": True}).status == 200
     _deliver(registration, evaluation, notification_rt)
-    again = sign_in(call, secretariat.account["email"])
+    again = flows.login(call, secretariat.account["email"], own_address=True)
     for transport, path in ((call, ME), (eval_call, EVAL_OFFICIALS), (note_call, NOTE_MINE)):
         _eventually(transport, path, again.token, 200)
         assert transport("GET", path, token=old).status == 401  # issued before: stays refused
@@ -185,7 +185,7 @@ def test_signing_out_ends_that_token_everywhere_and_no_other(
     evaluation: Any,
     notification_rt: Any,
 ) -> None:
-    phone = sign_in(call, secretariat.account["email"])
+    phone = flows.login(call, secretariat.account["email"], own_address=True)
     signed_out = secretariat.token
     reply = call("POST", "/api/v1/auth/signout", token=signed_out)
     assert (reply.status, reply.body) == (204, None)

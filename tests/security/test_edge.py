@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.security.conftest import assert_problem, new_account, new_official
+from tests.security.conftest import assert_problem
 from tests.support import flows
 
 SERVICES = ("registration", "evaluation", "notification")
@@ -107,7 +107,7 @@ def documents(apps: dict[str, Any]) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def operator(sec_admin: flows.Actor) -> flows.Actor:
     """An administrator of this module's own: the bodies sent here may rename it."""
-    return new_official(sec_admin, ["admin"], None)
+    return flows.create_official(sec_admin, ["admin"], None, own_address=True)
 
 
 @pytest.fixture(autouse=True)
@@ -368,7 +368,7 @@ def test_hostile_query_values_never_answer_5xx(
 def test_the_path_query_and_form_are_bounded_too(call: flows.Transport) -> None:
     """Found beside the finding: an upload's note with NUL, a version number in the path or a
     history cursor beyond 32 bits answered 500 (PostgreSQL, or SQLite's integers)."""
-    applicant = new_account(call)
+    applicant = flows.register(call, own_address=True)
     producer = flows.create_producer(applicant)
     dossier = flows.create_dossier(applicant, producer["id"])
     base = f"/api/v1/dossiers/{dossier['id']}"
@@ -545,7 +545,7 @@ CONTROL += ["a\u2028b", "a\u200bb", "a\ufeffb"]
 def test_names_refuse_control_characters(call: flows.Transport, ha_giang: flows.Actor) -> None:
     """Display names, producers' and their representatives' names, product names, council and
     round names: 422 naming the field (400 for NUL, refused at the edge)."""
-    applicant = new_account(call)
+    applicant = flows.register(call, own_address=True)
     producer = flows.create_producer(applicant)
     dossier = flows.create_dossier(applicant, producer["id"])
     representative = flows.producer_body()["representative"]
@@ -632,7 +632,7 @@ def _pages(actor: flows.Actor, path: str, limit: int) -> list[list[dict[str, Any
 @pytest.fixture(scope="module")
 def ha_giang(sec_admin: flows.Actor, eval_call: flows.Transport) -> flows.Actor:
     """The secretariat of a district no other test uses, on the evaluation API."""
-    person = new_official(sec_admin, ["secretariat"], HA_GIANG_DISTRICT)
+    person = flows.create_official(sec_admin, ["secretariat"], HA_GIANG_DISTRICT, own_address=True)
     return flows.Actor(eval_call, person.token, person.account)
 
 
@@ -733,7 +733,7 @@ def formula_council(evaluation: Any, ha_giang: flows.Actor) -> str:
 
 @pytest.fixture(scope="module")
 def ha_giang_auditor(sec_admin: flows.Actor, eval_call: flows.Transport) -> flows.Actor:
-    person = new_official(sec_admin, ["auditor"], "pre2025:province:02")
+    person = flows.create_official(sec_admin, ["auditor"], "pre2025:province:02", own_address=True)
     return flows.Actor(eval_call, person.token, person.account)
 
 

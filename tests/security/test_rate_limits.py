@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.security.conftest import assert_problem, fresh_client_address, new_account
+from tests.security.conftest import assert_problem
 from tests.support import flows
 
 WINDOW_SECONDS = 60
@@ -64,17 +64,6 @@ def same_window() -> None:
         time.sleep(left + 0.05)
 
 
-def _account(call: flows.Transport) -> str:
-    email = f"sec-limit-{uuid.uuid4().hex[:10]}@example.vn"
-    reply = call(
-        "POST",
-        "/api/v1/accounts/register",
-        json={"email": email, "password": flows.DEMO_PASSWORD, "display_name": "Giới hạn"},
-    )
-    assert reply.status == 201, reply.body
-    return email
-
-
 def _login(
     call: flows.Transport, email: str, password: str, address: str, **headers: str
 ) -> flows.Reply:
@@ -99,32 +88,32 @@ def test_eleventh_attempt_for_one_email_is_429_even_with_the_right_password(
     client_limited: flows.Transport, limit: int, same_window: None
 ) -> None:
     call = client_limited
-    email = _account(call)
+    email = flows.register_account(call)
     # Case and surrounding spaces name the same account, so they count against it too.
     spellings = [email, email.upper(), f"  {email}  ", email.capitalize()]
     for i in range(limit):
         reply = _login(
-            call, spellings[i % len(spellings)], "wrong-password-1", fresh_client_address()
+            call, spellings[i % len(spellings)], "wrong-password-1", flows.fresh_address()
         )
         assert_problem(reply, 401, "unauthorized")
-    _assert_429(_login(call, email, flows.DEMO_PASSWORD, fresh_client_address()))
+    _assert_429(_login(call, email, flows.DEMO_PASSWORD, flows.fresh_address()))
     # Another account is not held back by this one's attempts, nor is the client.
-    other = _account(call)
-    assert _login(call, other, flows.DEMO_PASSWORD, fresh_client_address()).status == 200
+    other = flows.register_account(call)
+    assert _login(call, other, flows.DEMO_PASSWORD, flows.fresh_address()).status == 200
 
 
 def test_one_client_is_limited_across_emails(
     client_limited: flows.Transport, same_window: None
 ) -> None:
     call = client_limited
-    address = fresh_client_address()
+    address = flows.fresh_address()
     for i in range(CLIENT_LIMIT):
         reply = _login(call, f"sec-nobody-{i}-{uuid.uuid4().hex[:6]}@example.vn", "x" * 12, address)
         assert_problem(reply, 401, "unauthorized")
-    email = _account(call)
+    email = flows.register_account(call)
     _assert_429(_login(call, email, flows.DEMO_PASSWORD, address))
     # The account itself is fine from elsewhere: only that client is held back.
-    assert _login(call, email, flows.DEMO_PASSWORD, fresh_client_address()).status == 200
+    assert _login(call, email, flows.DEMO_PASSWORD, flows.fresh_address()).status == 200
 
 
 def test_forwarded_for_header_does_not_give_a_new_client(
@@ -132,7 +121,7 @@ def test_forwarded_for_header_does_not_give_a_new_client(
 ) -> None:
     # The client is the connection's address; a header the client writes must not reset it.
     call = client_limited
-    address = fresh_client_address()
+    address = flows.fresh_address()
     for i in range(CLIENT_LIMIT):
         reply = _login(
             call,
@@ -145,7 +134,7 @@ def test_forwarded_for_header_does_not_give_a_new_client(
     _assert_429(
         _login(
             call,
-            _account(call),
+            flows.register_account(call),
             flows.DEMO_PASSWORD,
             address,
             **{"X-Forwarded-For": "203.0.113.77", "X-Real-IP": "203.0.113.78"},
@@ -158,17 +147,17 @@ def test_successful_logins_count_too(
 ) -> None:
     # A correct password is no way around the limit: it counts like any other attempt.
     call = client_limited
-    email = _account(call)
+    email = flows.register_account(call)
     for _ in range(limit):
-        assert _login(call, email, flows.DEMO_PASSWORD, fresh_client_address()).status == 200
-    _assert_429(_login(call, email, flows.DEMO_PASSWORD, fresh_client_address()))
+        assert _login(call, email, flows.DEMO_PASSWORD, flows.fresh_address()).status == 200
+    _assert_429(_login(call, email, flows.DEMO_PASSWORD, flows.fresh_address()))
 
 
 UPLOAD_ATTEMPTS = 120  # the test environment allows 100 a minute (tests/support/environment.py)
 
 
 def test_uploads_by_one_account_are_limited(call: flows.Transport, same_window: None) -> None:
-    applicant = new_account(call, "applicant")
+    applicant = flows.register(call, "applicant", own_address=True)
     dossier = flows.create_dossier(applicant, flows.create_producer(applicant)["id"])
     for _ in range(UPLOAD_ATTEMPTS):
         reply = flows.upload(applicant, dossier["id"], "other", "ban-sao.pdf", flows.PDF)
@@ -184,7 +173,7 @@ def test_a_trusted_proxy_names_the_client(
     # one person's attempts hold back that person only, not everyone signing in through it.
     call = client_limited
     proxy = "127.0.0.1"
-    person, other = fresh_client_address(), fresh_client_address()
+    person, other = flows.fresh_address(), flows.fresh_address()
     for i in range(CLIENT_LIMIT):
         reply = _login(
             call,
@@ -194,11 +183,11 @@ def test_a_trusted_proxy_names_the_client(
             **{"X-Forwarded-For": person},
         )
         assert_problem(reply, 401, "unauthorized")
-    email = _account(call)
+    email = flows.register_account(call)
     _assert_429(_login(call, email, flows.DEMO_PASSWORD, proxy, **{"X-Forwarded-For": person}))
     assert (
         _login(call, email, flows.DEMO_PASSWORD, proxy, **{"X-Forwarded-For": other}).status == 200
     )
     # What the person wrote in front of the proxy's entry is not believed: the proxy's is last.
-    spoofed = f"{fresh_client_address()}, {person}"
+    spoofed = f"{flows.fresh_address()}, {person}"
     _assert_429(_login(call, email, flows.DEMO_PASSWORD, proxy, **{"X-Forwarded-For": spoofed}))

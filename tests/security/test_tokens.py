@@ -20,7 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.security.conftest import assert_problem, new_account, outbox_count
+from tests.security.conftest import assert_problem, outbox_count
 from tests.support import flows
 
 PROTECTED = "/api/v1/dossiers"
@@ -94,7 +94,7 @@ _DROP = object()
 
 @pytest.fixture(scope="module")
 def holder(call: flows.Transport) -> flows.Actor:
-    return new_account(call, "applicant")
+    return flows.register(call, "applicant", own_address=True)
 
 
 @pytest.fixture(scope="module")

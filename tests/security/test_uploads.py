@@ -18,8 +18,6 @@ from werkzeug.http import parse_options_header
 from tests.security.conftest import (
     assert_problem,
     document_version_count,
-    new_account,
-    new_official,
     outbox_count,
     stored_files,
 )
@@ -104,13 +102,15 @@ class Setup:
 
 @pytest.fixture(scope="module")
 def setup(call: flows.Transport, sec_admin: flows.Actor) -> Setup:
-    owner = new_account(call, "applicant")
+    owner = flows.register(call, "applicant", own_address=True)
     producer = flows.create_producer(owner)
     return Setup(
         owner=owner,
-        stranger=new_account(call, "applicant"),
-        consultant=new_account(call, "consultant"),
-        officer=new_official(sec_admin, ["commune_officer"], flows.COMMUNE),
+        stranger=flows.register(call, "applicant", own_address=True),
+        consultant=flows.register(call, "consultant", own_address=True),
+        officer=flows.create_official(
+            sec_admin, ["commune_officer"], flows.COMMUNE, own_address=True
+        ),
         dossier=flows.create_dossier(owner, producer["id"]),
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -92,38 +94,109 @@ class Actor:
         return Actor(call, self.token, self.account)
 
 
-def login(call: Transport, email: str, password: str = DEMO_PASSWORD) -> Actor:
-    reply = call("POST", "/api/v1/auth/token", json={"email": email, "password": password})
+_NET = random.Random().randrange(16, 32)
+_addresses = itertools.count(1)
+
+
+def fresh_address() -> str:
+    """A client address no other sign-in of this run uses. The login limit counts attempts per
+    address (in the database, so across concurrent runs too: hence the random network), and the
+    Flask test client reports 127.0.0.1 for every call, which the rest of the suite shares."""
+    n = next(_addresses)
+    return f"172.{_NET}.{n // 250 % 250}.{n % 250 + 1}"
+
+
+def login(
+    call: Transport, email: str, password: str = DEMO_PASSWORD, *, own_address: bool = False
+) -> Actor:
+    """Sign in; ``own_address`` (Flask transport only) from a :func:`fresh_address`."""
+    extra: dict[str, Any] = {}
+    if own_address:
+        extra["environ_base"] = {"REMOTE_ADDR": fresh_address()}
+    body = {"email": email, "password": password}
+    reply = call("POST", "/api/v1/auth/token", json=body, **extra)
     assert reply.status == 200, reply.body
     return Actor(call, reply.body["access_token"], reply.body["account"])
 
 
-def register(call: Transport, role: str = "applicant", password: str = DEMO_PASSWORD) -> Actor:
-    email = f"{role}-{uuid.uuid4().hex[:10]}@example.vn"
-    reply = call(
-        "POST",
-        "/api/v1/accounts/register",
-        json={"email": email, "password": password, "display_name": f"Test {role}", "role": role},
-    )
+def register_account(
+    call: Transport,
+    role: str = "applicant",
+    password: str = DEMO_PASSWORD,
+    *,
+    language: str | None = None,
+    display_name: str | None = None,
+) -> str:
+    """A new self-registered account (applicant or consultant); returns its email."""
+    email = f"{role}-{uuid.uuid4().hex[:12]}@example.vn"
+    body = {
+        "email": email,
+        "password": password,
+        "display_name": display_name or f"Test {role}",
+        "role": role,
+    }
+    if language is not None:
+        body["language"] = language
+    reply = call("POST", "/api/v1/accounts/register", json=body)
     assert reply.status == 201, reply.body
-    return login(call, email, password)
+    return email
 
 
-def create_official(admin: Actor, roles: list[str], unit: str | None) -> Actor:
-    email = f"{roles[0]}-{uuid.uuid4().hex[:10]}@example.gov.vn"
-    reply = admin(
-        "POST",
-        "/api/v1/accounts",
-        json={
-            "email": email,
-            "password": DEMO_PASSWORD,
-            "display_name": f"Test {roles[0]}",
-            "roles": roles,
-            "unit": unit,
-        },
-    )
+def register(
+    call: Transport,
+    role: str = "applicant",
+    password: str = DEMO_PASSWORD,
+    *,
+    language: str | None = None,
+    display_name: str | None = None,
+    own_address: bool = False,
+) -> Actor:
+    """A new self-registered account, signed in."""
+    email = register_account(call, role, password, language=language, display_name=display_name)
+    return login(call, email, password, own_address=own_address)
+
+
+def official_account(
+    admin: Actor,
+    roles: list[str],
+    unit: str | None,
+    *,
+    password: str | None = DEMO_PASSWORD,
+    email: str | None = None,
+    display_name: str | None = None,
+    language: str | None = None,
+    councils: list[str] | None = None,
+) -> dict[str, Any]:
+    """A new official's account as the admin creates it (``password=None``: invited to set
+    one by email); returns the account."""
+    body: dict[str, Any] = {
+        "email": email or f"{roles[0]}-{uuid.uuid4().hex[:12]}@example.gov.vn",
+        "display_name": display_name or f"Test {roles[0]}",
+        "roles": roles,
+        "unit": unit,
+    }
+    optional = {"password": password, "language": language, "councils": councils}
+    body |= {key: value for key, value in optional.items() if value is not None}
+    reply = admin("POST", "/api/v1/accounts", json=body)
     assert reply.status == 201, reply.body
-    return login(admin.call, email)
+    return reply.body
+
+
+def create_official(
+    admin: Actor,
+    roles: list[str],
+    unit: str | None,
+    *,
+    display_name: str | None = None,
+    language: str | None = None,
+    councils: list[str] | None = None,
+    own_address: bool = False,
+) -> Actor:
+    """A new official, signed in."""
+    account = official_account(
+        admin, roles, unit, display_name=display_name, language=language, councils=councils
+    )
+    return login(admin.call, account["email"], own_address=own_address)
 
 
 def producer_body(unit: str = COMMUNE) -> dict[str, Any]:
@@ -189,3 +262,23 @@ def act(actor: Actor, dossier: dict[str, Any], action: str, **body: Any) -> Repl
         f"/api/v1/dossiers/{dossier['id']}/{action}",
         json={"version": dossier["version"], **body},
     )
+
+
+def submitted_dossier(applicant: Actor, producer_id: str, set_code: str = "04") -> dict[str, Any]:
+    """A new dossier of ``producer_id`` filed with one document and submitted: in the commune's
+    queue; returns the dossier as submitted."""
+    dossier = create_dossier(applicant, producer_id, set_code)
+    assert upload(applicant, dossier["id"], "business_registration").status == 201
+    submitted = act(applicant, dossier, "submit")
+    assert submitted.status == 200, submitted.body
+    return submitted.body
+
+
+def accepted_dossier(
+    applicant: Actor, commune_officer: Actor, producer_id: str, set_code: str = "04"
+) -> dict[str, Any]:
+    """A :func:`submitted_dossier` accepted by the commune; returns it as accepted."""
+    submitted = submitted_dossier(applicant, producer_id, set_code)
+    accepted = act(commune_officer, submitted, "accept")
+    assert accepted.status == 200, accepted.body
+    return accepted.body

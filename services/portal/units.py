@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import g
 
-from services.portal.views.common import call
+from services.portal.views.common import every
 
 #: The level above the province: its councils score the highest rank (one name, ADR 0011).
 TOP = "national"
@@ -21,7 +21,7 @@ TOP = "national"
 
 def _units(parent: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     params = {"parent": parent["ref"]} if parent else {}
-    return call("registration", "GET", "/units", params=params)
+    return every("registration", "/units", **params)
 
 
 def provinces() -> list[dict[str, Any]]:

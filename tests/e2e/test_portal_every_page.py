@@ -338,7 +338,7 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
     assert opened.status == 201, opened.body
     scoring = opened.body["id"]
     assert kit.declare(d_people[3], scoring).status == 201
-    document = applicant("GET", f"/api/v1/dossiers/{dossier}/documents").body[0]
+    document = applicant("GET", f"/api/v1/dossiers/{dossier}/documents").body["items"][0]
     version = document["versions"][-1]["number"]
     download = f"/dossiers/{dossier}/documents/{document['id']}/{version}"
 

@@ -30,7 +30,7 @@ def _upload(owner: flows.Actor, dossier_id: str, kind: str, name: str, criteria:
         files={"file": (name, flows.PDF, "application/pdf")},
     )
     assert reply.status == 201, reply.body
-    documents = owner("GET", f"/api/v1/dossiers/{dossier_id}/documents").body
+    documents = owner("GET", f"/api/v1/dossiers/{dossier_id}/documents").body["items"]
     return next(d["id"] for d in documents if d["kind"] == kind)
 
 
@@ -74,7 +74,7 @@ def test_evidence_beside_each_criterion_and_the_self_assessment_score(
     assert "Đã lưu tự đánh giá." in applicant.html
     named = {
         d["id"]: d["criteria"]
-        for d in owner("GET", f"/api/v1/dossiers/{dossier['id']}/documents").body
+        for d in owner("GET", f"/api/v1/dossiers/{dossier['id']}/documents").body["items"]
     }
     assert named == {report: ["1.3"], licence: ["1.1", "1.3"]}
     # 1.3 at b misses its 5-star mark: 98 points, ranked 4 stars.

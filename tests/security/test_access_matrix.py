@@ -303,7 +303,7 @@ def _success_errors(
         "report-case-file": lambda: world.tags[obj].encode() in body,
         "verify-case-file": lambda: body["dossier_id"] == world.dossier_id(obj),
         "download-document": lambda: body == world.content[obj],
-        "list-documents": lambda: world.documents[obj] in [d["id"] for d in body],
+        "list-documents": lambda: world.documents[obj] in [d["id"] for d in body["items"]],
         "upload-document": lambda: body["download_url"].startswith(_dossier(world, obj, "/")),
         "name-evidence": lambda: (body["id"], body["criteria"]) == (world.documents[obj], ["1.1"]),
         "read-producer": lambda: body["id"] == world.producer_id(obj),

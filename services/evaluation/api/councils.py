@@ -29,6 +29,7 @@ from services.evaluation.schemas.councils import (
 )
 from services.evaluation.service import councils as council_service
 from services.evaluation.service import rounds as round_service
+from shared.paging import page
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint(
@@ -99,7 +100,8 @@ class Members(MethodView):
     @blp.response(200, SeatList)
     @document_errors(blp, *READ_ERRORS, 422)
     def get(self, args: dict[str, Any], council_id: uuid.UUID) -> Any:
-        """The council's seats; with include_removed, its whole membership history"""
+        """The council's seats (chair, secretary, then members); with include_removed, its
+        whole membership history. A page at a time; one page holds a council by default"""
         with current().db.reader() as session:
             found = council_service.get(
                 session=session, principal=current_principal(), council_id=council_id
@@ -107,7 +109,10 @@ class Members(MethodView):
             seats = council_service.roster(
                 session, [found.id], include_removed=args["include_removed"]
             )
-            return {"items": seats[found.id]}
+            items, cursor = page(
+                seats[found.id], lambda s: s.id, limit=args["limit"], after=args.get("after")
+            )
+            return {"items": items, "next": cursor}
 
     @blp.arguments(SeatIn)
     @blp.response(201, SeatOut)

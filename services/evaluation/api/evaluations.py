@@ -28,6 +28,7 @@ from services.evaluation.schemas.evaluations import (
     FoundConflictIn,
     SheetIn,
     SheetList,
+    SheetListArgs,
     SheetOut,
     SheetReviseIn,
     reason_of,
@@ -40,6 +41,7 @@ from services.evaluation.service import finalising as finalising_service
 from services.evaluation.service import sheets as sheet_service
 from services.evaluation.service import standing as standing_service
 from shared.auth import Principal
+from shared.paging import page
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint(
@@ -288,16 +290,21 @@ def evaluation_dossier(evaluation_id: uuid.UUID) -> Any:
 
 @blp.route("/evaluations/<uuid:evaluation_id>/sheets")
 class Sheets(MethodView):
+    @blp.arguments(SheetListArgs, location="query")
     @blp.response(200, SheetList)
-    @document_errors(blp, *READ_ERRORS, 403)
-    def get(self, evaluation_id: uuid.UUID) -> Any:
-        """Every member's sheet, once the council has closed"""
+    @document_errors(blp, *READ_ERRORS, 403, 422)
+    def get(self, args: dict[str, Any], evaluation_id: uuid.UUID) -> Any:
+        """Every member's sheet, once the council has closed, in the order handed in; a page
+        at a time (one page holds a council's by default)"""
         principal = current_principal()
         with current().db.reader() as session:
             views = sheet_service.all_sheets(
                 session=session, principal=principal, evaluation_id=evaluation_id
             )
-            return {"items": [_sheet(v) for v in views]}
+            chosen, cursor = page(
+                views, lambda v: v.sheet.id, limit=args["limit"], after=args.get("after")
+            )
+            return {"items": [_sheet(v) for v in chosen], "next": cursor}
 
     @blp.arguments(SheetIn)
     @blp.response(201, SheetOut)

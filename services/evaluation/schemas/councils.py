@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from services.evaluation.service.councils import SEAT_ROLES
 from shared.levels import Level
 from shared.names import printable_name
+from shared.paging import BOUNDED_DEFAULT, BOUNDED_MAX
 
 UNIT_HELP = "tree:level:code of the unit served (e.g. pre2025:district:461), or national"
 
@@ -38,6 +39,7 @@ class CouncilCreateIn(Schema):
 
 
 class SeatOut(Schema):
+    id = fields.Int(metadata={"description": "the seat's: the cursor of its council's seats"})
     account_id = fields.UUID()
     role = fields.Str(validate=validate.OneOf(SEAT_ROLES))
     display_name = fields.Str(allow_none=True)
@@ -83,10 +85,15 @@ class SeatListArgs(Schema):
     include_removed = fields.Bool(
         load_default=False, metadata={"description": "also list seats that were vacated"}
     )
+    limit = fields.Int(
+        load_default=BOUNDED_DEFAULT, validate=validate.Range(min=1, max=BOUNDED_MAX)
+    )
+    after = fields.Int(metadata=_CURSOR)
 
 
 class SeatList(Schema):
     items = fields.List(fields.Nested(SeatOut))
+    next = fields.Int(allow_none=True, metadata=_NEXT)
 
 
 class RoundCreateIn(Schema):

@@ -15,6 +15,7 @@ from marshmallow import Schema, fields, validate
 from services.evaluation.domain.outcome import refusal_reason
 from services.evaluation.service import cases
 from shared.levels import Level
+from shared.paging import BOUNDED_DEFAULT, BOUNDED_MAX
 
 STAGES = [
     cases.COMMUNE_REVIEW,
@@ -359,8 +360,18 @@ class SheetOut(Schema):
     revisions = fields.List(fields.Nested(SheetRevisionOut))
 
 
+class SheetListArgs(Schema):
+    limit = fields.Int(
+        load_default=BOUNDED_DEFAULT, validate=validate.Range(min=1, max=BOUNDED_MAX)
+    )
+    after = fields.UUID(metadata={"description": "cursor: the `next` of the previous page"})
+
+
 class SheetList(Schema):
     items = fields.List(fields.Nested(SheetOut))
+    next = fields.UUID(
+        allow_none=True, metadata={"description": "cursor of the next page (null on the last)"}
+    )
 
 
 class FinaliseIn(Schema):

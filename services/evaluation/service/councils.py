@@ -263,10 +263,13 @@ class Seat:
     display_name: str | None
     added_at: datetime
     removed_at: datetime | None
+    id: int  # the seat's own: one official may hold several in a council's history
 
     @classmethod
     def of(cls, seat: CouncilMember, display_name: str | None) -> Seat:
-        return cls(seat.account_id, seat.role, display_name, seat.added_at, seat.removed_at)
+        return cls(
+            seat.account_id, seat.role, display_name, seat.added_at, seat.removed_at, seat.id
+        )
 
 
 def roster(

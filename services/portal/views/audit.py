@@ -10,7 +10,7 @@ from flask import Blueprint, Response, render_template, request
 
 from services.portal import i18n, signin, units
 from services.portal.api_client import ApiError
-from services.portal.views.common import api, call, maybe
+from services.portal.views.common import api, call, every, maybe
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -68,7 +68,7 @@ def search() -> Any:
         page=page,
         statuses=STATUSES,
         units=lists,
-        product_sets=call("registration", "GET", "/product-sets"),
+        product_sets=every("registration", "/product-sets"),
     )
 
 

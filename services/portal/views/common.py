@@ -32,7 +32,8 @@ def maybe(service: str, path: str, **kw: Any) -> Any | None:
 
 
 # A list's params with EVERY (``{**EVERY, "level": …}``) ask for all its pages, not the first:
-# the lists a page offers to choose from (councils, rounds), a few hundred at most.
+# the lists a page offers to choose from or shows whole (councils, rounds, documents, seats,
+# sheets, units, product sets), a few hundred at most.
 EVERY = {"_every": True}
 MAX_PAGES = 20  # of the API's largest page (200)
 
@@ -61,6 +62,21 @@ def _fetch(
 def items(service: str, path: str, **params: Any) -> list[dict[str, Any]]:
     """The first page of a list endpoint (every page with ``**EVERY``)."""
     return _fetch(api(), signin.token(), service, path, params)
+
+
+def every(service: str, path: str, **params: Any) -> list[dict[str, Any]]:
+    """Every page of a list the page shows whole (a dossier's documents, a council's seats)."""
+    return items(service, path, **EVERY, **params)
+
+
+def maybe_every(service: str, path: str, **params: Any) -> list[dict[str, Any]] | None:
+    """``every`` of a list the person may not reach (yet): None on 404 or 403."""
+    try:
+        return every(service, path, **params)
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            return None
+        raise
 
 
 # A page's independent API calls go out side by side; the threads only wait on sockets.

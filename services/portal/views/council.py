@@ -20,7 +20,16 @@ from flask import (
 
 from services.portal import formal, pdf, sheet_view, signin
 from services.portal.api_client import ApiError
-from services.portal.views.common import call, done, form, maybe, pdf_response, refused
+from services.portal.views.common import (
+    call,
+    done,
+    every,
+    form,
+    maybe,
+    maybe_every,
+    pdf_response,
+    refused,
+)
 
 bp = Blueprint("council", __name__, url_prefix="/evaluations")
 
@@ -41,13 +50,15 @@ def _page(evaluation_id: Any, answers: dict[str, str] | None, errors: dict[str, 
         # The applicant's Form 02 scored by the same scorer, and the evidence it names beside
         # each criterion (registration's documents: the members of the case may read them).
         self_assessed = sheet_view.running(sheet, dossier["self_assessment"]).score
-        documents = maybe("registration", f"/dossiers/{dossier['dossier_id']}/documents") or []
+        documents = (
+            maybe_every("registration", f"/dossiers/{dossier['dossier_id']}/documents") or []
+        )
         evidence = sheet_view.evidence_by_criterion(
             sheet_view.evidence_documents(dossier["dossier_id"], documents)
         )
     sheets = None
     if evaluation["status"] == "closed":
-        sheets = maybe("evaluation", f"/evaluations/{evaluation_id}/sheets")
+        sheets = maybe_every("evaluation", f"/evaluations/{evaluation_id}/sheets")
     return render_template(
         "council/evaluation.html",
         evaluation=evaluation,
@@ -56,7 +67,7 @@ def _page(evaluation_id: Any, answers: dict[str, str] | None, errors: dict[str, 
         my_sheet=my_sheet,
         answers=answers or {},
         result=result,
-        sheets=(sheets or {}).get("items", []),
+        sheets=sheets or [],
         errors=errors,
         values=form(),
         choices=sheet_view.choices,
@@ -146,7 +157,7 @@ def _minutes(evaluation_id: Any) -> dict[str, Any]:
         "evaluation": evaluation,
         "council": call("evaluation", "GET", f"/councils/{evaluation['council_id']}"),
         "dossier": call("evaluation", "GET", f"/evaluations/{evaluation_id}/dossier"),
-        "sheets": call("evaluation", "GET", f"/evaluations/{evaluation_id}/sheets")["items"],
+        "sheets": every("evaluation", f"/evaluations/{evaluation_id}/sheets"),
     }
 
 

@@ -133,7 +133,7 @@ def _council_page(council_id: Any, values: dict[str, str], errors: dict[str, str
             "history": (
                 "evaluation",
                 f"/councils/{council_id}/members",
-                {"include_removed": "true"},
+                {**EVERY, "include_removed": "true"},
             ),
             "councils": ("evaluation", "/councils", EVERY),
         }

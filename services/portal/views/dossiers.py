@@ -11,7 +11,17 @@ from services.portal import sheet_view, signin, units
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
 from services.portal.timeline import timeline
-from services.portal.views.common import EVERY, api, call, done, form, items, maybe, refused
+from services.portal.views.common import (
+    EVERY,
+    api,
+    call,
+    done,
+    every,
+    form,
+    items,
+    maybe,
+    refused,
+)
 from services.portal.vocab import DOCUMENT_KINDS, ENTITY_TYPES, GENDERS, REGISTRATION_TYPES
 from shared.names import sort_key
 
@@ -21,7 +31,7 @@ APPLICANT = ("applicant", "consultant")
 
 
 def _product_sets() -> list[dict[str, Any]]:
-    return call("registration", "GET", "/product-sets")
+    return every("registration", "/product-sets")
 
 
 @bp.route("/producers/new", methods=["GET", "POST"])
@@ -116,7 +126,7 @@ def detail(dossier_id: Any) -> Any:
         "dossiers/detail.html",
         dossier=dossier,
         colleagues=colleagues,
-        documents=call("registration", "GET", f"/dossiers/{dossier_id}/documents"),
+        documents=every("registration", f"/dossiers/{dossier_id}/documents"),
         case=case,
         certificates=certificates,
         timeline=timeline(dossier, case, certificates),
@@ -135,7 +145,7 @@ def assessment(dossier_id: Any) -> Any:
     dossier = call("registration", "GET", f"/dossiers/{dossier_id}")
     sheet = sheet_view.sheet(dossier["product_set_code"], dossier["rubric_version"])
     documents = sheet_view.evidence_documents(
-        dossier_id, call("registration", "GET", f"/dossiers/{dossier_id}/documents")
+        dossier_id, every("registration", f"/dossiers/{dossier_id}/documents")
     )
     errors: dict[str, str] = {}
     answers = dossier["self_assessment"]

@@ -25,7 +25,7 @@ from services.portal import i18n, units
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
 from services.portal.links import public_url
-from services.portal.views.common import api, call
+from services.portal.views.common import api, every
 
 bp = Blueprint("register", __name__)
 
@@ -93,7 +93,7 @@ def search() -> Any:
         statuses=STATUSES,
         star_choices=STARS,
         units=lists,
-        product_sets=call("registration", "GET", "/product-sets"),
+        product_sets=every("registration", "/product-sets"),
     )
 
 

@@ -17,9 +17,11 @@ from services.registration.schemas.documents import (
     DocumentCriteriaIn,
     DocumentFile,
     DocumentOut,
+    DocumentPage,
     DocumentUploadForm,
     DocumentVersionOut,
 )
+from services.registration.schemas.paging import KeyPageArgs
 from services.registration.service import accounts as account_service
 from services.registration.service import documents as document_service
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
@@ -54,15 +56,21 @@ def _out(document: Document) -> dict[str, Any]:
 
 @blp.route("/<uuid:dossier_id>/documents")
 class Documents(MethodView):
-    @blp.response(200, DocumentOut(many=True))
-    @document_errors(blp, *READ_ERRORS)
-    def get(self, dossier_id: uuid.UUID) -> Any:
-        """The dossier's documents with every version"""
+    @blp.arguments(KeyPageArgs, location="query")
+    @blp.response(200, DocumentPage)
+    @document_errors(blp, *READ_ERRORS, 422)
+    def get(self, args: dict[str, Any], dossier_id: uuid.UUID) -> Any:
+        """The dossier's documents with every version, by kind, a page at a time (the cursor
+        is a kind; one page holds them all by default)"""
         with current().db.reader() as session:
-            docs = document_service.list_(
-                session=session, principal=current_principal(), dossier_id=dossier_id
+            docs, cursor = document_service.list_(
+                session=session,
+                principal=current_principal(),
+                dossier_id=dossier_id,
+                limit=args["limit"],
+                after=args.get("after"),
             )
-            return [_out(d) for d in docs]
+            return {"items": [_out(d) for d in docs], "next": cursor}
 
     @blp.arguments(DocumentUploadForm, location="form")
     @blp.arguments(DocumentFile, location="files")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.registration.domain.uploads import KINDS
+from services.registration.schemas.paging import NEXT
 
 # The most criteria one document may name (a sheet has about 30).
 MAX_CRITERIA = 60
@@ -58,3 +59,8 @@ class DocumentOut(Schema):
         fields.Str(), metadata={"description": "the Form 02 criteria it is evidence for"}
     )
     versions = fields.List(fields.Nested(DocumentVersionOut))
+
+
+class DocumentPage(Schema):
+    items = fields.List(fields.Nested(DocumentOut))
+    next = fields.Str(allow_none=True, metadata=NEXT)

@@ -6,6 +6,8 @@ from typing import Protocol
 
 from marshmallow import Schema, fields, validate
 
+from services.registration.schemas.paging import NEXT, KeyPageArgs
+
 
 class _Unit(Protocol):
     """What ``UnitOut`` reads of a unit for its reference."""
@@ -27,7 +29,12 @@ class UnitOut(Schema):
         return f"{unit.tree}:{unit.level}:{unit.code}"
 
 
-class UnitArgs(Schema):
+class UnitPage(Schema):
+    items = fields.List(fields.Nested(UnitOut))
+    next = fields.Str(allow_none=True, metadata=NEXT)
+
+
+class UnitArgs(KeyPageArgs):
     tree = fields.Str(
         validate=validate.Length(min=1, max=16),
         metadata={
@@ -56,3 +63,8 @@ class ProductSetOut(Schema):
     name = fields.Str()
     name_en = fields.Str()
     requires_5_samples = fields.Bool()
+
+
+class ProductSetPage(Schema):
+    items = fields.List(fields.Nested(ProductSetOut))
+    next = fields.Str(allow_none=True, metadata=NEXT)

@@ -152,14 +152,22 @@ def name_criteria(
     return document
 
 
-def list_(*, session: Session, principal: Principal, dossier_id: uuid.UUID) -> list[Document]:
-    """The documents of a dossier in reach, with all their versions."""
+def list_(
+    *,
+    session: Session,
+    principal: Principal,
+    dossier_id: uuid.UUID,
+    limit: int = 200,
+    after: str | None = None,
+) -> tuple[list[Document], str | None]:
+    """The documents of a dossier in reach, with all their versions, by kind (one document a
+    kind: the kind is the cursor), ``limit`` at a time after the kind ``after``."""
     dossier = dossier_service.get(session=session, principal=principal, dossier_id=dossier_id)
-    return list(
-        session.execute(
-            select(Document).where(Document.dossier_id == dossier.id).order_by(Document.kind)
-        ).scalars()
-    )
+    query = select(Document).where(Document.dossier_id == dossier.id)
+    if after is not None:
+        query = query.where(Document.kind > after)
+    found = list(session.execute(query.order_by(Document.kind).limit(limit + 1)).scalars())
+    return found[:limit], found[limit - 1].kind if len(found) > limit else None
 
 
 def open_version(

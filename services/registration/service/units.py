@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from services.registration.models import AdminUnit
@@ -71,7 +71,9 @@ def children(
     level: str | None = None,
     parent: str | None = None,
     regime: str = "four-level",
-) -> list[AdminUnit]:
+    limit: int = 200,
+    after: str | None = None,
+) -> tuple[list[AdminUnit], str | None]:
     """Units of a tree: those of one level (the provinces unless ``level`` says otherwise), or
     the children of ``parent`` (``tree:level:code``, like every unit reference), of ``level``
     only if given.
@@ -80,23 +82,24 @@ def children(
     dossiers in. A level the tree does not have (the 2025 tree's districts) or a unit without
     children is an empty list; a tree that is not loaded at all, or a parent it does not hold,
     is 404; a parent that is not ``tree:level:code``, or whose tree is not ``tree``, is 422.
+    In code order, ``limit`` at a time from the code after ``after``, with the next cursor.
     """
     if parent is None:
         tree = tree or REGIME_TREE[regime]
         query = select(AdminUnit).where(
             AdminUnit.tree == tree, AdminUnit.level == (level or "province")
         )
-        rows = list(session.execute(query.order_by(AdminUnit.code)).scalars())
+        rows, cursor = _page(session, query, limit, after)
         if not rows and not _tree_loaded(session, tree):
             raise NotFound("unit.tree_not_loaded", tree=tree)
-        return rows
+        return rows, cursor
     ref = _parent_ref(parent, tree)
     if not _exists(session, ref):
         raise NotFound("unit.parent_not_found", unit=parent)
     # Codes are unique within a level only: the parent's level picks the column to match.
     column = {"province": AdminUnit.province_code, "district": AdminUnit.district_code}
     if ref.level not in column:
-        return []  # a commune has no children
+        return [], None  # a commune has no children
     query = select(AdminUnit).where(
         AdminUnit.tree == ref.tree,
         AdminUnit.parent_code == ref.code,
@@ -104,7 +107,17 @@ def children(
     )
     if level:
         query = query.where(AdminUnit.level == level)
-    return list(session.execute(query.order_by(AdminUnit.code)).scalars())
+    return _page(session, query, limit, after)
+
+
+def _page(
+    session: Session, query: Select[AdminUnit], limit: int, after: str | None
+) -> tuple[list[AdminUnit], str | None]:
+    # Codes are unique within a level, and every list holds one level: the code is the cursor.
+    if after is not None:
+        query = query.where(AdminUnit.code > after)
+    rows = list(session.execute(query.order_by(AdminUnit.code).limit(limit + 1)).scalars())
+    return rows[:limit], rows[limit - 1].code if len(rows) > limit else None
 
 
 def _parent_ref(parent: str, tree: str | None) -> UnitRef:

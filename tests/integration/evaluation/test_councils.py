@@ -310,6 +310,13 @@ def test_removal_keeps_history_and_is_an_event(council, district_secretariat, ev
     assert len(shown["members"]) == 4
     history = district_secretariat("GET", f"{path}?include_removed=true").body["items"]
     assert len(history) == 5
+    # A page at a time, keyed by the seat (an official may hold several in the history).
+    paged, after = [], ""
+    for _ in range(3):
+        reply = district_secretariat("GET", f"{path}?include_removed=true&limit=2{after}").body
+        paged += reply["items"]
+        after = f"&after={reply['next']}"
+    assert paged == history and reply["next"] is None
     (closed,) = [s for s in history if s["removed_at"]]
     assert closed["account_id"] == leaving["account_id"] and closed["role"] == "member"
 

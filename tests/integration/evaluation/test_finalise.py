@@ -149,6 +149,12 @@ def test_five_stars_climb_from_district_to_national(
     sheets = chair("GET", f"/api/v1/evaluations/{national_ev}/sheets")
     assert sheets.status == 200
     assert sorted(s["total"] for s in sheets.body["items"]) == [92, 96]
+    # One page holds them by default; a page of one names the next.
+    first = chair("GET", f"/api/v1/evaluations/{national_ev}/sheets?limit=1").body
+    assert first["items"] == sheets.body["items"][:1] and first["next"] == first["items"][0]["id"]
+    rest = chair("GET", f"/api/v1/evaluations/{national_ev}/sheets?after={first['next']}").body
+    assert (rest["items"], rest["next"]) == (sheets.body["items"][1:], None)
+    assert sheets.body["next"] is None
     assert (
         secretariats["national"]("GET", f"/api/v1/evaluations/{national_ev}/sheets").status == 200
     )

@@ -12,7 +12,7 @@ from tests.support import flows
 def _documents(actor: flows.Actor, dossier_id: str) -> dict[str, dict[str, Any]]:
     reply = actor("GET", f"/api/v1/dossiers/{dossier_id}/documents")
     assert reply.status == 200, reply.body
-    return {d["kind"]: d for d in reply.body}
+    return {d["kind"]: d for d in reply.body["items"]}
 
 
 def _upload(actor: flows.Actor, dossier_id: str, kind: str, criteria: list[str]) -> flows.Reply:
@@ -36,6 +36,11 @@ def test_a_document_names_the_criteria_it_is_evidence_for(call: flows.Transport)
     documents = _documents(applicant, dossier["id"])
     assert documents["test_report"]["criteria"] == ["1.3", "2.1"]
     assert documents["business_registration"]["criteria"] == []
+    # By kind, a page at a time (one page holds a dossier's by default).
+    first = applicant("GET", f"{path}?limit=1").body
+    assert [d["kind"] for d in first["items"]] == ["business_registration"]
+    rest = applicant("GET", f"{path}?limit=1&after={first['next']}").body
+    assert ([d["kind"] for d in rest["items"]], rest["next"]) == (["test_report"], None)
 
     # A criterion the sheet lacks: 422 with its code, naming it; nothing stored.
     reply = _upload(applicant, dossier["id"], "test_report", ["1.3", "9.9"])

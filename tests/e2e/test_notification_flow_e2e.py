@@ -159,23 +159,6 @@ def stack(
         s.stop()
 
 
-def _english_applicant(rcall: flows.Transport) -> flows.Actor:
-    """An applicant whose account says English (the language reaches notification by event)."""
-    email = f"applicant-en-{uuid.uuid4().hex[:10]}@example.vn"
-    reply = rcall(
-        "POST",
-        "/api/v1/accounts/register",
-        json={
-            "email": email,
-            "password": flows.DEMO_PASSWORD,
-            "display_name": "Tam Le",
-            "language": "en",
-        },
-    )
-    assert reply.status == 201, reply.body
-    return flows.login(rcall, email)
-
-
 def _council(
     office: flows.Actor, people: list[flows.Actor], name: str, level: str, unit: str
 ) -> str:
@@ -235,7 +218,8 @@ def _drive(stack: Stack) -> Flow:
     def official(role: str, unit: str) -> flows.Actor:
         return flows.create_official(admin, [role], unit).on(ecall)
 
-    applicant = _english_applicant(rcall)
+    # An applicant whose account says English (the language reaches notification by event).
+    applicant = flows.register(rcall, language="en", display_name="Tam Le")
     consultant = flows.register(rcall, "consultant")
     officer = official("commune_officer", COMMUNE)
     district_office = official("secretariat", DISTRICT)

@@ -24,7 +24,6 @@ from tests.integration.evaluation.test_decisions import (
     awaiting_decision,
     days_ago,
     decide,
-    new_account,
     on_evaluation,
     sign_in_people,
 )
@@ -241,7 +240,7 @@ def test_four_level_certificate_decision_and_form_03(
         for part in (*report[lang], *SIGNER[lang]):
             assert part in text, (part, text)
     # Another applicant reaches none of these documents: the API says no such case.
-    other = new_account(call, admin, ["applicant"], None)
+    other = flows.register(call, own_address=True)
     stranger = new_browser()
     stranger.sign_in(other.account["email"])
     for path in (
@@ -281,7 +280,8 @@ def test_two_tier_documents_name_the_2025_units(
         closed_on=days_ago(6),
     )
     authority = on_evaluation(
-        eval_call, new_account(call, admin, ["decision_authority"], TWO_TIER_PROVINCE)
+        eval_call,
+        flows.create_official(admin, ["decision_authority"], TWO_TIER_PROVINCE, own_address=True),
     )
     reply = decide(authority, dossier_id, version, days_ago(2))
     assert reply.status == 201, reply.body

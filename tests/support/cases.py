@@ -37,12 +37,7 @@ def accepted_dossier(
     """A new applicant's dossier, filed with one document, submitted and accepted."""
     applicant = flows.register(call, "applicant")
     producer = flows.create_producer(applicant)
-    dossier = flows.create_dossier(applicant, producer["id"], set_code)
-    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
-    submitted = flows.act(applicant, dossier, "submit").body
-    accepted = flows.act(commune_officer, submitted, "accept")
-    assert accepted.status == 200, accepted.body
-    return applicant, accepted.body
+    return applicant, flows.accepted_dossier(applicant, commune_officer, producer["id"], set_code)
 
 
 def deliver_accounts(registration: Any, service_runtime: Any) -> None:
@@ -149,12 +144,4 @@ def accept_dossiers(
     applicant: flows.Actor, commune_officer: flows.Actor, producer_id: str, count: int
 ) -> list[dict[str, Any]]:
     """``count`` dossiers of one producer, each filed with one document and accepted."""
-    accepted = []
-    for _ in range(count):
-        dossier = flows.create_dossier(applicant, producer_id)
-        assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
-        submitted = flows.act(applicant, dossier, "submit").body
-        reply = flows.act(commune_officer, submitted, "accept")
-        assert reply.status == 200, reply.body
-        accepted.append(reply.body)
-    return accepted
+    return [flows.accepted_dossier(applicant, commune_officer, producer_id) for _ in range(count)]

@@ -4,15 +4,13 @@ Councils and rounds are written straight into the evaluation database (the counc
 own tests); each seat is announced with ``council.member_added`` as the councils API does, so
 the services that keep seats from events (registration, notification) can be fed them
 (``cases.deliver_seats``). People are real accounts of the registration service, signed in,
-calling the evaluation API. Each sign-in here comes from its own client address: the login
-limit counts attempts per address, and a council scenario signs in a dozen officials at once.
+calling the evaluation API. Each sign-in here comes from its own client address
+(``flows.fresh_address``): a council scenario signs in a dozen officials at once.
 """
 
 from __future__ import annotations
 
 import hashlib
-import itertools
-import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,66 +31,22 @@ OTHER_PROVINCE = "pre2025:province:01"  # Hà Nội
 SET_CODE = "06"  # the sheet tests/unit/evaluation/sheets.py builds answers for
 PDF_SHA256 = hashlib.sha256(flows.PDF).hexdigest()
 
-_NET = random.Random().randrange(16, 32)
-_addresses = itertools.count(1)
-
-
-def _fresh_address() -> str:
-    n = next(_addresses)
-    return f"172.{_NET}.{n // 250 % 250}.{n % 250 + 1}"
-
-
-def sign_in(call: flows.Transport, email: str) -> flows.Actor:
-    reply = call(
-        "POST",
-        "/api/v1/auth/token",
-        json={"email": email, "password": flows.DEMO_PASSWORD},
-        environ_base={"REMOTE_ADDR": _fresh_address()},
-    )
-    assert reply.status == 200, reply.body
-    return flows.Actor(call, reply.body["access_token"], reply.body["account"])
-
 
 def on_evaluation(eval_call: flows.Transport, actor: flows.Actor) -> flows.Actor:
     """The same signed-in person, calling the evaluation API."""
-    return flows.Actor(eval_call, actor.token, actor.account)
+    return actor.on(eval_call)
 
 
 def official(
     admin: flows.Actor, eval_call: flows.Transport, roles: list[str], unit: str | None
 ) -> flows.Actor:
     """A new official, signed in, calling the evaluation API."""
-    email = f"ev-{roles[0]}-{uuid.uuid4().hex[:12]}@example.gov.vn"
-    reply = admin(
-        "POST",
-        "/api/v1/accounts",
-        json={
-            "email": email,
-            "password": flows.DEMO_PASSWORD,
-            "display_name": f"Test {roles[0]}",
-            "roles": roles,
-            "unit": unit,
-        },
-    )
-    assert reply.status == 201, reply.body
-    return on_evaluation(eval_call, sign_in(admin.call, email))
+    return on_evaluation(eval_call, flows.create_official(admin, roles, unit, own_address=True))
 
 
 def applicant(call: flows.Transport) -> flows.Actor:
-    """A new applicant with a producer in flows.COMMUNE, signed in (registration API)."""
-    email = f"ev-applicant-{uuid.uuid4().hex[:12]}@example.vn"
-    reply = call(
-        "POST",
-        "/api/v1/accounts/register",
-        json={
-            "email": email,
-            "password": flows.DEMO_PASSWORD,
-            "display_name": "Test applicant",
-            "role": "applicant",
-        },
-    )
-    assert reply.status == 201, reply.body
-    return sign_in(call, email)
+    """A new applicant, signed in (registration API)."""
+    return flows.register(call, own_address=True)
 
 
 def accepted_case(
@@ -106,13 +60,9 @@ def accepted_case(
     """A dossier of ``owner`` filed with one document, accepted by the commune, and its events
     delivered to the evaluation service (so the case exists there); returns the dossier."""
     producer = flows.create_producer(owner)
-    dossier = flows.create_dossier(owner, producer["id"], set_code)
-    assert flows.upload(owner, dossier["id"], "business_registration").status == 201
-    submitted = flows.act(owner, dossier, "submit").body
-    accepted = flows.act(commune_officer, submitted, "accept")
-    assert accepted.status == 200, accepted.body
-    assert deliver(registration, evaluation, dossier["id"]) >= 2  # document + acceptance
-    return accepted.body
+    accepted = flows.accepted_dossier(owner, commune_officer, producer["id"], set_code)
+    assert deliver(registration, evaluation, accepted["id"]) == 2  # document + acceptance
+    return accepted
 
 
 def seat_council(

@@ -10,7 +10,6 @@ secretariats of the levels it reached, the council, and the authority whose deci
 
 from __future__ import annotations
 
-import itertools
 import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,6 +22,7 @@ from services.evaluation.models import Case, Certificate, Council, Evaluation
 from services.evaluation.service import certificates as certificate_service
 from tests.support import flows
 from tests.support.cases import deliver, happened
+from tests.support.councils import on_evaluation
 
 DISTRICT = "pre2025:district:461"  # Đông Hà, which holds flows.COMMUNE
 OTHER_DISTRICT = "pre2025:district:462"  # Thị xã Quảng Trị, same province
@@ -114,45 +114,10 @@ def awaiting_decision(
 # --- the world ------------------------------------------------------------------------------
 
 
-def on_evaluation(eval_call: flows.Transport, actor: flows.Actor) -> flows.Actor:
-    """The same signed-in person, calling the evaluation API."""
-    return flows.Actor(eval_call, actor.token, actor.account)
-
-
-_ADDRESSES = itertools.count(1)
-
-
-def sign_in(call: flows.Transport, email: str) -> flows.Actor:
-    """Sign in from a client address of these modules' own (10.3.x.y): the per-address login
-    limit would otherwise be shared with every other sign-in of the suite from 127.0.0.1."""
-    n = next(_ADDRESSES)
-    reply = call(
-        "POST",
-        "/api/v1/auth/token",
-        json={"email": email, "password": flows.DEMO_PASSWORD},
-        environ_base={"REMOTE_ADDR": f"10.3.{n // 250}.{n % 250 + 1}"},
-    )
-    assert reply.status == 200, reply.body
-    return flows.Actor(call, reply.body["access_token"], reply.body["account"])
-
-
-def new_account(call: flows.Transport, admin: flows.Actor, roles: list[str], unit: str | None):
-    """A new account (an applicant registers; an admin creates officials), signed in."""
-    email = f"{roles[0]}-{uuid.uuid4().hex[:12]}@example.vn"
-    body = {"email": email, "password": flows.DEMO_PASSWORD, "display_name": f"Test {roles[0]}"}
-    if roles == ["applicant"]:
-        reply = call("POST", "/api/v1/accounts/register", json=body | {"role": "applicant"})
-    else:
-        reply = admin("POST", "/api/v1/accounts", json=body | {"roles": roles, "unit": unit})
-    assert reply.status == 201, reply.body
-    return sign_in(call, email)
-
-
 def sign_in_people(call, admin, eval_call, commune_officer) -> dict[str, Any]:
     """Signed-in people on the evaluation API, ``registration_applicant`` (the same applicant on
     registration's API) and its ``producer_id``: one applicant owns every dossier of a module."""
     officials = {
-        "applicant": (["applicant"], None),
         "district_authority": (["decision_authority"], DISTRICT),
         "other_district_authority": (["decision_authority"], OTHER_DISTRICT),
         "province_authority": (["decision_authority"], PROVINCE),
@@ -165,7 +130,11 @@ def sign_in_people(call, admin, eval_call, commune_officer) -> dict[str, Any]:
         # The operator: reads every filed case, signs nothing.
         "operator": (["admin"], None),
     }
-    actors = {name: new_account(call, admin, *spec) for name, spec in officials.items()}
+    # Each signs in from an address of its own: the per-address login limit would otherwise be
+    # shared with every other sign-in of the suite from 127.0.0.1.
+    actors = {"applicant": flows.register(call, own_address=True)}
+    for name, (roles, unit) in officials.items():
+        actors[name] = flows.create_official(admin, roles, unit, own_address=True)
     actors["commune_officer"] = commune_officer
     people: dict[str, Any] = {name: on_evaluation(eval_call, a) for name, a in actors.items()}
     people["registration_applicant"] = actors["applicant"]

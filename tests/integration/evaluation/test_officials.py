@@ -22,22 +22,6 @@ class People:
     emails: dict[str, str]
 
 
-def _account(admin: flows.Actor, name: str, roles: list[str], unit: str) -> dict[str, Any]:
-    reply = admin(
-        "POST",
-        "/api/v1/accounts",
-        json={
-            "email": f"off-{uuid.uuid4().hex[:12]}@example.gov.vn",
-            "password": flows.DEMO_PASSWORD,
-            "display_name": name,
-            "roles": roles,
-            "unit": unit,
-        },
-    )
-    assert reply.status == 201, reply.body
-    return reply.body
-
-
 @pytest.fixture(scope="module")
 def people(admin: flows.Actor, registration: Any, evaluation: Any) -> People:
     tag = uuid.uuid4().hex[:8]
@@ -51,7 +35,10 @@ def people(admin: flows.Actor, registration: Any, evaluation: Any) -> People:
         "other_province": (f"Hà Nội {tag}", ["council_member"], kit.OTHER_PROVINCE),
         "inactive": (f"Cựu cán bộ {tag}", ["council_member"], kit.DISTRICT),
     }
-    accounts = {key: _account(admin, *spec) for key, spec in specs.items()}
+    accounts = {
+        key: flows.official_account(admin, roles, unit, display_name=name)
+        for key, (name, roles, unit) in specs.items()
+    }
     reply = admin("PATCH", f"/api/v1/accounts/{accounts['inactive']['id']}", json={"active": False})
     assert reply.status == 200, reply.body
     deliver_accounts(registration, evaluation)
@@ -206,7 +193,9 @@ def named(admin: flows.Actor, registration: Any, evaluation: Any) -> People:
     for name in reversed(VIETNAMESE_ORDER):
         # Zô Văn Em works in Thị xã Quảng Trị, the others in Thành phố Đông Hà.
         unit = kit.OTHER_DISTRICT if name.startswith("Zô") else kit.DISTRICT
-        accounts[name] = _account(admin, f"{name} {tag}", ["council_member"], unit)
+        accounts[name] = flows.official_account(
+            admin, ["council_member"], unit, display_name=f"{name} {tag}"
+        )
     deliver_accounts(registration, evaluation)
     return People(
         tag,

@@ -13,13 +13,10 @@ from sqlalchemy import func, select
 from services.evaluation.models import Round
 from services.evaluation.service import rounds as round_service
 from tests.support import flows
+from tests.support.councils import on_evaluation as on_eval
 
 PROVINCE = "pre2025:province:45"
 DISTRICT = "pre2025:district:461"
-
-
-def on_eval(eval_call: flows.Transport, actor: flows.Actor) -> flows.Actor:
-    return flows.Actor(eval_call, actor.token, actor.account)
 
 
 def problem(reply: flows.Reply, status: int, slug: str) -> dict[str, Any]:

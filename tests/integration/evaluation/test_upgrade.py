@@ -23,7 +23,6 @@ from tests.integration.evaluation.test_decisions import (
     awaiting_decision,
     days_ago,
     decide,
-    new_account,
     new_case,
     on_evaluation,
     outbox_events,
@@ -237,7 +236,7 @@ def test_an_upgrade_of_a_5_star_certificate_is_refused(
 def test_an_upgrade_of_another_producers_certificate_is_refused(
     registration, evaluation, call, admin, eval_call, commune_officer, people
 ) -> None:
-    stranger = new_account(call, admin, ["applicant"], None)
+    stranger = flows.register(call, own_address=True)
     others = {
         **people,
         "registration_applicant": stranger,

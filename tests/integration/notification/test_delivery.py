@@ -30,22 +30,6 @@ from tests.support.cases import deliver, deliver_accounts
 COMMUNE = flows.COMMUNE
 
 
-def register(call: flows.Transport, language: str) -> flows.Actor:
-    email = f"applicant-{uuid.uuid4().hex[:10]}@example.vn"
-    reply = call(
-        "POST",
-        "/api/v1/accounts/register",
-        json={
-            "email": email,
-            "password": flows.DEMO_PASSWORD,
-            "display_name": "Lê Văn Tâm" if language == "vi" else "Tam Le",
-            "language": language,
-        },
-    )
-    assert reply.status == 201, reply.body
-    return flows.login(call, email)
-
-
 def mine(notification: Any, event: Any, contact: dict[str, Any]) -> list[Any]:
     """The deliveries of ``event`` to ``contact``."""
     rows = deliveries_of(notification, event.event_id)
@@ -95,7 +79,7 @@ def decided_event(applicant_id: str, members: list[str], chair: str, **extra: An
 def test_submission_tells_the_applicant_and_the_commune_officers_once_each(
     call, commune_officer, registration, notification, mailbox
 ) -> None:
-    applicant = register(call, "en")
+    applicant = flows.register(call, language="en", display_name="Tam Le")
     deliver_accounts(registration, notification)
     producer = flows.create_producer(applicant)
     dossier = flows.create_dossier(applicant, producer["id"])

@@ -27,23 +27,9 @@ def today() -> date:
 
 @pytest.fixture(scope="module")
 def owner(call) -> flows.Actor:
-    """The applicant of every dossier here, signed in from an address of this module's own
-    (10.7.0.1): the per-address login limit is shared with the suite's other sign-ins."""
-    return _applicant(call, "10.7.0.1")
-
-
-def _applicant(call: flows.Transport, address: str) -> flows.Actor:
-    email = f"applicant-{uuid.uuid4().hex[:12]}@example.vn"
-    body = {"email": email, "password": flows.DEMO_PASSWORD, "display_name": "Test applicant"}
-    assert call("POST", "/api/v1/accounts/register", json=body).status == 201
-    reply = call(
-        "POST",
-        "/api/v1/auth/token",
-        json={"email": email, "password": flows.DEMO_PASSWORD},
-        environ_base={"REMOTE_ADDR": address},
-    )
-    assert reply.status == 200, reply.body
-    return flows.Actor(call, reply.body["access_token"], reply.body["account"])
+    """The applicant of every dossier here, signed in from an address of its own: the
+    per-address login limit is shared with the suite's other sign-ins."""
+    return flows.register(call, own_address=True)
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +223,7 @@ def test_first_registrations_name_none_the_others_one(registration, owner, produ
 def test_an_upgrade_names_a_current_certificate_below_5_stars(
     registration, call, owner, producer_id, certify, commune_officer
 ) -> None:
-    other = _applicant(call, "10.7.0.2")
+    other = flows.register(call, own_address=True)
     other_producer = flows.create_producer(other)["id"]
     theirs = certify(who=other, prod=other_producer)
     mine_too = flows.create_producer(owner)["id"]  # the same owner's other producer

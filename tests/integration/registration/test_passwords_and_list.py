@@ -30,21 +30,6 @@ def _links(registration: Any, account_id: str) -> list[dict[str, Any]]:
     return [e["payload"] for (e,) in rows if e["payload"]["account_id"] == account_id]
 
 
-def _official(admin: flows.Actor, name: str, *, invite: bool = False, **kw: Any) -> dict:
-    body = {
-        "email": kw.pop("email", f"off-{uuid.uuid4().hex[:10]}@example.gov.vn"),
-        "display_name": name,
-        "roles": kw.pop("roles", ["commune_officer"]),
-        "unit": flows.COMMUNE,
-        **kw,
-    }
-    if not invite:
-        body["password"] = flows.DEMO_PASSWORD
-    reply = admin("POST", "/api/v1/accounts", json=body)
-    assert reply.status == 201, reply.body
-    return reply.body
-
-
 def _sign_in(call: flows.Transport, email: str, password: str) -> flows.Reply:
     return call("POST", "/api/v1/auth/token", json={"email": email, "password": password})
 
@@ -56,7 +41,7 @@ def test_admins_list_accounts_searched_without_tones_in_vietnamese_order(call, a
     tag = uuid.uuid4().hex[:8]
     names = [f"Đỗ Văn Bình {tag}", f"Dương Thị An {tag}", f"Ánh Nguyễn {tag}", f"Ân Lê {tag}"]
     for name in names:
-        _official(admin, name)
+        flows.official_account(admin, ["commune_officer"], flows.COMMUNE, display_name=name)
     reply = admin("GET", f"/api/v1/accounts?q={tag}")
     assert reply.status == 200, reply.body
     # a ă â … d đ: "Ánh" (a) before "Ân" (â), "Dương" (d) before "Đỗ" (đ).
@@ -87,8 +72,12 @@ def test_admins_list_accounts_searched_without_tones_in_vietnamese_order(call, a
 
 def test_the_list_filters_by_role_and_active_flag_and_is_for_admins_only(call, admin) -> None:
     tag = uuid.uuid4().hex[:8]
-    auditor = _official(admin, f"Kiểm toán {tag}", roles=["auditor"])
-    officer = _official(admin, f"Cán bộ {tag}")
+    auditor = flows.official_account(
+        admin, ["auditor"], flows.COMMUNE, display_name=f"Kiểm toán {tag}"
+    )
+    officer = flows.official_account(
+        admin, ["commune_officer"], flows.COMMUNE, display_name=f"Cán bộ {tag}"
+    )
     admin("PATCH", f"/api/v1/accounts/{officer['id']}", json={"active": False})
     role = admin("GET", f"/api/v1/accounts?q={tag}&role=auditor").body["items"]
     assert [a["id"] for a in role] == [auditor["id"]]
@@ -243,7 +232,9 @@ def test_an_account_without_a_password_signs_in_nowhere_until_claimed(call, regi
 
 
 def test_an_official_created_without_a_password_is_invited(call, admin, registration) -> None:
-    official = _official(admin, "Phan Thị Mời", invite=True)
+    official = flows.official_account(
+        admin, ["commune_officer"], flows.COMMUNE, display_name="Phan Thị Mời", password=None
+    )
     assert _sign_in(call, official["email"], "").status in (401, 422)
     [link] = _links(registration, official["id"])
     assert link["purpose"] == "invitation"
@@ -265,7 +256,9 @@ def test_an_official_created_without_a_password_is_invited(call, admin, registra
 
 
 def test_an_admin_sends_the_invitation_again(call, admin, registration) -> None:
-    official = _official(admin, "Lê Văn Lỡ Hẹn", invite=True)
+    official = flows.official_account(
+        admin, ["commune_officer"], flows.COMMUNE, display_name="Lê Văn Lỡ Hẹn", password=None
+    )
     assert official["password_set"] is False
     first = _links(registration, official["id"])[-1]["token"]
     path = f"/api/v1/accounts/{official['id']}/password-link"

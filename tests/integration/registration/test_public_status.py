@@ -62,19 +62,9 @@ def evaluation_event(
 
 @pytest.fixture(scope="module")
 def owner(call) -> flows.Actor:
-    """The applicant of every dossier here, signed in from an address of this module's own
-    (10.5.0.1): the per-address login limit is shared with the suite's other sign-ins."""
-    email = f"applicant-{uuid.uuid4().hex[:12]}@example.vn"
-    body = {"email": email, "password": flows.DEMO_PASSWORD, "display_name": "Test applicant"}
-    assert call("POST", "/api/v1/accounts/register", json=body).status == 201
-    reply = call(
-        "POST",
-        "/api/v1/auth/token",
-        json={"email": email, "password": flows.DEMO_PASSWORD},
-        environ_base={"REMOTE_ADDR": "10.5.0.1"},
-    )
-    assert reply.status == 200, reply.body
-    return flows.Actor(call, reply.body["access_token"], reply.body["account"])
+    """The applicant of every dossier here, signed in from an address of its own: the
+    per-address login limit is shared with the suite's other sign-ins."""
+    return flows.register(call, own_address=True)
 
 
 @pytest.fixture(scope="module")

@@ -104,11 +104,7 @@ def climb(stack: Stack) -> Climb:
     # Registration: filed, submitted, accepted.
     applicant = flows.register(rcall, "applicant")
     producer = flows.create_producer(applicant)
-    dossier = flows.create_dossier(applicant, producer["id"], SET_CODE)
-    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
-    submitted = flows.act(applicant, dossier, "submit").body
-    accepted = flows.act(officer.on(rcall), submitted, "accept")
-    assert accepted.status == 200, accepted.body
+    dossier = flows.accepted_dossier(applicant, officer.on(rcall), producer["id"], SET_CODE)
     dossier_id = dossier["id"]
 
     # The relay and the evaluation worker open the commune review.

@@ -77,19 +77,15 @@ def _set(call: flows.Transport, token: str) -> flows.Reply:
 def test_an_invited_official_sets_a_password_from_the_email(stack: Stack) -> None:
     call = flows.http_transport(stack.urls["registration"])
     admin = flows.login(call, "admin@ocop.local")
-    email = f"moi-{uuid.uuid4().hex[:10]}@example.gov.vn"
-    created = admin(
-        "POST",
-        "/api/v1/accounts",
-        json={
-            "email": email,
-            "display_name": "Trần Văn Được Mời",
-            "roles": ["commune_officer"],
-            "unit": flows.COMMUNE,
-            "language": "en",
-        },
+    invited = flows.official_account(
+        admin,
+        ["commune_officer"],
+        flows.COMMUNE,
+        password=None,
+        display_name="Trần Văn Được Mời",
+        language="en",
     )
-    assert created.status == 201, created.body
+    email = invited["email"]
     [mail] = _mail_to(stack, email)
     assert mail.subject == "[OCOP] Set the password of your account"  # the account's language
     token = _token(mail)

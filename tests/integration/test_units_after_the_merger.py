@@ -176,7 +176,7 @@ def old_case(call, admin, commune_officer, registration, evaluation) -> dict[str
     """A dossier filed in Phường 1 before the merger, accepted and with evaluation."""
     _applicant, dossier = accepted_dossier(call, commune_officer)
     assert dossier["unit_tree"] == "pre2025" and dossier["commune_code"] == "19333"
-    assert deliver(registration, evaluation, dossier["id"]) >= 1
+    assert deliver(registration, evaluation, dossier["id"]) == 2
     return dossier
 
 
@@ -312,7 +312,7 @@ def test_a_record_filed_after_the_map_answers_by_it_at_once(
     assert _load(sample_path()) == 0
     _deliver_map(registration, evaluation)
     _applicant, dossier = accepted_dossier(call, commune_officer)
-    assert deliver(registration, evaluation, dossier["id"]) >= 1
+    assert deliver(registration, evaluation, dossier["id"]) == 2
     officer = kit.official(admin, eval_call, ["commune_officer"], NEW_COMMUNE)
     assert _reads(officer, call, dossier["id"]) == (200, 200, True)
 

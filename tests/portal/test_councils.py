@@ -249,19 +249,14 @@ def test_the_seat_picker_searches_and_pages(
     names = ["Đặng Thị Hoa", "Âu Văn Ba", "Đào Văn Minh", "Dương Văn Dũng"]
     ids = {}
     for n, name in enumerate(names):
-        reply = admin(
-            "POST",
-            "/api/v1/accounts",
-            json={
-                "email": f"picker-{n}-{tag}@example.gov.vn",
-                "password": flows.DEMO_PASSWORD,
-                "display_name": f"{name} {tag}",
-                "roles": ["council_member"],
-                "unit": HUONG_HOA,
-            },
+        account = flows.official_account(
+            admin,
+            ["council_member"],
+            HUONG_HOA,
+            email=f"picker-{n}-{tag}@example.gov.vn",
+            display_name=f"{name} {tag}",
         )
-        assert reply.status == 201, reply.body
-        ids[name] = reply.body["id"]
+        ids[name] = account["id"]
     deliver_accounts(registration, evaluation)
     reply = office(
         "POST",

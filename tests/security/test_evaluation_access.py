@@ -723,10 +723,7 @@ def test_a_declared_conflict_ends_the_members_reach_in_every_service(
     from then on every service answers 404, as for a case the member never heard of."""
     owner, handler = world.people["owner"], world.people["handler"]
     producer = flows.create_producer(owner)
-    dossier = flows.create_dossier(owner, producer["id"], people.SET_CODE)
-    assert flows.upload(owner, dossier["id"], "business_registration").status == 201
-    submitted = flows.act(owner, dossier, "submit").body
-    assert flows.act(handler, submitted, "accept").status == 200
+    dossier = flows.accepted_dossier(owner, handler, producer["id"], people.SET_CODE)
     world.feed.dossiers.add(dossier["id"])
     world.feed(evaluation, registration)
     kit.propose(world.on(eval_call, "handler"), dossier["id"])

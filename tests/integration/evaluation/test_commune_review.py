@@ -132,7 +132,7 @@ def test_returned_dossier_goes_back_to_the_applicant_and_starts_over(
     reasons = "Bổ sung phiếu kiểm nghiệm"
     assert _review(officer, case, "return", reasons=reasons).status == 200
     # Registration hears of it: the dossier is back in the applicant's hands.
-    assert deliver(evaluation, registration, dossier_id) >= 1
+    assert deliver(evaluation, registration, dossier_id) == 2
     dossier = owner("GET", f"/api/v1/dossiers/{dossier_id}").body
     assert dossier["status"] == "returned"
     assert dossier["missing_items"] == [{"item": "commune_review", "note": reasons}]

@@ -150,12 +150,8 @@ def people(call, admin, eval_call, commune_officer) -> dict[str, Any]:
 def new_case(registration, evaluation, commune_officer, people) -> str:
     """A dossier filed, accepted at the commune and delivered to evaluation; its id."""
     applicant = people["registration_applicant"]
-    dossier = flows.create_dossier(applicant, people["producer_id"])
-    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
-    submitted = flows.act(applicant, dossier, "submit").body
-    accepted = flows.act(commune_officer, submitted, "accept")
-    assert accepted.status == 200, accepted.body
-    assert deliver(registration, evaluation, dossier["id"]) >= 1
+    dossier = flows.accepted_dossier(applicant, commune_officer, people["producer_id"])
+    assert deliver(registration, evaluation, dossier["id"]) == 2
     return dossier["id"]
 
 

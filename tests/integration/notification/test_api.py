@@ -12,9 +12,7 @@ def _submitted(call, registration, notification) -> tuple[flows.Actor, dict]:
     applicant = flows.register(call, "applicant")
     deliver_accounts(registration, notification)
     producer = flows.create_producer(applicant)
-    dossier = flows.create_dossier(applicant, producer["id"])
-    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
-    assert flows.act(applicant, dossier, "submit").status == 200
+    dossier = flows.submitted_dossier(applicant, producer["id"])
     deliver(registration, notification, dossier["id"])
     return applicant, dossier
 
@@ -56,9 +54,7 @@ def test_operators_see_failed_deliveries_and_replay_them(
     sink.faults = FaultPlan().reply(applicant.account["email"], MAILBOX_UNAVAILABLE)
     deliver_accounts(registration, notification)
     producer = flows.create_producer(applicant)
-    dossier = flows.create_dossier(applicant, producer["id"])
-    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
-    assert flows.act(applicant, dossier, "submit").status == 200
+    dossier = flows.submitted_dossier(applicant, producer["id"])
     deliver(registration, notification, dossier["id"])
     send(notification)
 
@@ -105,9 +101,7 @@ def test_a_chosen_language_wins_over_the_account_default(
     )
 
     producer = flows.create_producer(applicant)
-    dossier = flows.create_dossier(applicant, producer["id"])
-    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
-    assert flows.act(applicant, dossier, "submit").status == 200
+    dossier = flows.submitted_dossier(applicant, producer["id"])
     deliver(registration, notification, dossier["id"])
     send(notification)
     (stored,) = [m for m in sink.store.list() if applicant.account["email"] in m.rcpt_tos]

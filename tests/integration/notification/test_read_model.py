@@ -41,10 +41,8 @@ def test_the_consultant_is_told_while_the_grant_holds(
     deliver_accounts(registration, notification)
     producer = flows.create_producer(applicant)
     grant(applicant, producer, consultant, True)
-    dossier = flows.create_dossier(applicant, producer["id"])
-    assert flows.upload(applicant, dossier["id"], "business_registration").status == 201
-    assert flows.act(applicant, dossier, "submit").status == 200
-    assert feed(registration, notification, "consultant.access_changed") >= 1
+    dossier = flows.submitted_dossier(applicant, producer["id"])
+    assert feed(registration, notification, "consultant.access_changed") == 1
     deliver(registration, notification, dossier["id"])  # dossier.submitted: whose case it is
     send(notification)
     address = consultant.account["email"]

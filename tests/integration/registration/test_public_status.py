@@ -75,12 +75,7 @@ def producer_id(owner) -> str:
 @pytest.fixture()
 def case(owner, producer_id, commune_officer) -> tuple[flows.Actor, dict[str, Any]]:
     """A dossier filed by ``owner`` and accepted by the commune."""
-    dossier = flows.create_dossier(owner, producer_id)
-    assert flows.upload(owner, dossier["id"], "business_registration").status == 201
-    submitted = flows.act(owner, dossier, "submit").body
-    accepted = flows.act(commune_officer, submitted, "accept")
-    assert accepted.status == 200, accepted.body
-    return owner, accepted.body
+    return owner, flows.accepted_dossier(owner, commune_officer, producer_id)
 
 
 def seen(owner: flows.Actor, dossier_id: str) -> dict[str, Any]:

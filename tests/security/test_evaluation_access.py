@@ -136,34 +136,6 @@ def route_table(app: Any) -> set[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def notification(migrated: Any) -> Any:
-    from services.notification.runtime import Notification
-
-    # Nothing is sent here: no sender task is woken.
-    rt = Notification(wake_sender=False)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="module")
-def notification_app(notification: Any, registration: Any) -> Any:
-    from services.notification.app import create_app
-    from shared.auth import TokenVerifier
-
-    verifier = TokenVerifier(
-        issuer=registration.settings.jwt_issuer,
-        audience=registration.settings.jwt_audience,
-        resolve_key=registration.keyring.public_key,
-    )
-    return create_app(notification, verifier=verifier)
-
-
-@pytest.fixture(scope="module")
-def note_call(notification_app: Any) -> flows.Transport:
-    return flows.flask_transport(notification_app.test_client())
-
-
-@pytest.fixture(scope="module")
 def world(
     call: flows.Transport,
     eval_call: flows.Transport,

@@ -78,18 +78,32 @@ def eval_call(evaluation_app) -> flows.Transport:
 
 
 @pytest.fixture(scope="session")
-def notification_app(migrated, registration):
-    """The notification app (nothing sent: tests drive the sender themselves), verifying tokens
-    with the registration service's keys in-process, like ``evaluation_app``."""
-    from services.notification.app import create_app
+def notification(migrated):
+    """The notification runtime. Nothing is sent on its own: tests run the sender themselves, so
+    no wake-up task is published."""
     from services.notification.runtime import Notification
-    from shared.auth import TokenVerifier
 
     rt = Notification(wake_sender=False)
+    yield rt
+    rt.close()
+
+
+@pytest.fixture(scope="session")
+def notification_app(notification, registration):
+    """The notification app, verifying tokens with the registration service's keys in-process,
+    like ``evaluation_app``."""
+    from services.notification.app import create_app
+    from shared.auth import TokenVerifier
+
     verifier = TokenVerifier(
         issuer=registration.settings.jwt_issuer,
         audience=registration.settings.jwt_audience,
         resolve_key=registration.keyring.public_key,
     )
-    yield create_app(rt, verifier=verifier)
-    rt.close()
+    return create_app(notification, verifier=verifier)
+
+
+@pytest.fixture(scope="session")
+def note_call(notification_app) -> flows.Transport:
+    """Calls to the notification API; sign in through ``call`` (registration)."""
+    return flows.flask_transport(notification_app.test_client())

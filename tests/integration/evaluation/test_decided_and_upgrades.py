@@ -41,15 +41,6 @@ LEVEL_OF_RANK = {3: "district", 4: "province", 5: "national"}
 
 
 @pytest.fixture(scope="module")
-def notification(migrated):
-    from services.notification.runtime import Notification
-
-    rt = Notification(wake_sender=False)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="module")
 def people(call, admin, eval_call, commune_officer) -> dict[str, Any]:
     return sign_in_people(call, admin, eval_call, commune_officer)
 

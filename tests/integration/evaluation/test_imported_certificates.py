@@ -45,15 +45,6 @@ def people(call, admin, eval_call, commune_officer) -> dict[str, Any]:
     return sign_in_people(call, admin, eval_call, commune_officer)
 
 
-@pytest.fixture(scope="module")
-def notification(migrated):
-    from services.notification.runtime import Notification
-
-    rt = Notification(wake_sender=False)
-    yield rt
-    rt.close()
-
-
 def imported_event(people: dict[str, Any], dossier_id: str, **overrides: Any) -> Any:
     """A row of a province's file: a 3★ certificate of the district of Đông Hà, its expiry
     ``expires_in`` days from today (150: in its re-evaluation window)."""

@@ -24,15 +24,6 @@ from tests.support.cases import deliver, deliver_accounts, deliver_seats
 from tests.unit.evaluation.sheets import answers_for
 
 
-@pytest.fixture(scope="session")
-def notification(migrated):
-    from services.notification.runtime import Notification
-
-    rt = Notification(wake_sender=False)
-    yield rt
-    rt.close()
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

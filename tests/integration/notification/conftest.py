@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from services.notification.sink import SmtpSink
 from services.notification.sink.store import parse_message
-from tests.support import flows
 
 PORTAL = "http://portal.test"
 
@@ -25,36 +24,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def notification(migrated):
-    from services.notification.runtime import Notification
-
-    # The tests run the sender themselves, so no wake-up task is published.
-    rt = Notification(wake_sender=False)
-    yield rt
-    rt.close()
-
-
-@pytest.fixture(scope="session")
-def notification_app(notification, registration):
-    """The notification app, verifying tokens with the registration service's keys in-process."""
-    from services.notification.app import create_app
-    from shared.auth import TokenVerifier
-
-    verifier = TokenVerifier(
-        issuer=registration.settings.jwt_issuer,
-        audience=registration.settings.jwt_audience,
-        resolve_key=registration.keyring.public_key,
-    )
-    return create_app(notification, verifier=verifier)
-
-
-@pytest.fixture(scope="session")
-def note_call(notification_app) -> flows.Transport:
-    """Calls to the notification API; sign in through ``call`` (registration)."""
-    return flows.flask_transport(notification_app.test_client())
 
 
 @pytest.fixture

@@ -1,8 +1,4 @@
-"""The notification service's fixtures (its runtime, app and sink), for a walk across services."""
+"""The notification service's SMTP sink, for a walk across services (its runtime and app are
+the suite's, tests/support/app_fixtures.py)."""
 
-from tests.integration.notification.conftest import (  # noqa: F401
-    note_call,
-    notification,
-    notification_app,
-    sink,
-)
+from tests.integration.notification.conftest import sink  # noqa: F401

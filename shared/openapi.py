@@ -90,6 +90,36 @@ _DESCRIPTIONS = {
 }
 
 
+def link(
+    method: str,
+    path: str,
+    description: str,
+    *,
+    parameters: dict[str, str] | None = None,
+    body: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An OpenAPI link from an answer to the operation ``method path`` (as the document writes
+    the path, ``{dossier_id}``): ``parameters`` by ``in.name``, ``body`` the fields the answer
+    fills in, both runtime expressions (``$response.body#/id``). Clients and stateful fuzzing
+    follow them from what they created to what they may do with it."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    found: dict[str, Any] = {
+        "operationRef": f"#/paths/{pointer}/{method.lower()}",
+        "description": description,
+    }
+    if parameters:
+        found["parameters"] = parameters
+    if body:
+        found["requestBody"] = body
+    return found
+
+
+def links(status: int, **named: dict[str, Any]) -> dict[str, Any]:
+    """The links of an operation's ``status`` answer, for ``@blp.doc(**links(201, ...))``
+    (keyed as flask-smorest keys the answer: by the int, so the two merge)."""
+    return {"responses": {status: {"links": named}}}
+
+
 def _problem(status: int, description: str | None = None) -> dict[str, Any]:
     return {
         "description": description or _DESCRIPTIONS.get(status) or HTTPStatus(status).phrase,

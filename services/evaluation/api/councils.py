@@ -29,6 +29,7 @@ from services.evaluation.schemas.councils import (
 )
 from services.evaluation.service import councils as council_service
 from services.evaluation.service import rounds as round_service
+from shared.openapi import link, links
 from shared.paging import page
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
@@ -37,6 +38,11 @@ blp = Blueprint(
 )
 
 _FIELDS = [name for name in CouncilOut().fields if name != "members"]
+
+# What a formed council's answer links to (OpenAPI links).
+_COUNCIL = "/api/v1/councils/{council_id}"
+_SEATS = f"{_COUNCIL}/members"
+_COUNCIL_ID = {"path.council_id": "$response.body#/id"}
 
 
 def _render(session: Session, councils: list[Council]) -> list[dict[str, Any]]:
@@ -69,6 +75,14 @@ class Councils(MethodView):
 
     @blp.arguments(CouncilCreateIn)
     @blp.response(201, CouncilOut)
+    @blp.doc(
+        **links(
+            201,
+            GetCouncil=link("get", _COUNCIL, "The council formed", parameters=_COUNCIL_ID),
+            ListSeats=link("get", _SEATS, "Its seats", parameters=_COUNCIL_ID),
+            SeatOfficial=link("post", _SEATS, "Seat an official on it", parameters=_COUNCIL_ID),
+        )
+    )
     @document_errors(blp, 400, 401, 403, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Form a council of your unit (secretariat)"""
@@ -116,6 +130,26 @@ class Members(MethodView):
 
     @blp.arguments(SeatIn)
     @blp.response(201, SeatOut)
+    @blp.doc(
+        **links(
+            201,
+            ListSeats=link(
+                "get",
+                _SEATS,
+                "The council's seats, this one among them",
+                parameters={"path.council_id": "$request.path.council_id"},
+            ),
+            VacateSeat=link(
+                "delete",
+                f"{_SEATS}/{{account_id}}",
+                "Vacate the seat",
+                parameters={
+                    "path.council_id": "$request.path.council_id",
+                    "path.account_id": "$response.body#/account_id",
+                },
+            ),
+        )
+    )
     @document_errors(blp, *WRITE_ERRORS)
     def post(self, data: dict[str, Any], council_id: uuid.UUID) -> Any:
         """Seat an official as chair, secretary or member (the council's secretariat)"""
@@ -165,6 +199,17 @@ class Rounds(MethodView):
 
     @blp.arguments(RoundCreateIn)
     @blp.response(201, RoundOut)
+    @blp.doc(
+        **links(
+            201,
+            GetRound=link(
+                "get",
+                "/api/v1/rounds/{round_id}",
+                "The round opened",
+                parameters={"path.round_id": "$response.body#/id"},
+            ),
+        )
+    )
     @document_errors(blp, 400, 401, 403, 409, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Schedule a round at your level (secretariat)"""

@@ -41,6 +41,7 @@ from services.evaluation.service import finalising as finalising_service
 from services.evaluation.service import sheets as sheet_service
 from services.evaluation.service import standing as standing_service
 from shared.auth import Principal
+from shared.openapi import link, links
 from shared.paging import page
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
@@ -58,6 +59,10 @@ _SHEET_FIELDS = [name for name in SheetOut().fields if name not in ("revisions",
 _DOSSIER_FIELDS = [
     name for name in EvaluationDossierOut().fields if name not in ("commune_review", "documents")
 ]
+
+# What an opened evaluation's answer links to (OpenAPI links).
+_EVALUATION = "/api/v1/evaluations/{evaluation_id}"
+_EVAL_ID = {"path.evaluation_id": "$response.body#/id"}
 
 
 def _case(case: Case) -> dict[str, Any]:
@@ -181,6 +186,19 @@ def commune_review(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
 @blp.route("/cases/<uuid:dossier_id>/evaluations", methods=["POST"])
 @blp.arguments(AssignIn)
 @blp.response(201, EvaluationOut)
+@blp.doc(
+    **links(
+        201,
+        GetEvaluation=link("get", _EVALUATION, "The evaluation opened", parameters=_EVAL_ID),
+        EvaluationDossier=link(
+            "get", f"{_EVALUATION}/dossier", "The dossier it scores", parameters=_EVAL_ID
+        ),
+        DeclareConflict=link(
+            "post", f"{_EVALUATION}/conflicts", "Declare a conflict or none", parameters=_EVAL_ID
+        ),
+        HandInSheet=link("post", f"{_EVALUATION}/sheets", "Hand in a sheet", parameters=_EVAL_ID),
+    )
+)
 @document_errors(blp, *WRITE_ERRORS)
 def assign(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
     """Assign the case to a council of its level and a round (the level's secretariat)"""

@@ -30,6 +30,7 @@ from services.registration.schemas.accounts import (
 )
 from services.registration.service import accounts as account_service
 from services.registration.service import email_confirmation, passwords, sessions
+from shared.openapi import link, links
 from shared.web import (
     WRITE_ERRORS,
     current_principal,
@@ -41,6 +42,10 @@ from shared.web import (
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and tokens")
 wellknown = Blueprint("jwks", __name__, description="Public keys")
+
+# What a created account's answer links to (OpenAPI links).
+_ONE = "/api/v1/accounts/{account_id}"
+_ID = {"path.account_id": "$response.body#/id"}
 
 
 class JwksOut(Schema):
@@ -85,6 +90,16 @@ class Accounts(MethodView):
 
     @blp.arguments(AccountCreateIn)
     @blp.response(201, AccountOut)
+    @blp.doc(
+        **links(
+            201,
+            GetAccount=link("get", _ONE, "The account created", parameters=_ID),
+            EditAccount=link("patch", _ONE, "Change or deactivate it", parameters=_ID),
+            PasswordLink=link(
+                "post", f"{_ONE}/password-link", "A link to set its password", parameters=_ID
+            ),
+        )
+    )
     @document_errors(blp, *WRITE_ERRORS)
     def post(self, data: dict[str, Any]) -> Any:
         """Create an official's account (admins); without a password, the official is emailed

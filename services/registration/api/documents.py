@@ -24,6 +24,7 @@ from services.registration.schemas.documents import (
 from services.registration.schemas.paging import KeyPageArgs
 from services.registration.service import accounts as account_service
 from services.registration.service import documents as document_service
+from shared.openapi import link, links
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint(
@@ -75,6 +76,17 @@ class Documents(MethodView):
     @blp.arguments(DocumentUploadForm, location="form")
     @blp.arguments(DocumentFile, location="files")
     @blp.response(201, DocumentVersionOut)
+    @blp.doc(
+        **links(
+            201,
+            ListDocuments=link(
+                "get",
+                "/api/v1/dossiers/{dossier_id}/documents",
+                "The dossier's documents, this version among them",
+                parameters={"path.dossier_id": "$request.path.dossier_id"},
+            ),
+        )
+    )
     @document_errors(blp, 400, 401, 403, 404, 409, 413, 415, 422, 429)
     def post(self, form: dict[str, Any], files: dict[str, Any], dossier_id: uuid.UUID) -> Any:
         """Upload a document (multipart: kind, file); the same kind again adds a version"""

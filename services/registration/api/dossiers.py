@@ -37,9 +37,15 @@ from services.registration.service import dossiers as dossier_service
 from shared.auth import Principal
 from shared.calendar import local_date
 from shared.db import as_utc
+from shared.openapi import link, links
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1/dossiers", description="Dossiers")
+
+# What a created dossier's answer links to (OpenAPI links): the draft, by its id and version.
+_ONE = "/api/v1/dossiers/{dossier_id}"
+_ID = {"path.dossier_id": "$response.body#/id"}
+_VERSION = {"version": "$response.body#/version"}
 
 
 _FIELDS = [
@@ -124,6 +130,19 @@ class Dossiers(MethodView):
 
     @blp.arguments(DossierCreateIn)
     @blp.response(201, DossierOut)
+    @blp.doc(
+        **links(
+            201,
+            GetDossier=link("get", _ONE, "The draft opened", parameters=_ID),
+            EditDossier=link("patch", _ONE, "Edit the draft", parameters=_ID, body=_VERSION),
+            ListDocuments=link("get", f"{_ONE}/documents", "Its documents", parameters=_ID),
+            UploadDocument=link("post", f"{_ONE}/documents", "Upload a document", parameters=_ID),
+            SubmitDossier=link(
+                "post", f"{_ONE}/submit", "Submit it to the commune", parameters=_ID, body=_VERSION
+            ),
+            DossierHistory=link("get", f"{_ONE}/history", "What happened to it", parameters=_ID),
+        )
+    )
     @document_errors(blp, *WRITE_ERRORS)
     def post(self, data: dict[str, Any]) -> Any:
         """Open a draft dossier for a product (an upgrade or re-evaluation names its certificate)"""

@@ -17,9 +17,13 @@ from services.registration.schemas.producers import (
     ProducerPage,
 )
 from services.registration.service import producers as producer_service
+from shared.openapi import link, links
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors
 
 blp = Blueprint("producers", __name__, url_prefix="/api/v1/producers", description="Producers")
+
+_ONE = "/api/v1/producers/{producer_id}"
+_ID = {"path.producer_id": "$response.body#/id"}
 
 
 @blp.route("")
@@ -37,6 +41,21 @@ class Producers(MethodView):
 
     @blp.arguments(ProducerIn)
     @blp.response(201, ProducerOut)
+    @blp.doc(
+        **links(
+            201,
+            GetProducer=link("get", _ONE, "The producer registered", parameters=_ID),
+            GrantConsultant=link(
+                "post", f"{_ONE}/consultants", "Grant a consultant its dossiers", parameters=_ID
+            ),
+            OpenDossier=link(
+                "post",
+                "/api/v1/dossiers",
+                "Open a draft dossier for one of its products",
+                body={"producer_id": "$response.body#/id"},
+            ),
+        )
+    )
     @document_errors(blp, *WRITE_ERRORS)
     def post(self, data: dict[str, Any]) -> Any:
         """Register the producer you represent (applicants)"""

@@ -202,6 +202,12 @@ def event_types(evaluation: Any, dossier_id: str) -> list[str]:
     return [e["type"] for e in events(evaluation, dossier_id)]
 
 
+def case_of(evaluation: Any, dossier_id: str) -> models.Case:
+    """The case's row, read behind the API."""
+    with evaluation.db.reader() as session:
+        return session.get_one(models.Case, uuid.UUID(dossier_id))
+
+
 _COUNTED = (
     models.Case,
     models.CommuneReview,

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select
 
-from services.evaluation.models import Case, Certificate, Evaluation
+from services.evaluation.models import Certificate, Evaluation
 from services.notification.models import Delivery
 from services.registration.models import Dossier
 from tests.integration.evaluation.test_decisions import (
@@ -33,6 +33,7 @@ from tests.integration.evaluation.test_decisions import (
 from tests.support import councils as kit
 from tests.support import flows
 from tests.support.cases import deliver, deliver_accounts
+from tests.support.councils import case_of
 from tests.unit.evaluation.sheets import answers_for
 
 SET = kit.SET_CODE  # the sheet answers_for scores
@@ -142,11 +143,6 @@ def refused_withdrawal(registration: Any, people: dict[str, Any], dossier_id: st
     assert body["code"] == "dossier.decided_already"
     assert registration_state(registration, dossier_id) == before
     assert read(people, dossier_id)["status"] == "accepted"
-
-
-def case_of(evaluation: Any, dossier_id: str) -> Case:
-    with evaluation.db.reader() as session:
-        return session.get_one(Case, uuid.UUID(dossier_id))
 
 
 def certificates_of(evaluation: Any, dossier_id: str) -> list[Certificate]:

@@ -50,11 +50,6 @@ def people(admin: flows.Actor, registration: Any, evaluation: Any) -> People:
 
 
 @pytest.fixture(scope="module")
-def district_secretariat(admin: flows.Actor, eval_call: flows.Transport) -> flows.Actor:
-    return kit.official(admin, eval_call, ["secretariat"], kit.DISTRICT)
-
-
-@pytest.fixture(scope="module")
 def province_secretariat(admin: flows.Actor, eval_call: flows.Transport) -> flows.Actor:
     return kit.official(admin, eval_call, ["secretariat"], kit.PROVINCE)
 
@@ -78,9 +73,9 @@ def problem(reply: flows.Reply, status: int, slug: str) -> None:
 
 
 def test_a_district_secretariat_sees_its_districts_active_officials(
-    people: People, district_secretariat: flows.Actor
+    people: People, secretariat: flows.Actor
 ) -> None:
-    items = listed(district_secretariat, people)
+    items = listed(secretariat, people)
     # The district's officials and its communes'; not the province above it, not the
     # neighbouring district, not another province, and never a deactivated account.
     assert keys(people, items) == {"chair", "member", "commune"}
@@ -94,8 +89,8 @@ def test_a_district_secretariat_sees_its_districts_active_officials(
     }
 
 
-def test_listed_by_name(people: People, district_secretariat: flows.Actor) -> None:
-    names = [i["display_name"] for i in listed(district_secretariat, people)]
+def test_listed_by_name(people: People, secretariat: flows.Actor) -> None:
+    names = [i["display_name"] for i in listed(secretariat, people)]
     assert names == sorted(names)
     assert names[0].startswith("Anh")
 
@@ -119,15 +114,15 @@ def test_a_national_admin_sees_every_province(
     assert keys(people, listed(everyone, people)) == set(people.ids) - {"inactive"}
 
 
-def test_filter_by_role(people: People, district_secretariat: flows.Actor) -> None:
-    assert keys(people, listed(district_secretariat, people, "&role=council_chair")) == {"chair"}
-    assert keys(people, listed(district_secretariat, people, "&role=council_member")) == {"member"}
-    assert listed(district_secretariat, people, "&role=auditor") == []
+def test_filter_by_role(people: People, secretariat: flows.Actor) -> None:
+    assert keys(people, listed(secretariat, people, "&role=council_chair")) == {"chair"}
+    assert keys(people, listed(secretariat, people, "&role=council_member")) == {"member"}
+    assert listed(secretariat, people, "&role=auditor") == []
 
 
-def test_filter_by_text_in_name_or_email(people: People, district_secretariat: flows.Actor) -> None:
+def test_filter_by_text_in_name_or_email(people: People, secretariat: flows.Actor) -> None:
     def found(q: str) -> set[str]:
-        reply = district_secretariat("GET", "/api/v1/officials?" + urlencode({"q": q}))
+        reply = secretariat("GET", "/api/v1/officials?" + urlencode({"q": q}))
         assert reply.status == 200, reply.body
         return {i["account_id"] for i in reply.body["items"]}
 
@@ -150,9 +145,9 @@ def test_pages(people: People, province_secretariat: flows.Actor) -> None:
     assert len(seen) == 5 and seen == sorted(seen)
 
 
-def test_bad_arguments_answer_422(district_secretariat: flows.Actor) -> None:
+def test_bad_arguments_answer_422(secretariat: flows.Actor) -> None:
     for query in ("limit=201", "limit=0", "role=applicant", f"after={uuid.uuid4()}"):
-        problem(district_secretariat("GET", f"/api/v1/officials?{query}"), 422, "validation-error")
+        problem(secretariat("GET", f"/api/v1/officials?{query}"), 422, "validation-error")
 
 
 def test_council_members_and_applicants_are_refused(
@@ -253,10 +248,10 @@ def test_found_by_unit_name_and_reference(named: People, province_secretariat: f
     assert [i["account_id"] for i in in_town] == [named.ids["Zô Văn Em"]]
 
 
-def test_a_search_stays_in_reach(named: People, district_secretariat: flows.Actor) -> None:
+def test_a_search_stays_in_reach(named: People, secretariat: flows.Actor) -> None:
     # Zô Văn Em works in the neighbouring district: found by the province, not by Đông Hà.
-    assert _search(district_secretariat, f"zo {named.tag}").body["items"] == []
-    assert len(_search(district_secretariat, named.tag).body["items"]) == 9
+    assert _search(secretariat, f"zo {named.tag}").body["items"] == []
+    assert len(_search(secretariat, named.tag).body["items"]) == 9
 
 
 def test_a_districts_name_finds_its_communes_officials_too(

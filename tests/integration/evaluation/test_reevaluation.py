@@ -40,7 +40,7 @@ from tests.integration.evaluation.test_upgrade import (
     stored,
 )
 from tests.support.cases import deliver
-from tests.support.councils import review_body
+from tests.support.councils import case_of, review_body
 
 
 @pytest.fixture(scope="module")
@@ -73,11 +73,6 @@ def reevaluate(registration, evaluation, commune_officer, people):
         )
 
     return make
-
-
-def case_of(evaluation: Any, dossier_id: str) -> Case:
-    with evaluation.db.reader() as session:
-        return session.get_one(Case, uuid.UUID(dossier_id))
 
 
 def shift_back(evaluation: Any, number: str, dossier_id: str, days: int) -> None:

@@ -47,11 +47,6 @@ def province_secretariat(admin, eval_call) -> flows.Actor:
     return on_eval(eval_call, flows.create_official(admin, ["secretariat"], PROVINCE))
 
 
-@pytest.fixture(scope="module")
-def district_secretariat(admin, eval_call) -> flows.Actor:
-    return on_eval(eval_call, flows.create_official(admin, ["secretariat"], DISTRICT))
-
-
 def test_default_calendar_of_a_province(province_secretariat, evaluation) -> None:
     body = {"level": "province", "unit": PROVINCE, "year": 2027}
     # 26/2026 Art. 5: closing 30 June for proposals by 30 April, 30 December for 30 October.
@@ -132,7 +127,7 @@ def test_the_national_council_uses_the_ministry_calendar(admin, eval_call) -> No
     ]
 
 
-def test_extra_rounds_and_their_dates(province_secretariat, district_secretariat, evaluation):
+def test_extra_rounds_and_their_dates(province_secretariat, secretariat, evaluation):
     body = {
         "level": "province",
         "unit": PROVINCE,
@@ -165,14 +160,14 @@ def test_extra_rounds_and_their_dates(province_secretariat, district_secretariat
     # A district has no default calendar; its secretariat schedules rounds itself. (Other
     # tests of the session may have scheduled the district's rounds: the refusal adds none.)
     district_before = rounds_at(evaluation, "district", DISTRICT)
-    reply = district_secretariat(
+    reply = secretariat(
         "POST",
         "/api/v1/rounds/defaults",
         json={"level": "district", "unit": DISTRICT, "year": 2029},
     )
     assert "level" in problem(reply, 422, "validation-error")["errors"]
     assert rounds_at(evaluation, "district", DISTRICT) == district_before
-    reply = district_secretariat(
+    reply = secretariat(
         "POST",
         "/api/v1/rounds",
         json=body | {"level": "district", "unit": DISTRICT, "name": "Đợt 1 năm 2029"},
@@ -182,7 +177,7 @@ def test_extra_rounds_and_their_dates(province_secretariat, district_secretariat
 
 
 def test_only_the_levels_secretariat_schedules(
-    commune_officer, call, admin, eval_call, district_secretariat, evaluation
+    commune_officer, call, admin, eval_call, secretariat, evaluation
 ) -> None:
     officer = on_eval(eval_call, commune_officer)
     applicant = on_eval(eval_call, flows.register(call, "applicant"))
@@ -190,7 +185,7 @@ def test_only_the_levels_secretariat_schedules(
     auditor = on_eval(eval_call, flows.create_official(admin, ["auditor"], PROVINCE))
     body = {"level": "province", "unit": PROVINCE, "year": 2030}
     before = (rounds_at(evaluation, "province", PROVINCE), outbox_count(evaluation))
-    for actor in (officer, applicant, far, auditor, district_secretariat):
+    for actor in (officer, applicant, far, auditor, secretariat):
         problem(actor("POST", "/api/v1/rounds/defaults", json=body), 403, "forbidden")
         extra = {"level": "province", "unit": PROVINCE, "name": "x"}
         dates = {"proposals_due": "2030-01-01", "closes_on": "2030-02-01"}

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from services.registration.models import Certificate, Dossier
 from shared.events import Actor, new_event
 from tests.support import flows
+from tests.support.councils import registration_events
 
 SYSTEM = Actor(None, "system")
 
@@ -148,13 +149,6 @@ def refused(reply: flows.Reply, code: str, **params: Any) -> str:
     assert params.items() <= given.items(), given
     [message] = reply.body["errors"]["certificate_number"]
     return message
-
-
-def registration_events(registration: Any, dossier_id: str) -> list[dict[str, Any]]:
-    o = registration.outbox.c
-    with registration.db.engine.connect() as conn:
-        rows = conn.execute(select(o.envelope).order_by(o.id)).all()
-    return [env for (env,) in rows if env.get("dossier_id") == dossier_id]
 
 
 # --- the read model ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from services.evaluation.schemas.certificates import (
 )
 from services.evaluation.service import certificates as certificate_service
 from services.evaluation.service import decisions as decision_service
+from shared.paging import page
 from shared.web import READ_ERRORS, WRITE_ERRORS, current_principal, document_errors, public
 
 blp = Blueprint("certificates", __name__, url_prefix="/api/v1", description="Certificates")
@@ -79,12 +80,16 @@ def decide(data: dict[str, Any], dossier_id: uuid.UUID) -> Any:
 @blp.response(200, CertificateList)
 @document_errors(blp, *READ_ERRORS, 422)
 def list_certificates(args: dict[str, Any]) -> Any:
-    """The certificates of a case in your reach (officials of its units, its producer)"""
+    """The certificates of a case in your reach (officials of its units, its producer), newest
+    first, a page at a time (the cursor is a number; one page holds a case's by default)"""
     with current().db.reader() as session:
-        items = certificate_service.list_for_case(
+        found = certificate_service.list_for_case(
             session=session, principal=current_principal(), dossier_id=args["dossier_id"]
         )
-        return {"items": [_full(session, c) for c in items]}
+        items, cursor = page(
+            found, lambda c: c.number, limit=args["limit"], after=args.get("after")
+        )
+        return {"items": [_full(session, c) for c in items], "next": cursor}
 
 
 # ``path``: a number issued before the platform may hold a slash (123/GCN-UBND, imported).

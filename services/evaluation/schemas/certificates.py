@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from services.evaluation.domain.revocation import RevocationGround
 from services.evaluation.service.certificates import STATUSES
+from shared.paging import BOUNDED_DEFAULT, BOUNDED_MAX
 
 GROUNDS = [ground.value for ground in RevocationGround]
 
@@ -85,10 +86,20 @@ class CertificateOut(PublicCertificateOut):
 
 class CertificateListArgs(Schema):
     dossier_id = fields.UUID(required=True)
+    limit = fields.Int(
+        load_default=BOUNDED_DEFAULT, validate=validate.Range(min=1, max=BOUNDED_MAX)
+    )
+    after = fields.Str(
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "cursor: the `next` of the previous page"},
+    )
 
 
 class CertificateList(Schema):
     items = fields.List(fields.Nested(CertificateOut))
+    next = fields.Str(
+        allow_none=True, metadata={"description": "cursor of the next page (null on the last)"}
+    )
 
 
 class DecisionOut(Schema):

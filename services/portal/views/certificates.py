@@ -19,7 +19,16 @@ from services.portal import formal, pdf, signin
 from services.portal.api_client import ApiError
 from services.portal.i18n import translate
 from services.portal.links import public_url
-from services.portal.views.common import api, call, done, form, pdf_response, refused, today
+from services.portal.views.common import (
+    api,
+    call,
+    done,
+    every,
+    form,
+    pdf_response,
+    refused,
+    today,
+)
 from services.portal.vocab import REVOCATION_GROUNDS
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificates")
@@ -48,8 +57,8 @@ def check() -> Any:
 
 
 def latest(dossier_id: Any) -> dict[str, Any] | None:
-    found = call("evaluation", "GET", "/certificates", params={"dossier_id": str(dossier_id)})
-    return found["items"][-1] if found["items"] else None
+    found = every("evaluation", "/certificates", dossier_id=str(dossier_id))
+    return found[-1] if found else None
 
 
 @bp.get("/of/<uuid:dossier_id>")

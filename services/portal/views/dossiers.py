@@ -114,7 +114,7 @@ def detail(dossier_id: Any) -> Any:
     case = maybe("evaluation", f"/cases/{dossier_id}")
     certificates = []
     if case and case["stage"] == "recognised":
-        certificates = items("evaluation", "/certificates", dossier_id=str(dossier_id))
+        certificates = every("evaluation", "/certificates", dossier_id=str(dossier_id))
     colleagues = []
     me = (signin.account() or {}).get("id")
     if "assign" in dossier["allowed_actions"] and dossier["handler_account_id"] == me:

@@ -149,6 +149,10 @@ def test_officials_in_reach_and_the_owner_list_a_cases_certificates(people, cert
         [item] = reply.body["items"]
         assert item["number"] == certificate["number"] and item["status"] == "valid"
         assert "decided_by" not in item
+        assert reply.body["next"] is None  # one page holds a case's by default
+    # Paged like every list: after the last number, nothing is left.
+    after = people["applicant"]("GET", f"{path}&limit=1&after={certificate['number']}")
+    assert (after.body["items"], after.body["next"]) == ([], None)
     # Not on the case: the district's authority (never awaited on it; before ADR 0009 its
     # jurisdiction reached it) and another province's.
     for who in ("district_authority", "other_province_authority"):

@@ -42,6 +42,7 @@ PUBLIC = {
         ("/api/v1/auth/password/forgot", "post"),
         ("/api/v1/auth/password/link", "post"),
         ("/api/v1/auth/password/set", "post"),
+        ("/api/v1/accounts/email-confirmation", "post"),
         ("/api/v1/units", "get"),
         ("/api/v1/product-sets", "get"),
         ("/api/v1/ledger/keys", "get"),

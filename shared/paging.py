@@ -1,5 +1,5 @@
-"""One page of a short list that is read whole (a dossier's documents, a council's seats, an
-evaluation's sheets): paged like every other list (``limit``, ``after`` = the ``next`` of the
+"""One page of a short list that is read whole (a council's seats, an evaluation's sheets, a
+case's certificates): paged like every other list (``limit``, ``after`` = the ``next`` of the
 previous page) so that no list answer is unbounded, while the query stays the one it was.
 
 The cursor is the key of the last item given; a cursor no longer in the list (its item went

@@ -356,6 +356,8 @@ def people(stack: Stack, case: Climb) -> tuple[Roles, list[str]]:
                 Visit("/password/forgot"),
                 Visit("/password/forgot", then=SEND),  # nothing typed
                 Visit("/password/set?token=used-or-lapsed", status=410),
+                Visit("/email/confirm?token=used-or-lapsed", shows="main form button"),
+                Visit("/email/confirm", status=410),  # no token
                 Visit("/dashboard/"),  # to sign in first
                 Visit("/products", shows=".register-cards"),
                 Visit("/products?unit.province=45&unit.district=461&status=all&star_rank=4"),

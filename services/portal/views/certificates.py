@@ -58,7 +58,7 @@ def check() -> Any:
 
 def latest(dossier_id: Any) -> dict[str, Any] | None:
     found = every("evaluation", "/certificates", dossier_id=str(dossier_id))
-    return found[-1] if found else None
+    return found[0] if found else None  # newest first
 
 
 @bp.get("/of/<uuid:dossier_id>")

@@ -23,6 +23,9 @@ def send_later(app: Celery, name: str, *, queue: str, seconds: float, **options:
     """
     if on_rabbitmq(app):
         delay = topology.delay_queue(queue, topology.delay_for(seconds))
-        app.send_task(name, exchange="", routing_key=delay.name, **options)
+        # The queue itself, not a routing key: Celery sends a task routed to a direct queue
+        # (the sender's, by task_routes) through the default exchange under that queue's name
+        # whatever routing key is given, which skipped the delay.
+        app.send_task(name, queue=delay, **options)
     else:
         app.send_task(name, countdown=seconds, exchange="", routing_key=queue, **options)

@@ -55,25 +55,29 @@ def test_smtp_faults_retry_transient_mark_permanent_and_double_at_most_once(
     plan.add(refusal)
     rng = random.Random(SEED)
     dropped: Counter[str] = Counter()
-    injected = {"transient": 0, "drop": 0}
+    injected: dict[str, list[Fault]] = {"transient": [], "drop": []}
 
     def fault(_: int) -> None:
         roll = rng.random()
         if roll < 0.10:
             reply = rng.choice((TRY_AGAIN_LATER, SERVICE_NOT_AVAILABLE))
-            plan.reply(rng.choice(others), reply, times=rng.randint(1, 2))
-            injected["transient"] += 1
+            transient = Fault(rng.choice(others), reply=reply, times=rng.randint(1, 2))
+            plan.add(transient)
+            injected["transient"].append(transient)
         elif roll < 0.15:
             address = rng.choice(others)
-            plan.drop_after_data(address)
+            drop = Fault(address, drop=True)
+            plan.add(drop)
+            injected["drop"].append(drop)
             dropped[address] += 1
-            injected["drop"] += 1
 
     workload.run(OPS, fault)
-    assert injected["transient"] >= 10 and injected["drop"] >= 5, injected
-
     tally = scope.settle(workload, may_fail={refused}, may_repeat=dropped)
-    assert plan.pending == 1, "an injected fault never fired"  # only the refusal stays
+    # Enough faults met a message: one injected for someone no later email goes to (near the
+    # end of the run, or behind another fault of the same address) waits in vain, and how many
+    # do depends on how far the sender lags the workload.
+    fired = {kind: sum(f.fired > 0 for f in faults) for kind, faults in injected.items()}
+    assert fired["transient"] >= 10 and fired["drop"] >= 5, (fired, len(injected["transient"]))
     # The refused ones were answered once each, never tried again, and staff see them.
     d = Delivery.__table__.c
     failed = dict(

@@ -150,6 +150,9 @@ def test_worker_retries_transient_failures_and_dead_letters_poison(
         assert _wait_for(lambda: _contacts(rt, flaky_event["payload"]["account_id"]) == 1)
         assert _wait_for(lambda: _contacts(rt, good_event["payload"]["account_id"]) == 1)
         assert _wait_for(lambda: _dead_count(env) >= 2, timeout=30)
+        # The redelivery too: on RabbitMQ a worker holds at most its prefetch (4) unacked, so
+        # the fifth message may come after everything above is already true.
+        assert _wait_for(lambda: _counted("duplicate") - before["duplicate"] == 1)
     dead = _dead_letters(env)
     assert {d["envelope"]["event_id"] for d in dead} == {
         poison_event["event_id"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from kombu import Connection
 
 from services.notification.tasks import SEND_PENDING
@@ -52,5 +53,26 @@ def test_queued_emails_wake_the_sender_on_its_own_queue(env, notification: Any) 
         # A redelivery queues nothing, so it wakes no one.
         assert waking.inbox().consume(event.to_dict()) == "duplicate"
         assert task_names(env.broker_url, "notification.mail", wait=0.5) == []
+    finally:
+        waking.close()
+
+
+def test_a_delayed_wake_up_reaches_the_sender_after_its_delay(env, notification: Any) -> None:
+    """After a transient failure the sender wakes itself at the next retry time: on RabbitMQ
+    through a delay queue that hands the message on to ``notification.mail``, on the embedded
+    broker as a countdown (which the worker holds: nothing to see on the queue here)."""
+    from services.notification.runtime import Notification
+    from shared.messaging.later import on_rabbitmq, send_later
+
+    waking = Notification(wake_sender=True)
+    try:
+        if not on_rabbitmq(waking.celery):
+            pytest.skip("the embedded broker delays with a countdown held by the worker")
+        with waking.celery.connection_for_write() as conn:
+            topology.declare(conn)
+        task_names(env.broker_url, "notification.mail", wait=0)
+        send_later(waking.celery, SEND_PENDING, queue="notification.mail", seconds=1)
+        assert task_names(env.broker_url, "notification.mail", wait=0.5) == []  # not yet
+        assert task_names(env.broker_url, "notification.mail", wait=10) == [SEND_PENDING]
     finally:
         waking.close()

@@ -5,7 +5,6 @@ of the module's own that a test can script faults into. A module may name other 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,7 +13,6 @@ from services.notification.sink import SmtpSink
 from tests.e2e.stack import Stack, free_port, running
 from tests.reliability.effects import Scope
 from tests.support.environment import Environment
-from tests.support.observe import scalar, wait_until
 
 PROCESSES = (
     "registration-web",
@@ -55,32 +53,4 @@ def scope(stack: Stack, sink: SmtpSink) -> Scope:
         s: stack.env[f"OCOP_{s.upper()}_DATABASE_URL"]
         for s in ("registration", "evaluation", "notification")
     }
-    _quiet(databases["notification"])
     return Scope(databases, sink.store.directory)
-
-
-def _quiet(notification_url: str, timeout: float = 300) -> None:
-    """The session's backlog first. The suites before ran the services in-process, with no
-    sender: the first fault run's stack sends thousands of emails they queued (and applies the
-    events left in the broker) before any of its own, and on a loaded machine that took longer
-    than a run's settling allows. Its own effects are counted from a quiet start."""
-    from datetime import UTC, datetime
-
-    from sqlalchemy import func, or_, select
-
-    from services.notification.models import Delivery
-
-    quiet_since: list[float] = []
-
-    def settled() -> bool:
-        # What a sender may take now: a row an earlier test leased and left (its sender
-        # stopped mid-send, on purpose) waits out its lease, which is not this run's business.
-        free = or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < datetime.now(UTC))
-        waiting = select(func.count()).where(Delivery.status == "queued", free)
-        if scalar(notification_url, waiting):
-            quiet_since.clear()
-            return False
-        quiet_since.append(time.monotonic())
-        return quiet_since[-1] - quiet_since[0] >= 3  # none queued for 3 s: events applied too
-
-    assert wait_until(settled, timeout, every=0.5), "the session's queued emails never went out"

@@ -64,11 +64,17 @@ _CURSOR = {"description": "cursor: the `next` of the previous page"}
 _NEXT = {"description": "cursor of the next page (null on the last)"}
 
 
-class CouncilListArgs(Schema):
+class _LevelUnitPageArgs(Schema):
+    """A page of councils or rounds, of one level and unit if given."""
+
     level = Level()
     unit = fields.Str(validate=validate.Length(max=40))
     limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
     after = fields.UUID(metadata=_CURSOR)
+
+
+class CouncilListArgs(_LevelUnitPageArgs):
+    pass
 
 
 class CouncilList(Schema):
@@ -123,11 +129,8 @@ class RoundOut(Schema):
     closes_on = fields.Date()
 
 
-class RoundListArgs(Schema):
-    level = Level()
-    unit = fields.Str(validate=validate.Length(max=40))
-    limit = fields.Int(load_default=50, validate=validate.Range(min=1, max=200))
-    after = fields.UUID(metadata=_CURSOR)
+class RoundListArgs(_LevelUnitPageArgs):
+    pass
 
 
 class RoundList(Schema):

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from kombu import Connection
 
-from shared.messaging import topology
-from tests.support.environment import Environment, environment
+from tests.support.environment import Environment, environment, exported, migrate
 
 pytest_plugins = ["tests.support.app_fixtures"]
 
@@ -23,35 +20,14 @@ def pytest_report_header() -> str:
 @pytest.fixture(scope="session")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
     """The run mode, exported to this process's environment so settings pick it up."""
-    data_dir: Path = tmp_path_factory.mktemp("ocop-data")
-    with environment(data_dir) as e:
-        saved = {k: os.environ.get(k) for k in e.variables()}
-        os.environ.update(e.variables())
-        with Connection(e.broker_url) as conn:
-            topology.declare(conn)
-            # Durable queues on a shared RabbitMQ may hold messages from an earlier run.
-            for queue in topology.all_queues():
-                queue(conn.default_channel).purge()
-        try:
-            yield e
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
+    with environment(tmp_path_factory.mktemp("ocop-data")) as e, exported(e):
+        yield e
 
 
 @pytest.fixture(scope="session")
 def migrated(env: Environment) -> Environment:
     """Every service's database built by running its migrations, as in production."""
-    from shared import config
-    from shared.migrate import upgrade
-
-    for service in config.SERVICES:
-        (env.data_dir / service).mkdir(parents=True, exist_ok=True)
-        upgrade(service, env.database_urls[service])
-    return env
+    return migrate(env)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,11 @@
 """Fault runs over real processes (tests/e2e/stack.py): registration's web, relay and worker
 (which files the case-file ledger), notification's worker, sender and relay, and an SMTP sink
 of the module's own that a test can script faults into. A module may name other processes in
-``PROCESSES``, as the e2e modules do."""
+``PROCESSES``, as the e2e modules do.
+
+The fault runs share a system of their own, apart from the session's: a sender started on the
+session's databases would first send the thousands of emails the in-process suites queued and
+never sent, and a run's own emails would wait behind them past its settling."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import pytest
 from services.notification.sink import SmtpSink
 from tests.e2e.stack import Stack, free_port, running
 from tests.reliability.effects import Scope
-from tests.support.environment import Environment
+from tests.support.environment import Environment, environment, exported, migrate
 
 PROCESSES = (
     "registration-web",
@@ -22,6 +26,13 @@ PROCESSES = (
     "notification-sender",
     "notification-relay",
 )
+
+
+@pytest.fixture(scope="package")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Environment]:
+    """The fault runs' own databases and broker, migrated (overrides the session's)."""
+    with environment(tmp_path_factory.mktemp("ocop-faults")) as e, exported(e):
+        yield migrate(e)
 
 
 @pytest.fixture(scope="module")

@@ -53,6 +53,41 @@ class Environment:
         return env
 
 
+@contextmanager
+def exported(env: Environment) -> Iterator[Environment]:
+    """``env`` in this process's environment (so settings pick it up) with its broker's queues
+    declared and empty; the environment as it was afterwards."""
+    from kombu import Connection
+
+    from shared.messaging import topology
+
+    saved = {k: os.environ.get(k) for k in env.variables()}
+    os.environ.update(env.variables())
+    with Connection(env.broker_url) as conn:
+        topology.declare(conn)
+        # Durable queues on a shared RabbitMQ may hold messages from an earlier run.
+        for queue in topology.all_queues():
+            queue(conn.default_channel).purge()
+    try:
+        yield env
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def migrate(env: Environment) -> Environment:
+    """Every service's database built by running its migrations, as in production."""
+    from shared.migrate import upgrade
+
+    for service in config.SERVICES:
+        (env.data_dir / service).mkdir(parents=True, exist_ok=True)
+        upgrade(service, env.database_urls[service])
+    return env
+
+
 def _postgres_admin_dsn(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -209,11 +209,10 @@ class Scope:
         tally.effects += sum(n for mid, n in sent.items() if mid in known)
         return deliveries
 
-    def settle(self, workload: Workload, timeout: float = 300, **kw: object) -> Tally:
+    def settle(self, workload: Workload, timeout: float = 120, **kw: object) -> Tally:
         """The tally once nothing is missing (or ``timeout`` passed) and nothing more came for a
-        few seconds: a duplicate would come late. The first fault run's sender also sends the
-        emails the in-process suites before it queued (thousands in the whole suite) before its
-        own, so on a loaded machine its own may take minutes: a long bound, reached only then."""
+        few seconds: a duplicate would come late. A run settles in seconds; the bound is for a
+        machine loaded by the other run mode beside it (.ci/run)."""
         wait_until(lambda: not self.count(workload, **kw).lost, timeout, every=1.0)  # type: ignore[arg-type]
         before = self.count(workload, **kw)  # type: ignore[arg-type]
         wait_until(lambda: False, 4)

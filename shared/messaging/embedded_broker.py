@@ -71,6 +71,16 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _ready_index(messages: Table) -> Index:
+    """The dequeue's index, made once: an Index joins its table's metadata, so kombu creates it
+    with the table in every database opened after, and a second one of the same name would be
+    created twice there ("index already exists")."""
+    for index in messages.indexes:
+        if index.name == READY_INDEX:
+            return index
+    return Index(READY_INDEX, messages.c.queue_id, messages.c.visible, messages.c.id)
+
+
 class Channel(kombu_sqla.Channel):
     def __init__(self, connection: Any, **kwargs: Any) -> None:
         super().__init__(connection, **kwargs)
@@ -114,9 +124,7 @@ class Channel(kombu_sqla.Channel):
                 known = {ix["name"] for ix in inspect(conn).get_indexes(messages.name)}
                 if READY_INDEX not in known:
                     conn.execute(messages.delete().where(messages.c.visible == false()))
-                    Index(
-                        READY_INDEX, messages.c.queue_id, messages.c.visible, messages.c.id
-                    ).create(conn, checkfirst=True)
+                    _ready_index(messages).create(conn, checkfirst=True)
             _prepared.add(key)
 
     @property

@@ -63,12 +63,12 @@ def exported(env: Environment) -> Iterator[Environment]:
 
     saved = {k: os.environ.get(k) for k in env.variables()}
     os.environ.update(env.variables())
-    with Connection(env.broker_url) as conn:
-        topology.declare(conn)
-        # Durable queues on a shared RabbitMQ may hold messages from an earlier run.
-        for queue in topology.all_queues():
-            queue(conn.default_channel).purge()
     try:
+        with Connection(env.broker_url) as conn:
+            topology.declare(conn)
+            # Durable queues on a shared RabbitMQ may hold messages from an earlier run.
+            for queue in topology.all_queues():
+                queue(conn.default_channel).purge()
         yield env
     finally:
         for key, value in saved.items():

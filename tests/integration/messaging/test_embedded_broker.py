@@ -222,3 +222,27 @@ def test_consumed_messages_left_by_plain_kombu_are_cleared_once(tmp_path: Path) 
         message = QUEUE(conn.channel()).get(no_ack=False)
         assert message.decode() == "new"
         message.ack()
+
+
+def test_databases_plain_kombu_used_and_new_ones_open_in_one_process(tmp_path: Path) -> None:
+    # Each database that lacked the index used to add another of the same name to kombu's
+    # table, which the next new database was then created with twice.
+    for name in ("old-1", "old-2"):
+        path = tmp_path / f"{name}.sqlite"
+        with sqlite3.connect(path) as db:
+            db.executescript(
+                """
+                CREATE TABLE kombu_queue (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name VARCHAR(200) UNIQUE);
+                CREATE TABLE kombu_message (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    visible BOOLEAN, timestamp DATETIME, payload TEXT NOT NULL,
+                    version SMALLINT NOT NULL, queue_id INTEGER REFERENCES kombu_queue (id));
+                """
+            )
+        _publish(f"sqla+sqlite:///{path}", name)
+    fresh = f"sqla+sqlite:///{tmp_path / 'new.sqlite'}"
+    _publish(fresh, "new")
+    with _connection(fresh) as conn:
+        message = QUEUE(conn.channel()).get(no_ack=False)
+        assert message.decode() == "new"
+        message.ack()

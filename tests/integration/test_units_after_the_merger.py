@@ -15,61 +15,22 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import Flask
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from services import cli
 from services.evaluation import models as evaluation_models
 from services.evaluation.schemas.certificates import GROUNDS
 from services.portal import formal
-from services.registration import models as registration_models
 from shared import unit_map
 from shared.units import lookup
 from shared.units.merger import sample_path
 from tests.support import councils as kit
-from tests.support import flows
+from tests.support import flows, merger
 from tests.support.cases import accepted_dossier, deliver
+from tests.support.merger import NEW_COMMUNE, NEW_PROVINCE, OLD_COMMUNE
 from tests.support.register import seed_certificate
 
-OLD_COMMUNE = flows.COMMUNE  # pre2025:commune:19333, Phường 1 (Đông Hà, Quảng Trị 45)
-NEW_COMMUNE = "2025:commune:19333"  # Phường Đông Hà, which Phường 1 merged into
-NEW_PROVINCE = "2025:province:44"  # the new Tỉnh Quảng Trị
 ELSEWHERE = "2025:commune:19360"  # Phường Quảng Trị: Phường 1 did not merge into it
 HEADER = "old_code,new_code,old_name,new_name\n"
-
-
-def _tables(rt: Any) -> tuple[Any, Any]:
-    models = registration_models if rt.service == "registration" else evaluation_models
-    return models.unit_map_tables
-
-
-def _forget_the_map(*runtimes: Any) -> None:
-    """Other suites answer by filed units: the map goes when these tests are done."""
-    for rt in runtimes:
-        with rt.db.engine.begin() as conn:
-            for table in _tables(rt):
-                conn.execute(delete(table))
-
-
-def _successors(rt: Any) -> dict[str, str]:
-    successors = _tables(rt)[0]
-    with rt.db.engine.connect() as conn:
-        rows = conn.execute(select(successors.c.old_code, successors.c.new_code)).all()
-    return dict(rows)
-
-
-def _map_events(registration: Any) -> list[dict[str, Any]]:
-    o = registration.outbox.c
-    with registration.db.engine.connect() as conn:
-        rows = conn.execute(
-            select(o.envelope).where(o.type == unit_map.EVENT_TYPE).order_by(o.id)
-        ).all()
-    return [envelope for (envelope,) in rows]
-
-
-def _deliver_map(registration: Any, evaluation: Any) -> None:
-    inbox = evaluation.inbox()
-    for envelope in _map_events(registration):
-        inbox.consume(envelope)
 
 
 @pytest.fixture()
@@ -80,13 +41,9 @@ def two_tier(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture()
 def no_map_left(registration: Any, evaluation: Any) -> Iterator[None]:
-    _forget_the_map(registration, evaluation)
+    merger.forget(registration, evaluation)
     yield
-    _forget_the_map(registration, evaluation)
-
-
-def _load(path: Path, *extra: str) -> int:
-    return cli.main(["units", "map", str(path), *extra])
+    merger.forget(registration, evaluation)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -101,24 +58,24 @@ def _write(tmp_path: Path, text: str) -> Path:
 def test_the_sample_loads_whole_and_every_old_province_is_told(
     registration, evaluation, no_map_left, two_tier, capsys
 ) -> None:
-    assert _load(sample_path()) == 0
+    assert merger.load(sample_path()) == 0
     assert "264" in capsys.readouterr().out
-    kept = _successors(registration)
+    kept = merger.successors(registration)
     assert len(kept) == 264 and kept["19333"] == "19333" and kept["19330"] == "19333"
-    told = _map_events(registration)[-63:]  # one per province of the pre-2025 tree
+    told = merger.map_events(registration)[-63:]  # one per province of the pre-2025 tree
     assert len({e["payload"]["province_code"] for e in told}) == 63
     by_province = {e["payload"]["province_code"]: e["payload"]["successors"] for e in told}
     assert ["19333", "44", "19333"] in by_province["45"] and by_province["01"] == []
-    _deliver_map(registration, evaluation)
-    assert _successors(evaluation) == kept
+    merger.deliver(registration, evaluation)
+    assert merger.successors(evaluation) == kept
 
 
 def test_each_problem_is_named_by_line_and_nothing_is_loaded(
     registration, no_map_left, two_tier, tmp_path, capsys
 ) -> None:
-    assert _load(sample_path()) == 0
-    before = _successors(registration)
-    events = len(_map_events(registration))
+    assert merger.load(sample_path()) == 0
+    before = merger.successors(registration)
+    events = len(merger.map_events(registration))
     bad = _write(
         tmp_path,
         "# a comment line, not counted as a record\n"
@@ -131,7 +88,7 @@ def test_each_problem_is_named_by_line_and_nothing_is_loaded(
         + "1933x,19333\n",  # line 8: not a code
     )
     capsys.readouterr()
-    assert _load(bad) == 1
+    assert merger.load(bad) == 1
     err = capsys.readouterr().err
     assert "dòng 4: “99999” không phải mã xã nào trong danh mục trước năm 2025" in err
     assert "dòng 5: “99999” không phải mã xã nào trong danh mục năm 2025" in err
@@ -139,33 +96,33 @@ def test_each_problem_is_named_by_line_and_nothing_is_loaded(
     assert "dòng 7: cần 2 đến 4 cột" in err
     assert "dòng 8: “1933x”" in err
     assert "dòng 3" not in err.replace("ở dòng 3", "") and "Chưa nạp gì" in err
-    assert _load(bad, "--language", "en") == 1
+    assert merger.load(bad, "--language", "en") == 1
     err = capsys.readouterr().err
     assert "line 6: commune 19333 already has a successor on line 3" in err
     assert "Nothing was loaded" in err
-    assert _load(_write(tmp_path, "old,new\n19333,19333\n")) == 1
+    assert merger.load(_write(tmp_path, "old,new\n19333,19333\n")) == 1
     assert "dòng 1: dòng tiêu đề phải là old_code,new_code" in capsys.readouterr().err
-    assert _load(_write(tmp_path, HEADER)) == 1
+    assert merger.load(_write(tmp_path, HEADER)) == 1
     assert "tệp không có cặp mã nào" in capsys.readouterr().err
-    assert _load(tmp_path / "missing.csv") == 1
-    assert _successors(registration) == before  # nothing changed, nothing told
-    assert len(_map_events(registration)) == events
+    assert merger.load(tmp_path / "missing.csv") == 1
+    assert merger.successors(registration) == before  # nothing changed, nothing told
+    assert len(merger.map_events(registration)) == events
 
 
 def test_a_load_replaces_the_whole_map(registration, evaluation, no_map_left, two_tier, tmp_path):
-    assert _load(sample_path()) == 0
-    _deliver_map(registration, evaluation)
+    assert merger.load(sample_path()) == 0
+    merger.deliver(registration, evaluation)
     # The corrected list: Phường 1 went to Nam Đông Hà; Quảng Bình's communes are not in it.
-    assert _load(_write(tmp_path, HEADER + "19333,19351\n19336,19333\n")) == 0
-    assert _successors(registration) == {"19333": "19351", "19336": "19333"}
-    _deliver_map(registration, evaluation)  # every event again: the later load of each wins
-    assert _successors(evaluation) == {"19333": "19351", "19336": "19333"}
+    assert merger.load(_write(tmp_path, HEADER + "19333,19351\n19336,19333\n")) == 0
+    assert merger.successors(registration) == {"19333": "19351", "19336": "19333"}
+    merger.deliver(registration, evaluation)  # every event again: the later load of each wins
+    assert merger.successors(evaluation) == {"19333": "19351", "19336": "19333"}
 
 
 def test_a_four_level_deployment_needs_no_map(registration, no_map_left, capsys) -> None:
-    assert _load(sample_path()) == 1  # OCOP_REGIME is four-level, as in the rest of the suite
+    assert merger.load(sample_path()) == 1  # OCOP_REGIME is four-level, as in the rest of the suite
     assert "chế độ “four-level”" in capsys.readouterr().err
-    assert _successors(registration) == {}
+    assert merger.successors(registration) == {}
 
 
 # --- records answer by the current unit -------------------------------------------------------
@@ -215,8 +172,8 @@ def test_a_pre_2025_record_answers_by_its_2025_commune_once_mapped(
     for actor in people.values():
         assert _reads(actor, call, dossier_id) == (404, 404, False)
 
-    assert _load(sample_path()) == 0
-    _deliver_map(registration, evaluation)
+    assert merger.load(sample_path()) == 0
+    merger.deliver(registration, evaluation)
     assert _reads(people["officer"], call, dossier_id) == (200, 200, True)
     assert _reads(people["secretariat"], call, dossier_id) == (200, 200, True)
     assert _reads(people["elsewhere"], call, dossier_id) == (404, 404, False)
@@ -273,8 +230,8 @@ def test_statistics_count_a_pre_2025_case_under_its_2025_province(
             )
         ).scalar_one()
 
-    assert _load(sample_path()) == 0
-    _deliver_map(registration, evaluation)
+    assert merger.load(sample_path()) == 0
+    merger.deliver(registration, evaluation)
     after = by_province(national)
     assert ("pre2025", "45") not in after and ("pre2025", "44") not in after
     assert after[("2025", "44")] == before.get(("2025", "44"), 0) + olds
@@ -296,8 +253,8 @@ def test_the_register_finds_a_pre_2025_certificate_by_its_2025_units(
         return {item["number"] for item in reply.body["items"]}
 
     assert numbers(commune=NEW_COMMUNE) == set()
-    assert _load(sample_path()) == 0
-    _deliver_map(registration, evaluation)
+    assert merger.load(sample_path()) == 0
+    merger.deliver(registration, evaluation)
     assert numbers(commune=NEW_COMMUNE) == {number}
     assert numbers(province=NEW_PROVINCE) == {number}
     assert numbers(commune=ELSEWHERE) == set()
@@ -309,8 +266,8 @@ def test_the_register_finds_a_pre_2025_certificate_by_its_2025_units(
 def test_a_record_filed_after_the_map_answers_by_it_at_once(
     call, admin, commune_officer, eval_call, registration, evaluation, no_map_left, two_tier
 ) -> None:
-    assert _load(sample_path()) == 0
-    _deliver_map(registration, evaluation)
+    assert merger.load(sample_path()) == 0
+    merger.deliver(registration, evaluation)
     _applicant, dossier = accepted_dossier(call, commune_officer)
     assert deliver(registration, evaluation, dossier["id"]) == 2
     officer = kit.official(admin, eval_call, ["commune_officer"], NEW_COMMUNE)
@@ -327,7 +284,7 @@ def test_a_late_older_load_of_a_province_is_left_out(evaluation, no_map_left) ->
         assert not unit_map.record(uow.session, tables, payload, older)
         assert not unit_map.record(uow.session, tables, payload, newer)  # twice: kept once
         uow.commit()
-    assert _successors(evaluation) == {"19333": "19351"}
+    assert merger.successors(evaluation) == {"19333": "19351"}
 
 
 def test_the_2025_province_revokes_a_pre_2025_certificate_once_mapped(
@@ -342,11 +299,52 @@ def test_the_2025_province_revokes_a_pre_2025_certificate_once_mapped(
     body = {"ground": GROUNDS[0], "found_on": date.today().isoformat()}
 
     assert authority("POST", path, json=body).status in (403, 404)  # no map: not theirs yet
-    assert _load(sample_path()) == 0
-    _deliver_map(registration, evaluation)
+    assert merger.load(sample_path()) == 0
+    merger.deliver(registration, evaluation)
     assert other("POST", path, json=body).status in (403, 404)
     revoked = authority("POST", path, json=body)
     assert revoked.status == 201, revoked.body
     assert revoked.body["status"] == "revoked"
     # The certificate keeps the authority that recognised it.
     assert revoked.body["authority_unit"] == "pre2025:province:45"
+
+
+# --- a producer of the old map files today ----------------------------------------------------
+
+
+def test_a_producer_of_the_old_map_files_in_its_2025_commune(
+    call, admin, eval_call, registration, evaluation, two_tier_registration, no_map_left, two_tier
+) -> None:
+    """A producer recorded in Phường 1 before the merger (as a province's file of certificates
+    brings them in) files a new dossier in Phường Đông Hà, where today's officers take it in;
+    until the map names its commune, it is told why it cannot, and nothing is filed."""
+    owner = flows.register(call)
+    producer = flows.create_producer(owner, OLD_COMMUNE)
+    today = flows.Actor(two_tier_registration, owner.token, owner.account)
+    body = flows.dossier_body(producer["id"])
+
+    def drafts() -> int:
+        return len(today("GET", "/api/v1/dossiers?limit=100").body["items"])
+
+    refused = today("POST", "/api/v1/dossiers", json=body)
+    assert (refused.status, refused.body["code"]) == (409, "dossier.commune_not_on_map")
+    assert refused.body["params"] == {"commune": "Phường 1"}
+    assert drafts() == 0
+
+    assert merger.load(sample_path()) == 0
+    merger.deliver(registration, evaluation)
+    submitted = flows.submitted_dossier(today, producer["id"])
+    assert (submitted["unit_tree"], submitted["district_code"], submitted["commune_code"]) == (
+        "2025",
+        None,
+        "19333",
+    )
+    assert submitted["province_code"] == "44"
+    officer = kit.official(admin, eval_call, ["commune_officer"], NEW_COMMUNE)
+    accepted = flows.act(
+        flows.Actor(two_tier_registration, officer.token, officer.account), submitted, "accept"
+    )
+    assert accepted.status == 200, accepted.body
+    # The producer keeps the commune it was recorded in.
+    kept = today("GET", f"/api/v1/producers/{producer['id']}").body
+    assert (kept["unit_tree"], kept["commune_code"]) == ("pre2025", "19333")

@@ -107,3 +107,16 @@ def notification_app(notification, registration):
 def note_call(notification_app) -> flows.Transport:
     """Calls to the notification API; sign in through ``call`` (registration)."""
     return flows.flask_transport(notification_app.test_client())
+
+
+@pytest.fixture()
+def two_tier_registration(registration):
+    """The registration API of a deployment filing in the 2025 tree (the two-tier regime)."""
+    import dataclasses
+
+    from services.registration.app import create_app
+    from services.registration.runtime import Registration
+
+    runtime = Registration(dataclasses.replace(registration.settings, regime="two-tier"))
+    yield flows.flask_transport(create_app(runtime).test_client())
+    runtime.close()

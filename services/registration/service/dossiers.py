@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from services.registration.domain import lifecycle
 from services.registration.domain.lifecycle import Action, Status
 from services.registration.models import Account, Dossier, Producer
-from services.registration.service import access, certificate_refs, product_codes
+from services.registration.service import access, certificate_refs, product_codes, unit_map
 from services.registration.service import producers as producer_service
 from shared import calendar
 from shared.auth import Principal, UnitRef
@@ -143,6 +143,7 @@ def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str
         filed_on=None,
         product_set_code=data["product_set_code"],
     )
+    tree, province, district, commune = unit_map.filing_unit(uow.session, producer, regime)
     now = _now()
     dossier = Dossier(
         id=new_id(),
@@ -155,10 +156,10 @@ def create(*, uow: UnitOfWork, principal: Principal, regime: str, data: dict[str
         product_set_code=data["product_set_code"],
         rubric_version=RUBRIC_VERSION,
         regime=regime,
-        unit_tree=producer.unit_tree,
-        province_code=producer.province_code,
-        district_code=producer.district_code,
-        commune_code=producer.commune_code,
+        unit_tree=tree,
+        province_code=province,
+        district_code=district,
+        commune_code=commune,
         form01=_form01(producer, bool(data.get("commitment", False))),
         self_assessment=answers,
         samples_count=data.get("samples_count", 0),

@@ -34,7 +34,8 @@ from tests.integration.evaluation.test_decisions import (
     sign_in_people,
 )
 from tests.integration.evaluation.test_upgrade import file_and_accept, lookup, recorded, stored
-from tests.support import flows
+from tests.support import councils as kit
+from tests.support import flows, merger
 from tests.support.cases import deliver
 
 IMPORTER = Actor(None, "system")
@@ -366,3 +367,52 @@ def test_an_upgrade_of_an_imported_certificate_supersedes_it(
     assert (new["star_rank"], new["level"]) == (4, "province")
     old_now = lookup(eval_call, old["number"])
     assert (old_now["status"], old_now["superseded_by"]) == ("superseded", new["number"])
+
+
+def test_on_the_2025_map_a_district_certificate_is_reevaluated_by_the_province(
+    registration, evaluation, eval_call, admin, people, two_tier_registration
+) -> None:
+    """A province adopting the platform today files on the 2025 map, and its file's
+    certificates were recognised on the old one (here a district's 3★, in Phường 1). The
+    producer files the re-evaluation in Phường Đông Hà, which Phường 1 merged into; the 2025
+    commune takes it in, the 2025 province recognises it, and the new certificate supersedes
+    the imported one."""
+    old = import_one(registration, evaluation, people, expires_in=150)
+    owner = people["registration_applicant"]
+    owner = flows.Actor(two_tier_registration, owner.token, owner.account)
+    officer = kit.official(admin, eval_call, ["commune_officer"], merger.NEW_COMMUNE)
+    province = kit.official(admin, eval_call, ["decision_authority"], merger.NEW_PROVINCE)
+    body = flows.dossier_body(people["producer_id"]) | {
+        "registration_type": "re_evaluation",
+        "certificate_number": old["number"],
+    }
+    with merger.sample_map(registration, evaluation):
+        draft = owner("POST", "/api/v1/dossiers", json=body)
+        assert draft.status == 201, draft.body
+        assert flows.upload(owner, draft.body["id"], "business_registration").status == 201
+        submitted = flows.act(owner, draft.body, "submit")
+        assert submitted.status == 200, submitted.body
+        intake = flows.Actor(two_tier_registration, officer.token, officer.account)
+        accepted = flows.act(intake, submitted.body, "accept")
+        assert accepted.status == 200, accepted.body
+        dossier_id = accepted.body["id"]
+        assert deliver(registration, evaluation, dossier_id) == 2
+        with evaluation.db.reader() as session:
+            case = session.get_one(Case, uuid.UUID(dossier_id))
+            assert (case.regime, case.unit_tree, case.commune_code) == ("two-tier", "2025", "19333")
+            assert case.previous_certificate == old["number"]
+
+        version = awaiting_decision(
+            evaluation, dossier_id, star_rank=3, level="province", closed_on=days_ago(2)
+        )
+        reply = decide(province, dossier_id, version, days_ago(0))
+        assert reply.status == 201, reply.body
+    new = reply.body["certificate"]
+    assert (new["star_rank"], new["level"], new["imported"]) == (3, "province", False)
+    assert new["authority_unit"] == merger.NEW_PROVINCE
+    old_now = lookup(eval_call, old["number"])
+    assert (old_now["status"], old_now["superseded_by"]) == ("superseded", new["number"])
+    assert old_now["authority_unit"] == "pre2025:district:461"  # as recognised
+    deliver(evaluation, registration, dossier_id)
+    assert recorded(registration, old["number"]).status == "superseded"
+    assert recorded(registration, new["number"]).status == "valid"

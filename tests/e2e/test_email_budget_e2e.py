@@ -22,7 +22,6 @@ from shared.rubrics import load_rubric
 from tests.e2e.stack import Stack
 from tests.e2e.test_notification_flow_e2e import (  # noqa: F401 - fixtures used by name
     VIETNAM,
-    _council,
     sink,
     stack,
 )
@@ -86,8 +85,8 @@ def test_a_district_case_writes_only_to_the_people_on_it(stack: Stack, sink) -> 
     # The commune review, then a district council of five; one member declares a conflict.
     eventually(lambda: handler("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200)
     kit.propose(handler, dossier_id)
-    council_id = _council(
-        secretariat, members, "Hội đồng OCOP quận Ninh Kiều", "district", DISTRICT
+    council_id = kit.seat_over_api(
+        secretariat, members, name="Hội đồng OCOP quận Ninh Kiều", level="district", unit=DISTRICT
     )
     opened = kit.assign(secretariat, dossier_id, council_id)
     assert opened.status == 201, opened.body
@@ -98,10 +97,8 @@ def test_a_district_case_writes_only_to_the_people_on_it(stack: Stack, sink) -> 
     assert conflicted("GET", f"/api/v1/cases/{dossier_id}").status == 404
     assert unseated("GET", f"/api/v1/cases/{dossier_id}").status == 404
     sheet = load_rubric().sheet("04")
-    for member, total in zip(members[:4], (58, 60, 61, 59), strict=True):
-        assert kit.declare(member, evaluation_id).status == 201
-        reply = kit.submit(member, evaluation_id, answers_for(total, marks=3, sheet=sheet))
-        assert reply.status == 201, reply.body
+    totals = (58, 60, 61, 59)
+    kit.score(members, evaluation_id, [answers_for(t, marks=3, sheet=sheet) for t in totals])
     assert kit.finalise(members[0], evaluation_id).status == 200
 
     # The district authority recognises 3 stars, then revokes the certificate.

@@ -45,34 +45,15 @@ def _official(
 def _council(
     secretariat: flows.Actor, admin: flows.Actor, ecall: flows.Transport, level: str, unit: str
 ) -> tuple[str, list[flows.Actor]]:
-    """A council of five officials, seated once the evaluation service knows them."""
+    """A council of five new officials, seated over the API."""
     people = [_official(admin, ecall, ["council_member"], unit) for _ in range(5)]
-    council = secretariat(
-        "POST",
-        "/api/v1/councils",
-        json={"name": f"Hội đồng OCOP {level}", "level": level, "unit": unit},
-    )
-    assert council.status == 201, council.body
-    for person, role in zip(
-        people, ["chair", "secretary", "member", "member", "member"], strict=True
-    ):
-        eventually(
-            lambda p=person, r=role: secretariat(
-                "POST",
-                f"/api/v1/councils/{council.body['id']}/members",
-                json={"account_id": p.account["id"], "role": r},
-            ),
-            lambda reply: reply.status == 201,  # 422 until account.created has arrived
-        )
-    return council.body["id"], people
+    name = f"Hội đồng OCOP {level}"
+    return kit.seat_over_api(secretariat, people, name=name, level=level, unit=unit), people
 
 
 def _score(people: list[flows.Actor], evaluation_id: str, totals: list[int]) -> None:
     sheet = load_rubric().sheet(SET_CODE)
-    for person, total in zip(people, totals, strict=False):
-        assert kit.declare(person, evaluation_id).status == 201
-        reply = kit.submit(person, evaluation_id, answers_for(total, marks=4, sheet=sheet))
-        assert reply.status == 201, reply.body
+    kit.score(people, evaluation_id, [answers_for(t, marks=4, sheet=sheet) for t in totals])
 
 
 @dataclass

@@ -138,27 +138,14 @@ def _claim(rcall: flows.Transport, email: str) -> flows.Actor:
 def _council(
     secretariat: flows.Actor, admin: flows.Actor, ecall: flows.Transport
 ) -> tuple[str, list[flows.Actor]]:
-    """A district council of five, seated once the evaluation service knows them."""
+    """A district council of five new officials, seated over the API."""
     people = [
         flows.create_official(admin, ["council_member"], DISTRICT).on(ecall) for _ in range(5)
     ]
-    council = secretariat(
-        "POST",
-        "/api/v1/councils",
-        json={"name": "Hội đồng OCOP huyện", "level": "district", "unit": DISTRICT},
-    )
-    assert council.status == 201, council.body
-    roles = ["chair", "secretary", "member", "member", "member"]
-    for person, role in zip(people, roles, strict=True):
-        eventually(
-            lambda p=person, r=role: secretariat(
-                "POST",
-                f"/api/v1/councils/{council.body['id']}/members",
-                json={"account_id": p.account["id"], "role": r},
-            ),
-            lambda reply: reply.status == 201,  # 422 until account.created has arrived
-        )
-    return council.body["id"], people
+    name = "Hội đồng OCOP huyện"
+    return kit.seat_over_api(
+        secretariat, people, name=name, level="district", unit=DISTRICT
+    ), people
 
 
 def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
@@ -228,10 +215,8 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
     assert opened.status == 201, opened.body
     evaluation_id = opened.body["id"]
     sheet = load_rubric().sheet(SET_CODE)
-    for person, total in zip(members, [60, 62, 61, 63], strict=False):
-        assert kit.declare(person, evaluation_id).status == 201
-        reply = kit.submit(person, evaluation_id, answers_for(total, marks=3, sheet=sheet))
-        assert reply.status == 201, reply.body
+    totals = [60, 62, 61, 63]
+    kit.score(members, evaluation_id, [answers_for(t, marks=3, sheet=sheet) for t in totals])
     assert kit.finalise(members[1], evaluation_id).status == 200
     waiting = chair("GET", f"/api/v1/cases/{dossier_id}").body
     assert (waiting["stage"], waiting["level"], waiting["pending_rank"]) == (

@@ -159,33 +159,12 @@ def stack(
         s.stop()
 
 
-def _council(
-    office: flows.Actor, people: list[flows.Actor], name: str, level: str, unit: str
-) -> str:
-    """A council seated through the evaluation API: chair, secretary, then members."""
-    made = office("POST", "/api/v1/councils", json={"name": name, "level": level, "unit": unit})
-    assert made.status == 201, made.body
-    roles = ["chair", "secretary", *["member"] * (len(people) - 2)]
-    for person, role in zip(people, roles, strict=True):
-        eventually(  # 422 until evaluation has heard of the account
-            lambda p=person, r=role: office(
-                "POST",
-                f"/api/v1/councils/{made.body['id']}/members",
-                json={"account_id": p.account["id"], "role": r},
-            ),
-            lambda reply: reply.status == 201,
-        )
-    return made.body["id"]
-
-
 def _score(people: list[flows.Actor], evaluation_id: str, totals: list[int]) -> None:
-    """Everyone declares no conflict; the first ``len(totals)`` score (quorum 4 of 5)."""
+    """The first ``len(totals)`` score (quorum 4 of 5); the others declare no conflict too."""
     sheet = load_rubric().sheet(SET_CODE)
-    for person in people:
+    kit.score(people, evaluation_id, [answers_for(t, marks=4, sheet=sheet) for t in totals])
+    for person in people[len(totals) :]:
         assert kit.declare(person, evaluation_id).status == 201
-    for person, total in zip(people, totals, strict=False):
-        reply = kit.submit(person, evaluation_id, answers_for(total, marks=4, sheet=sheet))
-        assert reply.status == 201, reply.body
 
 
 def _one_decimal(value: float) -> str:
@@ -257,7 +236,9 @@ def _drive(stack: Stack) -> Flow:
     eventually(lambda: officer("GET", f"/api/v1/cases/{dossier_id}"), lambda r: r.status == 200)
     kit.propose(officer, dossier_id)
     district_council = "Hội đồng OCOP thành phố Bến Tre"
-    d_id = _council(district_office, district_people, district_council, "district", DISTRICT)
+    d_id = kit.seat_over_api(
+        district_office, district_people, name=district_council, level="district", unit=DISTRICT
+    )
     opened = kit.assign(district_office, dossier_id, d_id)
     assert opened.status == 201, opened.body
     _score(district_people, opened.body["id"], [78, 80, 82, 79])
@@ -265,7 +246,9 @@ def _drive(stack: Stack) -> Flow:
 
     # The province council: 4★ is the province chair's to recognise.
     province_council = "Hội đồng OCOP tỉnh Bến Tre"
-    p_id = _council(province_office, province_people, province_council, "province", PROVINCE)
+    p_id = kit.seat_over_api(
+        province_office, province_people, name=province_council, level="province", unit=PROVINCE
+    )
     opened = kit.assign(province_office, dossier_id, p_id)
     assert opened.status == 201, opened.body
     _score(province_people, opened.body["id"], [84, 86, 85, 83])

@@ -23,6 +23,7 @@ from services.evaluation import models
 from shared.events.envelope import SYSTEM, new_event
 from tests.support import flows
 from tests.support.cases import deliver
+from tests.support.observe import eventually
 
 DISTRICT = "pre2025:district:461"  # Đông Hà, holding flows.COMMUNE
 PROVINCE = "pre2025:province:45"  # Quảng Trị
@@ -346,12 +347,38 @@ def finalise(closer: flows.Actor, evaluation_id: str) -> flows.Reply:
     )
 
 
-def score_all(council: Council, evaluation_id: str, answer_sets: Sequence[dict]) -> None:
-    """The first ``len(answer_sets)`` people of the council declare no conflict and score."""
-    for person, answers in zip(council.everyone, answer_sets, strict=False):
+def score(people: Sequence[flows.Actor], evaluation_id: str, answer_sets: Sequence[dict]) -> None:
+    """The first ``len(answer_sets)`` of ``people`` declare no conflict and score."""
+    for person, answers in zip(people, answer_sets, strict=False):
         assert declare(person, evaluation_id).status == 201
         reply = submit(person, evaluation_id, answers)
         assert reply.status == 201, reply.body
+
+
+def score_all(council: Council, evaluation_id: str, answer_sets: Sequence[dict]) -> None:
+    """The first ``len(answer_sets)`` people of the council declare no conflict and score."""
+    score(council.everyone, evaluation_id, answer_sets)
+
+
+def seat_over_api(
+    office: flows.Actor, people: Sequence[flows.Actor], *, name: str, level: str, unit: str
+) -> str:
+    """A council created by ``office`` (its level's secretariat) through the evaluation API and
+    seated with ``people``: chair, secretary, then members; returns its id. Each seat is asked
+    for again until evaluation has heard of the account (422 before its account.created)."""
+    made = office("POST", "/api/v1/councils", json={"name": name, "level": level, "unit": unit})
+    assert made.status == 201, made.body
+    roles = ["chair", "secretary", *["member"] * (len(people) - 2)]
+    for person, role in zip(people, roles, strict=True):
+        eventually(
+            lambda p=person, r=role: office(
+                "POST",
+                f"/api/v1/councils/{made.body['id']}/members",
+                json={"account_id": p.account["id"], "role": r},
+            ),
+            lambda reply: reply.status == 201,
+        )
+    return str(made.body["id"])
 
 
 def registration_events(registration: Any, dossier_id: str) -> list[dict[str, Any]]:

@@ -8,20 +8,14 @@ certificate supersedes the imported one — in evaluation and in registration's 
 
 from __future__ import annotations
 
-import csv
-import subprocess
-import sys
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
-from services.registration.service.certificate_import import COLUMNS, header_words
-from shared.certificates import add_months
 from shared.rubrics import load_rubric
+from tests.e2e import imported
 from tests.e2e.stack import Stack
 from tests.support import councils as kit
 from tests.support import flows
@@ -38,101 +32,9 @@ PROCESSES = (
     "evaluation-relay",
     "evaluation-worker",
 )
-SET_CODE = "04"
+SET_CODE = imported.SET_CODE
 DISTRICT = "pre2025:district:461"  # Đông Hà, which holds commune 19333
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def _province_file(folder: Path, tag: str) -> tuple[Path, dict[str, str], dict[str, str]]:
-    """Two certificates of one producer, as a province keeps them: a district's 3★ expiring in
-    150 days (its re-evaluation window is open) under an original number with a slash, and a
-    province's 4★ revoked last year."""
-    today = datetime.now(VIETNAM).date()
-    expires = today + timedelta(days=150)
-    issued = add_months(expires, -36)
-    producer = {
-        "producer_name": f"Hợp tác xã Mật ong {tag}",
-        "producer_tax_no": f"32{int(tag, 16) % 10**8:08d}",
-        "producer_email": f"htx-{tag}@example.vn",
-        "entity_type": "cooperative",
-        "unit_tree": "pre2025",
-        "commune": "19333",
-    }
-    honey = {
-        **producer,
-        "product_name": f"Mật ong hoa cà phê {tag}",
-        "product_set": SET_CODE,
-        "star_rank": "3",
-        "level": "district",
-        "decision_number": f"{tag}/QĐ-UBND",
-        "decided_on": issued.strftime("%d/%m/%Y"),
-        "certificate_number": f"{tag}/GCN-UBND",
-        "issued_on": issued.strftime("%d/%m/%Y"),
-        "expires_on": expires.strftime("%d/%m/%Y"),
-        "status": "valid",
-    }
-    tea = {
-        **producer,
-        "product_name": f"Trà vằng {tag}",
-        "product_set": SET_CODE,
-        "star_rank": "4",
-        "level": "province",
-        "decision_number": f"{tag}/QĐ-UBND-T",
-        "decided_on": "15/03/2024",
-        "certificate_number": f"QT-{tag}",
-        "issued_on": "15/03/2024",
-        "expires_on": "15/03/2027",
-        "status": "revoked",
-        "revoked_on": "20/11/2025",
-    }
-    path = folder / f"quang-tri-{tag}.csv"
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow([header_words(key, "vi") for key in COLUMNS])
-        for row in (honey, tea):
-            writer.writerow([row.get(key, "") for key in COLUMNS])
-    return path, honey, tea
-
-
-def _import(stack: Stack, path: Path) -> str:
-    run = subprocess.run(
-        [sys.executable, "-m", "services.cli", "import", "certificates", str(path), "--apply"],
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout
-
-
-def _claim(rcall: flows.Transport, email: str) -> flows.Actor:
-    """The producer claims the account the import created without a password, as its owner
-    would: "forgot password", then the one-time link the email carries (its token read from
-    the event registration wrote for the email), then signed in."""
-    from services.registration.runtime import Registration
-
-    assert (
-        rcall("POST", "/api/v1/auth/token", json={"email": email, "password": "x" * 12}).status
-        == 401
-    )
-    asked = rcall("POST", "/api/v1/auth/password/forgot", json={"email": email})
-    assert asked.status == 202, asked.body
-    rt = Registration()
-    try:
-        o = rt.outbox.c
-        with rt.db.engine.connect() as conn:
-            envelopes = conn.execute(
-                select(o.envelope).where(o.type == "account.password_link_issued").order_by(o.id)
-            ).all()
-    finally:
-        rt.close()
-    [token] = [e["payload"]["token"] for (e,) in envelopes if e["payload"]["email"] == email]
-    claimed = rcall(
-        "POST", "/api/v1/auth/password/set", json={"token": token, "password": flows.DEMO_PASSWORD}
-    )
-    assert claimed.status == 200, claimed.body
-    return flows.login(rcall, email)
+VIETNAM = imported.VIETNAM
 
 
 def _council(
@@ -155,10 +57,10 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
     ecall = flows.http_transport(stack.urls["evaluation"])
     admin = flows.login(rcall, "admin@ocop.local")
     tag = uuid.uuid4().hex[:8]
-    path, honey, tea = _province_file(tmp_path, tag)
+    path, honey, tea = imported.province_file(tmp_path, tag)
 
     # The operator imports the province's file; the certificates can be checked publicly.
-    _import(stack, path)
+    imported.run_import(stack, path)
     old_number = honey["certificate_number"]
     checked = eventually(
         lambda: ecall("GET", f"/api/v1/certificates/{old_number}"), lambda r: r.status == 200
@@ -182,10 +84,10 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
     revoked_listed = ecall("GET", f"/api/v1/register?q={tag}&status=revoked").body["items"]
     assert [e["number"] for e in revoked_listed] == [tea["certificate_number"]]
     # The same file again changes nothing (and still succeeds).
-    _import(stack, path)
+    imported.run_import(stack, path)
 
     # The producer claims its account and files a re-evaluation in the window.
-    owner = _claim(rcall, honey["producer_email"])
+    owner = imported.claim(rcall, honey["producer_email"])
     producers = owner("GET", "/api/v1/producers").body["items"]
     [producer] = [p for p in producers if p["name"] == honey["producer_name"]]
     body = flows.dossier_body(producer["id"], SET_CODE) | {

@@ -4,7 +4,7 @@ An operator loads the map into the registration service (``ocop units map FILE``
 shared.units.merger): it replaces the whole map and publishes one ``units.map_loaded`` event
 per pre-2025 province (its communes' successors, none when the file maps none of them), so an
 event stays small (a few hundred pairs) and every province of the old tree is replaced each
-time. Evaluation keeps the same rows from the events.
+time. Evaluation and notification keep the same rows from the events.
 
 Records keep the unit they were filed in; the map is read when they are asked for: a 2025
 unit's jurisdiction holds the pre-2025 records of the communes merged into it

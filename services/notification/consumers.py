@@ -12,9 +12,11 @@ import uuid
 from services.notification.adapters import mail_settings
 from services.notification.adapters.templating import default_catalogue
 from services.notification.domain.recipients import DEFAULT_LANGUAGE, LANGUAGES, RULES, Recipient
+from services.notification.models import unit_map_tables
 from services.notification.service import contacts as contact_service
 from services.notification.service import deliveries as delivery_service
 from services.notification.service import powers
+from shared import unit_map
 from shared.db import UnitOfWork
 from shared.events import Event
 from shared.messaging.consumer import Handler
@@ -86,4 +88,6 @@ HANDLERS: dict[str, Handler] = {
     "consultant.access_changed": on_consultant_access,
     # A member's conflict: they are told nothing more of the case (the runtime keeps it).
     "evaluation.conflict_declared": only_participants,
+    # The map of the 2025 merger, kept as registration loaded it (shared.unit_map).
+    unit_map.EVENT_TYPE: unit_map.handler(unit_map_tables),
 }

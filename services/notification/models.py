@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared import participants
+from shared import participants, unit_map
 from shared.db import UtcDateTime
 from shared.messaging.outbox import define_inbox, define_outbox
 from shared.powers import define_account_powers_table, define_revoked_tokens_table
@@ -37,6 +37,11 @@ participant_tables = participants.define_tables(Base.metadata, seats=True)
 assert participant_tables.seats is not None, "define_tables(seats=True) defines the seats"
 _seats = participant_tables.seats
 # Whether an account's tokens still speak for it (shared.powers, ADR 0002).
+# The map of the 2025 merger (shared.unit_map), kept from ``units.map_loaded``: a 2025 unit's
+# officials read the delivery logs of the pre-2025 cases merged into it, as they read the cases.
+unit_map_tables = unit_map.define_tables(Base.metadata)
+unit_successors = unit_map_tables[0]
+
 account_powers = define_account_powers_table(Base.metadata)
 revoked_tokens = define_revoked_tokens_table(Base.metadata)
 

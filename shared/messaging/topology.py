@@ -70,6 +70,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "evaluation.handed_back",
         "evaluation.opened",
         "evaluation.rescore_requested",
+        "units.map_loaded",
     ),
 }
 

@@ -25,7 +25,7 @@ from shared.units import lookup
 from shared.units.merger import sample_path
 from tests.support import councils as kit
 from tests.support import flows, merger
-from tests.support.cases import accepted_dossier, deliver
+from tests.support.cases import accepted_dossier, deliver, deliver_accounts
 from tests.support.merger import NEW_COMMUNE, NEW_PROVINCE, OLD_COMMUNE
 from tests.support.register import seed_certificate
 
@@ -40,10 +40,10 @@ def two_tier(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture()
-def no_map_left(registration: Any, evaluation: Any) -> Iterator[None]:
-    merger.forget(registration, evaluation)
+def no_map_left(registration: Any, evaluation: Any, notification: Any) -> Iterator[None]:
+    merger.forget(registration, evaluation, notification)
     yield
-    merger.forget(registration, evaluation)
+    merger.forget(registration, evaluation, notification)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -203,6 +203,30 @@ def test_a_pre_2025_record_answers_by_its_2025_commune_once_mapped(
     assert _reads(handler, call, dossier_id) == (200, 200, True)
     colleague = kit.official(admin, eval_call, ["commune_officer"], OLD_COMMUNE)
     assert _reads(colleague, call, dossier_id) == (404, 404, False)
+
+
+def test_a_pre_2025_case_s_delivery_log_answers_by_its_2025_units(
+    old_case, call, admin, registration, evaluation, notification, note_call, no_map_left, two_tier
+) -> None:
+    """Notification keeps the map too: the officials and auditors of the 2025 units a pre-2025
+    case merged into read its emails' log, as they read the case; others still do not."""
+    deliver_accounts(registration, notification)
+    deliver(registration, notification, old_case["id"])
+    path = f"/api/v1/deliveries?dossier_id={old_case['id']}"
+    people = {
+        "officer": flows.create_official(admin, ["commune_officer"], NEW_COMMUNE),
+        "auditor": flows.create_official(admin, ["auditor"], NEW_PROVINCE),
+        "elsewhere": flows.create_official(admin, ["commune_officer"], ELSEWHERE),
+    }
+
+    def reads() -> dict[str, int]:
+        return {k: note_call("GET", path, token=p.token).status for k, p in people.items()}
+
+    assert reads() == {"officer": 404, "auditor": 404, "elsewhere": 404}
+    assert merger.load(sample_path()) == 0
+    merger.deliver(registration, evaluation, notification)
+    assert merger.successors(notification) == merger.successors(registration)
+    assert reads() == {"officer": 200, "auditor": 200, "elsewhere": 404}
 
 
 def test_statistics_count_a_pre_2025_case_under_its_2025_province(

@@ -14,6 +14,7 @@ from sqlalchemy import delete, select
 
 from services import cli
 from services.evaluation import models as evaluation_models
+from services.notification import models as notification_models
 from services.registration import models as registration_models
 from shared import unit_map
 from shared.units.merger import sample_path
@@ -24,7 +25,11 @@ NEW_PROVINCE = "2025:province:44"  # the new Tỉnh Quảng Trị
 
 
 def tables(rt: Any) -> tuple[Any, Any]:
-    models = registration_models if rt.service == "registration" else evaluation_models
+    models = {
+        "registration": registration_models,
+        "evaluation": evaluation_models,
+        "notification": notification_models,
+    }[rt.service]
     return models.unit_map_tables
 
 
@@ -56,11 +61,12 @@ def map_events(registration: Any) -> list[dict[str, Any]]:
     return [envelope for (envelope,) in rows]
 
 
-def deliver(registration: Any, evaluation: Any) -> None:
-    """Every map event registration wrote, consumed by evaluation."""
-    inbox = evaluation.inbox()
-    for envelope in map_events(registration):
-        inbox.consume(envelope)
+def deliver(registration: Any, *services: Any) -> None:
+    """Every map event registration wrote, consumed by each of ``services``."""
+    for service in services:
+        inbox = service.inbox()
+        for envelope in map_events(registration):
+            inbox.consume(envelope)
 
 
 @contextmanager

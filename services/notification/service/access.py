@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from services.notification.models import Delivery, participant_tables
+from services.notification.models import Delivery, participant_tables, unit_successors
 from shared import participants
 from shared.auth import OFFICIAL_ROLES, Principal
-from shared.jurisdiction import contains
+from shared.jurisdiction import UnitColumns, carried_over, within
+
+DELIVERY_UNIT = UnitColumns(
+    Delivery.unit_tree,
+    Delivery.province_code,
+    Delivery.district_code,
+    Delivery.commune_code,
+    unit_successors,
+)
 
 
 def me(principal: Principal) -> uuid.UUID:
@@ -35,9 +44,20 @@ def can_read_case_log(session: Session, principal: Principal, delivery: Delivery
         return False
     if principal.unit is None and principal.has("admin"):
         return True
-    if principal.has("auditor") and contains(principal.unit, delivery):
-        return True  # read-only, within their jurisdiction
+    if _by_unit(session, principal, delivery):
+        return True
     seats = participant_tables.seated(principal)
     return participants.standing(
         session, participant_tables, principal, delivery.dossier_id, seats=seats
     ).on_case()
+
+
+def _by_unit(session: Session, principal: Principal, delivery: Delivery) -> bool:
+    """Whether ``principal``'s unit answers for ``delivery``'s case: an auditor's jurisdiction
+    holds it (read-only), or it is a pre-2025 case of a commune merged into a 2025 unit's, whose
+    officials read it as they read the case (nobody holds the offices of the old map)."""
+    conditions = [carried_over(principal.unit, DELIVERY_UNIT)]
+    if principal.has("auditor"):
+        conditions.append(within(principal.unit, DELIVERY_UNIT))
+    found = select(Delivery.id).where(Delivery.id == delivery.id, or_(*conditions))
+    return session.execute(found).first() is not None

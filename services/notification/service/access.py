@@ -4,8 +4,9 @@ The people on a case (ADR 0009): a dossier's delivery log is read by its applica
 owner and the consultants its events listed), the officials on the case (shared.participants:
 the commune officer handling it or its queue, the secretariats, councils and authorities of the
 levels it reached, less a member with a conflict on it), auditors whose jurisdiction holds it,
-and admins without a unit. Outside reach the log answers 404, like a dossier this service never
-heard of. Everyone reads the deliveries addressed to them.
+the officials of the 2025 units a pre-2025 case merged into (shared.unit_map), and admins
+without a unit. Outside reach the log answers 404, like a dossier this service never heard of.
+Everyone reads the deliveries addressed to them.
 """
 
 from __future__ import annotations

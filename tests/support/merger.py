@@ -1,6 +1,6 @@
 """The map of the 2025 merger in the in-process suites: loaded as an operator of a two-tier
-deployment loads it (``ocop units map FILE``), handed to evaluation as the broker would, and
-forgotten afterwards (other suites answer by the units records were filed in)."""
+deployment loads it (``ocop units map FILE``), handed to the other services as the broker
+would, and forgotten afterwards (other suites answer by the units records were filed in)."""
 
 from __future__ import annotations
 

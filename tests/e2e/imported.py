@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -18,6 +19,15 @@ from shared.certificates import add_months
 from tests.e2e.stack import Stack
 from tests.support import flows
 
+# The stack an import and a re-evaluation need (no emails are counted here).
+PROCESSES = (
+    "registration-web",
+    "evaluation-web",
+    "registration-relay",
+    "registration-worker",
+    "evaluation-relay",
+    "evaluation-worker",
+)
 SET_CODE = "04"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -112,3 +122,23 @@ def claim(rcall: flows.Transport, email: str) -> flows.Actor:
     )
     assert claimed.status == 200, claimed.body
     return flows.login(rcall, email)
+
+
+def file_reevaluation(
+    owner: flows.Actor, producer_name: str, number: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The owner's producer named ``producer_name`` files a re-evaluation of certificate
+    ``number`` with one document and submits it: the producer, and the dossier as submitted."""
+    [producer] = [
+        p for p in owner("GET", "/api/v1/producers").body["items"] if p["name"] == producer_name
+    ]
+    body = flows.dossier_body(producer["id"], SET_CODE) | {
+        "registration_type": "re_evaluation",
+        "certificate_number": number,
+    }
+    draft = owner("POST", "/api/v1/dossiers", json=body)
+    assert draft.status == 201, draft.body
+    assert flows.upload(owner, draft.body["id"], "business_registration").status == 201
+    submitted = flows.act(owner, draft.body, "submit")
+    assert submitted.status == 200, submitted.body
+    return producer, submitted.body

@@ -24,14 +24,7 @@ from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
 
-PROCESSES = (
-    "registration-web",
-    "evaluation-web",
-    "registration-relay",
-    "registration-worker",
-    "evaluation-relay",
-    "evaluation-worker",
-)
+PROCESSES = imported.PROCESSES
 SET_CODE = imported.SET_CODE
 DISTRICT = "pre2025:district:461"  # Đông Hà, which holds commune 19333
 VIETNAM = imported.VIETNAM
@@ -88,20 +81,10 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
 
     # The producer claims its account and files a re-evaluation in the window.
     owner = imported.claim(rcall, honey["producer_email"])
-    producers = owner("GET", "/api/v1/producers").body["items"]
-    [producer] = [p for p in producers if p["name"] == honey["producer_name"]]
-    body = flows.dossier_body(producer["id"], SET_CODE) | {
-        "registration_type": "re_evaluation",
-        "certificate_number": old_number,
-    }
-    draft = owner("POST", "/api/v1/dossiers", json=body)
-    assert draft.status == 201, draft.body
-    dossier_id = draft.body["id"]
-    assert flows.upload(owner, dossier_id, "business_registration").status == 201
-    submitted = flows.act(owner, draft.body, "submit")
-    assert submitted.status == 200, submitted.body
+    producer, submitted = imported.file_reevaluation(owner, honey["producer_name"], old_number)
+    dossier_id = submitted["id"]
     officer = flows.create_official(admin, ["commune_officer"], flows.COMMUNE).on(ecall)
-    accepted = flows.act(officer.on(rcall), submitted.body, "accept")
+    accepted = flows.act(officer.on(rcall), submitted, "accept")
     assert accepted.status == 200, accepted.body
 
     # Evaluation: the commune proposes, the district council scores 3★, the chair decides.
@@ -126,14 +109,9 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
         "district",
         3,
     )
-    decision = chair(
-        "POST",
-        f"/api/v1/cases/{dossier_id}/decisions",
-        json={
-            "decision_number": "88/QĐ-UBND",
-            "decided_on": datetime.now(VIETNAM).date().isoformat(),
-            "version": waiting["version"],
-        },
+    today = datetime.now(VIETNAM).date()
+    decision = kit.decide(
+        chair, dossier_id, waiting["version"], today, decision_number="88/QĐ-UBND"
     )
     assert decision.status == 201, decision.body
     new_number = decision.body["certificate"]["number"]
@@ -154,6 +132,10 @@ def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(
         lambda: owner("GET", f"/api/v1/dossiers/{dossier_id}").body,
         lambda d: (d.get("public_status") or "").startswith("recognised 3"),
     )
+    body = flows.dossier_body(producer["id"], SET_CODE) | {
+        "registration_type": "re_evaluation",
+        "certificate_number": old_number,
+    }
     again = owner("POST", "/api/v1/dossiers", json=body)
     assert again.status == 422, again.body
     assert again.body["field_params"]["certificate_number"]["certificate_status"] == "superseded"

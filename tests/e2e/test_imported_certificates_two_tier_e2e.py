@@ -31,14 +31,7 @@ from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
 
-PROCESSES = (
-    "registration-web",
-    "evaluation-web",
-    "registration-relay",
-    "registration-worker",
-    "evaluation-relay",
-    "evaluation-worker",
-)
+PROCESSES = imported.PROCESSES
 in_regime = national_climb.regime("two-tier")
 
 
@@ -93,29 +86,16 @@ def test_a_district_certificate_of_the_old_map_is_renewed_by_the_2025_province(
 
     # The producer, recorded in Phường 1, files its re-evaluation in Phường Đông Hà.
     owner = imported.claim(rcall, honey["producer_email"])
-    [producer] = [
-        p
-        for p in owner("GET", "/api/v1/producers").body["items"]
-        if p["name"] == honey["producer_name"]
-    ]
+    producer, submitted = imported.file_reevaluation(owner, honey["producer_name"], old_number)
     assert (producer["unit_tree"], producer["commune_code"]) == ("pre2025", "19333")
-    body = flows.dossier_body(producer["id"], imported.SET_CODE) | {
-        "registration_type": "re_evaluation",
-        "certificate_number": old_number,
-    }
-    draft = owner("POST", "/api/v1/dossiers", json=body)
-    assert draft.status == 201, draft.body
-    assert (draft.body["regime"], draft.body["unit_tree"], draft.body["commune_code"]) == (
+    assert (submitted["regime"], submitted["unit_tree"], submitted["commune_code"]) == (
         "two-tier",
         "2025",
         "19333",
     )
-    dossier_id = draft.body["id"]
-    assert flows.upload(owner, dossier_id, "business_registration").status == 201
-    submitted = flows.act(owner, draft.body, "submit")
-    assert submitted.status == 200, submitted.body
+    dossier_id = submitted["id"]
     officer = flows.create_official(admin, ["commune_officer"], merger.NEW_COMMUNE).on(ecall)
-    accepted = flows.act(officer.on(rcall), submitted.body, "accept")
+    accepted = flows.act(officer.on(rcall), submitted, "accept")
     assert accepted.status == 200, accepted.body
 
     # The commune proposes it; the 2025 province's council scores 3★; its chair recognises it.
@@ -146,14 +126,9 @@ def test_a_district_certificate_of_the_old_map_is_renewed_by_the_2025_province(
         "province",
         3,
     )
-    decision = chair(
-        "POST",
-        f"/api/v1/cases/{dossier_id}/decisions",
-        json={
-            "decision_number": "91/QĐ-UBND",
-            "decided_on": datetime.now(imported.VIETNAM).date().isoformat(),
-            "version": waiting["version"],
-        },
+    today = datetime.now(imported.VIETNAM).date()
+    decision = kit.decide(
+        chair, dossier_id, waiting["version"], today, decision_number="91/QĐ-UBND"
     )
     assert decision.status == 201, decision.body
     new = decision.body["certificate"]

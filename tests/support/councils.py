@@ -347,6 +347,19 @@ def finalise(closer: flows.Actor, evaluation_id: str) -> flows.Reply:
     )
 
 
+def decide(
+    actor: flows.Actor, dossier_id: str, version: int, decided_on: date, **extra: Any
+) -> flows.Reply:
+    """The level's authority recognises the case at ``version`` (``extra`` overrides the body,
+    e.g. another ``decision_number``)."""
+    body = {"decision_number": "1234/QĐ-UBND", "decided_on": decided_on.isoformat()}
+    return actor(
+        "POST",
+        f"/api/v1/cases/{dossier_id}/decisions",
+        json={**body, "version": version, **extra},
+    )
+
+
 def score(people: Sequence[flows.Actor], evaluation_id: str, answer_sets: Sequence[dict]) -> None:
     """The first ``len(answer_sets)`` of ``people`` declare no conflict and score."""
     for person, answers in zip(people, answer_sets, strict=False):

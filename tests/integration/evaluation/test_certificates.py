@@ -18,12 +18,12 @@ from tests.integration.evaluation.test_decisions import (
     assert_problem,
     awaiting_decision,
     days_ago,
-    decide,
     new_case,
     outbox_events,
     sign_in_people,
 )
 from tests.support import flows
+from tests.support.councils import decide
 
 PUBLIC_FIELDS = {
     "superseded_by",

@@ -27,13 +27,12 @@ from tests.integration.evaluation.test_decisions import (
     assert_problem,
     awaiting_decision,
     days_ago,
-    decide,
     sign_in_people,
 )
 from tests.support import councils as kit
 from tests.support import flows
 from tests.support.cases import deliver, deliver_accounts
-from tests.support.councils import case_of
+from tests.support.councils import case_of, decide
 from tests.unit.evaluation.sheets import answers_for
 
 SET = kit.SET_CODE  # the sheet answers_for scores

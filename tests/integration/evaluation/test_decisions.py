@@ -22,7 +22,7 @@ from services.evaluation.models import Case, Certificate, Council, Evaluation
 from services.evaluation.service import certificates as certificate_service
 from tests.support import flows
 from tests.support.cases import deliver, happened
-from tests.support.councils import on_evaluation
+from tests.support.councils import decide, on_evaluation
 
 DISTRICT = "pre2025:district:461"  # Đông Hà, which holds flows.COMMUNE
 OTHER_DISTRICT = "pre2025:district:462"  # Thị xã Quảng Trị, same province
@@ -176,15 +176,6 @@ def state(evaluation: Any, dossier_id: str) -> tuple[Any, ...]:
         ).scalar_one()
         outbox = session.execute(select(func.count()).select_from(evaluation.outbox)).scalar_one()
         return case.version, case.stage, case.level, case.pending_rank, certificates, outbox
-
-
-def decide(actor: flows.Actor, dossier_id: str, version: int, decided_on: date, **extra: Any):
-    body = {"decision_number": "1234/QĐ-UBND", "decided_on": decided_on.isoformat()}
-    return actor(
-        "POST",
-        f"/api/v1/cases/{dossier_id}/decisions",
-        json={**body, "version": version, **extra},
-    )
 
 
 def assert_problem(reply: flows.Reply, status: int, slug: str) -> dict[str, Any]:

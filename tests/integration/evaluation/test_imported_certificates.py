@@ -29,7 +29,6 @@ from tests.integration.evaluation.test_decisions import (
     assert_problem,
     awaiting_decision,
     days_ago,
-    decide,
     outbox_events,
     sign_in_people,
 )
@@ -37,6 +36,7 @@ from tests.integration.evaluation.test_upgrade import file_and_accept, lookup, r
 from tests.support import councils as kit
 from tests.support import flows, merger
 from tests.support.cases import deliver
+from tests.support.councils import decide
 
 IMPORTER = Actor(None, "system")
 

@@ -26,7 +26,6 @@ from tests.integration.evaluation.test_decisions import (
     assert_problem,
     awaiting_decision,
     days_ago,
-    decide,
     outbox_events,
     sign_in_people,
 )
@@ -40,7 +39,7 @@ from tests.integration.evaluation.test_upgrade import (
     stored,
 )
 from tests.support.cases import deliver
-from tests.support.councils import case_of, review_body
+from tests.support.councils import case_of, decide, review_body
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,6 @@ from tests.integration.evaluation.test_decisions import (
     assert_problem,
     awaiting_decision,
     days_ago,
-    decide,
     new_case,
     on_evaluation,
     outbox_events,
@@ -30,6 +29,7 @@ from tests.integration.evaluation.test_decisions import (
 )
 from tests.support import flows
 from tests.support.cases import deliver
+from tests.support.councils import decide
 
 LEVEL_OF_RANK = {3: "district", 4: "province", 5: "national"}
 

@@ -5,8 +5,6 @@ account the import created for its producer claimed as its owner would."""
 from __future__ import annotations
 
 import csv
-import subprocess
-import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,15 +17,6 @@ from shared.certificates import add_months
 from tests.e2e.stack import Stack
 from tests.support import flows
 
-# The stack an import and a re-evaluation need (no emails are counted here).
-PROCESSES = (
-    "registration-web",
-    "evaluation-web",
-    "registration-relay",
-    "registration-worker",
-    "evaluation-relay",
-    "evaluation-worker",
-)
 SET_CODE = "04"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -84,15 +73,7 @@ def province_file(folder: Path, tag: str) -> tuple[Path, dict[str, str], dict[st
 
 
 def run_import(stack: Stack, path: Path) -> str:
-    run = subprocess.run(
-        [sys.executable, "-m", "services.cli", "import", "certificates", str(path), "--apply"],
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout
+    return stack.ocop("import", "certificates", str(path), "--apply")
 
 
 def claim(rcall: flows.Transport, email: str) -> flows.Actor:
@@ -132,13 +113,11 @@ def file_reevaluation(
     [producer] = [
         p for p in owner("GET", "/api/v1/producers").body["items"] if p["name"] == producer_name
     ]
-    body = flows.dossier_body(producer["id"], SET_CODE) | {
-        "registration_type": "re_evaluation",
-        "certificate_number": number,
-    }
-    draft = owner("POST", "/api/v1/dossiers", json=body)
-    assert draft.status == 201, draft.body
-    assert flows.upload(owner, draft.body["id"], "business_registration").status == 201
-    submitted = flows.act(owner, draft.body, "submit")
-    assert submitted.status == 200, submitted.body
-    return producer, submitted.body
+    submitted = flows.submitted_dossier(
+        owner,
+        producer["id"],
+        SET_CODE,
+        registration_type="re_evaluation",
+        certificate_number=number,
+    )
+    return producer, submitted

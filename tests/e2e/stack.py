@@ -23,6 +23,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# What a case needs from filing to certificate: both services' web, relay and worker processes
+# (no email is sent).
+CASE_PROCESSES = (
+    "registration-web",
+    "evaluation-web",
+    "registration-relay",
+    "registration-worker",
+    "evaluation-relay",
+    "evaluation-worker",
+)
+
+
 class Stack:
     """A set of ``ocop`` processes sharing one run-mode environment; stopped together."""
 
@@ -44,6 +56,19 @@ class Stack:
         log.close()
         self.processes[name] = proc
         return proc
+
+    def ocop(self, *args: str) -> str:
+        """Run an ``ocop`` command as an operator would, with the stack's settings; its output."""
+        done = subprocess.run(
+            [sys.executable, "-m", "services.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
 
     def web(self, service: str, workers: int = 2) -> str:
         port = free_port()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared.rubrics import load_rubric
-from tests.e2e.stack import Stack
+from tests.e2e.stack import CASE_PROCESSES, Stack
 from tests.support import councils as kit
 from tests.support import flows
 from tests.support.observe import eventually
@@ -22,14 +22,7 @@ from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
 
-PROCESSES = (
-    "registration-web",
-    "evaluation-web",
-    "registration-relay",
-    "registration-worker",
-    "evaluation-relay",
-    "evaluation-worker",
-)
+PROCESSES = CASE_PROCESSES
 SET_CODE = "04"
 # Decisions are dated in Vietnam, where the day may already be tomorrow's (UTC+7).
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -16,7 +16,7 @@ import pytest
 
 from shared.rubrics import load_rubric
 from tests.e2e import imported
-from tests.e2e.stack import Stack
+from tests.e2e.stack import CASE_PROCESSES, Stack
 from tests.support import councils as kit
 from tests.support import flows
 from tests.support.observe import eventually
@@ -24,7 +24,7 @@ from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
 
-PROCESSES = imported.PROCESSES
+PROCESSES = CASE_PROCESSES
 SET_CODE = imported.SET_CODE
 DISTRICT = "pre2025:district:461"  # Đông Hà, which holds commune 19333
 VIETNAM = imported.VIETNAM
@@ -37,10 +37,10 @@ def _council(
     people = [
         flows.create_official(admin, ["council_member"], DISTRICT).on(ecall) for _ in range(5)
     ]
-    name = "Hội đồng OCOP huyện"
-    return kit.seat_over_api(
-        secretariat, people, name=name, level="district", unit=DISTRICT
-    ), people
+    seated = kit.seat_over_api(
+        secretariat, people, name="Hội đồng OCOP huyện", level="district", unit=DISTRICT
+    )
+    return seated, people
 
 
 def test_an_imported_certificate_is_checked_and_superseded_by_its_reevaluation(

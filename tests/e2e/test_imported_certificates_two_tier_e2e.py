@@ -9,8 +9,6 @@ certificate supersedes the imported one, whose authority stays the district that
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,7 +21,7 @@ from services.registration.runtime import Registration
 from shared.rubrics import load_rubric
 from shared.units.merger import sample_path
 from tests.e2e import imported, national_climb
-from tests.e2e.stack import Stack
+from tests.e2e.stack import CASE_PROCESSES, Stack
 from tests.support import councils as kit
 from tests.support import flows, merger
 from tests.support.observe import eventually
@@ -31,7 +29,7 @@ from tests.unit.evaluation.sheets import answers_for
 
 pytestmark = pytest.mark.e2e
 
-PROCESSES = imported.PROCESSES
+PROCESSES = CASE_PROCESSES
 in_regime = national_climb.regime("two-tier")
 
 
@@ -50,14 +48,7 @@ def no_map_left_behind() -> Iterator[None]:
 def _load_the_map(stack: Stack) -> None:
     """``ocop units map`` with the shipped sample, as the deployment's operator runs it; done
     once evaluation has it too (its worker takes ``units.map_loaded`` from the broker)."""
-    run = subprocess.run(
-        [sys.executable, "-m", "services.cli", "units", "map", str(sample_path())],
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
+    stack.ocop("units", "map", str(sample_path()))
     evaluation = Evaluation()
     try:
         eventually(lambda: merger.successors(evaluation), lambda m: m.get("19333") == "19333")

@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import uuid
 from typing import Any
 
@@ -84,20 +82,6 @@ def rolled_back_move(
         pass
     assert written, "the move wrote no event"
     return written
-
-
-def ocop(stack: Stack, *args: str) -> str:
-    """Run an ``ocop`` command as an operator would, with the stack's settings; its output."""
-    done = subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def published_again(url: str, outbox: Any, share: float, rng: random.Random) -> int:

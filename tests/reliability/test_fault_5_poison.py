@@ -27,7 +27,7 @@ from sqlalchemy import select
 from shared.messaging import dead_letters
 from tests.e2e.stack import Stack
 from tests.reliability.effects import Scope, report
-from tests.reliability.faults import ocop, publish
+from tests.reliability.faults import publish
 from tests.reliability.workload import Workload
 from tests.support import flows
 from tests.support.observe import rows, wait_until
@@ -86,7 +86,7 @@ def test_poison_is_parked_after_its_tries_while_the_rest_flows(stack: Stack, sco
     poison = unreadable | unhandleable
 
     def parked(service: str) -> dict[str, str]:
-        listed = [json.loads(line) for line in ocop(stack, "dlq", "list", service).splitlines()]
+        listed = [json.loads(line) for line in stack.ocop("dlq", "list", service).splitlines()]
         return {p["event_id"]: p["reason"] for p in listed if p["event_id"] in poison}
 
     assert wait_until(lambda: set(parked("registration")) == poison, 60), parked("registration")
@@ -98,7 +98,7 @@ def test_poison_is_parked_after_its_tries_while_the_rest_flows(stack: Stack, sco
     assert log.count(GIVING_UP) == len(unhandleable)  # each after the configured tries
 
     # An operator replays them all: still poison, each is parked again after its tries.
-    ocop(stack, "dlq", "replay", "registration")
+    stack.ocop("dlq", "replay", "registration")
     assert wait_until(lambda: set(parked("registration")) == poison, 60), parked("registration")
     log = (stack.log_dir / "registration-worker.log").read_text()
     assert log.count(GIVING_UP) == 2 * len(unhandleable)

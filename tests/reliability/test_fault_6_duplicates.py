@@ -19,7 +19,7 @@ from sqlalchemy import select
 from shared.messaging.consumer import dead_letter
 from tests.e2e.stack import Stack
 from tests.reliability.effects import Scope, report
-from tests.reliability.faults import drained, ocop, published_again
+from tests.reliability.faults import drained, published_again
 from tests.reliability.workload import Workload
 from tests.support import flows
 from tests.support.observe import rows, wait_until
@@ -69,7 +69,7 @@ def test_duplicates_and_a_replayed_dead_letter_queue_change_nothing_twice(
                 dead_letter(rt.celery, service=service, envelope=envelope, reason="fault 6")
         finally:
             rt.close()
-    listed = {s: ocop(stack, "dlq", "list", s).splitlines() for s in outboxes}
+    listed = {s: stack.ocop("dlq", "list", s).splitlines() for s in outboxes}
     # Every one of the run's events is parked in both (the shared broker may also hold other
     # suites' dead letters: the whole queue is replayed all the same).
     ids = {str(envelope["event_id"]) for envelope in envelopes}
@@ -77,11 +77,10 @@ def test_duplicates_and_a_replayed_dead_letter_queue_change_nothing_twice(
     assert {s: len(found & ids) for s, found in parked.items()} == dict.fromkeys(outboxes, len(ids))
     for service in outboxes:
         # The whole queue goes back: the run's events and whatever else was parked by then.
-        sent_back = ocop(stack, "dlq", "replay", service)
+        sent_back = stack.ocop("dlq", "replay", service)
         assert int(sent_back.split(": ", 1)[1].split()[0]) >= len(ids), sent_back
         left = {
-            json.loads(line)["event_id"]
-            for line in ocop(stack, "dlq", "list", service).splitlines()
+            json.loads(line)["event_id"] for line in stack.ocop("dlq", "list", service).splitlines()
         }
         assert not left & ids, left & ids
     assert wait_until(lambda: drained(stack.env["OCOP_BROKER_URL"], *outboxes), 60)

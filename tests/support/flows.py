@@ -234,8 +234,13 @@ def dossier_body(producer_id: str, set_code: str = "04") -> dict[str, Any]:
     }
 
 
-def create_dossier(applicant: Actor, producer_id: str, set_code: str = "04") -> dict[str, Any]:
-    reply = applicant("POST", "/api/v1/dossiers", json=dossier_body(producer_id, set_code))
+def create_dossier(
+    applicant: Actor, producer_id: str, set_code: str = "04", **fields: Any
+) -> dict[str, Any]:
+    """A draft of ``producer_id``; ``fields`` replace the body's (an upgrade's or
+    re-evaluation's ``registration_type`` and ``certificate_number``)."""
+    body = dossier_body(producer_id, set_code) | fields
+    reply = applicant("POST", "/api/v1/dossiers", json=body)
     assert reply.status == 201, reply.body
     return reply.body
 
@@ -264,10 +269,12 @@ def act(actor: Actor, dossier: dict[str, Any], action: str, **body: Any) -> Repl
     )
 
 
-def submitted_dossier(applicant: Actor, producer_id: str, set_code: str = "04") -> dict[str, Any]:
-    """A new dossier of ``producer_id`` filed with one document and submitted: in the commune's
-    queue; returns the dossier as submitted."""
-    dossier = create_dossier(applicant, producer_id, set_code)
+def submitted_dossier(
+    applicant: Actor, producer_id: str, set_code: str = "04", **fields: Any
+) -> dict[str, Any]:
+    """A new dossier of ``producer_id`` (``fields`` as for :func:`create_dossier`) filed with one
+    document and submitted: in the commune's queue; returns the dossier as submitted."""
+    dossier = create_dossier(applicant, producer_id, set_code, **fields)
     assert upload(applicant, dossier["id"], "business_registration").status == 201
     submitted = act(applicant, dossier, "submit")
     assert submitted.status == 200, submitted.body

@@ -382,18 +382,15 @@ def test_on_the_2025_map_a_district_certificate_is_reevaluated_by_the_province(
     owner = flows.Actor(two_tier_registration, owner.token, owner.account)
     officer = kit.official(admin, eval_call, ["commune_officer"], merger.NEW_COMMUNE)
     province = kit.official(admin, eval_call, ["decision_authority"], merger.NEW_PROVINCE)
-    body = flows.dossier_body(people["producer_id"]) | {
-        "registration_type": "re_evaluation",
-        "certificate_number": old["number"],
-    }
     with merger.sample_map(registration, evaluation):
-        draft = owner("POST", "/api/v1/dossiers", json=body)
-        assert draft.status == 201, draft.body
-        assert flows.upload(owner, draft.body["id"], "business_registration").status == 201
-        submitted = flows.act(owner, draft.body, "submit")
-        assert submitted.status == 200, submitted.body
+        submitted = flows.submitted_dossier(
+            owner,
+            people["producer_id"],
+            registration_type="re_evaluation",
+            certificate_number=old["number"],
+        )
         intake = flows.Actor(two_tier_registration, officer.token, officer.account)
-        accepted = flows.act(intake, submitted.body, "accept")
+        accepted = flows.act(intake, submitted, "accept")
         assert accepted.status == 200, accepted.body
         dossier_id = accepted.body["id"]
         assert deliver(registration, evaluation, dossier_id) == 2
